@@ -1,0 +1,50 @@
+/**
+ * The entry point and the only place that decides exit codes and prints errors:
+ * typed errors become one line on stderr (a hint where one helps), nothing becomes a stack
+ * trace unless --debug is given.
+ */
+import { CommanderError } from 'commander';
+import { AppError, ExitCode } from './errors.js';
+import { processIo, type Io } from './io.js';
+import { makeProgram } from './program.js';
+import { toAppError } from './core/redis-errors.js';
+
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  const program = makeProgram(io, (code) => {
+    exitCode = code;
+  });
+  program.exitOverride();
+  // Propagate exitOverride to every subcommand, so usage errors come back to us too.
+  const all = (c: typeof program): (typeof program)[] => [c, ...c.commands.flatMap(all)];
+  for (const c of all(program)) c.exitOverride();
+
+  // stdout closed early (`| head`): stop quietly instead of dying on EPIPE.
+  io.stdout.on?.('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(exitCode);
+  });
+
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (err) {
+    return report(err, io, argv.includes('--debug'));
+  }
+}
+
+function report(err: unknown, io: Io, debug: boolean): number {
+  if (err instanceof CommanderError) {
+    // Help and version end in exitCode 0; commander has already printed its message.
+    return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  }
+  const known = toAppError(err);
+  if (known instanceof AppError) {
+    io.stderr.write(`redis-accounts: ${known.message}${known.hint ? ` (hint: ${known.hint})` : ''}\n`);
+    if (debug && known.cause) io.stderr.write(`${String((known.cause as Error).stack ?? known.cause)}\n`);
+    return known.exitCode;
+  }
+  const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  io.stderr.write(`redis-accounts: unexpected error: ${message}${debug ? '' : ' (hint: run again with --debug for details, and report it as a bug)'}\n`);
+  if (debug && err instanceof Error) io.stderr.write(`${err.stack}\n`);
+  return 1;
+}

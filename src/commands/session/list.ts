@@ -1,0 +1,49 @@
+/** `session list`: stream sessions as a table, tab-separated lines, or NDJSON (--json). */
+import { withRedis, wantsJson, type CommandContext } from '../../context.js';
+import { formatTtl } from '../../core/duration.js';
+import { emptyStats, listSessions } from '../../core/sessions.js';
+import type { SessionRecord } from '../../core/session-record.js';
+import { say } from '../../io.js';
+import { parseInteger, sessionPrefix, userFields } from '../../options.js';
+import { createRowPrinter, printJson } from '../../output.js';
+import { validateSessionUser } from './scope.js';
+
+const COLUMNS = [
+  { header: 'ID', width: 34 },
+  { header: 'User', width: 20 },
+  { header: 'TTL', width: 8 },
+  { header: 'Expires at', width: 20 },
+  { header: 'Details', width: 50 },
+];
+
+/** A one-line summary of what a session records beyond its cookie and user. */
+function details(record: SessionRecord): string {
+  if (!record.readable) return '(unreadable: not JSON)';
+  if (record.extra === null) return '';
+  return Object.entries(record.extra)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ');
+}
+
+export async function run(ctx: CommandContext): Promise<number> {
+  const { io, opts } = ctx;
+  const user = opts['user'] === undefined ? undefined : validateSessionUser(String(opts['user']));
+  const limit = opts['limit'] === undefined ? undefined : parseInteger(String(opts['limit']), '--limit', 1, Number.MAX_SAFE_INTEGER);
+  const scope = { prefix: sessionPrefix(opts), userFields: userFields(opts) };
+  const json = wantsJson(ctx);
+
+  return withRedis(ctx, async (redis) => {
+    const stats = emptyStats();
+    const table = json ? undefined : await createRowPrinter(io, COLUMNS);
+    for await (const s of listSessions(redis, { ...scope, user, limit, stats })) {
+      if (json) printJson(io.stdout, s);
+      else table?.row([s.id, s.user ?? '-', s.ttlSeconds < 0 ? 'none' : formatTtl(s.ttlSeconds), s.expiresAt?.slice(0, 19).replace('T', ' ') ?? '-', details(s)]);
+    }
+    table?.flush();
+    const notes = [stats.unreadable > 0 ? `${stats.unreadable} unreadable` : '', stats.wrongType > 0 ? `${stats.wrongType} skipped (not a string key)` : '']
+      .filter(Boolean)
+      .join(', ');
+    if (!json || io.stderr.isTTY === true) say(io, `${stats.listed} sessions${notes ? ` (${notes})` : ''}.`);
+    return 0;
+  });
+}

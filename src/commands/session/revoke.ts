@@ -1,0 +1,56 @@
+/** `session revoke <id...> | --user <name> | --all`: delete sessions and say how many went. */
+import { withRedis, wantsJson, type CommandContext } from '../../context.js';
+import { UsageError } from '../../errors.js';
+import { validateSessionId } from '../../core/keys.js';
+import { revokeIds, revokeMatching } from '../../core/sessions.js';
+import { say } from '../../io.js';
+import { sessionPrefix, userFields } from '../../options.js';
+import { printJson } from '../../output.js';
+import { confirm } from '../../prompt.js';
+import { validateSessionUser } from './scope.js';
+
+export async function run(ids: string[], ctx: CommandContext): Promise<number> {
+  const { io, opts } = ctx;
+  const user = opts['user'] === undefined ? undefined : validateSessionUser(String(opts['user']));
+  const all = opts['all'] === true;
+  const dryRun = opts['dryRun'] === true;
+  const modes = [ids.length > 0, user !== undefined, all].filter(Boolean).length;
+  if (modes !== 1) throw new UsageError('give session ids, or --user <name>, or --all (exactly one of them)');
+  ids.forEach(validateSessionId);
+  const prefix = sessionPrefix(opts);
+  const json = wantsJson(ctx);
+
+  if (all && !dryRun && opts['yes'] !== true) {
+    if (io.stdin.isTTY !== true) throw new UsageError('--all deletes every session; add --yes to confirm when not on a terminal');
+    if (!(await confirm(io, `Revoke EVERY session under "${prefix}"?`))) {
+      say(io, 'Nothing revoked.');
+      return 0;
+    }
+  }
+
+  return withRedis(ctx, async (redis) => {
+    if (ids.length > 0) {
+      const result = await revokeIds(redis, prefix, ids, dryRun);
+      if (json) printJson(io.stdout, { dryRun, revoked: result.revoked.length, ids: result.revoked, missing: result.missing });
+      else {
+        if (dryRun) result.revoked.forEach((id) => io.stdout.write(`${id}\n`));
+        for (const id of result.missing) say(io, `Session ${id} not found.`);
+        say(io, `${dryRun ? 'Would revoke' : 'Revoked'} ${result.revoked.length} of ${ids.length} sessions.`);
+      }
+      return result.missing.length === 0 ? 0 : 1;
+    }
+    const progress = await revokeMatching(redis, {
+      prefix,
+      userFields: userFields(opts),
+      user,
+      dryRun,
+      onRevoked: (batch) => {
+        if (dryRun && !json) batch.forEach((id) => io.stdout.write(`${id}\n`));
+      },
+    });
+    const count = dryRun ? progress.matched : progress.revoked;
+    if (json) printJson(io.stdout, { dryRun, revoked: count, scanned: progress.scanned, ...(user === undefined ? {} : { user }) });
+    else say(io, `${dryRun ? 'Would revoke' : 'Revoked'} ${count} sessions${user === undefined ? '' : ` of ${user}`} (${progress.scanned} keys scanned).`);
+    return 0;
+  });
+}

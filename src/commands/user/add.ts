@@ -1,0 +1,33 @@
+/** `user add <name>`: create a user with an argon2id hash of a password read safely. */
+import { withRedis, wantsJson, type CommandContext } from '../../context.js';
+import { ConflictError } from '../../errors.js';
+import { hashPassword, preparePassword } from '../../core/hashing.js';
+import { userKey, validateUsername } from '../../core/keys.js';
+import { createUser } from '../../core/users.js';
+import { say } from '../../io.js';
+import { hashPolicy, parseInteger, userPrefix } from '../../options.js';
+import { printJson } from '../../output.js';
+import { readPassword } from '../../prompt.js';
+
+export async function run(name: string, ctx: CommandContext): Promise<number> {
+  const { io, opts } = ctx;
+  // Validate everything before asking for a password or touching Redis.
+  validateUsername(name);
+  const policy = hashPolicy(opts);
+  const minChars = parseInteger(String(opts['minLength']), '--min-length', 1, 1024);
+  const key = userKey(userPrefix(opts), name);
+
+  return withRedis(ctx, async (redis) => {
+    // Fail fast on a taken name, before the operator types a password for nothing.
+    // The atomic check is createUser(); this one is only a courtesy.
+    if (Number(await redis.exists(key)) === 1) throw new ConflictError(`user ${name} already exists`);
+    const password = await readPassword(io, { fromStdin: opts['passwordStdin'] === true, confirm: true, message: `Password for ${name}:` });
+    const bytes = preparePassword(password, minChars);
+    const phc = await hashPassword(bytes, policy);
+    bytes.fill(0);
+    if (!(await createUser(redis, key, phc, new Date()))) throw new ConflictError(`user ${name} already exists`);
+    if (wantsJson(ctx)) printJson(io.stdout, { user: name, key, created: true });
+    else say(io, `Created user ${name} (${key}).`);
+    return 0;
+  });
+}

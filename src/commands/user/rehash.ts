@@ -1,0 +1,89 @@
+/**
+ * `user rehash <name>`: re-hash one user's password at the current policy (compare-and-set).
+ * `user rehash --check`: report every user whose stored hash is weaker than the policy.
+ */
+import { withRedis, wantsJson, type CommandContext } from '../../context.js';
+import { ConflictError, NegativeAnswer, UsageError } from '../../errors.js';
+import { costCaps, hashPolicy, userPrefix } from '../../options.js';
+import { hashPassword, preparePassword, verifyPassword, weaknesses } from '../../core/hashing.js';
+import { userKey, validateUsername } from '../../core/keys.js';
+import { getUser, replaceHash, scanUsers } from '../../core/users.js';
+import { say, type Io } from '../../io.js';
+import { createRowPrinter, printJson } from '../../output.js';
+import { readPassword } from '../../prompt.js';
+import type { Redis } from '../../core/connection.js';
+import type { HashPolicy } from '../../core/hashing.js';
+
+export async function run(name: string | undefined, ctx: CommandContext): Promise<number> {
+  const { opts } = ctx;
+  if (opts['check'] === true) {
+    if (name !== undefined) throw new UsageError('--check scans every user; give no name with it');
+    const policy = hashPolicy(opts);
+    const prefix = userPrefix(opts);
+    return withRedis(ctx, (redis) => check(redis, ctx, prefix, policy));
+  }
+  if (name === undefined) throw new UsageError('name a user, or use --check to scan them all');
+  return rehashOne(name, ctx);
+}
+
+async function rehashOne(name: string, ctx: CommandContext): Promise<number> {
+  const { io, opts } = ctx;
+  validateUsername(name);
+  const policy = hashPolicy(opts);
+  const caps = costCaps(opts);
+  const key = userKey(userPrefix(opts), name);
+  const force = opts['force'] === true;
+  return withRedis(ctx, async (redis) => {
+    const record = await getUser(redis, key);
+    if (record === undefined) throw new NegativeAnswer(`no user ${name}`);
+    const reasons = weaknesses(record.passwordHash, policy);
+    if (reasons.length === 0 && !force) {
+      report(io, ctx, { user: name, rehashed: false, reasons }, `Hash of ${name} meets the policy; nothing to do (--force rehashes anyway).`);
+      return 0;
+    }
+    const password = await readPassword(io, { fromStdin: opts['passwordStdin'] === true, confirm: false, message: `Password for ${name}:` });
+    const bytes = preparePassword(password, 0);
+    if (!(await verifyPassword(bytes, record.passwordHash, caps))) throw new NegativeAnswer(`wrong password for ${name}; nothing was written`);
+    const next = await hashPassword(bytes, policy);
+    bytes.fill(0);
+    const result = await replaceHash(redis, key, record.passwordHash, next, new Date());
+    if (result !== 'replaced') {
+      throw new ConflictError(`the hash of ${name} ${result === 'gone' ? 'was deleted' : 'changed'} while rehashing; nothing was written`);
+    }
+    report(io, ctx, { user: name, rehashed: true, reasons }, `Rehashed ${name} at the current policy.`);
+    return 0;
+  });
+}
+
+function report(io: Io, ctx: CommandContext, data: object, message: string): void {
+  if (wantsJson(ctx)) printJson(io.stdout, data);
+  else say(io, message);
+}
+
+/** Exit 0 when every hash meets the policy, 1 when some do not (so CI can gate on it). */
+async function check(redis: Redis, ctx: CommandContext, prefix: string, policy: HashPolicy): Promise<number> {
+  const { io } = ctx;
+  const json = wantsJson(ctx);
+  const table = json ? undefined : await createRowPrinter(io, [{ header: 'User', width: 32 }, { header: 'Why', width: 60 }]);
+  const seen = new Set<string>();
+  let outdated = 0;
+  let unusable = 0;
+  for await (const user of scanUsers(redis, prefix)) {
+    if (seen.has(user.name)) continue; // SCAN may return a key twice
+    seen.add(user.name);
+    let reasons: string[];
+    try {
+      reasons = user.passwordHash === undefined ? ['no password hash'] : weaknesses(user.passwordHash, policy);
+    } catch (err) {
+      reasons = [err instanceof Error ? err.message : String(err)];
+      unusable += 1;
+    }
+    if (reasons.length === 0) continue;
+    outdated += 1;
+    if (json) printJson(io.stdout, { user: user.name, reasons });
+    else table?.row([user.name, reasons.join('; ')]);
+  }
+  table?.flush();
+  say(io, `${seen.size} users checked, ${outdated} with outdated or unusable hashes${unusable > 0 ? ` (${unusable} unusable)` : ''}.`);
+  return outdated === 0 ? 0 : 1;
+}

@@ -1,0 +1,44 @@
+/** `user verify <name>`: exit 0 if the password matches, 1 if not or if there is no such user. */
+import { withRedis, wantsJson, type CommandContext } from '../../context.js';
+import { costCaps, hashPolicy, userPrefix } from '../../options.js';
+import { decoyHash, hashPassword, preparePassword, verifyPassword, weaknesses } from '../../core/hashing.js';
+import { userKey, validateUsername } from '../../core/keys.js';
+import { getUser, replaceHash } from '../../core/users.js';
+import { say } from '../../io.js';
+import { printJson } from '../../output.js';
+import { readPassword } from '../../prompt.js';
+
+export async function run(name: string, ctx: CommandContext): Promise<number> {
+  const { io, opts } = ctx;
+  validateUsername(name);
+  const policy = hashPolicy(opts);
+  const caps = costCaps(opts);
+  const key = userKey(userPrefix(opts), name);
+  const password = await readPassword(io, { fromStdin: opts['passwordStdin'] === true, confirm: false, message: `Password for ${name}:` });
+  // Only the normalization rule applies here, not the minimum length of new passwords:
+  // a too-long or control-character password is refused (exit 2) before any hashing.
+  const bytes = preparePassword(password, 0);
+
+  return withRedis(ctx, async (redis) => {
+    const record = await getUser(redis, key);
+    // An unknown user costs one hash too, so timing does not reveal which names exist.
+    const stored = record?.passwordHash ?? decoyHash(policy);
+    const match = (await verifyPassword(bytes, stored, caps)) && record !== undefined;
+    const outdated = match ? weaknesses(stored, policy) : [];
+    let rehashed = false;
+    if (match && outdated.length > 0 && opts['rehash'] === true) {
+      const next = await hashPassword(bytes, policy);
+      const result = await replaceHash(redis, key, stored, next, new Date());
+      rehashed = result === 'replaced';
+      if (!rehashed) say(io, `Not rehashed: the stored hash ${result === 'gone' ? 'is gone' : 'changed meanwhile'}.`);
+    }
+    bytes.fill(0);
+    if (wantsJson(ctx)) {
+      printJson(io.stdout, { user: name, match, outdated: outdated.length > 0, reasons: outdated, rehashed });
+    } else {
+      say(io, match ? `Password matches for ${name}.` : `Password does not match, or there is no user ${name}.`);
+      if (outdated.length > 0) say(io, `Hash is outdated: ${outdated.join(', ')}.${rehashed ? ' Rehashed at the current policy.' : ' Run with --rehash to upgrade it.'}`);
+    }
+    return match ? 0 : 1;
+  });
+}

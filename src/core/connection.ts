@@ -1,0 +1,143 @@
+/**
+ * The one way every command reaches Redis: resolve the target and credentials,
+ * connect with bounded time and no reconnect loop, and hand back a client.
+ */
+import { readFile } from 'node:fs/promises';
+import type { RedisClientType } from 'redis';
+import { ConnectionError, UsageError } from '../errors.js';
+import { toAppError } from './redis-errors.js';
+
+export type Redis = RedisClientType;
+
+export interface ConnectionOptions {
+  url: string;
+  /** Where `url` came from: a password in argv deserves a warning. */
+  urlFromArgv: boolean;
+  username?: string;
+  password?: string;
+  passwordFile?: string;
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  /** Milliseconds allowed for connecting and for each command. */
+  timeoutMs: number;
+}
+
+export const DEFAULT_URL = 'redis://127.0.0.1:6379';
+
+export interface ResolvedTarget {
+  url: URL;
+  username: string | undefined;
+  password: string | undefined;
+  warnings: string[];
+}
+
+/** Work out where to connect and as whom, without touching the network. */
+export async function resolveTarget(opts: ConnectionOptions): Promise<ResolvedTarget> {
+  let url: URL;
+  try {
+    url = new URL(opts.url);
+  } catch {
+    throw new UsageError('invalid Redis URL', { hint: 'expected redis://[user[:password]@]host[:port][/db] or rediss://...' });
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new UsageError(`unsupported URL scheme "${url.protocol}"`, { hint: 'use redis:// or rediss:// (TLS)' });
+  }
+  const warnings: string[] = [];
+  const urlPassword = url.password === '' ? undefined : decodeURIComponent(url.password);
+  if (urlPassword !== undefined && opts.urlFromArgv) {
+    warnings.push('Warning: a password in --url on the command line may be visible to other users; use REDIS_PASSWORD or --redis-password-file instead.');
+  }
+  let password = urlPassword ?? opts.password;
+  if (opts.passwordFile !== undefined) {
+    password = await readSecretFile(opts.passwordFile);
+  }
+  const username = url.username !== '' ? decodeURIComponent(url.username) : opts.username;
+  // Credentials travel separately, never inside the URL we pass on (or print).
+  url.username = '';
+  url.password = '';
+  return { url, username, password, warnings };
+}
+
+async function readSecretFile(path: string): Promise<string> {
+  try {
+    const text = await readFile(path, 'utf8');
+    // One secret per file; a trailing newline from `echo` is not part of it.
+    return text.replace(/\r?\n$/, '');
+  } catch (err) {
+    throw new UsageError(`cannot read password file ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+}
+
+async function readPem(path: string | undefined, what: string): Promise<Buffer | undefined> {
+  if (path === undefined) return undefined;
+  try {
+    return await readFile(path);
+  } catch (err) {
+    throw new UsageError(`cannot read ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+}
+
+/** Describe the target for messages: host and port, never credentials. */
+export function describeTarget(url: URL): string {
+  return `${url.protocol}//${url.host}`;
+}
+
+export async function connect(opts: ConnectionOptions, onWarning: (line: string) => void): Promise<Redis> {
+  const target = await resolveTarget(opts);
+  target.warnings.forEach(onWarning);
+  const tls = target.url.protocol === 'rediss:';
+  if (!tls && (opts.tlsCa ?? opts.tlsCert ?? opts.tlsKey) !== undefined) {
+    throw new UsageError('--tls-ca/--tls-cert/--tls-key need a rediss:// URL');
+  }
+  const [ca, cert, key] = await Promise.all([
+    readPem(opts.tlsCa, 'TLS CA file'),
+    readPem(opts.tlsCert, 'TLS certificate file'),
+    readPem(opts.tlsKey, 'TLS key file'),
+  ]);
+  const { createClient } = await import('redis');
+  const socket = tls
+    ? { tls: true as const, ca, cert, key, connectTimeout: opts.timeoutMs, reconnectStrategy: false as const }
+    : { connectTimeout: opts.timeoutMs, reconnectStrategy: false as const };
+  const client = createClient({
+    url: target.url.toString(),
+    username: target.username,
+    password: target.password,
+    socket,
+    commandOptions: { timeout: opts.timeoutMs },
+    // Commands issued while disconnected fail at once instead of queueing forever.
+    disableOfflineQueue: true,
+  }) as unknown as Redis;
+  // Without a listener node-redis would crash the process on a socket error;
+  // failures surface through the promise of the command that hit them.
+  client.on('error', () => undefined);
+
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new ConnectionError(`timed out after ${opts.timeoutMs} ms connecting to ${describeTarget(target.url)}`)),
+      opts.timeoutMs,
+    );
+  });
+  try {
+    await Promise.race([client.connect(), deadline]);
+    // Some servers accept the socket and never answer: make one round trip inside the deadline.
+    await Promise.race([client.ping(), deadline]);
+  } catch (err) {
+    client.destroy();
+    throw toAppError(err, `cannot connect to ${describeTarget(target.url)}`) ?? err;
+  } finally {
+    clearTimeout(timer);
+  }
+  return client;
+}
+
+/** Close politely, but never wait longer than it takes to give up. */
+export async function disconnect(client: Redis): Promise<void> {
+  if (!client.isOpen) return;
+  try {
+    await client.close();
+  } catch {
+    client.destroy();
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * Reading one stored session as express-session + connect-redis write it:
+ * JSON like {"cookie":{"originalMaxAge":86400000,"expires":"2026-...Z",...},"passport":{"user":"alice"},...}
+ * Pure functions only; no Redis here.
+ */
+
+/** Tried in order when --user-field is not given. */
+export const DEFAULT_USER_FIELDS = ['passport.user', 'userId', 'user.id', 'username'];
+
+export interface SessionRecord {
+  id: string;
+  /** The user the session belongs to, or null when none of the user fields is present. */
+  user: string | null;
+  /** Seconds left; -1 when the key has no expiry. */
+  ttlSeconds: number;
+  /** When Redis will drop the key (ISO 8601), or null without expiry. */
+  expiresAt: string | null;
+  /** false when the value is not a JSON object; user and extra are then null. */
+  readable: boolean;
+  /** Top-level fields beyond cookie and the user field (e.g. ip, userAgent), when present. */
+  extra: Record<string, unknown> | null;
+}
+
+export type JsonObject = Record<string, unknown>;
+
+export function parseSessionJson(raw: string): JsonObject | undefined {
+  try {
+    const value: unknown = JSON.parse(raw);
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as JsonObject) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function getPath(obj: JsonObject, path: string): unknown {
+  let current: unknown = obj;
+  for (const part of path.split('.')) {
+    if (current === null || typeof current !== 'object' || !Object.hasOwn(current, part)) return undefined;
+    current = (current as JsonObject)[part];
+  }
+  return current;
+}
+
+/** The user of a session: the first of `fields` holding a string or a number. */
+export function sessionUser(session: JsonObject, fields: readonly string[]): { user: string; field: string } | undefined {
+  for (const field of fields) {
+    const value = getPath(session, field);
+    if (typeof value === 'string' && value !== '') return { user: value, field };
+    if (typeof value === 'number' && Number.isFinite(value)) return { user: String(value), field };
+  }
+  return undefined;
+}
+
+export function toSessionRecord(id: string, raw: string, pttlMs: number, fields: readonly string[], now: number): SessionRecord {
+  const ttlSeconds = pttlMs < 0 ? -1 : Math.ceil(pttlMs / 1000);
+  const expiresAt = pttlMs < 0 ? null : new Date(now + pttlMs).toISOString();
+  const session = parseSessionJson(raw);
+  if (session === undefined) return { id, user: null, ttlSeconds, expiresAt, readable: false, extra: null };
+  const found = sessionUser(session, fields);
+  const extra: JsonObject = {};
+  const userRoot = found?.field.split('.')[0];
+  for (const [k, v] of Object.entries(session)) {
+    if (k !== 'cookie' && k !== userRoot) extra[k] = v;
+  }
+  return { id, user: found?.user ?? null, ttlSeconds, expiresAt, readable: true, extra: Object.keys(extra).length > 0 ? extra : null };
+}
+
+/**
+ * The stored session with a new lifetime, as express-session itself would write it:
+ * express-session resets cookie.expires from cookie.originalMaxAge on every request, and
+ * connect-redis derives the key's TTL from cookie.expires, so both must change together
+ * with the TTL or the user's next request undoes it. Returns undefined when the value is
+ * not an express-session object (then only the key's TTL can change).
+ */
+export function withLifetime(raw: string, ttlMs: number, now: number): string | undefined {
+  const session = parseSessionJson(raw);
+  const cookie = session?.['cookie'];
+  if (session === undefined || cookie === null || typeof cookie !== 'object' || Array.isArray(cookie)) return undefined;
+  const updated = { ...session, cookie: { ...(cookie as JsonObject), originalMaxAge: ttlMs, expires: new Date(now + ttlMs).toISOString() } };
+  return JSON.stringify(updated);
+}

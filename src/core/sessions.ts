@@ -1,0 +1,196 @@
+/**
+ * Sessions in Redis, as connect-redis stores them: a string key `<prefix><id>` with a TTL.
+ * Listing and bulk revocation stream over SCAN with a bounded number of batches in flight,
+ * so memory stays flat and the server is never blocked.
+ */
+import { createHash } from 'node:crypto';
+import { ConflictError, NegativeAnswer } from '../errors.js';
+import type { Redis } from './connection.js';
+import { escapeGlob, sessionKey } from './keys.js';
+import { scanBatches } from './scan.js';
+import { toSessionRecord, withLifetime, type SessionRecord } from './session-record.js';
+
+export interface SessionScope {
+  prefix: string;
+  userFields: readonly string[];
+}
+
+export interface ListStats {
+  scanned: number;
+  listed: number;
+  unreadable: number;
+  /** Keys under the prefix that are not strings (not sessions); skipped. */
+  wrongType: number;
+}
+
+export interface ListOptions extends SessionScope {
+  /** Only sessions of this user (exact match). */
+  user?: string;
+  limit?: number;
+  stats?: ListStats;
+}
+
+export function emptyStats(): ListStats {
+  return { scanned: 0, listed: 0, unreadable: 0, wrongType: 0 };
+}
+
+/** Values and remaining TTLs of one batch of keys, in one round trip. */
+async function fetchBatch(redis: Redis, keys: string[]): Promise<Array<{ raw: string | null; pttl: number }>> {
+  const [values, ...ttls] = await Promise.all([redis.mGet(keys), ...keys.map((k) => redis.pTTL(k))]);
+  return keys.map((_, i) => ({ raw: (values as Array<string | null>)[i] ?? null, pttl: Number(ttls[i]) }));
+}
+
+/**
+ * MGET answers nil both for a key that expired since SCAN saw it and for a key that is
+ * not a string. Only the second is worth counting, and it is rare, so ask TYPE then.
+ */
+async function countWrongTypes(redis: Redis, keys: string[]): Promise<number> {
+  if (keys.length === 0) return 0;
+  const types = await Promise.all(keys.map((k) => redis.type(k)));
+  return types.filter((t) => t !== 'none' && t !== 'string').length;
+}
+
+/** Every session under the prefix (optionally of one user), streamed. */
+export async function* listSessions(redis: Redis, opts: ListOptions): AsyncGenerator<SessionRecord> {
+  const stats = opts.stats ?? emptyStats();
+  const limit = opts.limit ?? Infinity;
+  if (limit <= 0) return;
+  for await (const keys of scanBatches(redis, { match: `${escapeGlob(opts.prefix)}*` })) {
+    stats.scanned += keys.length;
+    const fetched = await fetchBatch(redis, keys);
+    const now = Date.now();
+    const missing: string[] = [];
+    for (const [i, key] of keys.entries()) {
+      const item = fetched[i];
+      if (item === undefined || item.raw === null) {
+        missing.push(key);
+        continue;
+      }
+      const record = toSessionRecord(key.slice(opts.prefix.length), item.raw, item.pttl, opts.userFields, now);
+      if (opts.user !== undefined && record.user !== opts.user) continue;
+      if (!record.readable) stats.unreadable += 1;
+      stats.listed += 1;
+      yield record;
+      if (stats.listed >= limit) return;
+    }
+    stats.wrongType += await countWrongTypes(redis, missing);
+  }
+}
+
+export interface RevokeProgress {
+  scanned: number;
+  matched: number;
+  revoked: number;
+}
+
+export interface BulkRevokeOptions extends SessionScope {
+  /** Revoke only this user's sessions; undefined means every session under the prefix. */
+  user?: string;
+  dryRun: boolean;
+  /** Called with each batch of ids that were (or, dry-run, would be) revoked. */
+  onRevoked?: (ids: string[], progress: RevokeProgress) => void;
+}
+
+/**
+ * Revoke a user's sessions, or all of them. Deletes with UNLINK (freeing happens off the
+ * main thread); `revoked` counts keys UNLINK actually removed, so a session that expired
+ * in between is not counted.
+ */
+export async function revokeMatching(redis: Redis, opts: BulkRevokeOptions): Promise<RevokeProgress> {
+  const progress: RevokeProgress = { scanned: 0, matched: 0, revoked: 0 };
+  const userOnly = opts.user;
+  // Revoking everything needs no values: let the server filter by type.
+  const scan = scanBatches(redis, { match: `${escapeGlob(opts.prefix)}*`, ...(userOnly === undefined ? { type: 'string' } : {}) });
+  for await (const keys of scan) {
+    progress.scanned += keys.length;
+    let targets = keys;
+    if (userOnly !== undefined) {
+      const fetched = await fetchBatch(redis, keys);
+      const now = Date.now();
+      targets = keys.filter((_, i) => {
+        const raw = fetched[i]?.raw;
+        return raw != null && toSessionRecord('', raw, -1, opts.userFields, now).user === userOnly;
+      });
+    }
+    if (targets.length === 0) continue;
+    progress.matched += targets.length;
+    const ids = targets.map((k) => k.slice(opts.prefix.length));
+    if (!opts.dryRun) progress.revoked += Number(await redis.unlink(targets));
+    opts.onRevoked?.(ids, progress);
+  }
+  return progress;
+}
+
+export interface IdRevokeResult {
+  revoked: string[];
+  missing: string[];
+}
+
+export async function revokeIds(redis: Redis, prefix: string, ids: string[], dryRun: boolean): Promise<IdRevokeResult> {
+  const keys = ids.map((id) => sessionKey(prefix, id));
+  const found = dryRun
+    ? await Promise.all(keys.map(async (k) => Number(await redis.exists(k))))
+    : await Promise.all(keys.map(async (k) => Number(await redis.unlink(k))));
+  return { revoked: ids.filter((_, i) => found[i] === 1), missing: ids.filter((_, i) => found[i] !== 1) };
+}
+
+export interface TtlInfo {
+  id: string;
+  ttlSeconds: number;
+  expiresAt: string | null;
+}
+
+export async function getTtl(redis: Redis, prefix: string, id: string): Promise<TtlInfo> {
+  const pttl = Number(await redis.pTTL(sessionKey(prefix, id)));
+  if (pttl === -2) throw new NegativeAnswer(`session ${id} not found`);
+  return {
+    id,
+    ttlSeconds: pttl < 0 ? -1 : Math.ceil(pttl / 1000),
+    expiresAt: pttl < 0 ? null : new Date(Date.now() + pttl).toISOString(),
+  };
+}
+
+/**
+ * Compare-and-set of a session's value and TTL: applies only if the value is still the one
+ * we read (same SHA-1), never creates the key. 1 = set, 0 = changed meanwhile, -2 = gone.
+ * ARGV[2] empty means "not an express-session object: change only the TTL".
+ */
+const SET_LIFETIME = `
+local v = redis.call('GET', KEYS[1])
+if not v then return -2 end
+if redis.sha1hex(v) ~= ARGV[1] then return 0 end
+if ARGV[2] == '' then
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+else
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+end
+return 1`;
+
+const SET_TTL_ATTEMPTS = 5;
+
+export interface SetTtlResult extends TtlInfo {
+  /** Whether cookie.expires/originalMaxAge were rewritten (an express-session value). */
+  cookieUpdated: boolean;
+}
+
+/**
+ * Give a session a new lifetime that survives the user's next request (see withLifetime).
+ * Retries when the application writes the session in between; exit 4 if it keeps doing so.
+ */
+export async function setTtl(redis: Redis, prefix: string, id: string, seconds: number): Promise<SetTtlResult> {
+  const key = sessionKey(prefix, id);
+  const ttlMs = seconds * 1000;
+  for (let attempt = 0; attempt < SET_TTL_ATTEMPTS; attempt += 1) {
+    const raw = await redis.get(key);
+    if (raw === null) throw new NegativeAnswer(`session ${id} not found`);
+    const now = Date.now();
+    const next = withLifetime(raw, ttlMs, now);
+    const digest = createHash('sha1').update(raw, 'utf8').digest('hex');
+    const result = await redis.eval(SET_LIFETIME, { keys: [key], arguments: [digest, next ?? '', String(ttlMs)] });
+    if (result === -2) throw new NegativeAnswer(`session ${id} not found`);
+    if (result === 1) {
+      return { id, ttlSeconds: seconds, expiresAt: new Date(now + ttlMs).toISOString(), cookieUpdated: next !== undefined };
+    }
+  }
+  throw new ConflictError(`session ${id} kept changing while its TTL was being set; nothing was written`, { hint: 'try again' });
+}

@@ -1,0 +1,81 @@
+/**
+ * User records: one hash per user at `<prefix>{<name>}` (see docs/schema.md).
+ * Every write is a single Lua script, so concurrent writers can never interleave.
+ */
+import { BadDataError } from '../errors.js';
+import type { Redis } from './connection.js';
+import { escapeGlob, usernameFromKey } from './keys.js';
+import { scanBatches } from './scan.js';
+
+export const FIELD_HASH = 'password_hash';
+export const FIELD_CREATED = 'created_at';
+export const FIELD_UPDATED = 'updated_at';
+
+export interface UserRecord {
+  passwordHash: string;
+  createdAt: string | undefined;
+  updatedAt: string | undefined;
+}
+
+/** Create the hash only if the key does not exist yet. 1 = created, 0 = exists. */
+const CREATE_IF_ABSENT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
+return 1`;
+
+/** Compare-and-set of the hash field. 1 = replaced, 0 = changed meanwhile, -1 = user gone. */
+const REPLACE_IF_UNCHANGED = `
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if not current then return -1 end
+if current ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3], ARGV[4], ARGV[5])
+return 1`;
+
+export async function createUser(redis: Redis, key: string, passwordHash: string, now: Date): Promise<boolean> {
+  const stamp = now.toISOString();
+  const created = await redis.eval(CREATE_IF_ABSENT, {
+    keys: [key],
+    arguments: [FIELD_HASH, passwordHash, FIELD_CREATED, stamp, FIELD_UPDATED, stamp],
+  });
+  return created === 1;
+}
+
+export type ReplaceResult = 'replaced' | 'changed' | 'gone';
+
+export async function replaceHash(redis: Redis, key: string, expected: string, next: string, now: Date): Promise<ReplaceResult> {
+  const result = await redis.eval(REPLACE_IF_UNCHANGED, {
+    keys: [key],
+    arguments: [FIELD_HASH, expected, next, FIELD_UPDATED, now.toISOString()],
+  });
+  return result === 1 ? 'replaced' : result === 0 ? 'changed' : 'gone';
+}
+
+function toRecord(key: string, fields: Record<string, string>): UserRecord {
+  const passwordHash = fields[FIELD_HASH];
+  if (passwordHash === undefined) throw new BadDataError(`user record ${key} has no ${FIELD_HASH} field`);
+  return { passwordHash, createdAt: fields[FIELD_CREATED], updatedAt: fields[FIELD_UPDATED] };
+}
+
+/** The record, or undefined when there is no such key. A key of another type is exit 5. */
+export async function getUser(redis: Redis, key: string): Promise<UserRecord | undefined> {
+  const fields = (await redis.hGetAll(key)) as Record<string, string>;
+  if (Object.keys(fields).length === 0) return undefined;
+  return toRecord(key, fields);
+}
+
+export interface ScannedUser {
+  name: string;
+  /** undefined when the record lacks the field (reported, not fatal, in a scan). */
+  passwordHash: string | undefined;
+}
+
+/** Every user record under the prefix, streamed in batches. */
+export async function* scanUsers(redis: Redis, prefix: string): AsyncGenerator<ScannedUser> {
+  for await (const keys of scanBatches(redis, { match: `${escapeGlob(prefix)}{*}`, type: 'hash' })) {
+    const names = keys.map((k) => usernameFromKey(prefix, k));
+    const hashes = await Promise.all(keys.map((k) => redis.hGet(k, FIELD_HASH)));
+    for (const [i, name] of names.entries()) {
+      if (name !== undefined) yield { name, passwordHash: hashes[i] ?? undefined };
+    }
+  }
+}

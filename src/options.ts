@@ -1,0 +1,121 @@
+/**
+ * Commander option definitions shared by the commands, and their conversion into the
+ * typed settings the core takes. Every environment variable the tool reads is named here.
+ */
+import { Command, Option } from 'commander';
+import { UsageError } from './errors.js';
+import type { ConnectionOptions } from './core/connection.js';
+import { DEFAULT_URL } from './core/connection.js';
+import { DEFAULT_CAPS, DEFAULT_POLICY, PASSWORD_MIN_CHARS, type CostCaps, type HashPolicy } from './core/hashing.js';
+import { DEFAULT_SESSION_PREFIX, DEFAULT_USER_PREFIX, validatePrefix } from './core/keys.js';
+import { DEFAULT_USER_FIELDS } from './core/session-record.js';
+
+export const DEFAULT_TIMEOUT = '5s';
+
+/** Options every command that talks to Redis accepts. */
+export function addConnectionOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--url <url>', 'Redis URL; rediss:// for TLS').env('REDIS_URL').default(DEFAULT_URL))
+    .addOption(new Option('--tls-ca <file>', 'PEM file of the CA that signed the server certificate').env('REDIS_TLS_CA'))
+    .addOption(new Option('--tls-cert <file>', 'PEM client certificate, for servers that require one').env('REDIS_TLS_CERT'))
+    .addOption(new Option('--tls-key <file>', 'PEM private key of the client certificate').env('REDIS_TLS_KEY'))
+    .addOption(new Option('--redis-password-file <file>', 'read the Redis (ACL) password from this file').env('REDIS_PASSWORD_FILE'))
+    .addOption(new Option('--timeout <duration>', 'limit for connecting and for each command (e.g. 500ms, 5s)').env('REDIS_ACCOUNTS_TIMEOUT').default(DEFAULT_TIMEOUT))
+    .option('--json', 'machine-readable output on stdout')
+    .option('--debug', 'print stack traces of unexpected errors');
+}
+
+export function addUserOptions(cmd: Command): Command {
+  return addConnectionOptions(cmd).addOption(
+    new Option('--user-prefix <prefix>', 'key prefix of user records').env('REDIS_ACCOUNTS_USER_PREFIX').default(DEFAULT_USER_PREFIX),
+  );
+}
+
+export function addPolicyOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--argon2-memory <KiB>', 'argon2id memory cost of new hashes').env('REDIS_ACCOUNTS_ARGON2_MEMORY').default(String(DEFAULT_POLICY.memoryCost)))
+    .addOption(new Option('--argon2-time <n>', 'argon2id iterations of new hashes').env('REDIS_ACCOUNTS_ARGON2_TIME').default(String(DEFAULT_POLICY.timeCost)))
+    .addOption(new Option('--argon2-parallelism <n>', 'argon2id lanes of new hashes').env('REDIS_ACCOUNTS_ARGON2_PARALLELISM').default(String(DEFAULT_POLICY.parallelism)))
+    .addOption(new Option('--argon2-max-memory <KiB>', 'refuse stored hashes asking for more memory').env('REDIS_ACCOUNTS_ARGON2_MAX_MEMORY').default(String(DEFAULT_CAPS.maxMemoryCost)))
+    .addOption(new Option('--argon2-max-time <n>', 'refuse stored hashes asking for more iterations').env('REDIS_ACCOUNTS_ARGON2_MAX_TIME').default(String(DEFAULT_CAPS.maxTimeCost)))
+    .addOption(new Option('--argon2-max-parallelism <n>', 'refuse stored hashes asking for more lanes').env('REDIS_ACCOUNTS_ARGON2_MAX_PARALLELISM').default(String(DEFAULT_CAPS.maxParallelism)));
+}
+
+export function addSessionOptions(cmd: Command): Command {
+  return addConnectionOptions(cmd)
+    .addOption(new Option('--session-prefix <prefix>', 'key prefix of sessions (connect-redis "prefix")').env('REDIS_ACCOUNTS_SESSION_PREFIX').default(DEFAULT_SESSION_PREFIX))
+    .addOption(
+      new Option('--user-field <path>', `JSON path of the user in a session (default: first of ${DEFAULT_USER_FIELDS.join(', ')})`).env('REDIS_ACCOUNTS_USER_FIELD'),
+    );
+}
+
+/** Raw option values as commander hands them over (strings unless boolean flags). */
+export type RawOptions = Record<string, unknown>;
+
+function str(opts: RawOptions, name: string): string | undefined {
+  const v = opts[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function parseInteger(text: string, what: string, min: number, max: number): number {
+  if (!/^[0-9]{1,12}$/.test(text.trim())) throw new UsageError(`${what} must be a whole number, got "${text.slice(0, 20)}"`);
+  const n = Number(text.trim());
+  if (n < min || n > max) throw new UsageError(`${what} must be between ${min} and ${max}`);
+  return n;
+}
+
+/** "500ms", "5s", "2m" or plain seconds, into milliseconds. */
+export function parseTimeout(text: string): number {
+  const m = /^([0-9]{1,7})(ms|s|m)?$/.exec(text.trim());
+  if (!m) throw new UsageError(`invalid --timeout "${text.slice(0, 20)}"`, { hint: 'e.g. 500ms, 5s, 1m' });
+  const ms = Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60000 : 1000);
+  if (ms < 10 || ms > 3600000) throw new UsageError('--timeout must be between 10ms and 1h');
+  return ms;
+}
+
+export function connectionOptions(opts: RawOptions, urlSource: string | undefined, env: NodeJS.ProcessEnv): ConnectionOptions {
+  return {
+    url: str(opts, 'url') ?? DEFAULT_URL,
+    urlFromArgv: urlSource === 'cli',
+    username: env['REDIS_USERNAME'] || undefined,
+    password: env['REDIS_PASSWORD'] || undefined,
+    passwordFile: str(opts, 'redisPasswordFile'),
+    tlsCa: str(opts, 'tlsCa'),
+    tlsCert: str(opts, 'tlsCert'),
+    tlsKey: str(opts, 'tlsKey'),
+    timeoutMs: parseTimeout(str(opts, 'timeout') ?? DEFAULT_TIMEOUT),
+  };
+}
+
+export function hashPolicy(opts: RawOptions): HashPolicy {
+  return {
+    memoryCost: parseInteger(str(opts, 'argon2Memory') ?? '', '--argon2-memory', 1024, 4194304),
+    timeCost: parseInteger(str(opts, 'argon2Time') ?? '', '--argon2-time', 1, 100),
+    parallelism: parseInteger(str(opts, 'argon2Parallelism') ?? '', '--argon2-parallelism', 1, 64),
+  };
+}
+
+export function costCaps(opts: RawOptions): CostCaps {
+  return {
+    maxMemoryCost: parseInteger(str(opts, 'argon2MaxMemory') ?? '', '--argon2-max-memory', 1024, 16777216),
+    maxTimeCost: parseInteger(str(opts, 'argon2MaxTime') ?? '', '--argon2-max-time', 1, 1000),
+    maxParallelism: parseInteger(str(opts, 'argon2MaxParallelism') ?? '', '--argon2-max-parallelism', 1, 255),
+  };
+}
+
+export function userPrefix(opts: RawOptions): string {
+  return validatePrefix(str(opts, 'userPrefix') ?? DEFAULT_USER_PREFIX, '--user-prefix');
+}
+
+export function sessionPrefix(opts: RawOptions): string {
+  return validatePrefix(str(opts, 'sessionPrefix') ?? DEFAULT_SESSION_PREFIX, '--session-prefix');
+}
+
+export function userFields(opts: RawOptions): string[] {
+  const field = str(opts, 'userField');
+  if (field === undefined) return DEFAULT_USER_FIELDS;
+  if (!/^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/.test(field)) throw new UsageError(`invalid --user-field "${field.slice(0, 40)}"`, { hint: 'a dotted path such as passport.user' });
+  return [field];
+}
+
+export const PASSWORD_MIN_DEFAULT = String(PASSWORD_MIN_CHARS);

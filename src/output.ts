@@ -1,0 +1,78 @@
+/**
+ * Turning command results into text. Data goes to stdout: a table on a terminal,
+ * tab-separated columns in a pipe, or JSON with --json. Colors only where useColor() allows.
+ */
+import type { Writable } from 'node:stream';
+import { useColor, type Io } from './io.js';
+
+export interface Column {
+  header: string;
+  /** Width on a terminal; longer cells are cut with an ellipsis. */
+  width: number;
+}
+
+/** Print an object as one line of JSON (NDJSON when called per item). */
+export function printJson(out: Writable, value: unknown): void {
+  out.write(`${JSON.stringify(value)}\n`);
+}
+
+function fit(text: string, width: number): string {
+  const chars = [...text];
+  return chars.length <= width ? text : `${chars.slice(0, width - 1).join('')}…`;
+}
+
+/** Strip characters that would let stored data drive the operator's terminal. */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '�');
+}
+
+export interface RowPrinter {
+  row(cells: string[]): void;
+  /** Rows are buffered per batch so a table renders in chunks while the scan goes on. */
+  flush(): void;
+}
+
+/**
+ * A streaming table: the header once, then rows in chunks with fixed column widths, so
+ * output starts before a long scan ends and memory does not grow with the row count.
+ */
+export async function createRowPrinter(io: Io, columns: Column[]): Promise<RowPrinter> {
+  const tty = io.stdout.isTTY === true;
+  if (!tty) {
+    io.stdout.write(`${columns.map((c) => c.header.toLowerCase()).join('\t')}\n`);
+    return {
+      row: (cells) => io.stdout.write(`${cells.map((c) => printable(c).replace(/\t/g, ' ')).join('\t')}\n`),
+      flush: () => undefined,
+    };
+  }
+  const [{ default: Table }, { Chalk }] = await Promise.all([import('cli-table3'), import('chalk')]);
+  const chalk = new Chalk({ level: useColor(io.stdout, io.env) ? 1 : 0 });
+  const blank = { top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: ' ' };
+  const make = () =>
+    new Table({ chars: blank, colWidths: columns.map((c) => c.width + 2), style: { head: [], border: [], 'padding-left': 0, 'padding-right': 1 }, wordWrap: false });
+  const header = make();
+  header.push(columns.map((c) => chalk.bold(c.header)));
+  io.stdout.write(`${header.toString()}\n`);
+  let pending = make();
+  let count = 0;
+  const flush = (): void => {
+    if (count === 0) return;
+    io.stdout.write(`${pending.toString()}\n`);
+    pending = make();
+    count = 0;
+  };
+  return {
+    row(cells) {
+      pending.push(cells.map((c, i) => fit(printable(c), columns[i]?.width ?? 20)));
+      count += 1;
+      if (count >= 100) flush();
+    },
+    flush,
+  };
+}
+
+export async function colorizer(io: Io, stream: 'stdout' | 'stderr' = 'stderr') {
+  const { Chalk } = await import('chalk');
+  return new Chalk({ level: useColor(io[stream], io.env) ? 1 : 0 });
+}

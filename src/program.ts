@@ -1,0 +1,69 @@
+/**
+ * Commander wiring only. Each action is one line that lazily imports its command module,
+ * so `--help` never loads Redis, argon2 or inquirer.
+ */
+import { Command, Option } from 'commander';
+import type { CommandContext } from './context.js';
+import type { Io } from './io.js';
+import { addPolicyOptions, addSessionOptions, addUserOptions, PASSWORD_MIN_DEFAULT } from './options.js';
+
+/** Receives each command's exit code. */
+export type ExitSink = (code: number) => void;
+
+const EXAMPLES = `
+Examples:
+  $ redis-accounts user add alice                      # prompts for the password twice
+  $ printf '%s\\n' "$PW" | redis-accounts user verify alice --password-stdin
+  $ redis-accounts user rehash --check --json
+  $ redis-accounts session list --user alice
+  $ redis-accounts session revoke --user alice
+  $ redis-accounts session ttl 3fa1c0de 30m
+
+Exit codes: 0 ok, 1 no (wrong password, not found, outdated), 2 usage, 3 Redis
+unreachable/auth/ACL/TLS/timeout, 4 conflict, 5 unusable stored data, 130 interrupted.`;
+
+export function makeProgram(io: Io, setExit: ExitSink): Command {
+  const program = new Command('redis-accounts')
+    .description('Administer the user accounts and sessions that web applications keep in Redis')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', EXAMPLES)
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    });
+
+  const context = (cmd: Command): CommandContext => ({ io, opts: cmd.opts(), urlSource: cmd.getOptionValueSource('url') });
+
+  const user = program.command('user').description('create and check user accounts (argon2id password hashes)');
+  addPolicyOptions(addUserOptions(user.command('add').argument('<name>', 'username').description('create a user; prompts for the password without echo')))
+    .option('--password-stdin', 'read the password as one line from stdin (for scripts)')
+    .addOption(new Option('--min-length <n>', 'minimum password length in characters').env('REDIS_ACCOUNTS_PASSWORD_MIN').default(PASSWORD_MIN_DEFAULT))
+    .action(async (name: string, _o, cmd: Command) => setExit(await (await import('./commands/user/add.js')).run(name, context(cmd))));
+  addPolicyOptions(addUserOptions(user.command('verify').argument('<name>', 'username').description('check a password: exit 0 if it matches, 1 if not')))
+    .option('--password-stdin', 'read the password as one line from stdin (for scripts)')
+    .option('--rehash', 'if the password matches and the hash is outdated, re-hash it at the current policy')
+    .action(async (name: string, _o, cmd: Command) => setExit(await (await import('./commands/user/verify.js')).run(name, context(cmd))));
+  addPolicyOptions(addUserOptions(user.command('rehash').argument('[name]', 'username').description('re-hash a password at the current policy, or --check them all')))
+    .option('--password-stdin', 'read the password as one line from stdin (for scripts)')
+    .option('--force', 'rehash even when the hash meets the policy')
+    .option('--check', 'list users whose hashes are weaker than the policy; exit 1 if any')
+    .action(async (name: string | undefined, _o, cmd: Command) => setExit(await (await import('./commands/user/rehash.js')).run(name, context(cmd))));
+
+  const session = program.command('session').description('list, revoke and extend web sessions (express-session + connect-redis)');
+  addSessionOptions(session.command('list').description('list sessions: a table on a terminal, NDJSON with --json'))
+    .option('--user <name>', 'only sessions of this user')
+    .option('--limit <n>', 'stop after this many sessions')
+    .action(async (_o, cmd: Command) => setExit(await (await import('./commands/session/list.js')).run(context(cmd))));
+  addSessionOptions(session.command('revoke').argument('[ids...]', 'session ids').description('delete sessions by id, by --user, or --all'))
+    .option('--user <name>', 'revoke every session of this user')
+    .option('--all', 'revoke every session (asks on a terminal; needs --yes otherwise)')
+    .option('--yes', 'do not ask for confirmation')
+    .option('--dry-run', 'list what would be revoked, change nothing')
+    .action(async (ids: string[], _o, cmd: Command) => setExit(await (await import('./commands/session/revoke.js')).run(ids, context(cmd))));
+  addSessionOptions(session.command('ttl').argument('<id>', 'session id').argument('[duration]', 'new lifetime: 3600, 90s, 30m, 12h, 7d'))
+    .description('print the remaining lifetime of a session, or set a new one that survives its next request')
+    .action(async (id: string, duration: string | undefined, _o, cmd: Command) => setExit(await (await import('./commands/session/ttl.js')).run(id, duration, context(cmd))));
+
+  return program;
+}
