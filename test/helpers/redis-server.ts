@@ -1,0 +1,136 @@
+/**
+ * Throwaway redis-server processes for the tests: a free port, a private directory,
+ * ready when it answers PING, always stopped. Never touches the Redis on 6379.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import tls from 'node:tls';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface TlsServerFiles {
+  cert: string;
+  key: string;
+  ca: string;
+  /** Require client certificates signed by `ca`. */
+  requireClientCert?: boolean;
+}
+
+export interface StartOptions {
+  /** Extra redis-server arguments, e.g. ['--requirepass', 'x']. */
+  args?: string[];
+  /** Serve TLS on `port` (and plaintext on `plainPort` for seeding). */
+  tls?: TlsServerFiles;
+}
+
+export interface RedisServer {
+  port: number;
+  /** Plaintext port: the same as `port` unless TLS is on. */
+  plainPort: number;
+  url: string;
+  dir: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+let checked = false;
+export function requireRedisServer(): void {
+  if (checked) return;
+  const r = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) {
+    throw new Error('redis-server is not on PATH: the integration tests start their own. Install it (Debian: apt-get install redis-server).');
+  }
+  checked = true;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** One PING over a fresh socket; resolves on any reply (NOAUTH counts: the server is up). */
+function ping(port: number, useTls?: TlsServerFiles): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = useTls ? tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false }) : net.connect(port, '127.0.0.1');
+    const done = (ok: boolean) => {
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.setTimeout(500, () => done(false));
+    sock.on('error', () => done(false));
+    sock.on(useTls ? 'secureConnect' : 'connect', () => sock.write('PING\r\n'));
+    sock.on('data', (d) => done(/^[+-]/.test(d.toString())));
+  });
+}
+
+export async function waitForPing(port: number, timeoutMs = 10000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await ping(port)) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms`);
+}
+
+export async function startRedis(opts: StartOptions = {}): Promise<RedisServer> {
+  requireRedisServer();
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await tryStart(opts);
+    } catch (err) {
+      // Another process may have taken the "free" port between probe and bind.
+      if (attempt >= 3) throw err;
+    }
+  }
+}
+
+async function tryStart(opts: StartOptions): Promise<RedisServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'ra-redis-'));
+  const plainPort = await freePort();
+  const tlsPort = opts.tls ? await freePort() : undefined;
+  const args = ['--port', String(plainPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'no'];
+  if (opts.tls && tlsPort !== undefined) {
+    args.push('--tls-port', String(tlsPort), '--tls-cert-file', opts.tls.cert, '--tls-key-file', opts.tls.key, '--tls-ca-cert-file', opts.tls.ca);
+    args.push('--tls-auth-clients', opts.tls.requireClientCert ? 'yes' : 'no');
+  }
+  args.push(...(opts.args ?? []));
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout?.on('data', (d) => (log += d.toString()));
+  child.stderr?.on('data', (d) => (log += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await Promise.race([
+      waitForPing(plainPort),
+      exited.then(() => {
+        throw new Error(`redis-server exited at start:\n${log}`);
+      }),
+    ]);
+    if (opts.tls && tlsPort !== undefined) {
+      const deadline = Date.now() + 5000;
+      while (!(await ping(tlsPort, opts.tls)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const port = tlsPort ?? plainPort;
+  return { port, plainPort, url: `${opts.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`, dir, process: child, stop };
+}
