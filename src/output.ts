@@ -76,3 +76,8 @@ export async function colorizer(io: Io, stream: 'stdout' | 'stderr' = 'stderr') 
   const { Chalk } = await import('chalk');
   return new Chalk({ level: useColor(io[stream], io.env) ? 1 : 0 });
 }
+
+/** "1 session", "2 sessions". */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}

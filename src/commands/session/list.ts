@@ -5,7 +5,7 @@ import { emptyStats, listSessions } from '../../core/sessions.js';
 import type { SessionRecord } from '../../core/session-record.js';
 import { say } from '../../io.js';
 import { parseInteger, sessionPrefix, userFields } from '../../options.js';
-import { createRowPrinter, printJson } from '../../output.js';
+import { createRowPrinter, plural, printJson } from '../../output.js';
 import { validateSessionUser } from './scope.js';
 
 const COLUMNS = [
@@ -43,7 +43,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     const notes = [stats.unreadable > 0 ? `${stats.unreadable} unreadable` : '', stats.wrongType > 0 ? `${stats.wrongType} skipped (not a string key)` : '']
       .filter(Boolean)
       .join(', ');
-    if (!json || io.stderr.isTTY === true) say(io, `${stats.listed} sessions${notes ? ` (${notes})` : ''}.`);
+    if (!json || io.stderr.isTTY === true) say(io, `${plural(stats.listed, 'session')}${notes ? ` (${notes})` : ''}.`);
     return 0;
   });
 }

@@ -5,7 +5,7 @@ import { validateSessionId } from '../../core/keys.js';
 import { revokeIds, revokeMatching } from '../../core/sessions.js';
 import { say } from '../../io.js';
 import { sessionPrefix, userFields } from '../../options.js';
-import { printJson } from '../../output.js';
+import { plural, printJson, printable } from '../../output.js';
 import { confirm } from '../../prompt.js';
 import { validateSessionUser } from './scope.js';
 
@@ -33,9 +33,9 @@ export async function run(ids: string[], ctx: CommandContext): Promise<number> {
       const result = await revokeIds(redis, prefix, ids, dryRun);
       if (json) printJson(io.stdout, { dryRun, revoked: result.revoked.length, ids: result.revoked, missing: result.missing });
       else {
-        if (dryRun) result.revoked.forEach((id) => io.stdout.write(`${id}\n`));
+        if (dryRun) result.revoked.forEach((id) => io.stdout.write(`${printable(id)}\n`));
         for (const id of result.missing) say(io, `Session ${id} not found.`);
-        say(io, `${dryRun ? 'Would revoke' : 'Revoked'} ${result.revoked.length} of ${ids.length} sessions.`);
+        say(io, `${dryRun ? 'Would revoke' : 'Revoked'} ${result.revoked.length} of ${plural(ids.length, 'session')}.`);
       }
       return result.missing.length === 0 ? 0 : 1;
     }
@@ -45,12 +45,12 @@ export async function run(ids: string[], ctx: CommandContext): Promise<number> {
       user,
       dryRun,
       onRevoked: (batch) => {
-        if (dryRun && !json) batch.forEach((id) => io.stdout.write(`${id}\n`));
+        if (dryRun && !json) batch.forEach((id) => io.stdout.write(`${printable(id)}\n`));
       },
     });
     const count = dryRun ? progress.matched : progress.revoked;
     if (json) printJson(io.stdout, { dryRun, revoked: count, scanned: progress.scanned, ...(user === undefined ? {} : { user }) });
-    else say(io, `${dryRun ? 'Would revoke' : 'Revoked'} ${count} sessions${user === undefined ? '' : ` of ${user}`} (${progress.scanned} keys scanned).`);
+    else say(io, `${dryRun ? 'Would revoke' : 'Revoked'} ${plural(count, 'session')}${user === undefined ? '' : ` of ${printable(user)}`} (${plural(progress.scanned, 'key')} scanned).`);
     return 0;
   });
 }

@@ -9,7 +9,7 @@ import { hashPassword, preparePassword, verifyPassword, weaknesses } from '../..
 import { userKey, validateUsername } from '../../core/keys.js';
 import { getUser, replaceHash, scanUsers } from '../../core/users.js';
 import { say, type Io } from '../../io.js';
-import { createRowPrinter, printJson } from '../../output.js';
+import { createRowPrinter, plural, printJson } from '../../output.js';
 import { readPassword } from '../../prompt.js';
 import type { Redis } from '../../core/connection.js';
 import type { HashPolicy } from '../../core/hashing.js';
@@ -84,6 +84,6 @@ async function check(redis: Redis, ctx: CommandContext, prefix: string, policy: 
     else table?.row([user.name, reasons.join('; ')]);
   }
   table?.flush();
-  say(io, `${seen.size} users checked, ${outdated} with outdated or unusable hashes${unusable > 0 ? ` (${unusable} unusable)` : ''}.`);
+  say(io, `${plural(seen.size, 'user')} checked, ${outdated} with outdated or unusable hashes${unusable > 0 ? ` (${unusable} unusable)` : ''}.`);
   return outdated === 0 ? 0 : 1;
 }
