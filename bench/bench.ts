@@ -1,0 +1,226 @@
+/**
+ * `npm run bench`: measures the tool against baselines run in the same process tree, on a
+ * redis-server of its own, and prints each figure with its ratio and target.
+ * Speed is measured here, never asserted in a timed test. Results go in docs/performance.md.
+ *
+ *   npm run bench -- --sessions 1000000 --users 50000
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { createClient, type RedisClientType } from 'redis';
+import { startRedis, type RedisServer } from '../test/helpers/redis-server.js';
+
+const ROOT = resolve(process.cwd());
+const BIN = join(ROOT, 'bin', 'redis-accounts.js');
+
+interface Args {
+  sessions: number;
+  users: number;
+  verifyRuns: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { sessions: 1_000_000, users: 50_000, verifyRuns: 200 };
+  for (let i = 0; i < argv.length; i += 1) {
+    const [name, value] = [argv[i], argv[i + 1]];
+    if (name === '--sessions') args.sessions = Number(value);
+    else if (name === '--users') args.users = Number(value);
+    else if (name === '--verify-runs') args.verifyRuns = Number(value);
+    else continue;
+    i += 1;
+  }
+  return args;
+}
+
+interface Row {
+  figure: string;
+  value: string;
+  baseline: string;
+  ratio: number;
+  target: string;
+  ok: boolean;
+}
+const rows: Row[] = [];
+
+function record(figure: string, value: number, baseline: number, unit: string, target: string, ok: (ratio: number) => boolean): void {
+  const ratio = value / baseline;
+  const row = { figure, value: `${value.toFixed(unit === 's' ? 2 : 1)} ${unit}`, baseline: `${baseline.toFixed(unit === 's' ? 2 : 1)} ${unit}`, ratio, target, ok: ok(ratio) };
+  rows.push(row);
+  console.log(`  ${figure}: ${row.value} vs ${row.baseline} -> ${ratio.toFixed(2)}x (${target}) ${row.ok ? 'MET' : 'NOT MET'}`);
+}
+
+/** Run a shell pipeline under GNU time; returns wall seconds and peak RSS in MB of the measured command. */
+function timed(command: string, env: Record<string, string> = {}): { seconds: number; rssMb: number } {
+  const start = process.hrtime.bigint();
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', 'bash', '-c', command], { env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (r.status !== 0) throw new Error(`failed (${r.status}): ${command}\n${r.stderr.slice(-2000)}`);
+  const kb = Number(r.stderr.trim().split('\n').pop());
+  return { seconds, rssMb: kb / 1024 };
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+function resp(parts: string[]): string {
+  return `*${parts.length}\r\n${parts.map((p) => `$${Buffer.byteLength(p)}\r\n${p}\r\n`).join('')}`;
+}
+
+/** Seed sessions as connect-redis writes them, through redis-cli --pipe (fast bulk load). */
+async function seed(port: number, from: number, to: number, users: number): Promise<void> {
+  const child = spawn('redis-cli', ['-p', String(port), '--pipe'], { stdio: ['pipe', 'ignore', 'inherit'] });
+  const done = new Promise<void>((res, rej) => child.on('exit', (code) => (code === 0 ? res() : rej(new Error(`redis-cli --pipe exited ${code}`)))));
+  const expires = new Date(Date.now() + 86400_000).toISOString();
+  function* commands(): Generator<string> {
+    let chunk = '';
+    for (let i = from; i < to; i += 1) {
+      const id = `${i.toString(36).padStart(8, '0')}${randomBytes(12).toString('base64url')}`;
+      const value = JSON.stringify({
+        cookie: { originalMaxAge: 86400000, expires, secure: false, httpOnly: true, path: '/' },
+        passport: { user: `user${i % users}` },
+        ip: '203.0.113.7',
+      });
+      chunk += resp(['SET', `sess:${id}`, value, 'EX', '86400']);
+      if (chunk.length > 1 << 20) {
+        yield chunk;
+        chunk = '';
+      }
+    }
+    if (chunk) yield chunk;
+  }
+  await new Promise<void>((res, rej) => Readable.from(commands()).pipe(child.stdin).on('finish', res).on('error', rej));
+  await done;
+}
+
+async function serverCpuSeconds(redis: RedisClientType): Promise<number> {
+  const info = await redis.info('cpu');
+  const get = (name: string) => Number(new RegExp(`${name}:([0-9.]+)`).exec(info)?.[1] ?? 0);
+  return get('used_cpu_user') + get('used_cpu_sys');
+}
+
+let slowest = 0;
+/** Track the slowest single command the server ran during a tool invocation. */
+async function slowlogMax(redis: RedisClientType): Promise<number> {
+  const entries = (await redis.sendCommand(['SLOWLOG', 'GET', '1024'])) as Array<[number, number, number, string[]]>;
+  await redis.sendCommand(['SLOWLOG', 'RESET']);
+  const max = Math.max(0, ...entries.map((e) => Number(e[2])));
+  slowest = Math.max(slowest, max);
+  return max;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const small = Math.min(100_000, args.sessions);
+  console.log(`redis-accounts bench: ${args.sessions} sessions over ${args.users} users`);
+  const server: RedisServer = await startRedis({ args: ['--slowlog-log-slower-than', '1000', '--slowlog-max-len', '1024'] });
+  const env = { REDIS_URL: server.url, NO_COLOR: '1' };
+  const redis = createClient({ url: server.url }) as RedisClientType;
+  await redis.connect();
+  const cli = `node ${BIN}`;
+  try {
+    // --help start-up against bare node.
+    const helpRuns: number[] = [];
+    const nodeRuns: number[] = [];
+    for (let i = 0; i < 15; i += 1) {
+      nodeRuns.push(timed('node -e 0').seconds);
+      helpRuns.push(timed(`${cli} --help > /dev/null`).seconds);
+    }
+    record('redis-accounts --help wall time', median(helpRuns) * 1000, median(nodeRuns) * 1000, 'ms', '<= 1.3x node -e 0', (r) => r <= 1.3);
+
+    // One hash at the default policy against the reference argon2 CLI.
+    const hashMs = await inProcessHashMs();
+    const refRuns: number[] = [];
+    for (let i = 0; i < 10; i += 1) {
+      const start = process.hrtime.bigint();
+      spawnSync('argon2', ['somesaltsomesalt', '-id', '-t', '2', '-k', '19456', '-p', '1', '-l', '32'], { input: 'correct horse battery' });
+      refRuns.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+    record('one argon2id hash, default policy', hashMs, median(refRuns), 'ms', '<= 1.2x argon2 CLI', (r) => r <= 1.2);
+
+    // Timing of verify: unknown user against known user with a wrong password.
+    await verifyTiming(server.url, args.verifyRuns);
+
+    console.log(`seeding ${small} sessions ...`);
+    await seed(server.port, 0, small, args.users);
+    await slowlogMax(redis);
+    const rssSmall = timed(`${cli} session list --json > /dev/null`, env).rssMb;
+    await slowlogMax(redis);
+    if (args.sessions > small) {
+      console.log(`seeding ${args.sessions - small} more sessions ...`);
+      await seed(server.port, small, args.sessions, args.users);
+    }
+    const scanBase = timed(`redis-cli -p ${server.port} --scan --pattern 'sess:*' > /dev/null`);
+    const list = timed(`${cli} session list --json > /dev/null`, env);
+    await slowlogMax(redis);
+    record(`session list --json wall (${args.sessions})`, list.seconds, scanBase.seconds, 's', '<= 1.0x redis-cli --scan', (r) => r <= 1.0);
+    record(`session list peak RSS (${args.sessions} vs ${small})`, list.rssMb, rssSmall, 'MB', '<= 1.2x and < 150 MB', (r) => r <= 1.2 && list.rssMb < 150);
+
+    const cpuBefore = await serverCpuSeconds(redis);
+    const revokeUser = timed(`${cli} session revoke --user user7 --json > /dev/null`, env);
+    const cpuAfter = await serverCpuSeconds(redis);
+    await slowlogMax(redis);
+    record('session revoke --user (full scan) wall', revokeUser.seconds, cpuAfter - cpuBefore, 's', '<= 1.3x server CPU', (r) => r <= 1.3);
+
+    const total = Number(await redis.dbSize());
+    const unlinkBase = timed(`redis-cli -p ${server.port} --scan --pattern 'sess:*' | awk '{print "UNLINK " $0}' | redis-cli -p ${server.port} --pipe > /dev/null`);
+    console.log(`re-seeding ${total} sessions ...`);
+    await seed(server.port, 0, total, args.users);
+    await slowlogMax(redis);
+    const revokeAll = timed(`${cli} session revoke --all --yes --json > /dev/null`, env);
+    await slowlogMax(redis);
+    record(`session revoke --all wall (${total})`, revokeAll.seconds, unlinkBase.seconds, 's', '<= 0.5x redis-cli UNLINK pipe', (r) => r <= 0.5);
+    console.log(`  slowest single command during the tool's runs: ${(slowest / 1000).toFixed(2)} ms (target < 10 ms) ${slowest < 10000 ? 'MET' : 'NOT MET'}`);
+  } finally {
+    await redis.close();
+    await server.stop();
+  }
+  console.log('\n| figure | tool | baseline | ratio | target | met |\n|---|---|---|---|---|---|');
+  for (const r of rows) console.log(`| ${r.figure} | ${r.value} | ${r.baseline} | ${r.ratio.toFixed(2)}x | ${r.target} | ${r.ok ? 'yes' : 'no'} |`);
+  console.log(`| slowest Redis command (SLOWLOG) | ${(slowest / 1000).toFixed(2)} ms | | | < 10 ms | ${slowest < 10000 ? 'yes' : 'no'} |`);
+}
+
+async function inProcessHashMs(): Promise<number> {
+  const { hashPassword, preparePassword, DEFAULT_POLICY } = await import(join(ROOT, 'dist', 'core', 'hashing.js'));
+  const bytes = preparePassword('correct horse battery');
+  await hashPassword(bytes, DEFAULT_POLICY); // load the native binding first
+  const runs: number[] = [];
+  for (let i = 0; i < 10; i += 1) {
+    const start = process.hrtime.bigint();
+    await hashPassword(bytes, DEFAULT_POLICY);
+    runs.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return median(runs);
+}
+
+/** Run the real command in-process (src/cli.ts main) with given stdin; returns ms. */
+async function runInProcess(argv: string[], input: string, env: NodeJS.ProcessEnv): Promise<{ ms: number; code: number }> {
+  const { main } = await import(join(ROOT, 'dist', 'cli.js'));
+  const sink = () => new Writable({ write: (_c, _e, cb) => cb() });
+  const start = process.hrtime.bigint();
+  const code = await main(['node', 'redis-accounts', ...argv], { stdin: Readable.from([Buffer.from(input)]), stdout: sink(), stderr: sink(), env });
+  return { ms: Number(process.hrtime.bigint() - start) / 1e6, code };
+}
+
+async function verifyTiming(url: string, runs: number): Promise<void> {
+  const env = { REDIS_URL: url };
+  await runInProcess(['user', 'add', 'timing-user', '--password-stdin'], 'correct horse battery\n', env);
+  const unknown: number[] = [];
+  const wrong: number[] = [];
+  for (let i = 0; i < runs; i += 1) {
+    // Interleaved so that drift in machine load hits both equally.
+    unknown.push((await runInProcess(['user', 'verify', 'no-such-user', '--password-stdin'], 'wrong horse battery\n', env)).ms);
+    wrong.push((await runInProcess(['user', 'verify', 'timing-user', '--password-stdin'], 'wrong horse battery\n', env)).ms);
+  }
+  const ratio = median(unknown) / median(wrong);
+  record(`user verify median, unknown user vs wrong password (${runs} runs each)`, median(unknown), median(wrong), 'ms', 'within 5%', () => Math.abs(ratio - 1) <= 0.05);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
