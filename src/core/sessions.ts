@@ -4,7 +4,7 @@
  * so memory stays flat and the server is never blocked.
  */
 import { createHash } from 'node:crypto';
-import { ConflictError, NegativeAnswer } from '../errors.js';
+import { BadDataError, ConflictError, NegativeAnswer } from '../errors.js';
 import type { Redis } from './connection.js';
 import { escapeGlob, sessionKey } from './keys.js';
 import { scanBatches } from './scan.js';
@@ -124,14 +124,32 @@ export async function revokeMatching(redis: Redis, opts: BulkRevokeOptions): Pro
 export interface IdRevokeResult {
   revoked: string[];
   missing: string[];
+  /** Keys that exist but are not strings, so not sessions: left alone. */
+  notSessions: string[];
 }
 
+/** UNLINK only a string key. 1 = revoked, 0 = no such key, -1 = not a string (kept). */
+const UNLINK_SESSION = `
+local t = redis.call('TYPE', KEYS[1])['ok']
+if t == 'none' then return 0 end
+if t ~= 'string' then return -1 end
+return redis.call('UNLINK', KEYS[1])`;
+
+/** With dryRun, the same answer without deleting. */
+const PROBE_SESSION = `
+local t = redis.call('TYPE', KEYS[1])['ok']
+if t == 'none' then return 0 end
+if t ~= 'string' then return -1 end
+return 1`;
+
 export async function revokeIds(redis: Redis, prefix: string, ids: string[], dryRun: boolean): Promise<IdRevokeResult> {
-  const keys = ids.map((id) => sessionKey(prefix, id));
-  const found = dryRun
-    ? await Promise.all(keys.map(async (k) => Number(await redis.exists(k))))
-    : await Promise.all(keys.map(async (k) => Number(await redis.unlink(k))));
-  return { revoked: ids.filter((_, i) => found[i] === 1), missing: ids.filter((_, i) => found[i] !== 1) };
+  const script = dryRun ? PROBE_SESSION : UNLINK_SESSION;
+  const found = await Promise.all(ids.map(async (id) => Number(await redis.eval(script, { keys: [sessionKey(prefix, id)] }))));
+  return {
+    revoked: ids.filter((_, i) => found[i] === 1),
+    missing: ids.filter((_, i) => found[i] === 0),
+    notSessions: ids.filter((_, i) => found[i] === -1),
+  };
 }
 
 export interface TtlInfo {
@@ -141,8 +159,11 @@ export interface TtlInfo {
 }
 
 export async function getTtl(redis: Redis, prefix: string, id: string): Promise<TtlInfo> {
-  const pttl = Number(await redis.pTTL(sessionKey(prefix, id)));
-  if (pttl === -2) throw new NegativeAnswer(`session ${id} not found`);
+  const key = sessionKey(prefix, id);
+  const [type, pttlReply] = await Promise.all([redis.type(key), redis.pTTL(key)]);
+  const pttl = Number(pttlReply);
+  if (type === 'none' || pttl === -2) throw new NegativeAnswer(`session ${id} not found`);
+  if (type !== 'string') throw new BadDataError(`${key} is a ${type}, not a session`);
   return {
     id,
     ttlSeconds: pttl < 0 ? -1 : Math.ceil(pttl / 1000),

@@ -196,6 +196,8 @@ describe('session list', () => {
     const json = await cli(['session', 'list', '--json']);
     expect(json.code).toBe(0);
     expect(ids(json)).toEqual(['s1']);
+    // Scripts get the counts too: the summary is on stderr with --json as well.
+    expect(json.stderr).toBe('1 session (2 skipped (not a string key)).\n');
     const user = await cli(['session', 'list', '--json', '--user', 'alice']);
     expect(user.code).toBe(0);
     expect(ids(user)).toEqual(['s1']);
@@ -278,7 +280,7 @@ describe('session revoke', () => {
 
     const json = await cli(['session', 'revoke', 'r2', '--json']);
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toEqual({ dryRun: false, revoked: 1, ids: ['r2'], missing: [] });
+    expect(JSON.parse(json.stdout)).toEqual({ dryRun: false, revoked: 1, ids: ['r2'], missing: [], notSessions: [] });
     expect(await allKeys()).toEqual([]);
   });
 
@@ -295,7 +297,7 @@ describe('session revoke', () => {
     await seed('here-3', 'alice');
     const json = await cli(['session', 'revoke', 'nope', 'here-3', '--json']);
     expect(json.code).toBe(1);
-    expect(JSON.parse(json.stdout)).toEqual({ dryRun: false, revoked: 1, ids: ['here-3'], missing: ['nope'] });
+    expect(JSON.parse(json.stdout)).toEqual({ dryRun: false, revoked: 1, ids: ['here-3'], missing: ['nope'], notSessions: [] });
     expect(await allKeys()).toEqual(['sess:keep']);
   });
 
@@ -502,6 +504,12 @@ describe('session ttl', () => {
 
   test('a key of the wrong type: exit 5, untouched', async () => {
     await redis.hSet('sess:h', { f: 'v' });
+    const read = await cli(['session', 'ttl', 'h']);
+    expect(read.code).toBe(5);
+    expect(read.stderr).toMatch(/sess:h is a hash, not a session/);
+    const revoke = await cli(['session', 'revoke', 'h', '--json']);
+    expect(revoke.code).toBe(5);
+    expect(JSON.parse(revoke.stdout)).toMatchObject({ revoked: 0, missing: [], notSessions: ['h'] });
     const r = await cli(['session', 'ttl', 'h', '30m']);
     expect(r.code).toBe(5);
     expect(r.stderr).toMatch(/wrong kind of value/);

@@ -43,7 +43,8 @@ export async function run(ctx: CommandContext): Promise<number> {
     const notes = [stats.unreadable > 0 ? `${stats.unreadable} unreadable` : '', stats.wrongType > 0 ? `${stats.wrongType} skipped (not a string key)` : '']
       .filter(Boolean)
       .join(', ');
-    if (!json || io.stderr.isTTY === true) say(io, `${plural(stats.listed, 'session')}${notes ? ` (${notes})` : ''}.`);
+    // The summary goes to stderr even with --json: scripts read counts there, data on stdout.
+    say(io, `${plural(stats.listed, 'session')}${notes ? ` (${notes})` : ''}.`);
     return 0;
   });
 }

@@ -1,6 +1,6 @@
 /** `session revoke <id...> | --user <name> | --all`: delete sessions and say how many went. */
 import { withRedis, wantsJson, type CommandContext } from '../../context.js';
-import { UsageError } from '../../errors.js';
+import { ExitCode, UsageError } from '../../errors.js';
 import { validateSessionId } from '../../core/keys.js';
 import { revokeIds, revokeMatching } from '../../core/sessions.js';
 import { say } from '../../io.js';
@@ -31,13 +31,15 @@ export async function run(ids: string[], ctx: CommandContext): Promise<number> {
   return withRedis(ctx, async (redis) => {
     if (ids.length > 0) {
       const result = await revokeIds(redis, prefix, ids, dryRun);
-      if (json) printJson(io.stdout, { dryRun, revoked: result.revoked.length, ids: result.revoked, missing: result.missing });
+      if (json) printJson(io.stdout, { dryRun, revoked: result.revoked.length, ids: result.revoked, missing: result.missing, notSessions: result.notSessions });
       else {
         if (dryRun) result.revoked.forEach((id) => io.stdout.write(`${printable(id)}\n`));
         for (const id of result.missing) say(io, `Session ${id} not found.`);
+        for (const id of result.notSessions) say(io, `${prefix}${id} is not a session (not a string key); left alone.`);
         say(io, `${dryRun ? 'Would revoke' : 'Revoked'} ${result.revoked.length} of ${plural(ids.length, 'session')}.`);
       }
-      return result.missing.length === 0 ? 0 : 1;
+      // Unusable data outranks a mere "not found".
+      return result.notSessions.length > 0 ? ExitCode.badData : result.missing.length > 0 ? ExitCode.negative : ExitCode.ok;
     }
     const progress = await revokeMatching(redis, {
       prefix,
