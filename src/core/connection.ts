@@ -129,7 +129,34 @@ export async function connect(opts: ConnectionOptions, onWarning: (line: string)
   } finally {
     clearTimeout(timer);
   }
-  return client;
+  return boundCommands(client, opts.timeoutMs, describeTarget(target.url));
+}
+
+/**
+ * node-redis's commandOptions.timeout only covers a command's wait to be written: once
+ * sent, a server that never answers (paused, overloaded, a black hole) would hang us.
+ * Bound every call to the client: on timeout, drop the connection and fail with exit 3.
+ */
+function boundCommands(client: Redis, timeoutMs: number, target: string): Redis {
+  return new Proxy(client, {
+    get(obj, prop) {
+      const value: unknown = Reflect.get(obj, prop, obj);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        const result: unknown = Reflect.apply(value, obj, args);
+        if (!(result instanceof Promise)) return result;
+        let timer: NodeJS.Timeout | undefined;
+        const deadline = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            // Settle the race with our error first; destroy() then rejects the pending command.
+            reject(new ConnectionError(`timed out after ${timeoutMs} ms waiting for ${target} to answer`, { hint: 'is the server overloaded or paused? see --timeout' }));
+            obj.destroy();
+          }, timeoutMs);
+        });
+        return Promise.race([result, deadline]).finally(() => clearTimeout(timer));
+      };
+    },
+  });
 }
 
 /** Close politely, but never wait longer than it takes to give up. */

@@ -36,7 +36,9 @@ export function validateUsername(name: string): string {
 export function describeChar(c: string): string {
   const code = c.codePointAt(0) ?? 0;
   const hex = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
-  return code < 0x20 || code === 0x7f || /\s/u.test(c) ? `a control or space character (${hex})` : `"${c}" (${hex})`;
+  // \p{C}: C0/C1 controls, format characters such as bidi overrides, surrogates, unassigned;
+  // \p{Z}: every kind of space and line separator. None of these is printed raw.
+  return /[\p{C}\p{Z}\s]/u.test(c) ? `a control or space character (${hex})` : `"${c}" (${hex})`;
 }
 
 /** Key prefixes end up in SCAN patterns (escaped) and key names; keep them printable. */
@@ -56,7 +58,7 @@ export function userKey(prefix: string, name: string): string {
 export function usernameFromKey(prefix: string, key: string): string | undefined {
   if (!key.startsWith(`${prefix}{`) || !key.endsWith('}')) return undefined;
   const name = key.slice(prefix.length + 1, -1);
-  return name.includes('{') || name.includes('}') ? undefined : name;
+  return name === '' || name.includes('{') || name.includes('}') ? undefined : name;
 }
 
 /** Escape the characters that SCAN MATCH treats as glob syntax. */
@@ -71,7 +73,7 @@ export function sessionKey(prefix: string, id: string): string {
 /** Session ids come from argv or cookies: refuse what cannot be an id before touching Redis. */
 export function validateSessionId(id: string): string {
   // eslint-disable-next-line no-control-regex
-  if (id.length === 0 || id.length > 256 || /[\u0000-\u0020\u007f]/.test(id)) {
+  if (id.length === 0 || id.length > 256 || /[\u0000-\u0020\u007f-\u009f]/.test(id)) {
     throw new UsageError(`invalid session id "${id.slice(0, 40).replace(/[^\x21-\x7e]/g, '?')}"`, {
       hint: 'a session id is 1 to 256 printable characters without spaces',
     });

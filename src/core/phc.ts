@@ -74,7 +74,8 @@ export function parsePhc(encoded: string): PhcHash {
   const hashBytes = decodeB64(hash, 'hash');
   if (saltBytes.length < 8) throw new PhcFormatError('salt is shorter than 8 bytes');
   if (hashBytes.length < 4) throw new PhcFormatError('hash is shorter than 4 bytes');
-  if (t < 1 || p < 1 || p > 0xffffff || m < 8 * p) throw new PhcFormatError('parameters out of range');
+  // argon2 takes m and t as 32-bit and p as 24-bit unsigned integers.
+  if (t < 1 || t > 0xffffffff || m > 0xffffffff || p < 1 || p > 0xffffff || m < 8 * p) throw new PhcFormatError('parameters out of range');
   return { variant, version, memoryCost: m, timeCost: t, parallelism: p, salt: saltBytes, hash: hashBytes };
 }
 

@@ -24,8 +24,11 @@ export function toAppError(err: unknown, context = 'Redis command failed'): AppE
   const message = err.message.split('\n')[0] ?? '';
   const code = codeOf(err) ?? codeOf((err as { cause?: unknown }).cause);
 
-  if (/^NOPERM\b/.test(message)) {
-    return new ConnectionError(`permission denied by Redis ACL: ${message.replace(/^NOPERM\s*/, '')}`, {
+  // Inside a Lua script the denial is an ERR: "ACL failure in script: ..." (Redis >= 7.2, names
+  // the command) or "The user executing the script can't run this command ..." (7.0, does not).
+  const aclInScript = /^ERR (ACL failure in script: |The user executing the script can't run)/.test(message);
+  if (/^NOPERM\b/.test(message) || aclInScript) {
+    return new ConnectionError(`permission denied by Redis ACL: ${message.replace(/^(NOPERM|ERR ACL failure in script:|ERR)\s*/, '')}`, {
       hint: 'the ACL user lacks a command or key this operation needs; see README "Least privilege"',
     });
   }
@@ -42,7 +45,8 @@ export function toAppError(err: unknown, context = 'Redis command failed'): AppE
     return new ConnectionError(`${context}: TLS failure (${code}: ${message})`, { hint: 'check --tls-ca, --tls-cert, --tls-key and the host name' });
   }
   if (code !== undefined && NETWORK_CODES.has(code)) {
-    return new ConnectionError(`${context}: ${code}`, { hint: 'is redis-server running there? see --url or REDIS_URL' });
+    const hint = code === 'ECONNRESET' ? 'if the server expects TLS, use a rediss:// URL' : 'is redis-server running there? see --url or REDIS_URL';
+    return new ConnectionError(`${context}: ${code}`, { hint });
   }
   if (/^(ClientClosedError|ClientOfflineError|SocketClosedUnexpectedlyError|DisconnectsClientError|ReconnectStrategyError)$/.test(name)) {
     return new ConnectionError(`${context}: connection lost (${message})`);

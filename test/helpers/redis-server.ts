@@ -3,7 +3,7 @@
  * ready when it answers PING, always stopped. Never touches the Redis on 6379.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,9 @@ export interface TlsServerFiles {
   ca: string;
   /** Require client certificates signed by `ca`. */
   requireClientCert?: boolean;
+  /** A client certificate and key signed by `ca`, for the readiness PING when client certificates are required. */
+  clientCert?: string;
+  clientKey?: string;
 }
 
 export interface StartOptions {
@@ -59,13 +62,17 @@ export async function freePort(): Promise<number> {
 /** One PING over a fresh socket; resolves on any reply (NOAUTH counts: the server is up). */
 function ping(port: number, useTls?: TlsServerFiles): Promise<boolean> {
   return new Promise((resolve) => {
-    const sock = useTls ? tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false }) : net.connect(port, '127.0.0.1');
+    const clientCert: { cert?: Buffer; key?: Buffer } = useTls?.clientCert !== undefined && useTls.clientKey !== undefined ? { cert: readFileSync(useTls.clientCert), key: readFileSync(useTls.clientKey) } : {};
+    const sock = useTls ? tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false, ...clientCert }) : net.connect(port, '127.0.0.1');
     const done = (ok: boolean) => {
       sock.destroy();
       resolve(ok);
     };
     sock.setTimeout(500, () => done(false));
     sock.on('error', () => done(false));
+    // Without a client certificate a server that requires one cannot be PINGed: listening is enough.
+    const listeningIsEnough = useTls?.requireClientCert === true && clientCert.cert === undefined;
+    sock.on('connect', () => (listeningIsEnough ? done(true) : undefined));
     sock.on(useTls ? 'secureConnect' : 'connect', () => sock.write('PING\r\n'));
     sock.on('data', (d) => done(/^[+-]/.test(d.toString())));
   });
@@ -125,7 +132,10 @@ async function tryStart(opts: StartOptions): Promise<RedisServer> {
     ]);
     if (opts.tls && tlsPort !== undefined) {
       const deadline = Date.now() + 5000;
-      while (!(await ping(tlsPort, opts.tls)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      while (!(await ping(tlsPort, opts.tls))) {
+        if (Date.now() > deadline) throw new Error(`redis-server TLS port ${tlsPort} did not answer PING within 5000 ms:\n${log}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
     }
   } catch (err) {
     await stop();

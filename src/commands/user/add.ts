@@ -1,6 +1,6 @@
 /** `user add <name>`: create a user with an argon2id hash of a password read safely. */
 import { withRedis, wantsJson, type CommandContext } from '../../context.js';
-import { ConflictError } from '../../errors.js';
+import { BadDataError, ConflictError } from '../../errors.js';
 import { hashPassword, preparePassword } from '../../core/hashing.js';
 import { userKey, validateUsername } from '../../core/keys.js';
 import { createUser } from '../../core/users.js';
@@ -19,8 +19,11 @@ export async function run(name: string, ctx: CommandContext): Promise<number> {
 
   return withRedis(ctx, async (redis) => {
     // Fail fast on a taken name, before the operator types a password for nothing.
-    // The atomic check is createUser(); this one is only a courtesy.
-    if (Number(await redis.exists(key)) === 1) throw new ConflictError(`user ${name} already exists`);
+    // The atomic check is createUser(); this one is only a courtesy. A key of another type
+    // under the user's name is unusable stored data (exit 5), not an existing user.
+    const type = String(await redis.type(key));
+    if (type === 'hash') throw new ConflictError(`user ${name} already exists`);
+    if (type !== 'none') throw new BadDataError(`${key} holds a ${type}, not a user record (hash); nothing was written`);
     const password = await readPassword(io, { fromStdin: opts['passwordStdin'] === true, confirm: true, message: `Password for ${name}:` });
     const bytes = preparePassword(password, minChars);
     const phc = await hashPassword(bytes, policy);

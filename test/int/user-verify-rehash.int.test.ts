@@ -1,0 +1,461 @@
+/**
+ * `user verify` and `user rehash` against a real throwaway redis-server, through the built CLI.
+ *
+ * Outdated hashes are seeded with the node `argon2` package (which writes parameters in
+ * m,p,t order, as applications using it do), so the tool is tested on data it did not write.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import argon2 from 'argon2';
+import type { RedisClientType } from 'redis';
+import { replaceHash } from '../../src/core/users.js';
+import { BIN, ndjson, runCli, type CliResult } from '../helpers/cli.js';
+import { adminClient } from '../helpers/client.js';
+import { startRedis, type RedisServer } from '../helpers/redis-server.js';
+
+/** Cheap policy for tests where the cost is not the point. */
+const CHEAP = ['--argon2-memory', '1024', '--argon2-time', '1'];
+const CANONICAL_DEFAULT = /^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/;
+const PW = 'the right password';
+const WRONG = 'the wrong password';
+
+let server: RedisServer;
+let redis: RedisClientType;
+let env: Record<string, string>;
+const outputs: CliResult[] = [];
+const secrets = new Set<string>([PW, WRONG]);
+
+async function cli(args: string[], password?: string): Promise<CliResult> {
+  if (password !== undefined) secrets.add(password);
+  const r = await runCli(args, { env, ...(password === undefined ? {} : { input: `${password}\n` }) });
+  outputs.push(r);
+  return r;
+}
+
+const verify = (name: string, password: string, extra: string[] = []) => cli(['user', 'verify', name, '--password-stdin', ...extra], password);
+const rehash = (name: string, password: string, extra: string[] = []) => cli(['user', 'rehash', name, '--password-stdin', ...extra], password);
+
+async function seed(name: string, passwordHash: string, prefix = 'user:'): Promise<string> {
+  const key = `${prefix}{${name}}`;
+  await redis.hSet(key, { password_hash: passwordHash, created_at: '2020-01-01T00:00:00.000Z', updated_at: '2020-01-01T00:00:00.000Z' });
+  return key;
+}
+
+/** What applications using node `argon2` store: m,p,t order, whatever cost they chose. */
+async function nodeArgon2(password: string, opts: { type?: 0 | 1 | 2; memoryCost: number; timeCost?: number; parallelism?: number }): Promise<string> {
+  return argon2.hash(password, { type: opts.type ?? argon2.argon2id, memoryCost: opts.memoryCost, timeCost: opts.timeCost ?? 2, parallelism: opts.parallelism ?? 1 });
+}
+
+function json(r: CliResult): Record<string, unknown> {
+  const lines = ndjson(r.stdout);
+  expect(lines).toHaveLength(1);
+  return lines[0] ?? {};
+}
+
+/** Poll (no fixed sleep) until `cond` holds, or fail after `timeoutMs`. */
+async function waitFor(what: string, cond: () => Promise<boolean>, timeoutMs = 15000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+beforeAll(async () => {
+  server = await startRedis();
+  env = { REDIS_URL: server.url };
+  redis = await adminClient(server.url);
+});
+
+afterAll(async () => {
+  await redis?.quit().catch(() => undefined);
+  await server?.stop();
+});
+
+beforeEach(async () => {
+  await redis.flushAll();
+});
+
+describe('user verify', () => {
+  test('exit 0 on the right password, 1 on a wrong one, 1 for an unknown user', async () => {
+    expect((await cli(['user', 'add', 'alice', '--password-stdin', ...CHEAP], PW)).code).toBe(0);
+    const ok = await verify('alice', PW, CHEAP);
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).toContain('Password matches for alice.');
+    const bad = await verify('alice', WRONG, CHEAP);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('Password does not match, or there is no user alice.');
+    const unknown = await verify('nobody', PW, CHEAP);
+    expect(unknown.code).toBe(1);
+    // Same message as a wrong password: output does not reveal which names exist.
+    expect(unknown.stderr).toContain('Password does not match, or there is no user nobody.');
+    expect(await redis.keys('*')).toEqual(['user:{alice}']);
+  });
+
+  test('--json: exactly {user,match,outdated,reasons,rehashed}, nothing on stderr', async () => {
+    expect((await cli(['user', 'add', 'alice', '--password-stdin', ...CHEAP], PW)).code).toBe(0);
+    const ok = await verify('alice', PW, [...CHEAP, '--json']);
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).toBe('');
+    expect(json(ok)).toStrictEqual({ user: 'alice', match: true, outdated: false, reasons: [], rehashed: false });
+    const bad = await verify('alice', WRONG, [...CHEAP, '--json']);
+    expect(bad.code).toBe(1);
+    expect(json(bad)).toStrictEqual({ user: 'alice', match: false, outdated: false, reasons: [], rehashed: false });
+    const unknown = await verify('nobody', PW, [...CHEAP, '--json']);
+    expect(unknown.code).toBe(1);
+    expect(json(unknown)).toStrictEqual({ user: 'nobody', match: false, outdated: false, reasons: [], rehashed: false });
+  });
+
+  test('a node-argon2 hash at m=4096 (m,p,t order) matches and is reported outdated against the default policy', async () => {
+    const stored = await nodeArgon2(PW, { memoryCost: 4096 });
+    expect(stored).toMatch(/^\$argon2id\$v=19\$m=4096,p=1,t=2\$/);
+    await seed('old', stored);
+    const r = await verify('old', PW, ['--json']);
+    expect(r.code).toBe(0);
+    expect(json(r)).toStrictEqual({ user: 'old', match: true, outdated: true, reasons: ['m=4096 (policy 19456)'], rehashed: false });
+    const text = await verify('old', PW);
+    expect(text.code).toBe(0);
+    expect(text.stderr).toContain('Hash is outdated: m=4096 (policy 19456). Run with --rehash to upgrade it.');
+    expect(await redis.hGet('user:{old}', 'password_hash')).toBe(stored);
+  });
+
+  test('an argon2i hash is reported outdated by algorithm', async () => {
+    await seed('legacy', await nodeArgon2(PW, { type: argon2.argon2i, memoryCost: 19456 }));
+    const r = await verify('legacy', PW, ['--json']);
+    expect(r.code).toBe(0);
+    expect(json(r)).toMatchObject({ match: true, outdated: true, reasons: ['algorithm argon2i (policy argon2id)'], rehashed: false });
+  });
+
+  test('a wrong password against an outdated hash reports no details and rehashes nothing', async () => {
+    const stored = await nodeArgon2(PW, { memoryCost: 4096 });
+    await seed('old', stored);
+    const r = await verify('old', WRONG, ['--json', '--rehash']);
+    expect(r.code).toBe(1);
+    expect(json(r)).toStrictEqual({ user: 'old', match: false, outdated: false, reasons: [], rehashed: false });
+    expect(await redis.hGet('user:{old}', 'password_hash')).toBe(stored);
+  });
+
+  test('--rehash upgrades an outdated hash to a canonical default-policy hash that still verifies', async () => {
+    const stored = await nodeArgon2(PW, { type: argon2.argon2i, memoryCost: 4096, timeCost: 3, parallelism: 1 });
+    const key = await seed('old', stored);
+    const r = await verify('old', PW, ['--json', '--rehash']);
+    expect(r.code).toBe(0);
+    expect(json(r)).toStrictEqual({
+      user: 'old',
+      match: true,
+      outdated: true,
+      reasons: ['algorithm argon2i (policy argon2id)', 'm=4096 (policy 19456)'],
+      rehashed: true,
+    });
+    const rec = await redis.hGetAll(key);
+    expect(rec['password_hash']).toMatch(CANONICAL_DEFAULT);
+    expect(rec['created_at']).toBe('2020-01-01T00:00:00.000Z');
+    expect(rec['updated_at']).not.toBe('2020-01-01T00:00:00.000Z');
+    expect(await argon2.verify(rec['password_hash'] ?? '', PW)).toBe(true);
+    const again = await verify('old', PW, ['--json']);
+    expect(again.code).toBe(0);
+    expect(json(again)).toStrictEqual({ user: 'old', match: true, outdated: false, reasons: [], rehashed: false });
+  });
+
+  test('a STRONGER hash (m=32768) is not outdated, and --rehash leaves it alone', async () => {
+    const stored = await nodeArgon2(PW, { memoryCost: 32768, timeCost: 3 });
+    await seed('strong', stored);
+    const r = await verify('strong', PW, ['--json', '--rehash']);
+    expect(r.code).toBe(0);
+    expect(json(r)).toStrictEqual({ user: 'strong', match: true, outdated: false, reasons: [], rehashed: false });
+    expect(await redis.hGet('user:{strong}', 'password_hash')).toBe(stored);
+  });
+
+  test.each([
+    ['bcrypt', '$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy', /not a PHC string/],
+    ['scrypt-style PHC', '$scrypt$ln=16,r=8,p=1$c29tZXNhbHRzb21lc2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g', /algorithm "scrypt" is not argon2/],
+    ['truncated PHC (no hash part)', '$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA', /unusable/],
+    ['truncated PHC (cut inside the parameters)', '$argon2id$v=19$m=19456,t=', /unusable/],
+    ['empty', '', /unusable/],
+  ])('a stored %s password_hash exits 5', async (_label, stored, why) => {
+    await seed('broken', stored);
+    const r = await verify('broken', PW, ['--json']);
+    expect(r.code).toBe(5);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/stored password hash is unusable/);
+    expect(r.stderr).toMatch(why);
+    expect(await redis.hGet('user:{broken}', 'password_hash')).toBe(stored);
+  });
+
+  test('a record without password_hash exits 5', async () => {
+    await redis.hSet('user:{nohash}', { created_at: '2020-01-01T00:00:00.000Z' });
+    const r = await verify('nohash', PW);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain('has no password_hash field');
+  });
+
+  test('a hostile hash asking for m=4194304 (4 GiB) exits 5 quickly, without hashing', async () => {
+    // Well-formed, only the memory cost is absurd.
+    const stored = (await nodeArgon2(PW, { memoryCost: 1024 })).replace('m=1024', 'm=4194304');
+    await seed('hostile', stored);
+    const started = Date.now();
+    const r = await verify('hostile', PW);
+    const elapsed = Date.now() - started;
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain('m=4194304 > 262144');
+    // A 4 GiB argon2 pass would take many seconds (or fail to allocate); this is start-up only.
+    expect(elapsed).toBeLessThan(5000);
+  });
+
+  test('a user key holding a string (wrong type) exits 5', async () => {
+    await redis.set('user:{str}', '$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g');
+    const r = await verify('str', PW);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/wrong kind of value/);
+    expect(await redis.type('user:{str}')).toBe('string');
+  });
+});
+
+describe('user rehash <name>', () => {
+  test('an outdated hash is rehashed at the policy, exit 0, and the new hash verifies', async () => {
+    const stored = await nodeArgon2(PW, { memoryCost: 4096 });
+    const key = await seed('bob', stored);
+    const r = await rehash('bob', PW, ['--json']);
+    expect(r.code).toBe(0);
+    expect(json(r)).toStrictEqual({ user: 'bob', rehashed: true, reasons: ['m=4096 (policy 19456)'] });
+    const rec = await redis.hGetAll(key);
+    expect(rec['password_hash']).toMatch(CANONICAL_DEFAULT);
+    expect(rec['created_at']).toBe('2020-01-01T00:00:00.000Z');
+    expect(Date.parse(rec['updated_at'] ?? '')).toBeGreaterThan(Date.parse('2020-01-02T00:00:00.000Z'));
+    const v = await verify('bob', PW, ['--json']);
+    expect(v.code).toBe(0);
+    expect(json(v)).toMatchObject({ match: true, outdated: false });
+  });
+
+  test('a wrong password exits 1 and changes nothing', async () => {
+    const stored = await nodeArgon2(PW, { memoryCost: 4096 });
+    const key = await seed('bob', stored);
+    const before = await redis.hGetAll(key);
+    const r = await rehash('bob', WRONG);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('wrong password for bob; nothing was written');
+    expect(await redis.hGetAll(key)).toEqual(before);
+  });
+
+  test('an unknown user exits 1 and creates nothing', async () => {
+    const r = await rehash('ghost', PW);
+    expect(r.code).toBe(1);
+    expect(await redis.dbSize()).toBe(0);
+  });
+
+  test('a hash that meets the policy is left alone without --force (exit 0)', async () => {
+    expect((await cli(['user', 'add', 'carl', '--password-stdin', ...CHEAP], PW)).code).toBe(0);
+    const before = await redis.hGetAll('user:{carl}');
+    const r = await rehash('carl', PW, [...CHEAP, '--json']);
+    expect(r.code).toBe(0);
+    expect(json(r)).toStrictEqual({ user: 'carl', rehashed: false, reasons: [] });
+    expect(await redis.hGetAll('user:{carl}')).toEqual(before);
+  });
+
+  test('--force rehashes a current hash: a new salt and digest, still verifying', async () => {
+    expect((await cli(['user', 'add', 'carl', '--password-stdin', ...CHEAP], PW)).code).toBe(0);
+    const before = (await redis.hGet('user:{carl}', 'password_hash')) ?? '';
+    const r = await rehash('carl', PW, [...CHEAP, '--force', '--json']);
+    expect(r.code).toBe(0);
+    expect(json(r)).toStrictEqual({ user: 'carl', rehashed: true, reasons: [] });
+    const after = (await redis.hGet('user:{carl}', 'password_hash')) ?? '';
+    expect(after).not.toBe(before);
+    expect(after).toMatch(/^\$argon2id\$v=19\$m=1024,t=1,p=1\$/);
+    expect((await verify('carl', PW, CHEAP)).code).toBe(0);
+  });
+
+  test('--force with a wrong password exits 1 and changes nothing', async () => {
+    expect((await cli(['user', 'add', 'carl', '--password-stdin', ...CHEAP], PW)).code).toBe(0);
+    const before = await redis.hGetAll('user:{carl}');
+    const r = await rehash('carl', WRONG, [...CHEAP, '--force']);
+    expect(r.code).toBe(1);
+    expect(await redis.hGetAll('user:{carl}')).toEqual(before);
+  });
+
+  test('an unusable stored hash exits 5 and is left as it was', async () => {
+    const key = await seed('broken', '$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy');
+    const r = await rehash('broken', PW);
+    expect(r.code).toBe(5);
+    expect(await redis.hGet(key, 'password_hash')).toBe('$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy');
+  });
+
+  test('a user key of the wrong type exits 5', async () => {
+    await redis.set('user:{str}', 'x');
+    expect((await rehash('str', PW)).code).toBe(5);
+    expect(await redis.get('user:{str}')).toBe('x');
+  });
+});
+
+describe('compare-and-set: a concurrent change is never overwritten', () => {
+  test('core replaceHash with a stale expected hash answers "changed" and the newer hash survives', async () => {
+    const key = 'user:{cas}';
+    const h1 = await nodeArgon2('first password', { memoryCost: 1024 });
+    const h2 = await nodeArgon2('second password', { memoryCost: 1024 });
+    const h3 = await nodeArgon2('first password', { memoryCost: 2048 });
+    await seed('cas', h1);
+    // Someone (a password change) writes h2 after we read h1.
+    await redis.hSet(key, 'password_hash', h2);
+    expect(await replaceHash(redis, key, h1, h3, new Date())).toBe('changed');
+    expect(await redis.hGet(key, 'password_hash')).toBe(h2);
+    // The guard is not simply "never write": with the current value as expected it replaces,
+    // and it updates updated_at too.
+    const now = new Date('2030-05-05T05:05:05.005Z');
+    expect(await replaceHash(redis, key, h2, h3, now)).toBe('replaced');
+    expect(await redis.hGetAll(key)).toEqual({ password_hash: h3, created_at: '2020-01-01T00:00:00.000Z', updated_at: now.toISOString() });
+    // A deleted user is reported as gone, and not re-created.
+    await redis.del(key);
+    expect(await replaceHash(redis, key, h3, h1, new Date())).toBe('gone');
+    expect(await redis.exists(key)).toBe(0);
+  });
+
+  test('real race through the CLI: the hash changes between rehash reading it and writing -> exit 4, newer hash survives', async () => {
+    const old = await nodeArgon2(PW, { memoryCost: 4096 });
+    const key = await seed('race', old);
+    const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [BIN, 'user', 'rehash', 'race', '--password-stdin'], {
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20000);
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    // rehash reads the record (HGETALL), then waits for the password on stdin. Wait until its
+    // connection's last command is HGETALL: it now holds the old hash in memory.
+    await waitFor('rehash to read the record', async () => /\bcmd=hgetall\b/.test(String(await redis.sendCommand(['CLIENT', 'LIST']))));
+    // Meanwhile the user changes their password.
+    const newer = await nodeArgon2('a brand new password', { memoryCost: 19456 });
+    await redis.hSet(key, { password_hash: newer, updated_at: '2021-01-01T00:00:00.000Z' });
+    // Now the operator types the (old, still matching the in-memory hash) password.
+    child.stdin.end(`${PW}\n`);
+    const code = await exited;
+    clearTimeout(timer);
+    outputs.push({ code, signal: null, stdout, stderr });
+    expect(code).toBe(4);
+    expect(stderr).toContain('the hash of race changed while rehashing; nothing was written');
+    expect(await redis.hGetAll(key)).toEqual({ password_hash: newer, created_at: '2020-01-01T00:00:00.000Z', updated_at: '2021-01-01T00:00:00.000Z' });
+  });
+});
+
+describe('user rehash --check', () => {
+  // A policy cheap to meet, so "current" users are fast to create through the CLI.
+  const POLICY = ['--argon2-memory', '8192', '--argon2-time', '1'];
+
+  async function addCurrent(name: string, prefix = 'user:'): Promise<void> {
+    const r = await cli(['user', 'add', name, '--password-stdin', ...POLICY, '--user-prefix', prefix], PW);
+    expect(r.code).toBe(0);
+  }
+
+  test('no outdated hashes: exit 0, no rows', async () => {
+    await addCurrent('a1');
+    await addCurrent('a2');
+    // A stronger one is not flagged either.
+    await seed('strong', await nodeArgon2(PW, { memoryCost: 16384, timeCost: 2 }));
+    const r = await cli(['user', 'rehash', '--check', ...POLICY]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('user\twhy\n');
+    expect(r.stderr).toContain('3 users checked, 0 with outdated or unusable hashes.');
+    const j = await cli(['user', 'rehash', '--check', '--json', ...POLICY]);
+    expect(j.code).toBe(0);
+    expect(j.stdout).toBe('');
+  });
+
+  test('outdated and unusable hashes: exit 1, the table names them, --json gives one {user,reasons} per flagged user', async () => {
+    await addCurrent('fine1');
+    await addCurrent('fine2');
+    await seed('weak', await nodeArgon2(PW, { memoryCost: 4096, timeCost: 1 }));
+    await seed('legacy', await nodeArgon2(PW, { type: argon2.argon2i, memoryCost: 8192, timeCost: 1 }));
+    await seed('bcrypt', '$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy');
+    await redis.hSet('user:{nohash}', { created_at: '2020-01-01T00:00:00.000Z' });
+    // Not user records: another type under the prefix, a key without braces.
+    await redis.set('user:{stringkey}', 'x');
+    await redis.hSet('user:plain', { password_hash: 'garbage' });
+
+    const r = await cli(['user', 'rehash', '--check', ...POLICY]);
+    expect(r.code).toBe(1);
+    const rows = r.stdout.split('\n').filter(Boolean);
+    expect(rows[0]).toBe('user\twhy');
+    const byUser = new Map(rows.slice(1).map((l) => [l.split('\t')[0], l.split('\t')[1]]));
+    expect([...byUser.keys()].sort()).toEqual(['bcrypt', 'legacy', 'nohash', 'weak']);
+    expect(byUser.get('weak')).toBe('m=4096 (policy 8192)');
+    expect(byUser.get('legacy')).toBe('algorithm argon2i (policy argon2id)');
+    expect(byUser.get('bcrypt')).toMatch(/unusable/);
+    expect(byUser.get('nohash')).toBe('no password hash');
+    expect(r.stderr).toContain('6 users checked, 4 with outdated or unusable hashes (1 unusable).');
+
+    const j = await cli(['user', 'rehash', '--check', '--json', ...POLICY]);
+    expect(j.code).toBe(1);
+    const objs = ndjson(j.stdout);
+    expect(objs).toHaveLength(4);
+    for (const o of objs) {
+      expect(Object.keys(o).sort()).toEqual(['reasons', 'user']);
+      expect(Array.isArray(o['reasons'])).toBe(true);
+      expect((o['reasons'] as unknown[]).length).toBeGreaterThan(0);
+    }
+    const byName = Object.fromEntries(objs.map((o) => [o['user'] as string, o['reasons']]));
+    expect(Object.keys(byName).sort()).toEqual(['bcrypt', 'legacy', 'nohash', 'weak']);
+    expect(byName['weak']).toEqual(['m=4096 (policy 8192)']);
+    expect(byName['legacy']).toEqual(['algorithm argon2i (policy argon2id)']);
+    expect(byName['nohash']).toEqual(['no password hash']);
+  });
+
+  test('--check against the default policy flags the m=4096 hash exactly as the README shows', async () => {
+    await seed('carol', await nodeArgon2(PW, { type: argon2.argon2i, memoryCost: 4096, timeCost: 3 }));
+    const j = await cli(['user', 'rehash', '--check', '--json']);
+    expect(j.code).toBe(1);
+    expect(ndjson(j.stdout)).toEqual([{ user: 'carol', reasons: ['algorithm argon2i (policy argon2id)', 'm=4096 (policy 19456)'] }]);
+  });
+
+  test("--user-prefix 'app*:' is a literal prefix, not a glob: appX:{bob} is not read", async () => {
+    const weak = await nodeArgon2(PW, { memoryCost: 4096, timeCost: 1 });
+    await seed('alice', weak, 'app*:'); // under the literal prefix: flagged
+    await addCurrent('carol', 'app*:'); // under the literal prefix, current: not flagged
+    await seed('bob', weak, 'appX:'); // would match the glob app*: — must not be reported
+    await seed('dan', weak, 'app:'); // likewise (* matches the empty string)
+    await seed('eve', weak, 'app*:x:'); // longer prefix: "x:{eve}" is not a {name}
+    await seed('fred', weak); // default prefix
+    // Record every command the server runs (slowlog with a 0 µs threshold), to see which keys
+    // the scan reads, not only what it reports.
+    await redis.configSet('slowlog-log-slower-than', '0');
+    await redis.sendCommand(['SLOWLOG', 'RESET']);
+    const r = await cli(['user', 'rehash', '--check', '--json', ...POLICY, '--user-prefix', 'app*:']);
+    const log = (await redis.sendCommand(['SLOWLOG', 'GET', '10000'])) as unknown as Array<[number, number, number, string[]]>;
+    await redis.configSet('slowlog-log-slower-than', '10000');
+    expect(r.code).toBe(1);
+    expect(ndjson(r.stdout)).toEqual([{ user: 'alice', reasons: ['m=4096 (policy 8192)'] }]);
+    expect(r.stderr).toContain('2 users checked, 1 with outdated or unusable hashes.');
+    const commands = log.map((e) => e[3].map(String)).filter((args) => !/^(slowlog|config)$/i.test(args[0] ?? ''));
+    const scans = commands.filter((args) => /^scan$/i.test(args[0] ?? ''));
+    expect(scans.length).toBeGreaterThan(0);
+    for (const args of scans) {
+      const match = args[args.findIndex((a) => /^match$/i.test(a)) + 1];
+      expect(match).toBe('app\\*:{*}'); // the * of the prefix is escaped: a literal asterisk
+    }
+    const keysRead = commands.filter((args) => /^(hget|hgetall|hmget|get|type|exists)$/i.test(args[0] ?? '')).map((args) => args[1]);
+    expect(keysRead.sort()).toEqual(['app*:{alice}', 'app*:{carol}']);
+    expect(commands.flat().some((a) => a.includes('appX:') || a.startsWith('app:') || a.startsWith('user:'))).toBe(false);
+    // And the same through the environment variable.
+    const viaEnv = await runCli(['user', 'rehash', '--check', '--json', ...POLICY], { env: { ...env, REDIS_ACCOUNTS_USER_PREFIX: 'app*:' } });
+    outputs.push(viaEnv);
+    expect(viaEnv.code).toBe(1);
+    expect(ndjson(viaEnv.stdout)).toEqual([{ user: 'alice', reasons: ['m=4096 (policy 8192)'] }]);
+  });
+
+  test('a name with --check is a usage error (exit 2)', async () => {
+    const r = await cli(['user', 'rehash', 'alice', '--check']);
+    expect(r.code).toBe(2);
+  });
+});
+
+describe('secrecy', () => {
+  // Declared last, so it runs after every other test of this file (jest keeps file order).
+  test('no password typed in this file ever appeared on stdout or stderr', () => {
+    expect(outputs.length).toBeGreaterThan(30);
+    for (const r of outputs) {
+      for (const s of secrets) {
+        expect(r.stdout).not.toContain(s);
+        expect(r.stderr).not.toContain(s);
+      }
+    }
+  });
+});
