@@ -111,7 +111,7 @@ export function sessionPrefix(opts: RawOptions): string {
   return validatePrefix(str(opts, 'sessionPrefix') ?? DEFAULT_SESSION_PREFIX, '--session-prefix');
 }
 
-export function userFields(opts: RawOptions): string[] {
+export function userFields(opts: RawOptions): readonly string[] {
   const field = str(opts, 'userField');
   if (field === undefined) return DEFAULT_USER_FIELDS;
   if (!/^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/.test(field)) throw new UsageError(`invalid --user-field "${field.slice(0, 40)}"`, { hint: 'a dotted path such as passport.user' });

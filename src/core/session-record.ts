@@ -5,7 +5,7 @@
  */
 
 /** Tried in order when --user-field is not given. */
-export const DEFAULT_USER_FIELDS = ['passport.user', 'userId', 'user.id', 'username'];
+export const DEFAULT_USER_FIELDS: readonly string[] = Object.freeze(['passport.user', 'userId', 'user.id', 'username']);
 
 export interface SessionRecord {
   id: string;

@@ -1,0 +1,210 @@
+import { describe, test, expect } from '@jest/globals';
+import { ExitCode, UsageError } from '../../src/errors.js';
+import { DEFAULT_USER_FIELDS } from '../../src/core/session-record.js';
+import { DEFAULT_CAPS, DEFAULT_POLICY } from '../../src/core/hashing.js';
+import {
+  connectionOptions,
+  costCaps,
+  DEFAULT_TIMEOUT,
+  hashPolicy,
+  parseInteger,
+  parseTimeout,
+  sessionPrefix,
+  userFields,
+  userPrefix,
+} from '../../src/options.js';
+
+function usageError(fn: () => unknown): UsageError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as UsageError).exitCode).toBe(ExitCode.usage);
+    return err as UsageError;
+  }
+  throw new Error('expected a UsageError, nothing was thrown');
+}
+
+describe('parseTimeout', () => {
+  test.each([
+    ['500ms', 500],
+    ['5s', 5000],
+    ['2m', 120000],
+    ['5', 5000],
+    ['1', 1000],
+    ['10ms', 10],
+    ['1m', 60000],
+    ['60m', 3600000],
+    ['3600', 3600000],
+    ['3600s', 3600000],
+    ['3600000ms', 3600000],
+    [' 5s ', 5000],
+  ])('%s is %i ms', (text, ms) => {
+    expect(parseTimeout(text)).toBe(ms);
+  });
+
+  test('the default is 5 seconds', () => {
+    expect(parseTimeout(DEFAULT_TIMEOUT)).toBe(5000);
+  });
+
+  test.each([
+    ['abc'],
+    [''],
+    ['0ms'],
+    ['0'],
+    ['0s'],
+    ['9ms'],
+    ['2h'],
+    ['61m'],
+    ['3601'],
+    ['3600001ms'],
+    ['-5s'],
+    ['1.5s'],
+    ['5 s'],
+    ['5S'],
+    ['5sec'],
+    ['1e3'],
+    ['ms'],
+    ['99999999ms'],
+    ['Infinity'],
+  ])('rejects %j', (text) => {
+    const err = usageError(() => parseTimeout(text));
+    expect(err.message).toMatch(/--timeout/);
+  });
+
+  test('a long invalid value is not echoed in full', () => {
+    const err = usageError(() => parseTimeout('z'.repeat(5000)));
+    expect(err.message.length).toBeLessThan(80);
+  });
+});
+
+describe('parseInteger', () => {
+  test('accepts the bounds themselves and values between them', () => {
+    expect(parseInteger('1', '--n', 1, 10)).toBe(1);
+    expect(parseInteger('10', '--n', 1, 10)).toBe(10);
+    expect(parseInteger('5', '--n', 1, 10)).toBe(5);
+    expect(parseInteger('0', '--n', 0, 0)).toBe(0);
+    expect(parseInteger(' 7 ', '--n', 1, 10)).toBe(7);
+  });
+
+  test('rejects just below the minimum and just above the maximum, naming the range', () => {
+    const below = usageError(() => parseInteger('0', '--argon2-time', 1, 100));
+    expect(below.message).toBe('--argon2-time must be between 1 and 100');
+    const above = usageError(() => parseInteger('101', '--argon2-time', 1, 100));
+    expect(above.message).toBe('--argon2-time must be between 1 and 100');
+  });
+
+  test.each(['', ' ', 'abc', '-1', '+1', '1.5', '1e3', '0x10', '1,000', '1 000', '١٢', 'NaN', 'Infinity', '1234567890123'])(
+    'rejects %j as not a whole number, naming the option',
+    (text) => {
+      expect(usageError(() => parseInteger(text, '--min-length', 0, 1e12)).message).toMatch(/^--min-length must be a whole number/);
+    },
+  );
+
+  test('a long invalid value is not echoed in full', () => {
+    expect(usageError(() => parseInteger('q'.repeat(1000), '--n', 0, 10)).message.length).toBeLessThan(80);
+  });
+});
+
+describe('userFields', () => {
+  test('without --user-field, the default list', () => {
+    expect(userFields({})).toEqual(['passport.user', 'userId', 'user.id', 'username']);
+    expect(userFields({})).toEqual(DEFAULT_USER_FIELDS);
+    expect(userFields({ userField: undefined })).toEqual(DEFAULT_USER_FIELDS);
+  });
+
+  test.each(['passport.user', 'userId', 'user.id', 'user_id', 'a-b', '$user', 'a.b.c.d', 'A9', 'session.auth.sub'])(
+    'a dotted path %s is used alone',
+    (field) => {
+      expect(userFields({ userField: field })).toEqual([field]);
+    },
+  );
+
+  test.each(['', '.', '.user', 'user.', 'a..b', 'a b', ' user', 'user ', 'a[0]', "a['b']", 'a/b', 'a*', 'a:b', 'a\nb', 'a\u0000', 'ä'])(
+    'rejects %j with a hint',
+    (field) => {
+      const err = usageError(() => userFields({ userField: field }));
+      expect(err.message).toMatch(/--user-field/);
+      expect(err.hint).toMatch(/passport\.user/);
+    },
+  );
+
+  test('a long invalid value is not echoed in full', () => {
+    expect(usageError(() => userFields({ userField: '!'.repeat(1000) })).message.length).toBeLessThan(80);
+  });
+});
+
+describe('hashPolicy and costCaps', () => {
+  const policyOpts = { argon2Memory: '19456', argon2Time: '2', argon2Parallelism: '1' };
+  const capOpts = { argon2MaxMemory: '262144', argon2MaxTime: '16', argon2MaxParallelism: '16' };
+
+  test('convert the option strings (the defaults give the default policy and caps)', () => {
+    expect(hashPolicy(policyOpts)).toEqual(DEFAULT_POLICY);
+    expect(costCaps(capOpts)).toEqual(DEFAULT_CAPS);
+  });
+
+  test('a missing value is a usage error, not a silent default', () => {
+    usageError(() => hashPolicy({ argon2Time: '2', argon2Parallelism: '1' }));
+    usageError(() => costCaps({ argon2MaxTime: '16', argon2MaxParallelism: '16' }));
+  });
+
+  test.each([
+    ['argon2Memory', '1023', /--argon2-memory/],
+    ['argon2Memory', '4194305', /--argon2-memory/],
+    ['argon2Time', '0', /--argon2-time/],
+    ['argon2Time', '101', /--argon2-time/],
+    ['argon2Parallelism', '0', /--argon2-parallelism/],
+    ['argon2Parallelism', '65', /--argon2-parallelism/],
+    ['argon2Memory', '19 MiB', /--argon2-memory/],
+  ])('policy %s=%s is refused', (name, value, pattern) => {
+    expect(usageError(() => hashPolicy({ ...policyOpts, [name]: value })).message).toMatch(pattern);
+  });
+
+  test.each([
+    ['argon2MaxMemory', '1023', /--argon2-max-memory/],
+    ['argon2MaxTime', '0', /--argon2-max-time/],
+    ['argon2MaxParallelism', '256', /--argon2-max-parallelism/],
+  ])('cap %s=%s is refused', (name, value, pattern) => {
+    expect(usageError(() => costCaps({ ...capOpts, [name]: value })).message).toMatch(pattern);
+  });
+});
+
+describe('prefixes', () => {
+  test('default to user: and sess:', () => {
+    expect(userPrefix({})).toBe('user:');
+    expect(sessionPrefix({})).toBe('sess:');
+  });
+
+  test('are validated, naming the option', () => {
+    expect(usageError(() => userPrefix({ userPrefix: 'a b' })).message).toMatch(/--user-prefix/);
+    expect(usageError(() => sessionPrefix({ sessionPrefix: 'x{' })).message).toMatch(/--session-prefix/);
+    expect(sessionPrefix({ sessionPrefix: 'myapp:' })).toBe('myapp:');
+  });
+});
+
+describe('connectionOptions', () => {
+  test('takes url, timeout and credentials from options and environment', () => {
+    const c = connectionOptions({ url: 'redis://h:6380', timeout: '500ms', redisPasswordFile: '/run/pw' }, 'env', {
+      REDIS_USERNAME: 'ops',
+      REDIS_PASSWORD: 'pw',
+    });
+    expect(c).toMatchObject({ url: 'redis://h:6380', urlFromArgv: false, username: 'ops', password: 'pw', passwordFile: '/run/pw', timeoutMs: 500 });
+  });
+
+  test('marks a URL given on the command line, so a password in it can be warned about', () => {
+    expect(connectionOptions({ url: 'redis://:pw@h' }, 'cli', {}).urlFromArgv).toBe(true);
+    expect(connectionOptions({ url: 'redis://:pw@h' }, 'default', {}).urlFromArgv).toBe(false);
+  });
+
+  test('empty REDIS_USERNAME / REDIS_PASSWORD count as unset', () => {
+    const c = connectionOptions({}, undefined, { REDIS_USERNAME: '', REDIS_PASSWORD: '' });
+    expect(c.username).toBeUndefined();
+    expect(c.password).toBeUndefined();
+    expect(c.url).toBe('redis://127.0.0.1:6379');
+    expect(c.timeoutMs).toBe(5000);
+  });
+
+  test('an invalid timeout is a usage error', () => {
+    usageError(() => connectionOptions({ timeout: '2h' }, undefined, {}));
+  });
+});

@@ -1,0 +1,265 @@
+import { describe, test, expect } from '@jest/globals';
+import { formatPhc, parsePhc, PhcFormatError, type PhcHash } from '../../src/core/phc.js';
+
+/** 16 bytes "0123456789abcdef" and 32 bytes of 0x07, as unpadded base64. */
+const SALT = Buffer.from('0123456789abcdef');
+const HASH = Buffer.alloc(32, 7);
+const SALT_B64 = 'MDEyMzQ1Njc4OWFiY2RlZg';
+const HASH_B64 = 'BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc';
+const CANONICAL = `$argon2id$v=19$m=19456,t=2,p=1$${SALT_B64}$${HASH_B64}`;
+
+function phcWith(params: string, opts: { variant?: string; version?: string | null; salt?: string; hash?: string } = {}): string {
+  const variant = opts.variant ?? 'argon2id';
+  const version = opts.version === null ? '' : `$${opts.version ?? 'v=19'}`;
+  return `$${variant}${version}$${params}$${opts.salt ?? SALT_B64}$${opts.hash ?? HASH_B64}`;
+}
+
+function expectRejected(encoded: string): void {
+  expect(() => parsePhc(encoded)).toThrow(PhcFormatError);
+}
+
+describe('parsePhc: accepted strings', () => {
+  test('parses a canonical argon2id string into its parts', () => {
+    const h = parsePhc(CANONICAL);
+    expect(h.variant).toBe('argon2id');
+    expect(h.version).toBe(19);
+    expect(h.memoryCost).toBe(19456);
+    expect(h.timeCost).toBe(2);
+    expect(h.parallelism).toBe(1);
+    expect(h.salt.equals(SALT)).toBe(true);
+    expect(h.hash.equals(HASH)).toBe(true);
+  });
+
+  test('parses parameters in node-argon2 order m,p,t', () => {
+    const h = parsePhc(phcWith('m=65536,p=4,t=3'));
+    expect([h.memoryCost, h.timeCost, h.parallelism]).toEqual([65536, 3, 4]);
+  });
+
+  test.each(['m=4096,t=3,p=2', 'm=4096,p=2,t=3', 't=3,m=4096,p=2', 't=3,p=2,m=4096', 'p=2,m=4096,t=3', 'p=2,t=3,m=4096'])(
+    'parses parameters in any order: %s',
+    (params) => {
+      const h = parsePhc(phcWith(params));
+      expect({ m: h.memoryCost, t: h.timeCost, p: h.parallelism }).toEqual({ m: 4096, t: 3, p: 2 });
+    },
+  );
+
+  test('parses the real output of node argon2 (m,p,t order, v=19)', () => {
+    const h = parsePhc('$argon2id$v=19$m=4096,p=2,t=2$THVp7IwiiaPZnh1mzXE7/w$oHXsxXbRupfF5tS5a0joxnrSjavVDY6D1QhXSKAfsbs');
+    expect([h.memoryCost, h.timeCost, h.parallelism]).toEqual([4096, 2, 2]);
+    expect(h.salt).toHaveLength(16);
+    expect(h.hash).toHaveLength(32);
+  });
+
+  test.each(['argon2i', 'argon2d'] as const)('parses the %s variant', (variant) => {
+    expect(parsePhc(phcWith('m=4096,t=3,p=1', { variant })).variant).toBe(variant);
+  });
+
+  test('a legacy string without v= is version 16', () => {
+    const h = parsePhc(phcWith('m=4096,t=3,p=1', { version: null }));
+    expect(h.version).toBe(16);
+    expect(h.memoryCost).toBe(4096);
+  });
+
+  test('an explicit v=16 is version 16', () => {
+    expect(parsePhc(phcWith('m=4096,t=3,p=1', { version: 'v=16' })).version).toBe(16);
+  });
+
+  test('base64 with + and / is decoded as standard base64', () => {
+    const salt = Buffer.from([0xfb, 0xff, 0xbf, 0xfb, 0xff, 0xbf, 0xfb, 0xff, 0xbf]);
+    const h = parsePhc(phcWith('m=4096,t=3,p=1', { salt: salt.toString('base64') }));
+    expect(salt.toString('base64')).toMatch(/[+/]/);
+    expect(h.salt.equals(salt)).toBe(true);
+  });
+
+  test('accepts the minimum salt of 8 bytes and hash of 4 bytes', () => {
+    const h = parsePhc(phcWith('m=4096,t=3,p=1', { salt: 'AQEBAQEBAQE', hash: 'AQEBAQ' }));
+    expect(h.salt).toHaveLength(8);
+    expect(h.hash).toHaveLength(4);
+  });
+
+  test('accepts a 1024-character string but not 1025', () => {
+    const pad = (n: number) => 'A'.repeat(n);
+    const base = phcWith('m=4096,t=3,p=1', { hash: '' });
+    // hash made of 'A's: choose a length with length % 4 !== 1.
+    const exact = base + pad(1024 - base.length);
+    expect(exact).toHaveLength(1024);
+    expect((1024 - base.length) % 4).not.toBe(1);
+    expect(() => parsePhc(exact)).not.toThrow();
+    expectRejected(exact + 'AAAA');
+  });
+});
+
+describe('parsePhc: rejected strings', () => {
+  test('empty string', () => expectRejected(''));
+
+  test.each([
+    ['no hash field', `$argon2id$v=19$m=19456,t=2,p=1$${SALT_B64}`],
+    ['empty hash field', `$argon2id$v=19$m=19456,t=2,p=1$${SALT_B64}$`],
+    ['no salt or hash', '$argon2id$v=19$m=19456,t=2,p=1'],
+    ['only variant', '$argon2id'],
+    ['only a dollar', '$'],
+    ['no leading dollar', CANONICAL.slice(1)],
+    ['extra trailing field', `${CANONICAL}$AAAA`],
+    ['trailing dollar', `${CANONICAL}$`],
+    ['cut in the middle of the hash', CANONICAL.slice(0, CANONICAL.length - 42)],
+  ])('truncated or malformed: %s', (_, encoded) => expectRejected(encoded));
+
+  test('scrypt', () => expectRejected(`$scrypt$ln=16,r=8,p=1$${SALT_B64}$${HASH_B64}`));
+  test('bcrypt', () => expectRejected('$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy'));
+  test('argon2 with a differently-cased variant', () => expectRejected(phcWith('m=4096,t=3,p=1', { variant: 'Argon2id' })));
+  test('pbkdf2', () => expectRejected(`$pbkdf2-sha256$29000$${SALT_B64}$${HASH_B64}`));
+
+  test.each(['v=18', 'v=20', 'v=0x13', 'v=', 'v=019', 'version=19'])('unsupported version field %s', (version) => {
+    expectRejected(phcWith('m=4096,t=3,p=1', { version }));
+  });
+
+  test.each([
+    ['unknown parameter', 'm=4096,t=3,p=1,x=1'],
+    ['keyid parameter', 'm=4096,t=3,p=1,keyid=AAAA'],
+    ['data parameter (associated data)', 'm=4096,t=3,p=1,data=AAAA'],
+    ['upper-case name', 'M=4096,t=3,p=1'],
+    ['duplicate m', 'm=4096,t=3,p=1,m=8192'],
+    ['duplicate t', 'm=4096,t=3,t=3,p=1'],
+    ['missing m', 't=3,p=1'],
+    ['missing t', 'm=4096,p=1'],
+    ['missing p', 'm=4096,t=3'],
+    ['no parameters', ''],
+    ['trailing comma', 'm=4096,t=3,p=1,'],
+    ['leading comma', ',m=4096,t=3,p=1'],
+    ['space after comma', 'm=4096, t=3,p=1'],
+    ['semicolons', 'm=4096;t=3;p=1'],
+    ['name without value', 'm,t=3,p=1'],
+    ['value without name', '=4096,t=3,p=1'],
+  ])('parameters: %s', (_, params) => expectRejected(phcWith(params)));
+
+  test.each([
+    ['hex', 'm=0x1000,t=3,p=1'],
+    ['negative', 'm=4096,t=-3,p=1'],
+    ['plus sign', 'm=+4096,t=3,p=1'],
+    ['decimal point', 'm=4096,t=3.0,p=1'],
+    ['exponent', 'm=4e3,t=3,p=1'],
+    ['leading zero', 'm=04096,t=3,p=1'],
+    ['empty value', 'm=,t=3,p=1'],
+    ['space in value', 'm=4096 ,t=3,p=1'],
+    ['non-ASCII digits', 'm=４０９６,t=3,p=1'],
+  ])('non-decimal numbers: %s', (_, params) => expectRejected(phcWith(params)));
+
+  test.each([
+    ['m of 14 digits', 'm=99999999999999,t=3,p=1'],
+    ['m of 11 digits', 'm=12345678901,t=3,p=1'],
+    ['m of 2^32 (does not fit argon2 uint32)', 'm=4294967296,t=3,p=1'],
+    ['m of 9999999999', 'm=9999999999,t=3,p=1'],
+    ['t of 2^32', 'm=4096,t=4294967296,p=1'],
+    ['p of 2^24 (argon2 lane limit)', 'm=4294967295,t=3,p=16777216'],
+  ])('huge numbers: %s', (_, params) => expectRejected(phcWith(params)));
+
+  test('accepts the largest argon2 values m=2^32-1, t=2^32-1', () => {
+    const h = parsePhc(phcWith('m=4294967295,t=4294967295,p=1'));
+    expect(h.memoryCost).toBe(4294967295);
+    expect(h.timeCost).toBe(4294967295);
+  });
+
+  test.each([
+    ['t=0', 'm=4096,t=0,p=1'],
+    ['p=0', 'm=4096,t=3,p=0'],
+    ['m below 8*p', 'm=31,t=3,p=4'],
+    ['m=0', 'm=0,t=3,p=1'],
+  ])('out-of-range parameters: %s', (_, params) => expectRejected(phcWith(params)));
+
+  test.each([
+    ['padded salt', { salt: 'MDEyMzQ1Njc4OWFiY2RlZg==' }],
+    ['padded hash', { hash: 'BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=' }],
+    ['url-safe alphabet in salt', { salt: 'MDEyMzQ1Njc4OWFiY2Rl-_' }],
+    ['space in salt', { salt: 'MDEyMzQ1 Njc4OWFiY2RlZg' }],
+    ['dot in hash', { hash: 'BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBw.' }],
+    ['length 1 mod 4 in salt', { salt: 'MDEyMzQ1Njc4OWFiY2RlZ' }],
+    ['length 1 mod 4 in hash', { hash: 'AAAAA' }],
+    ['empty salt', { salt: '' }],
+    ['non-ASCII in hash', { hash: 'BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwé' }],
+  ])('invalid base64: %s', (_, fields) => expectRejected(phcWith('m=4096,t=3,p=1', fields)));
+
+  test('salt shorter than 8 bytes', () => {
+    expectRejected(phcWith('m=4096,t=3,p=1', { salt: 'AQEBAQEBAQ' })); // 7 bytes
+  });
+
+  test('hash shorter than 4 bytes', () => {
+    expectRejected(phcWith('m=4096,t=3,p=1', { hash: 'AQEB' })); // 3 bytes
+  });
+
+  test('longer than 1024 characters, refused before any other work', () => {
+    expectRejected(CANONICAL + 'A'.repeat(1024));
+    expect(() => parsePhc('$'.repeat(5_000_000))).toThrow('too long');
+  });
+
+  test('error messages are short and do not echo a long input', () => {
+    const junk = `$${'x'.repeat(500)}$v=19$m=1,t=1,p=1$${SALT_B64}$${HASH_B64}`;
+    try {
+      parsePhc(junk);
+      throw new Error('expected a PhcFormatError');
+    } catch (err) {
+      expect(err).toBeInstanceOf(PhcFormatError);
+      expect((err as Error).message.length).toBeLessThan(100);
+    }
+  });
+});
+
+describe('formatPhc', () => {
+  const base: PhcHash = { variant: 'argon2id', version: 19, memoryCost: 65536, timeCost: 3, parallelism: 4, salt: SALT, hash: HASH };
+
+  test('writes the canonical m,t,p order', () => {
+    expect(formatPhc(base)).toBe(`$argon2id$v=19$m=65536,t=3,p=4$${SALT_B64}$${HASH_B64}`);
+  });
+
+  test('rewrites node-argon2 order m,p,t into canonical order', () => {
+    const nodeOrder = '$argon2id$v=19$m=4096,p=2,t=2$THVp7IwiiaPZnh1mzXE7/w$oHXsxXbRupfF5tS5a0joxnrSjavVDY6D1QhXSKAfsbs';
+    expect(formatPhc(parsePhc(nodeOrder))).toBe('$argon2id$v=19$m=4096,t=2,p=2$THVp7IwiiaPZnh1mzXE7/w$oHXsxXbRupfF5tS5a0joxnrSjavVDY6D1QhXSKAfsbs');
+  });
+
+  test.each([1, 2, 3, 8, 9, 15, 16, 17, 31, 32, 33, 64])('never writes base64 padding (%i-byte salt and hash)', (n) => {
+    const out = formatPhc({ ...base, salt: Buffer.alloc(n, 0xab), hash: Buffer.alloc(n, 0xcd) });
+    expect(out).not.toContain('=' + '$');
+    expect(out.endsWith('=')).toBe(false);
+    const [, , , , salt, hash] = out.split('$');
+    expect(salt).toMatch(/^[A-Za-z0-9+/]+$/);
+    expect(hash).toMatch(/^[A-Za-z0-9+/]+$/);
+  });
+
+  test('writes a 16-byte salt as 22 characters and a 32-byte hash as 43', () => {
+    const [, , , , salt, hash] = formatPhc(base).split('$');
+    expect(salt).toHaveLength(22);
+    expect(hash).toHaveLength(43);
+  });
+
+  test('writes the variant', () => {
+    expect(formatPhc({ ...base, variant: 'argon2i' }).startsWith('$argon2i$v=19$')).toBe(true);
+    expect(formatPhc({ ...base, variant: 'argon2d' }).startsWith('$argon2d$v=19$')).toBe(true);
+  });
+
+  test('version 16 round-trips to version 16', () => {
+    const h = { ...base, version: 16 };
+    expect(parsePhc(formatPhc(h)).version).toBe(16);
+  });
+});
+
+describe('round trip', () => {
+  test('parse(format(h)) gives back h', () => {
+    const h: PhcHash = { variant: 'argon2id', version: 19, memoryCost: 19456, timeCost: 2, parallelism: 1, salt: SALT, hash: HASH };
+    const back = parsePhc(formatPhc(h));
+    expect(back).toEqual(h);
+  });
+
+  test('format(parse(s)) gives back a canonical s unchanged', () => {
+    expect(formatPhc(parsePhc(CANONICAL))).toBe(CANONICAL);
+  });
+
+  test.each([1, 7, 8, 9, 10, 11, 16, 33, 64])('round-trips random %i-byte salts and hashes', (n) => {
+    for (let i = 0; i < 20; i += 1) {
+      const salt = Buffer.from(Array.from({ length: Math.max(n, 8) }, () => Math.floor(Math.random() * 256)));
+      const hash = Buffer.from(Array.from({ length: Math.max(n, 4) }, () => Math.floor(Math.random() * 256)));
+      const h: PhcHash = { variant: 'argon2i', version: 19, memoryCost: 8 * 3, timeCost: 1, parallelism: 3, salt, hash };
+      const back = parsePhc(formatPhc(h));
+      expect(back.salt.equals(salt)).toBe(true);
+      expect(back.hash.equals(hash)).toBe(true);
+    }
+  });
+});
