@@ -1,6 +1,7 @@
 /** What a command module receives: its streams, its parsed options, and a way to reach Redis. */
-import { connect, disconnect, type Redis } from './core/connection.js';
+import type { Redis } from './core/connection.js';
 import { toAppError } from './core/redis-errors.js';
+import type { Topology } from './core/topology.js';
 import { say, type Io } from './io.js';
 import { connectionOptions, type RawOptions } from './options.js';
 
@@ -11,16 +12,22 @@ export interface CommandContext {
   urlSource: string | undefined;
 }
 
-/** Connect, run `fn`, always disconnect. Redis failures inside `fn` become typed errors. */
-export async function withRedis<T>(ctx: CommandContext, fn: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = await connect(connectionOptions(ctx.opts, ctx.urlSource, ctx.io.env), (line) => say(ctx.io, line));
+/** Connect (single server, Cluster or via Sentinel), run `fn`, always disconnect. */
+export async function withTopology<T>(ctx: CommandContext, fn: (topology: Topology) => Promise<T>): Promise<T> {
+  const { openTopology } = await import('./core/topology.js');
+  const topology = await openTopology(connectionOptions(ctx.opts, ctx.urlSource, ctx.io.env), (line) => say(ctx.io, line));
   try {
-    return await fn(redis);
+    return await fn(topology);
   } catch (err) {
     throw toAppError(err) ?? err;
   } finally {
-    await disconnect(redis);
+    await topology.close();
   }
+}
+
+/** For commands that only touch keys they name: the client that routes by key. */
+export async function withRedis<T>(ctx: CommandContext, fn: (redis: Redis) => Promise<T>): Promise<T> {
+  return withTopology(ctx, (topology) => fn(topology.keyed));
 }
 
 export function wantsJson(ctx: CommandContext): boolean {

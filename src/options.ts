@@ -21,6 +21,9 @@ export function addConnectionOptions(cmd: Command): Command {
     .addOption(new Option('--tls-key <file>', 'PEM private key of the client certificate').env('REDIS_TLS_KEY'))
     .addOption(new Option('--redis-password-file <file>', 'read the Redis (ACL) password from this file').env('REDIS_PASSWORD_FILE'))
     .addOption(new Option('--timeout <duration>', 'limit for connecting and for each command (e.g. 500ms, 5s)').env('REDIS_ACCOUNTS_TIMEOUT').default(DEFAULT_TIMEOUT))
+    .addOption(new Option('--cluster', 'the URL names a Redis Cluster node (detected when omitted)').env('REDIS_CLUSTER'))
+    .addOption(new Option('--sentinel <host:port,...>', 'find the master through these Sentinels').env('REDIS_SENTINELS'))
+    .addOption(new Option('--sentinel-master <name>', 'the master name the Sentinels monitor').env('REDIS_SENTINEL_MASTER'))
     .option('--json', 'machine-readable output on stdout')
     .option('--debug', 'print stack traces of unexpected errors');
 }
@@ -84,7 +87,21 @@ export function connectionOptions(opts: RawOptions, urlSource: string | undefine
     tlsCert: str(opts, 'tlsCert'),
     tlsKey: str(opts, 'tlsKey'),
     timeoutMs: parseTimeout(str(opts, 'timeout') ?? DEFAULT_TIMEOUT),
+    cluster: opts['cluster'] === true || opts['cluster'] === '1' || opts['cluster'] === 'true' ? true : undefined,
+    sentinels: parseSentinels(str(opts, 'sentinel')),
+    sentinelMaster: str(opts, 'sentinelMaster'),
   };
+}
+
+/** "host:port,host:port" (IPv6 as [::1]:26379). */
+export function parseSentinels(text: string | undefined): Array<{ host: string; port: number }> | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  return text.split(',').map((item) => {
+    const m = /^\s*(\[[0-9a-fA-F:.]+\]|[^\s:,[\]]+):([0-9]{1,5})\s*$/.exec(item);
+    const port = Number(m?.[2]);
+    if (!m || port < 1 || port > 65535) throw new UsageError(`invalid --sentinel entry "${item.slice(0, 60)}"`, { hint: 'use host:port[,host:port...]' });
+    return { host: (m[1] as string).replace(/^\[|\]$/g, ''), port };
+  });
 }
 
 export function hashPolicy(opts: RawOptions): HashPolicy {

@@ -81,3 +81,27 @@ export async function colorizer(io: Io, stream: 'stdout' | 'stderr' = 'stderr') 
 export function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
+
+/**
+ * Wait until a stream that reported a full buffer has drained: a slow reader (`| less`)
+ * then slows the scan down instead of making our memory grow.
+ */
+export async function drained(out: Writable): Promise<void> {
+  if (!out.writableNeedDrain) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      out.off('drain', done);
+      out.off('close', done);
+      out.off('error', done);
+      resolve();
+    };
+    out.on('drain', done);
+    out.on('close', done);
+    out.on('error', done);
+  });
+}
+
+export async function writeChunk(out: Writable, text: string): Promise<void> {
+  out.write(text);
+  await drained(out);
+}

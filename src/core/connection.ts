@@ -21,6 +21,11 @@ export interface ConnectionOptions {
   tlsKey?: string;
   /** Milliseconds allowed for connecting and for each command. */
   timeoutMs: number;
+  /** true: the URL names a Redis Cluster node; undefined: detect it. */
+  cluster?: boolean;
+  /** Sentinels to ask for the current master (then `url` gives only scheme and credentials). */
+  sentinels?: Array<{ host: string; port: number }>;
+  sentinelMaster?: string;
 }
 
 export const DEFAULT_URL = 'redis://127.0.0.1:6379';
@@ -83,7 +88,17 @@ export function describeTarget(url: URL): string {
   return `${url.protocol}//${url.host}`;
 }
 
-export async function connect(opts: ConnectionOptions, onWarning: (line: string) => void): Promise<Redis> {
+/** Everything needed to open a connection to one node: URL, credentials, TLS, timeout. */
+export interface NodeSettings {
+  url: URL;
+  username: string | undefined;
+  password: string | undefined;
+  socket: Record<string, unknown>;
+  timeoutMs: number;
+}
+
+/** Resolve the target and read the TLS files, printing warnings (password in argv) once. */
+export async function nodeSettings(opts: ConnectionOptions, onWarning: (line: string) => void): Promise<NodeSettings> {
   const target = await resolveTarget(opts);
   target.warnings.forEach(onWarning);
   const tls = target.url.protocol === 'rediss:';
@@ -95,41 +110,59 @@ export async function connect(opts: ConnectionOptions, onWarning: (line: string)
     readPem(opts.tlsCert, 'TLS certificate file'),
     readPem(opts.tlsKey, 'TLS key file'),
   ]);
+  // No reconnect loop: a lost connection ends the command (exit 3) and a rerun resumes.
+  const common = { connectTimeout: opts.timeoutMs, reconnectStrategy: false as const };
+  const socket = tls ? { tls: true as const, ca, cert, key, ...common } : common;
+  return { url: target.url, username: target.username, password: target.password, socket, timeoutMs: opts.timeoutMs };
+}
+
+/** The same settings aimed at another node (a sentinel's master, a cluster node). */
+export function atAddress(settings: NodeSettings, host: string, port: number): NodeSettings {
+  const url = new URL(settings.url.toString());
+  url.hostname = host.includes(':') ? `[${host}]` : host;
+  url.port = String(port);
+  url.pathname = '';
+  return { ...settings, url };
+}
+
+/** Race a promise against the connection deadline. */
+export async function withinDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ConnectionError(`timed out after ${ms} ms ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Connect to one node and make one round trip, all within the timeout; bound every later call. */
+export async function openClient(settings: NodeSettings): Promise<Redis> {
   const { createClient } = await import('redis');
-  const socket = tls
-    ? { tls: true as const, ca, cert, key, connectTimeout: opts.timeoutMs, reconnectStrategy: false as const }
-    : { connectTimeout: opts.timeoutMs, reconnectStrategy: false as const };
   const client = createClient({
-    url: target.url.toString(),
-    username: target.username,
-    password: target.password,
-    socket,
-    commandOptions: { timeout: opts.timeoutMs },
+    url: settings.url.toString(),
+    username: settings.username,
+    password: settings.password,
+    socket: settings.socket,
+    commandOptions: { timeout: settings.timeoutMs },
     // Commands issued while disconnected fail at once instead of queueing forever.
     disableOfflineQueue: true,
   }) as unknown as Redis;
   // Without a listener node-redis would crash the process on a socket error;
   // failures surface through the promise of the command that hit them.
   client.on('error', () => undefined);
-
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new ConnectionError(`timed out after ${opts.timeoutMs} ms connecting to ${describeTarget(target.url)}`)),
-      opts.timeoutMs,
-    );
-  });
+  const label = describeTarget(settings.url);
   try {
-    await Promise.race([client.connect(), deadline]);
+    await withinDeadline(client.connect(), settings.timeoutMs, `connecting to ${label}`);
     // Some servers accept the socket and never answer: make one round trip inside the deadline.
-    await Promise.race([client.ping(), deadline]);
+    await withinDeadline(client.ping(), settings.timeoutMs, `connecting to ${label}`);
   } catch (err) {
     client.destroy();
-    throw toAppError(err, `cannot connect to ${describeTarget(target.url)}`) ?? err;
-  } finally {
-    clearTimeout(timer);
+    throw toAppError(err, `cannot connect to ${label}`) ?? err;
   }
-  return boundCommands(client, opts.timeoutMs, describeTarget(target.url));
+  return boundCommands(client, settings.timeoutMs, label);
 }
 
 /**
@@ -137,7 +170,7 @@ export async function connect(opts: ConnectionOptions, onWarning: (line: string)
  * sent, a server that never answers (paused, overloaded, a black hole) would hang us.
  * Bound every call to the client: on timeout, drop the connection and fail with exit 3.
  */
-function boundCommands(client: Redis, timeoutMs: number, target: string): Redis {
+export function boundCommands<C extends object>(client: C, timeoutMs: number, target: string): C {
   return new Proxy(client, {
     get(obj, prop) {
       const value: unknown = Reflect.get(obj, prop, obj);
@@ -150,7 +183,7 @@ function boundCommands(client: Redis, timeoutMs: number, target: string): Redis 
           timer = setTimeout(() => {
             // Settle the race with our error first; destroy() then rejects the pending command.
             reject(new ConnectionError(`timed out after ${timeoutMs} ms waiting for ${target} to answer`, { hint: 'is the server overloaded or paused? see --timeout' }));
-            obj.destroy();
+            (obj as { destroy?: () => void }).destroy?.();
           }, timeoutMs);
         });
         return Promise.race([result, deadline]).finally(() => clearTimeout(timer));

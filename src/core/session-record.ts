@@ -32,19 +32,32 @@ export function parseSessionJson(raw: string): JsonObject | undefined {
   }
 }
 
-function getPath(obj: JsonObject, path: string): unknown {
+function getPath(obj: JsonObject, path: readonly string[]): unknown {
   let current: unknown = obj;
-  for (const part of path.split('.')) {
+  for (const part of path) {
     if (current === null || typeof current !== 'object' || !Object.hasOwn(current, part)) return undefined;
     current = (current as JsonObject)[part];
   }
   return current;
 }
 
+/** Split once per field list, not once per session: listing parses millions of sessions. */
+const splitCache = new WeakMap<readonly string[], string[][]>();
+function splitFields(fields: readonly string[]): string[][] {
+  let split = splitCache.get(fields);
+  if (split === undefined) {
+    split = fields.map((f) => f.split('.'));
+    splitCache.set(fields, split);
+  }
+  return split;
+}
+
 /** The user of a session: the first of `fields` holding a string or a number. */
 export function sessionUser(session: JsonObject, fields: readonly string[]): { user: string; field: string } | undefined {
-  for (const field of fields) {
-    const value = getPath(session, field);
+  const paths = splitFields(fields);
+  for (const [i, path] of paths.entries()) {
+    const value = getPath(session, path);
+    const field = fields[i] as string;
     if (typeof value === 'string' && value !== '') return { user: value, field };
     if (typeof value === 'number' && Number.isFinite(value)) return { user: String(value), field };
   }
@@ -57,12 +70,21 @@ export function toSessionRecord(id: string, raw: string, pttlMs: number, fields:
   const session = parseSessionJson(raw);
   if (session === undefined) return { id, user: null, ttlSeconds, expiresAt, readable: false, extra: null };
   const found = sessionUser(session, fields);
-  const extra: JsonObject = {};
-  const userRoot = found?.field.split('.')[0];
-  for (const [k, v] of Object.entries(session)) {
-    if (k !== 'cookie' && k !== userRoot) extra[k] = v;
+  const userRoot = found === undefined ? undefined : (splitFields(fields)[fields.indexOf(found.field)]?.[0] ?? found.field);
+  let extra: JsonObject | null = null;
+  for (const k in session) {
+    if (k === 'cookie' || k === userRoot || !Object.hasOwn(session, k)) continue;
+    extra ??= {};
+    extra[k] = session[k];
   }
-  return { id, user: found?.user ?? null, ttlSeconds, expiresAt, readable: true, extra: Object.keys(extra).length > 0 ? extra : null };
+  return { id, user: found?.user ?? null, ttlSeconds, expiresAt, readable: true, extra };
+}
+
+/** The NDJSON line of a record, field for field what JSON.stringify(record) writes, faster. */
+export function recordJsonLine(r: SessionRecord): string {
+  return `{"id":${JSON.stringify(r.id)},"user":${r.user === null ? 'null' : JSON.stringify(r.user)},"ttlSeconds":${r.ttlSeconds},"expiresAt":${
+    r.expiresAt === null ? 'null' : `"${r.expiresAt}"`
+  },"readable":${r.readable},"extra":${r.extra === null ? 'null' : JSON.stringify(r.extra)}}`;
 }
 
 /**

@@ -6,8 +6,10 @@
 import { createHash } from 'node:crypto';
 import { BadDataError, ConflictError, NegativeAnswer } from '../errors.js';
 import type { Redis } from './connection.js';
+import { scanAndProcess } from './bulk.js';
 import { escapeGlob, sessionKey } from './keys.js';
-import { scanBatches } from './scan.js';
+import { opsFor } from './node-ops.js';
+import type { MasterNode, Topology } from './topology.js';
 import { toSessionRecord, withLifetime, type SessionRecord } from './session-record.js';
 
 export interface SessionScope {
@@ -34,46 +36,45 @@ export function emptyStats(): ListStats {
   return { scanned: 0, listed: 0, unreadable: 0, wrongType: 0 };
 }
 
-/** Values and remaining TTLs of one batch of keys, in one round trip. */
-async function fetchBatch(redis: Redis, keys: string[]): Promise<Array<{ raw: string | null; pttl: number }>> {
-  const [values, ...ttls] = await Promise.all([redis.mGet(keys), ...keys.map((k) => redis.pTTL(k))]);
-  return keys.map((_, i) => ({ raw: (values as Array<string | null>)[i] ?? null, pttl: Number(ttls[i]) }));
-}
-
 /**
- * MGET answers nil both for a key that expired since SCAN saw it and for a key that is
- * not a string. Only the second is worth counting, and it is rare, so ask TYPE then.
+ * A cheap test that can only say "certainly not this user" before JSON.parse: the user as
+ * JSON writes it must occur in the raw value. Used only for plain ASCII names, which every
+ * JSON encoder writes literally; anything else is always parsed.
  */
-async function countWrongTypes(redis: Redis, keys: string[]): Promise<number> {
-  if (keys.length === 0) return 0;
-  const types = await Promise.all(keys.map((k) => redis.type(k)));
-  return types.filter((t) => t !== 'none' && t !== 'string').length;
+function userPrefilter(user: string | undefined): ((raw: string) => boolean) | undefined {
+  if (user === undefined || !/^[\x20-\x7e]+$/.test(user) || /["\\/]/.test(user)) return undefined;
+  return (raw) => raw.includes(user);
 }
 
-/** Every session under the prefix (optionally of one user), streamed. */
-export async function* listSessions(redis: Redis, opts: ListOptions): AsyncGenerator<SessionRecord> {
+/** Every session under the prefix (optionally of one user), streamed one batch at a time. */
+export async function* listSessions(topology: Topology, opts: ListOptions): AsyncGenerator<SessionRecord[]> {
   const stats = opts.stats ?? emptyStats();
   const limit = opts.limit ?? Infinity;
   if (limit <= 0) return;
-  for await (const keys of scanBatches(redis, { match: `${escapeGlob(opts.prefix)}*` })) {
+  const ops = opsFor(topology);
+  const maybeUser = userPrefilter(opts.user);
+  const batches = scanAndProcess(topology, { match: `${escapeGlob(opts.prefix)}*` }, (node, keys) => ops.withTtls(node.client, keys));
+  for await (const { keys, result } of batches) {
     stats.scanned += keys.length;
-    const fetched = await fetchBatch(redis, keys);
     const now = Date.now();
-    const missing: string[] = [];
+    const records: SessionRecord[] = [];
     for (const [i, key] of keys.entries()) {
-      const item = fetched[i];
+      const item = result[i];
       if (item === undefined || item.raw === null) {
-        missing.push(key);
+        // Nil value but the key exists: it is not a string. (-2: it expired meanwhile.)
+        if (item !== undefined && item.pttl !== -2) stats.wrongType += 1;
         continue;
       }
+      if (maybeUser !== undefined && !maybeUser(item.raw)) continue;
       const record = toSessionRecord(key.slice(opts.prefix.length), item.raw, item.pttl, opts.userFields, now);
       if (opts.user !== undefined && record.user !== opts.user) continue;
       if (!record.readable) stats.unreadable += 1;
-      stats.listed += 1;
-      yield record;
-      if (stats.listed >= limit) return;
+      records.push(record);
+      if (stats.listed + records.length >= limit) break;
     }
-    stats.wrongType += await countWrongTypes(redis, missing);
+    stats.listed += records.length;
+    if (records.length > 0) yield records;
+    if (stats.listed >= limit) return;
   }
 }
 
@@ -81,14 +82,18 @@ export interface RevokeProgress {
   scanned: number;
   matched: number;
   revoked: number;
+  /** True when a stop was requested (Ctrl-C) and the walk ended early. */
+  interrupted: boolean;
 }
 
 export interface BulkRevokeOptions extends SessionScope {
   /** Revoke only this user's sessions; undefined means every session under the prefix. */
   user?: string;
   dryRun: boolean;
-  /** Called with each batch of ids that were (or, dry-run, would be) revoked. */
-  onRevoked?: (ids: string[], progress: RevokeProgress) => void;
+  /** Checked between batches: once aborted, the batches in flight finish and the walk stops. */
+  signal?: AbortSignal;
+  /** Called after each batch with the ids that were (or, dry-run, would be) revoked. */
+  onBatch?: (ids: string[], progress: RevokeProgress) => void;
 }
 
 /**
@@ -96,27 +101,36 @@ export interface BulkRevokeOptions extends SessionScope {
  * main thread); `revoked` counts keys UNLINK actually removed, so a session that expired
  * in between is not counted.
  */
-export async function revokeMatching(redis: Redis, opts: BulkRevokeOptions): Promise<RevokeProgress> {
-  const progress: RevokeProgress = { scanned: 0, matched: 0, revoked: 0 };
-  const userOnly = opts.user;
-  // Revoking everything needs no values: let the server filter by type.
-  const scan = scanBatches(redis, { match: `${escapeGlob(opts.prefix)}*`, ...(userOnly === undefined ? { type: 'string' } : {}) });
-  for await (const keys of scan) {
-    progress.scanned += keys.length;
+export async function revokeMatching(topology: Topology, opts: BulkRevokeOptions): Promise<RevokeProgress> {
+  const progress: RevokeProgress = { scanned: 0, matched: 0, revoked: 0, interrupted: false };
+  const ops = opsFor(topology);
+  const user = opts.user;
+  const maybeUser = userPrefilter(user);
+  const prefixLength = opts.prefix.length;
+  const belongs = (raw: string | null): boolean =>
+    raw !== null && (maybeUser === undefined || maybeUser(raw)) && toSessionRecord('', raw, -1, opts.userFields, 0).user === user;
+
+  // One batch: pick the targets, delete them. Runs with a few batches in flight.
+  const work = async (node: MasterNode, keys: string[]) => {
     let targets = keys;
-    if (userOnly !== undefined) {
-      const fetched = await fetchBatch(redis, keys);
-      const now = Date.now();
-      targets = keys.filter((_, i) => {
-        const raw = fetched[i]?.raw;
-        return raw != null && toSessionRecord('', raw, -1, opts.userFields, now).user === userOnly;
-      });
+    if (user !== undefined) {
+      const values = await ops.values(node.client, keys);
+      targets = keys.filter((_, i) => belongs(values[i] ?? null));
     }
-    if (targets.length === 0) continue;
-    progress.matched += targets.length;
-    const ids = targets.map((k) => k.slice(opts.prefix.length));
-    if (!opts.dryRun) progress.revoked += Number(await redis.unlink(targets));
-    opts.onRevoked?.(ids, progress);
+    const removed = targets.length === 0 || opts.dryRun ? 0 : await ops.unlink(node.client, targets);
+    return { targets, removed };
+  };
+  // Revoking everything needs no values: let the server keep only strings.
+  const scan = { match: `${escapeGlob(opts.prefix)}*`, ...(user === undefined ? { type: 'string' } : {}) };
+  for await (const { keys, result } of scanAndProcess(topology, scan, work)) {
+    progress.scanned += keys.length;
+    progress.matched += result.targets.length;
+    progress.revoked += result.removed;
+    opts.onBatch?.(result.targets.map((k) => k.slice(prefixLength)), progress);
+    if (opts.signal?.aborted) {
+      progress.interrupted = true;
+      break;
+    }
   }
   return progress;
 }

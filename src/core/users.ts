@@ -5,7 +5,9 @@
 import { BadDataError } from '../errors.js';
 import type { Redis } from './connection.js';
 import { escapeGlob, usernameFromKey } from './keys.js';
-import { scanBatches } from './scan.js';
+import { scanAndProcess } from './bulk.js';
+import { opsFor } from './node-ops.js';
+import type { Topology } from './topology.js';
 
 export const FIELD_HASH = 'password_hash';
 export const FIELD_CREATED = 'created_at';
@@ -69,13 +71,14 @@ export interface ScannedUser {
   passwordHash: string | undefined;
 }
 
-/** Every user record under the prefix, streamed in batches. */
-export async function* scanUsers(redis: Redis, prefix: string): AsyncGenerator<ScannedUser> {
-  for await (const keys of scanBatches(redis, { match: `${escapeGlob(prefix)}{*}`, type: 'hash' })) {
-    const names = keys.map((k) => usernameFromKey(prefix, k));
-    const hashes = await Promise.all(keys.map((k) => redis.hGet(k, FIELD_HASH)));
-    for (const [i, name] of names.entries()) {
-      if (name !== undefined) yield { name, passwordHash: hashes[i] ?? undefined };
+/** Every user record under the prefix, on every master, streamed in batches. */
+export async function* scanUsers(topology: Topology, prefix: string): AsyncGenerator<ScannedUser> {
+  const ops = opsFor(topology);
+  const scan = { match: `${escapeGlob(prefix)}{*}`, type: 'hash' };
+  for await (const { keys, result } of scanAndProcess(topology, scan, (node, keys) => ops.hashField(node.client, keys, FIELD_HASH))) {
+    for (const [i, key] of keys.entries()) {
+      const name = usernameFromKey(prefix, key);
+      if (name !== undefined) yield { name, passwordHash: result[i] ?? undefined };
     }
   }
 }

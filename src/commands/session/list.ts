@@ -1,11 +1,11 @@
 /** `session list`: stream sessions as a table, tab-separated lines, or NDJSON (--json). */
-import { withRedis, wantsJson, type CommandContext } from '../../context.js';
+import { withTopology, wantsJson, type CommandContext } from '../../context.js';
 import { formatTtl } from '../../core/duration.js';
 import { emptyStats, listSessions } from '../../core/sessions.js';
-import type { SessionRecord } from '../../core/session-record.js';
+import { recordJsonLine, type SessionRecord } from '../../core/session-record.js';
 import { say } from '../../io.js';
 import { parseInteger, sessionPrefix, userFields } from '../../options.js';
-import { createRowPrinter, plural, printJson } from '../../output.js';
+import { createRowPrinter, drained, plural, writeChunk } from '../../output.js';
 import { validateSessionUser } from './scope.js';
 
 const COLUMNS = [
@@ -32,14 +32,21 @@ export async function run(ctx: CommandContext): Promise<number> {
   const scope = { prefix: sessionPrefix(opts), userFields: userFields(opts) };
   const json = wantsJson(ctx);
 
-  return withRedis(ctx, async (redis) => {
+  return withTopology(ctx, async (topology) => {
     const stats = emptyStats();
     const table = json ? undefined : await createRowPrinter(io, COLUMNS);
-    for await (const s of listSessions(redis, { ...scope, user, limit, stats })) {
-      if (json) printJson(io.stdout, s);
-      else table?.row([s.id, s.user ?? '-', s.ttlSeconds < 0 ? 'none' : formatTtl(s.ttlSeconds), s.expiresAt?.slice(0, 19).replace('T', ' ') ?? '-', details(s)]);
+    for await (const batch of listSessions(topology, { ...scope, user, limit, stats })) {
+      if (json) {
+        // One write per batch: a million small writes cost more than the scan itself.
+        await writeChunk(io.stdout, `${batch.map(recordJsonLine).join('\n')}\n`);
+        continue;
+      }
+      for (const s of batch) {
+        table?.row([s.id, s.user ?? '-', s.ttlSeconds < 0 ? 'none' : formatTtl(s.ttlSeconds), s.expiresAt?.slice(0, 19).replace('T', ' ') ?? '-', details(s)]);
+      }
+      table?.flush();
+      await drained(io.stdout);
     }
-    table?.flush();
     const notes = [stats.unreadable > 0 ? `${stats.unreadable} unreadable` : '', stats.wrongType > 0 ? `${stats.wrongType} skipped (not a string key)` : '']
       .filter(Boolean)
       .join(', ');

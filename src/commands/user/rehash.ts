@@ -2,7 +2,7 @@
  * `user rehash <name>`: re-hash one user's password at the current policy (compare-and-set).
  * `user rehash --check`: report every user whose stored hash is weaker than the policy.
  */
-import { withRedis, wantsJson, type CommandContext } from '../../context.js';
+import { withRedis, withTopology, wantsJson, type CommandContext } from '../../context.js';
 import { ConflictError, NegativeAnswer, UsageError } from '../../errors.js';
 import { costCaps, hashPolicy, userPrefix } from '../../options.js';
 import { hashPassword, preparePassword, verifyPassword, weaknesses } from '../../core/hashing.js';
@@ -11,7 +11,7 @@ import { getUser, replaceHash, scanUsers } from '../../core/users.js';
 import { say, type Io } from '../../io.js';
 import { createRowPrinter, plural, printJson } from '../../output.js';
 import { readPassword } from '../../prompt.js';
-import type { Redis } from '../../core/connection.js';
+import type { Topology } from '../../core/topology.js';
 import type { HashPolicy } from '../../core/hashing.js';
 
 export async function run(name: string | undefined, ctx: CommandContext): Promise<number> {
@@ -20,7 +20,7 @@ export async function run(name: string | undefined, ctx: CommandContext): Promis
     if (name !== undefined) throw new UsageError('--check scans every user; give no name with it');
     const policy = hashPolicy(opts);
     const prefix = userPrefix(opts);
-    return withRedis(ctx, (redis) => check(redis, ctx, prefix, policy));
+    return withTopology(ctx, (topology) => check(topology, ctx, prefix, policy));
   }
   if (name === undefined) throw new UsageError('name a user, or use --check to scan them all');
   return rehashOne(name, ctx);
@@ -61,14 +61,14 @@ function report(io: Io, ctx: CommandContext, data: object, message: string): voi
 }
 
 /** Exit 0 when every hash meets the policy, 1 when some do not (so CI can gate on it). */
-async function check(redis: Redis, ctx: CommandContext, prefix: string, policy: HashPolicy): Promise<number> {
+async function check(topology: Topology, ctx: CommandContext, prefix: string, policy: HashPolicy): Promise<number> {
   const { io } = ctx;
   const json = wantsJson(ctx);
   const table = json ? undefined : await createRowPrinter(io, [{ header: 'User', width: 32 }, { header: 'Why', width: 60 }]);
   const seen = new Set<string>();
   let outdated = 0;
   let unusable = 0;
-  for await (const user of scanUsers(redis, prefix)) {
+  for await (const user of scanUsers(topology, prefix)) {
     if (seen.has(user.name)) continue; // SCAN may return a key twice
     seen.add(user.name);
     let reasons: string[];

@@ -1,0 +1,169 @@
+/**
+ * What a command is connected to: one server, a Redis Cluster, or the master a Sentinel
+ * names. Commands route single-key work through `keyed` and walk `masters()` for SCAN, so
+ * the same code serves all three.
+ */
+import { ConnectionError, UsageError } from '../errors.js';
+import {
+  atAddress,
+  boundCommands,
+  describeTarget,
+  disconnect,
+  nodeSettings,
+  openClient,
+  withinDeadline,
+  type ConnectionOptions,
+  type NodeSettings,
+  type Redis,
+} from './connection.js';
+import { toAppError } from './redis-errors.js';
+import { keySlot } from './slot.js';
+
+/** A master to SCAN: its client, and on a cluster which keys it owns now. */
+export interface MasterNode {
+  client: Redis;
+  label: string;
+  /** How to open another connection to this node (a SCAN runs on its own connection). */
+  settings: NodeSettings;
+  owns?: (key: string) => boolean;
+}
+
+export interface Topology {
+  readonly kind: 'single' | 'cluster' | 'sentinel';
+  /** Major version of the server (of the first master on a cluster). */
+  readonly majorVersion: number;
+  /** Routes each single-key command (and EVAL by its first key) to the node that owns it. */
+  readonly keyed: Redis;
+  /** Every master: SCAN and per-node batches run on these. */
+  masters(): Promise<MasterNode[]>;
+  /**
+   * Throws when the topology changed since it was opened (a failover, a resharding), so a
+   * scan that may have missed keys is reported instead of passing as a short result.
+   */
+  assertUnchanged(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openTopology(opts: ConnectionOptions, onWarning: (line: string) => void): Promise<Topology> {
+  const settings = await nodeSettings(opts, onWarning);
+  if (opts.sentinels !== undefined && opts.sentinels.length > 0) return openSentinel(settings, opts.sentinels, opts.sentinelMaster);
+  const client = await openClient(settings);
+  if (opts.cluster === true || (await clusterEnabled(client))) {
+    await disconnect(client);
+    return openCluster(settings);
+  }
+  return single('single', client, settings, async () => undefined);
+}
+
+async function single(kind: 'single' | 'sentinel', client: Redis, settings: NodeSettings, assertUnchanged: () => Promise<void>): Promise<Topology> {
+  const node = { client, label: describeTarget(settings.url), settings };
+  const majorVersion = await serverMajorVersion(client);
+  return { kind, majorVersion, keyed: client, masters: async () => [node], assertUnchanged, close: () => disconnect(client) };
+}
+
+async function clusterEnabled(client: Redis): Promise<boolean> {
+  try {
+    return /cluster_enabled:1/.test(await client.info('cluster'));
+  } catch {
+    // An ACL user without INFO: assume a single server (--cluster forces cluster mode).
+    return false;
+  }
+}
+
+async function serverMajorVersion(client: Redis): Promise<number> {
+  try {
+    return Number(/redis_version:(\d+)/.exec(await client.info('server'))?.[1] ?? 0);
+  } catch {
+    return 0; // INFO denied by ACL: assume an old server, use the plain scripts
+  }
+}
+
+async function serverRunId(client: Redis): Promise<string> {
+  return /run_id:([0-9a-f]+)/.exec(await client.info('server'))?.[1] ?? '';
+}
+
+async function role(client: Redis): Promise<string> {
+  const reply = (await client.sendCommand(['ROLE'])) as unknown[];
+  return String(reply[0]);
+}
+
+/** Ask the sentinels, in order, where the master is; connect to it and check it is one. */
+async function openSentinel(settings: NodeSettings, sentinels: Array<{ host: string; port: number }>, name: string | undefined): Promise<Topology> {
+  if (name === undefined || name === '') throw new UsageError('--sentinel needs --sentinel-master <name>');
+  const failures: string[] = [];
+  const locate = async (): Promise<{ host: string; port: number }> => {
+    for (const s of sentinels) {
+      // Sentinels usually run without the data ACL user: connect without credentials or TLS files' client cert.
+      const at = { ...atAddress(settings, s.host, s.port), username: undefined, password: undefined };
+      let sentinel: Redis | undefined;
+      try {
+        sentinel = await openClient(at);
+        const reply = (await sentinel.sendCommand(['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name])) as string[] | null;
+        if (reply === null || reply.length < 2) throw new UsageError(`sentinel ${s.host}:${s.port} knows no master named "${name}"`);
+        return { host: String(reply[0]), port: Number(reply[1]) };
+      } catch (err) {
+        if (err instanceof UsageError) throw err;
+        failures.push(`${s.host}:${s.port}: ${(toAppError(err)?.message ?? String(err)).slice(0, 120)}`);
+      } finally {
+        if (sentinel) await disconnect(sentinel);
+      }
+    }
+    throw new ConnectionError(`no sentinel answered (${failures.join('; ')})`);
+  };
+  const address = await locate();
+  const masterSettings = atAddress(settings, address.host, address.port);
+  const client = await openClient(masterSettings);
+  if ((await role(client)) !== 'master') {
+    await disconnect(client);
+    throw new ConnectionError(`${address.host}:${address.port} is not a master (a failover is in progress?)`, { hint: 'retry in a few seconds' });
+  }
+  const runId = await serverRunId(client);
+  return single('sentinel', client, masterSettings, async () => {
+    const now = await locate();
+    const same = now.host === address.host && now.port === address.port && (await role(client)) === 'master' && (await serverRunId(client)) === runId;
+    if (!same) throw new ConnectionError(`the master changed (failover) while the command ran; results may be incomplete`, { hint: 'run the command again' });
+  });
+}
+
+async function openCluster(settings: NodeSettings): Promise<Topology> {
+  const { createCluster } = await import('redis');
+  const label = describeTarget(settings.url);
+  const defaults = { username: settings.username, password: settings.password, socket: settings.socket, disableOfflineQueue: true };
+  const cluster = createCluster({ rootNodes: [{ url: settings.url.toString() }], defaults, useReplicas: false });
+  cluster.on('error', () => undefined);
+  try {
+    await withinDeadline(cluster.connect(), settings.timeoutMs, `connecting to cluster at ${label}`);
+  } catch (err) {
+    cluster.destroy();
+    throw toAppError(err, `cannot connect to cluster at ${label}`) ?? err;
+  }
+  const masterIds = () => cluster.masters.map((m) => `${m.host}:${m.port}`).sort().join(',');
+  const before = masterIds();
+  return {
+    kind: 'cluster',
+    majorVersion: 7,
+    keyed: boundCommands(cluster, settings.timeoutMs, label) as unknown as Redis,
+    masters: async () =>
+      Promise.all(
+        cluster.masters.map(async (m) => {
+          const label = `${m.host}:${m.port}`;
+          const client = boundCommands((await cluster.nodeClient(m)) as unknown as Redis, settings.timeoutMs, label);
+          const owns = (key: string) => {
+            const owner = cluster.getSlotMaster(keySlot(key));
+            return owner.host === m.host && owner.port === m.port;
+          };
+          return { client, label, owns, settings: atAddress(settings, m.host, m.port) };
+        }),
+      ),
+    assertUnchanged: async () => {
+      if (masterIds() !== before) throw new ConnectionError('the cluster\'s masters changed while the command ran; results may be incomplete', { hint: 'run the command again' });
+    },
+    close: async () => {
+      try {
+        await cluster.close();
+      } catch {
+        cluster.destroy();
+      }
+    },
+  };
+}

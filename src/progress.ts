@@ -1,0 +1,46 @@
+/**
+ * A one-line progress display on stderr for long scans, only on a terminal: scripts see
+ * nothing but the final summary. Redrawn at most ten times a second.
+ */
+import type { Io } from './io.js';
+
+export interface Progress {
+  update(counts: Record<string, number>): void;
+  /** Erase the line before the summary is printed. */
+  done(): void;
+}
+
+const NONE: Progress = { update: () => undefined, done: () => undefined };
+
+export function progressLine(io: Io, label: string): Progress {
+  if (io.stderr.isTTY !== true) return NONE;
+  const started = Date.now();
+  let last = 0;
+  let drawn = false;
+  return {
+    update(counts) {
+      const now = Date.now();
+      if (now - last < 100) return;
+      last = now;
+      const seconds = Math.max((now - started) / 1000, 0.001);
+      const scanned = counts['scanned'] ?? 0;
+      const parts = Object.entries(counts).map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`);
+      io.stderr.write(`\r\u001b[2K${label}: ${parts.join(', ')} (${Math.round(scanned / seconds).toLocaleString('en-US')} keys/s)`);
+      drawn = true;
+    },
+    done() {
+      if (drawn) io.stderr.write('\r\u001b[2K');
+    },
+  };
+}
+
+/**
+ * Ctrl-C asks a bulk operation to stop after the batch in flight. A second Ctrl-C is not
+ * caught (the handler is registered once) and ends the process at once.
+ */
+export function stopOnInterrupt(): { signal: AbortSignal; release: () => void } {
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once('SIGINT', onSigint);
+  return { signal: controller.signal, release: () => process.off('SIGINT', onSigint) };
+}
