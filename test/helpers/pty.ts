@@ -1,0 +1,102 @@
+/**
+ * A real pseudo-terminal for tests: the built CLI runs in a private tmux server (its own
+ * socket and config), keys are typed with send-keys, and what the operator sees is read
+ * back from the screen (capture-pane) and from every byte written (pipe-pane).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BIN } from './cli.js';
+
+/** Poll (no fixed sleep) until `cond` returns a value, or fail after `timeoutMs`. */
+export async function waitFor<T>(what: string, cond: () => T | undefined | false, timeoutMs = 15000, describeState?: () => string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = cond();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${describeState ? `; state:\n${describeState()}` : ''}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** One CLI run inside a private tmux server (its own socket name, its own config). */
+export class Pty {
+  private readonly socket = `ra-test-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  private readonly dir = mkdtempSync(join(tmpdir(), 'ra-pty-'));
+  private readonly exitFile = join(this.dir, 'exit');
+  private readonly logFile = join(this.dir, 'output.log');
+  private started = false;
+
+  private tmux(args: string[], env?: Record<string, string>): string {
+    const r = spawnSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8', ...(env ? { env } : {}) });
+    if (r.error || r.status !== 0) throw new Error(`tmux ${args[0]} failed: ${r.error?.message ?? r.stderr}`);
+    return r.stdout;
+  }
+
+  /** Start `redis-accounts <args>` on a fresh terminal with only the environment given here. */
+  async start(args: string[], redisUrl: string, extraEnv: Record<string, string> = {}): Promise<void> {
+    const conf = join(this.dir, 'tmux.conf');
+    // No status line (its window list marks the current window with `*`); keep the pane
+    // after the program exits so the final screen can be read.
+    writeFileSync(conf, 'set -g status off\nset -g remain-on-exit on\nset -g history-limit 2000\n');
+    const cli = [process.execPath, BIN, ...args].map(quote).join(' ');
+    // `read` holds the program back until output capture is in place (one Enter below).
+    const command = `read -r _; ${cli}; echo $? > ${quote(this.exitFile)}`;
+    // The tmux server and so the pane inherit exactly this environment; REDIS_URL is also
+    // passed with -e so the test server is the only Redis the CLI can reach.
+    const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp', TERM: 'xterm-256color', LANG: 'C.UTF-8', ...extraEnv };
+    this.tmux(['-f', conf, 'new-session', '-d', '-s', 'ra', '-x', '160', '-y', '40', '-e', `REDIS_URL=${redisUrl}`, command], env);
+    this.started = true;
+    this.tmux(['pipe-pane', '-o', '-t', 'ra', `cat >> ${quote(this.logFile)}`]);
+    this.tmux(['send-keys', '-t', 'ra', 'Enter']);
+  }
+
+  screen(): string {
+    return this.tmux(['capture-pane', '-p', '-J', '-S', '-', '-t', 'ra']);
+  }
+
+  /** Everything written to the terminal so far, escape sequences included. */
+  log(): string {
+    return existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8') : '';
+  }
+
+  /** Type text literally (no key-name lookup), as a person would. */
+  type(text: string): void {
+    this.tmux(['send-keys', '-t', 'ra', '-l', text]);
+  }
+
+  key(name: 'Enter' | 'C-c'): void {
+    this.tmux(['send-keys', '-t', 'ra', name]);
+  }
+
+  async waitScreen(pattern: RegExp): Promise<string> {
+    return waitFor(`${pattern} on screen`, () => {
+      const s = this.screen();
+      return pattern.test(s) ? s : undefined;
+    }, 15000, () => this.screen());
+  }
+
+  /** The CLI's exit code, once the pane's shell has written it. */
+  async exitCode(): Promise<number> {
+    const text = await waitFor('the CLI to exit', () => (existsSync(this.exitFile) ? readFileSync(this.exitFile, 'utf8') : '').match(/^\d+\n/)?.[0], 20000, () => this.screen());
+    return Number(text);
+  }
+
+  /** The output log once it contains `pattern` (the pipe may lag the screen slightly). */
+  async waitLog(pattern: RegExp): Promise<string> {
+    return waitFor(`${pattern} in the terminal output`, () => {
+      const l = this.log();
+      return pattern.test(l) ? l : undefined;
+    }, 15000, () => this.log());
+  }
+
+  stop(): void {
+    if (this.started) spawnSync('tmux', ['-L', this.socket, 'kill-server']);
+    this.started = false;
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
