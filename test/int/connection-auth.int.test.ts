@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { RedisClientType } from 'redis';
 import { adminClient, sessionJson } from '../helpers/client.js';
 import { ndjson, runCli, type CliOptions, type CliResult } from '../helpers/cli.js';
+import { expectConnectionFailure } from '../helpers/fixture.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
 
 const ADMIN_PASSWORD = 'admin-Secret-9f3k';
@@ -43,12 +44,8 @@ function expectNoSecrets(r: CliResult): void {
   }
 }
 
-function expectConnectionFailure(r: CliResult, pattern: RegExp): void {
-  expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 3, stderr: expect.stringMatching(pattern) });
-  expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
-  expect(r.stderr).toMatch(/^redis-accounts: /);
-  expect(r.stderr).not.toContain('    at ');
-  expect(r.stdout).toBe('');
+function expectFailureWithoutSecrets(r: CliResult, pattern: RegExp): void {
+  expectConnectionFailure(r, pattern);
   expectNoSecrets(r);
 }
 
@@ -85,7 +82,7 @@ describe('ACL authentication', () => {
 
   test('the server really refuses anonymous clients: no credentials -> exit 3, authentication failed', async () => {
     const r = await run(['session', 'list', '--json', '--url', base]);
-    expectConnectionFailure(r, /authentication|NOAUTH/i);
+    expectFailureWithoutSecrets(r, /authentication|NOAUTH/i);
   });
 
   describe('credentials in the URL', () => {
@@ -151,7 +148,7 @@ describe('ACL authentication', () => {
       const file = join(dir, 'wrong-password');
       writeFileSync(file, `${WRONG_PASSWORD}\n`, { mode: 0o600 });
       const r = await run(['session', 'list', '--json', '--url', base, '--redis-password-file', file], { env: { REDIS_USERNAME: 'app' } });
-      expectConnectionFailure(r, /authentication failed/);
+      expectFailureWithoutSecrets(r, /authentication failed/);
     });
   });
 
@@ -169,17 +166,17 @@ describe('ACL authentication', () => {
 
     test('in REDIS_PASSWORD: exit 3, exactly one line', async () => {
       const r = await run(['session', 'list', '--json', '--url', base], { env: { REDIS_USERNAME: 'app', REDIS_PASSWORD: WRONG_PASSWORD } });
-      expectConnectionFailure(r, /^redis-accounts: cannot connect to redis:\/\/127\.0\.0\.1:\d+: authentication failed/);
+      expectFailureWithoutSecrets(r, /^redis-accounts: cannot connect to redis:\/\/127\.0\.0\.1:\d+: authentication failed/);
     });
 
     test('another user\'s password: exit 3', async () => {
       const r = await run(['session', 'list', '--json', '--url', base], { env: { REDIS_USERNAME: 'app', REDIS_PASSWORD: ADMIN_PASSWORD } });
-      expectConnectionFailure(r, /authentication failed/);
+      expectFailureWithoutSecrets(r, /authentication failed/);
     });
 
     test('an unknown user: exit 3', async () => {
       const r = await run(['session', 'list', '--json', '--url', base], { env: { REDIS_USERNAME: 'nobody', REDIS_PASSWORD: APP_PASSWORD } });
-      expectConnectionFailure(r, /authentication failed/);
+      expectFailureWithoutSecrets(r, /authentication failed/);
     });
 
     test('even with --debug the password does not appear', async () => {
@@ -202,20 +199,20 @@ describe('ACL authentication', () => {
         input: 'correct horse battery\n',
         env: { REDIS_USERNAME: 'noeval', REDIS_PASSWORD: NOEVAL_PASSWORD },
       });
-      expectConnectionFailure(r, /permission denied by Redis ACL: .*'eval'/i);
+      expectFailureWithoutSecrets(r, /permission denied by Redis ACL: .*'eval'/i);
       expect(await admin.exists('user:{acl-dave}')).toBe(0);
     });
 
     test('no UNLINK: session revoke --user ends in exit 3 naming unlink, and the session survives', async () => {
       const r = await run(['session', 'revoke', '--user', 'alice', '--url', base], { env: { REDIS_USERNAME: 'nounlink', REDIS_PASSWORD: NOUNLINK_PASSWORD } });
-      expectConnectionFailure(r, /permission denied by Redis ACL: .*'unlink'/i);
+      expectFailureWithoutSecrets(r, /permission denied by Redis ACL: .*'unlink'/i);
       expect(await admin.exists('sess:auth-1')).toBe(1);
     });
 
     test('no UNLINK, denied inside the revoke-by-id script: still exit 3 reported as an ACL denial', async () => {
       // Redis 7.0 does not name the command denied inside a script (7.2+ does); the class of failure must still be clear.
       const r = await run(['session', 'revoke', 'auth-1', '--url', base], { env: { REDIS_USERNAME: 'nounlink', REDIS_PASSWORD: NOUNLINK_PASSWORD } });
-      expectConnectionFailure(r, /permission denied by Redis ACL/i);
+      expectFailureWithoutSecrets(r, /permission denied by Redis ACL/i);
       expect(await admin.exists('sess:auth-1')).toBe(1);
     });
 
@@ -257,7 +254,7 @@ describe('legacy requirepass (password only, default user)', () => {
 
   test('no password: exit 3, one line', async () => {
     const r = await runCli(['session', 'list', '--json', '--url', server.url]);
-    expectConnectionFailure(r, /authentication|NOAUTH/i);
+    expectFailureWithoutSecrets(r, /authentication|NOAUTH/i);
   });
 });
 

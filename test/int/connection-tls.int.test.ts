@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { adminClient, sessionJson } from '../helpers/client.js';
 import { ndjson, runCli, type CliResult } from '../helpers/cli.js';
+import { expectConnectionFailure } from '../helpers/fixture.js';
 import type { RedisServer } from '../helpers/redis-server.js';
 import { makeTestPki, startTlsRedis, type TestPki } from '../helpers/tls.js';
 
@@ -13,14 +14,6 @@ const FAST_ARGON2 = ['--argon2-memory', '1024', '--argon2-time', '1', '--argon2-
 /** A successful run may print its summary on stderr ("2 sessions."), but no warning and no error. */
 const QUIET_VIOLATION = /warning|error|redis-accounts:/i;
 
-/** A connection failure as the operator should see it: exit 3, one line, no stack trace. */
-function expectConnectionFailure(r: CliResult, pattern: RegExp): void {
-  expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 3, stderr: expect.stringMatching(pattern) });
-  expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
-  expect(r.stderr).toMatch(/^redis-accounts: /);
-  expect(r.stderr).not.toContain('    at ');
-  expect(r.stdout).toBe('');
-}
 
 async function timed(args: string[], env?: Record<string, string>): Promise<CliResult & { ms: number }> {
   const start = Date.now();

@@ -9,12 +9,11 @@
  * ever appears in the CLI's output.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import argon2 from 'argon2';
 import type { RedisClientType } from 'redis';
 import { BIN, runCli, type CliResult } from '../helpers/cli.js';
-import { adminClient } from '../helpers/client.js';
-import { startRedis, type RedisServer } from '../helpers/redis-server.js';
+import { useTestRedis } from '../helpers/fixture.js';
 
 /** Cheap policy for tests where the cost is not the point. */
 const CHEAP = ['--argon2-memory', '1024', '--argon2-time', '1'];
@@ -22,7 +21,6 @@ const CANONICAL_DEFAULT = /^\$argon2id\$v=19\$m=19456,t=2,p=1\$([A-Za-z0-9+/]+)\
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const INSTALL_HINT = 'apt-get install python3-argon2 argon2 (CI installs them in .ci/run)';
 
-let server: RedisServer;
 let redis: RedisClientType;
 let env: Record<string, string>;
 /** Every secret typed into the CLI in this file, checked against every output at the end. */
@@ -146,19 +144,9 @@ function argon2CliEncode(salt: Buffer, password: string): string {
   return r.stdout.trim();
 }
 
-beforeAll(async () => {
-  server = await startRedis();
-  env = { REDIS_URL: server.url };
-  redis = await adminClient(server.url);
-});
-
-afterAll(async () => {
-  await redis?.quit().catch(() => undefined);
-  await server?.stop();
-});
-
-beforeEach(async () => {
-  await redis.flushAll();
+useTestRedis((t) => {
+  env = t.env;
+  redis = t.redis;
 });
 
 describe('user add: what is stored', () => {

@@ -5,13 +5,12 @@
  * m,p,t order, as applications using it do), so the tool is tested on data it did not write.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import argon2 from 'argon2';
 import type { RedisClientType } from 'redis';
 import { replaceHash } from '../../src/core/users.js';
 import { BIN, ndjson, runCli, type CliResult } from '../helpers/cli.js';
-import { adminClient } from '../helpers/client.js';
-import { startRedis, type RedisServer } from '../helpers/redis-server.js';
+import { useTestRedis } from '../helpers/fixture.js';
 
 /** Cheap policy for tests where the cost is not the point. */
 const CHEAP = ['--argon2-memory', '1024', '--argon2-time', '1'];
@@ -19,7 +18,6 @@ const CANONICAL_DEFAULT = /^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}
 const PW = 'the right password';
 const WRONG = 'the wrong password';
 
-let server: RedisServer;
 let redis: RedisClientType;
 let env: Record<string, string>;
 const outputs: CliResult[] = [];
@@ -61,19 +59,9 @@ async function waitFor(what: string, cond: () => Promise<boolean>, timeoutMs = 1
   }
 }
 
-beforeAll(async () => {
-  server = await startRedis();
-  env = { REDIS_URL: server.url };
-  redis = await adminClient(server.url);
-});
-
-afterAll(async () => {
-  await redis?.quit().catch(() => undefined);
-  await server?.stop();
-});
-
-beforeEach(async () => {
-  await redis.flushAll();
+useTestRedis((t) => {
+  env = t.env;
+  redis = t.redis;
 });
 
 describe('user verify', () => {

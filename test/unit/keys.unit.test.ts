@@ -1,5 +1,5 @@
 import { describe, test, expect } from '@jest/globals';
-import { ExitCode, UsageError } from '../../src/errors.js';
+import { UsageError } from '../../src/errors.js';
 import {
   DEFAULT_SESSION_PREFIX,
   DEFAULT_USER_PREFIX,
@@ -12,17 +12,8 @@ import {
   validateSessionId,
   validateUsername,
 } from '../../src/core/keys.js';
+import { usageError } from '../helpers/errors.js';
 
-function usageError(fn: () => unknown): UsageError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UsageError);
-    expect((err as UsageError).exitCode).toBe(ExitCode.usage);
-    return err as UsageError;
-  }
-  throw new Error('expected a UsageError, nothing was thrown');
-}
 
 /** Any C0 control, DEL or C1 control: bytes a terminal may act on. */
 // eslint-disable-next-line no-control-regex

@@ -1,5 +1,4 @@
 import { describe, test, expect } from '@jest/globals';
-import { ExitCode, UsageError } from '../../src/errors.js';
 import { DEFAULT_USER_FIELDS } from '../../src/core/session-record.js';
 import { DEFAULT_CAPS, DEFAULT_POLICY } from '../../src/core/hashing.js';
 import {
@@ -13,17 +12,8 @@ import {
   userFields,
   userPrefix,
 } from '../../src/options.js';
+import { usageError } from '../helpers/errors.js';
 
-function usageError(fn: () => unknown): UsageError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UsageError);
-    expect((err as UsageError).exitCode).toBe(ExitCode.usage);
-    return err as UsageError;
-  }
-  throw new Error('expected a UsageError, nothing was thrown');
-}
 
 describe('parseTimeout', () => {
   test.each([

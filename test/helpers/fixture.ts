@@ -1,0 +1,41 @@
+/** The usual test file set-up: one throwaway server and an admin client, emptied before each test. */
+import { afterAll, beforeAll, beforeEach, expect } from '@jest/globals';
+import type { RedisClientType } from 'redis';
+import type { CliResult } from './cli.js';
+import { adminClient } from './client.js';
+import { startRedis, type RedisServer } from './redis-server.js';
+
+export interface TestRedis {
+  server: RedisServer;
+  redis: RedisClientType;
+  /** Environment for runCli that points the CLI at this server. */
+  env: { REDIS_URL: string };
+}
+
+/** Registers the hooks; `ready` receives the server and client once beforeAll has them. */
+export function useTestRedis(ready: (t: TestRedis) => void = () => undefined): TestRedis {
+  const t = {} as TestRedis;
+  beforeAll(async () => {
+    t.server = await startRedis();
+    t.env = { REDIS_URL: t.server.url };
+    t.redis = await adminClient(t.server.url);
+    ready(t);
+  });
+  afterAll(async () => {
+    await t.redis?.quit().catch(() => undefined);
+    await t.server?.stop();
+  });
+  beforeEach(async () => {
+    await t.redis.flushAll();
+  });
+  return t;
+}
+
+/** A connection failure as the operator should see it: exit 3, one line, no stack trace. */
+export function expectConnectionFailure(r: CliResult, pattern: RegExp): void {
+  expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 3, stderr: expect.stringMatching(pattern) });
+  expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+  expect(r.stderr).toMatch(/^redis-accounts: /);
+  expect(r.stderr).not.toContain('    at ');
+  expect(r.stdout).toBe('');
+}
