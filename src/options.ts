@@ -52,6 +52,13 @@ export function addSessionOptions(cmd: Command): Command {
     );
 }
 
+/** Find a session by the cookie a responder holds (from a log or a browser). */
+export function addCookieOptions(cmd: Command): Command {
+  return cmd
+    .option('--cookie <value>', "express-session cookie value (s:<id>.<signature>, URL-encoded or not); '-' reads it from stdin")
+    .addOption(new Option('--cookie-secret-file <file>', "check the cookie's signature against the app's secrets (one per line)").env('REDIS_ACCOUNTS_COOKIE_SECRET_FILE'));
+}
+
 /** Raw option values as commander hands them over (strings unless boolean flags). */
 export type RawOptions = Record<string, unknown>;
 

@@ -5,7 +5,7 @@
 import { Command, Option } from 'commander';
 import type { CommandContext } from './context.js';
 import type { Io } from './io.js';
-import { addPolicyOptions, addSessionOptions, addUserOptions, PASSWORD_MIN_DEFAULT } from './options.js';
+import { addCookieOptions, addPolicyOptions, addSessionOptions, addUserOptions, PASSWORD_MIN_DEFAULT } from './options.js';
 
 /** Receives each command's exit code. */
 export type ExitSink = (code: number) => void;
@@ -61,6 +61,8 @@ export function makeProgram(io: Io, setExit: ExitSink): Command {
     .option('--yes', 'do not ask for confirmation')
     .option('--dry-run', 'list what would be revoked, change nothing')
     .action(async (ids: string[], _o, cmd: Command) => setExit(await (await import('./commands/session/revoke.js')).run(ids, context(cmd))));
+  addCookieOptions(addSessionOptions(session.command('show').argument('[id]', 'session id').description('show one session in full, by id or by its cookie')))
+    .action(async (id: string | undefined, _o, cmd: Command) => setExit(await (await import('./commands/session/show.js')).run(id, context(cmd))));
   addSessionOptions(session.command('ttl').argument('<id>', 'session id').argument('[duration]', 'new lifetime: 3600, 90s, 30m, 12h, 7d'))
     .description('print the remaining lifetime of a session, or set a new one that survives its next request')
     .action(async (id: string, duration: string | undefined, _o, cmd: Command) => setExit(await (await import('./commands/session/ttl.js')).run(id, duration, context(cmd))));

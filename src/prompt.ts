@@ -39,7 +39,7 @@ export async function confirm(io: Io, message: string): Promise<boolean> {
 }
 
 /** One line from stdin, without its line ending. Reads at most STDIN_READ_LIMIT bytes. */
-export async function readPasswordLine(io: Io): Promise<string> {
+export async function readSecretLine(io: Io): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of io.stdin) {
@@ -64,7 +64,7 @@ export interface PasswordRequest {
 }
 
 export async function readPassword(io: Io, req: PasswordRequest): Promise<string> {
-  if (req.fromStdin) return readPasswordLine(io);
+  if (req.fromStdin) return readSecretLine(io);
   requireTty(io, 'reading a password', 'pipe the password in with --password-stdin');
   const first = await promptHidden(io, req.message ?? 'Password:');
   if (!req.confirm) return first;
