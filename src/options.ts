@@ -52,6 +52,14 @@ export function addSessionOptions(cmd: Command): Command {
     );
 }
 
+/** Options of the commands that change data: who did it, why, and where the trail is kept. */
+export function addAuditOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--reason <text>', 'why (e.g. a ticket id), recorded in the audit trail').env('REDIS_ACCOUNTS_REASON'))
+    .addOption(new Option('--actor <name>', 'who, for the audit trail (default: OS user@host)').env('REDIS_ACCOUNTS_ACTOR'))
+    .addOption(new Option('--audit-key <key>', 'Redis stream of the audit trail').env('REDIS_ACCOUNTS_AUDIT_KEY'));
+}
+
 /** Find a session by the cookie a responder holds (from a log or a browser). */
 export function addCookieOptions(cmd: Command): Command {
   return cmd

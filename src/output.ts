@@ -78,8 +78,8 @@ export async function colorizer(io: Io, stream: 'stdout' | 'stderr' = 'stderr') 
 }
 
 /** "1 session", "2 sessions". */
-export function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+export function plural(n: number, noun: string, nouns = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : nouns}`;
 }
 
 /**

@@ -5,7 +5,7 @@
 import { Command, Option } from 'commander';
 import type { CommandContext } from './context.js';
 import type { Io } from './io.js';
-import { addCookieOptions, addPolicyOptions, addSessionOptions, addUserOptions, PASSWORD_MIN_DEFAULT } from './options.js';
+import { addAuditOptions, addConnectionOptions, addCookieOptions, addPolicyOptions, addSessionOptions, addUserOptions, PASSWORD_MIN_DEFAULT } from './options.js';
 
 /** Receives each command's exit code. */
 export type ExitSink = (code: number) => void;
@@ -36,15 +36,15 @@ export function makeProgram(io: Io, setExit: ExitSink): Command {
   const context = (cmd: Command): CommandContext => ({ io, opts: cmd.opts(), urlSource: cmd.getOptionValueSource('url') });
 
   const user = program.command('user').description('create and check user accounts (argon2id password hashes)');
-  addPolicyOptions(addUserOptions(user.command('add').argument('<name>', 'username').description('create a user; prompts for the password without echo')))
+  addAuditOptions(addPolicyOptions(addUserOptions(user.command('add').argument('<name>', 'username').description('create a user; prompts for the password without echo'))))
     .option('--password-stdin', 'read the password as one line from stdin (for scripts)')
     .addOption(new Option('--min-length <n>', 'minimum password length in characters').env('REDIS_ACCOUNTS_PASSWORD_MIN').default(PASSWORD_MIN_DEFAULT))
     .action(async (name: string, _o, cmd: Command) => setExit(await (await import('./commands/user/add.js')).run(name, context(cmd))));
-  addPolicyOptions(addUserOptions(user.command('verify').argument('<name>', 'username').description('check a password: exit 0 if it matches, 1 if not')))
+  addAuditOptions(addPolicyOptions(addUserOptions(user.command('verify').argument('<name>', 'username').description('check a password: exit 0 if it matches, 1 if not'))))
     .option('--password-stdin', 'read the password as one line from stdin (for scripts)')
     .option('--rehash', 'if the password matches and the hash is outdated, re-hash it at the current policy')
     .action(async (name: string, _o, cmd: Command) => setExit(await (await import('./commands/user/verify.js')).run(name, context(cmd))));
-  addPolicyOptions(addUserOptions(user.command('rehash').argument('[name]', 'username').description('re-hash a password at the current policy, or --check them all')))
+  addAuditOptions(addPolicyOptions(addUserOptions(user.command('rehash').argument('[name]', 'username').description('re-hash a password at the current policy, or --check them all'))))
     .option('--password-stdin', 'read the password as one line from stdin (for scripts)')
     .option('--force', 'rehash even when the hash meets the policy')
     .option('--check', 'list users whose hashes are weaker than the policy; exit 1 if any')
@@ -55,7 +55,7 @@ export function makeProgram(io: Io, setExit: ExitSink): Command {
     .option('--user <name>', 'only sessions of this user')
     .option('--limit <n>', 'stop after this many sessions')
     .action(async (_o, cmd: Command) => setExit(await (await import('./commands/session/list.js')).run(context(cmd))));
-  addSessionOptions(session.command('revoke').argument('[ids...]', 'session ids').description('delete sessions by id, by --user, or --all'))
+  addAuditOptions(addSessionOptions(session.command('revoke').argument('[ids...]', 'session ids').description('delete sessions by id, by --user, or --all')))
     .option('--user <name>', 'revoke every session of this user')
     .option('--all', 'revoke every session (asks on a terminal; needs --yes otherwise)')
     .option('--yes', 'do not ask for confirmation')
@@ -63,9 +63,16 @@ export function makeProgram(io: Io, setExit: ExitSink): Command {
     .action(async (ids: string[], _o, cmd: Command) => setExit(await (await import('./commands/session/revoke.js')).run(ids, context(cmd))));
   addCookieOptions(addSessionOptions(session.command('show').argument('[id]', 'session id').description('show one session in full, by id or by its cookie')))
     .action(async (id: string | undefined, _o, cmd: Command) => setExit(await (await import('./commands/session/show.js')).run(id, context(cmd))));
-  addSessionOptions(session.command('ttl').argument('<id>', 'session id').argument('[duration]', 'new lifetime: 3600, 90s, 30m, 12h, 7d'))
+  addAuditOptions(addSessionOptions(session.command('ttl').argument('<id>', 'session id').argument('[duration]', 'new lifetime: 3600, 90s, 30m, 12h, 7d')))
     .description('print the remaining lifetime of a session, or set a new one that survives its next request')
     .action(async (id: string, duration: string | undefined, _o, cmd: Command) => setExit(await (await import('./commands/session/ttl.js')).run(id, duration, context(cmd))));
+
+  const audit = program.command('audit').description('the trail of changes this tool made');
+  addConnectionOptions(audit.command('list').description('list audit entries, oldest first'))
+    .option('--since <time>', 'from this ISO time or date, or this long ago (12h, 7d)')
+    .option('--limit <n>', 'stop after this many entries')
+    .addOption(new Option('--audit-key <key>', 'Redis stream of the audit trail').env('REDIS_ACCOUNTS_AUDIT_KEY'))
+    .action(async (_o, cmd: Command) => setExit(await (await import('./commands/audit/list.js')).run(context(cmd))));
 
   return program;
 }

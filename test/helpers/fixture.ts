@@ -39,3 +39,11 @@ export function expectConnectionFailure(r: CliResult, pattern: RegExp): void {
   expect(r.stderr).not.toContain('    at ');
   expect(r.stdout).toBe('');
 }
+
+/** The audit trail's stream: every change adds to it, so "nothing written" means nothing else. */
+export const AUDIT_KEY = 'redis-accounts:audit';
+
+/** Keys holding data (everything but the audit trail), sorted. */
+export async function dataKeys(redis: RedisClientType): Promise<string[]> {
+  return (await redis.keys('*')).filter((k) => k !== AUDIT_KEY).sort();
+}

@@ -8,6 +8,7 @@ import type { RedisClientType } from 'redis';
 import { ndjson, runCli, type CliResult } from '../helpers/cli.js';
 import { adminClient, sessionJson } from '../helpers/client.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
+import { dataKeys } from '../helpers/fixture.js';
 
 const DAY_MS = 86400000;
 const LIST_FIELDS = ['id', 'user', 'ttlSeconds', 'expiresAt', 'readable', 'extra'];
@@ -45,7 +46,7 @@ async function exists(...keys: string[]): Promise<boolean[]> {
 }
 
 async function allKeys(): Promise<string[]> {
-  return (await redis.keys('*')).sort();
+  return dataKeys(redis);
 }
 
 function ids(result: CliResult): string[] {

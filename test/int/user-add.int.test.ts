@@ -13,7 +13,7 @@ import { describe, expect, test } from '@jest/globals';
 import argon2 from 'argon2';
 import type { RedisClientType } from 'redis';
 import { BIN, runCli, type CliResult } from '../helpers/cli.js';
-import { useTestRedis } from '../helpers/fixture.js';
+import { dataKeys, useTestRedis } from '../helpers/fixture.js';
 
 /** Cheap policy for tests where the cost is not the point. */
 const CHEAP = ['--argon2-memory', '1024', '--argon2-time', '1'];
@@ -158,7 +158,7 @@ describe('user add: what is stored', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('Created user alice (user:{alice})');
 
-    expect(await redis.keys('*')).toEqual(['user:{alice}']);
+    expect(await dataKeys(redis)).toEqual(['user:{alice}']);
     expect(await redis.type('user:{alice}')).toBe('hash');
     const rec = await redis.hGetAll('user:{alice}');
     expect(Object.keys(rec).sort()).toEqual(['created_at', 'password_hash', 'updated_at']);
@@ -268,7 +268,7 @@ describe('user add: refusals write nothing', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(why);
     expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
-    expect(await redis.dbSize()).toBe(0);
+    expect(await dataKeys(redis)).toHaveLength(0);
   });
 
   test('64 characters is still a valid name (the boundary)', async () => {
@@ -287,7 +287,7 @@ describe('user add: refusals write nothing', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(why);
     expectNoSecretIn(r, password);
-    expect(await redis.dbSize()).toBe(0);
+    expect(await dataKeys(redis)).toHaveLength(0);
   });
 
   test('a 1 MB password without a newline is refused too (stdin is not read to the end)', async () => {
@@ -297,7 +297,7 @@ describe('user add: refusals write nothing', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/password is longer than 1024 bytes/);
     expectNoSecretIn(r, password);
-    expect(await redis.dbSize()).toBe(0);
+    expect(await dataKeys(redis)).toHaveLength(0);
   });
 
   test('without a terminal and without --password-stdin: exit 2 at once with a hint, even if stdin never closes', async () => {
@@ -309,7 +309,7 @@ describe('user add: refusals write nothing', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/needs a terminal/);
     expect(r.stderr).toContain('--password-stdin');
-    expect(await redis.dbSize()).toBe(0);
+    expect(await dataKeys(redis)).toHaveLength(0);
   });
 
   test.each([
@@ -323,7 +323,7 @@ describe('user add: refusals write nothing', () => {
     expect(r.stderr).toContain(`user:{erin} holds a ${type}, not a user record`);
     expect(await redis.type('user:{erin}')).toBe(type);
     expect(await redis.dump('user:{erin}')).toEqual(dump);
-    expect(await redis.dbSize()).toBe(1);
+    expect(await dataKeys(redis)).toHaveLength(1);
   });
 });
 
@@ -341,7 +341,7 @@ describe('user add --json', () => {
     const r = await add('gina', 'json password 2', [...CHEAP, '--json', '--user-prefix', 'app:users:']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toStrictEqual({ user: 'gina', key: 'app:users:{gina}', created: true });
-    expect(await redis.keys('*')).toEqual(['app:users:{gina}']);
+    expect(await dataKeys(redis)).toEqual(['app:users:{gina}']);
   });
 
   test('a refusal with --json prints nothing on stdout', async () => {

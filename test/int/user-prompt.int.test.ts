@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import type { RedisClientType } from 'redis';
 import { runCli } from '../helpers/cli.js';
+import { dataKeys } from '../helpers/fixture.js';
 import { Pty } from '../helpers/pty.js';
 import { adminClient } from '../helpers/client.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
@@ -98,7 +99,7 @@ describe('password prompt on a real terminal', () => {
     await pty.waitScreen(/the passwords do not match; nothing was written/);
     await pty.waitLog(/the passwords do not match/);
     expectNotShown(pty, first, second);
-    expect(await redis.dbSize()).toBe(0);
+    expect(await dataKeys(redis)).toHaveLength(0);
   });
 
   test('user add: Ctrl-C at the first prompt exits 130 and writes nothing', async () => {
@@ -109,7 +110,7 @@ describe('password prompt on a real terminal', () => {
     expect(await pty.exitCode()).toBe(130);
     await pty.waitScreen(/redis-accounts: interrupted/);
     expectNotShown(pty, 'half-typed');
-    expect(await redis.dbSize()).toBe(0);
+    expect(await dataKeys(redis)).toHaveLength(0);
   });
 
   test('user add: Ctrl-C at the repeat prompt exits 130 and writes nothing', async () => {
@@ -123,7 +124,7 @@ describe('password prompt on a real terminal', () => {
     expect(await pty.exitCode()).toBe(130);
     await pty.waitLog(/interrupted/);
     expectNotShown(pty, password);
-    expect(await redis.dbSize()).toBe(0);
+    expect(await dataKeys(redis)).toHaveLength(0);
   });
 
   test('user verify: the prompt does not echo either, and the answer is right', async () => {

@@ -10,7 +10,7 @@ import argon2 from 'argon2';
 import type { RedisClientType } from 'redis';
 import { replaceHash } from '../../src/core/users.js';
 import { BIN, ndjson, runCli, type CliResult } from '../helpers/cli.js';
-import { useTestRedis } from '../helpers/fixture.js';
+import { dataKeys, useTestRedis } from '../helpers/fixture.js';
 
 /** Cheap policy for tests where the cost is not the point. */
 const CHEAP = ['--argon2-memory', '1024', '--argon2-time', '1'];
@@ -77,7 +77,7 @@ describe('user verify', () => {
     expect(unknown.code).toBe(1);
     // Same message as a wrong password: output does not reveal which names exist.
     expect(unknown.stderr).toContain('Password does not match, or there is no user nobody.');
-    expect(await redis.keys('*')).toEqual(['user:{alice}']);
+    expect(await dataKeys(redis)).toEqual(['user:{alice}']);
   });
 
   test('--json: exactly {user,match,outdated,reasons,rehashed}, nothing on stderr', async () => {
@@ -228,7 +228,7 @@ describe('user rehash <name>', () => {
   test('an unknown user exits 1 and creates nothing', async () => {
     const r = await rehash('ghost', PW);
     expect(r.code).toBe(1);
-    expect(await redis.dbSize()).toBe(0);
+    expect(await dataKeys(redis)).toHaveLength(0);
   });
 
   test('a hash that meets the policy is left alone without --force (exit 0)', async () => {

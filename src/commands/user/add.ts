@@ -1,4 +1,5 @@
 /** `user add <name>`: create a user with an argon2id hash of a password read safely. */
+import { audited, auditFields } from '../../audited.js';
 import { withRedis, wantsJson, type CommandContext } from '../../context.js';
 import { BadDataError, ConflictError } from '../../errors.js';
 import { hashPassword, preparePassword } from '../../core/hashing.js';
@@ -16,8 +17,9 @@ export async function run(name: string, ctx: CommandContext): Promise<number> {
   const policy = hashPolicy(opts);
   const minChars = parseInteger(String(opts['minLength']), '--min-length', 1, 1024);
   const key = userKey(userPrefix(opts), name);
+  auditFields(ctx);
 
-  return withRedis(ctx, async (redis) => {
+  return withRedis(ctx, (redis) => audited(ctx, redis, { command: 'user add', target: `user ${name}` }, async () => {
     // Fail fast on a taken name, before the operator types a password for nothing.
     // The atomic check is createUser(); this one is only a courtesy. A key of another type
     // under the user's name is unusable stored data (exit 5), not an existing user.
@@ -31,6 +33,6 @@ export async function run(name: string, ctx: CommandContext): Promise<number> {
     if (!(await createUser(redis, key, phc, new Date()))) throw new ConflictError(`user ${name} already exists`);
     if (wantsJson(ctx)) printJson(io.stdout, { user: name, key, created: true });
     else say(io, `Created user ${name} (${key}).`);
-    return 0;
-  });
+    return { count: 1 };
+  })).then(() => 0);
 }

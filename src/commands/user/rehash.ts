@@ -2,6 +2,7 @@
  * `user rehash <name>`: re-hash one user's password at the current policy (compare-and-set).
  * `user rehash --check`: report every user whose stored hash is weaker than the policy.
  */
+import { audited, auditFields } from '../../audited.js';
 import { withRedis, withTopology, wantsJson, type CommandContext } from '../../context.js';
 import { ConflictError, NegativeAnswer, UsageError } from '../../errors.js';
 import { costCaps, hashPolicy, userPrefix } from '../../options.js';
@@ -33,13 +34,14 @@ async function rehashOne(name: string, ctx: CommandContext): Promise<number> {
   const caps = costCaps(opts);
   const key = userKey(userPrefix(opts), name);
   const force = opts['force'] === true;
-  return withRedis(ctx, async (redis) => {
+  auditFields(ctx);
+  await withRedis(ctx, (redis) => audited(ctx, redis, { command: 'user rehash', target: `user ${name}` }, async () => {
     const record = await getUser(redis, key);
     if (record === undefined) throw new NegativeAnswer(`no user ${name}`);
     const reasons = weaknesses(record.passwordHash, policy);
     if (reasons.length === 0 && !force) {
       report(io, ctx, { user: name, rehashed: false, reasons }, `Hash of ${name} meets the policy; nothing to do (--force rehashes anyway).`);
-      return 0;
+      return { count: 0 };
     }
     const password = await readPassword(io, { fromStdin: opts['passwordStdin'] === true, confirm: false, message: `Password for ${name}:` });
     const bytes = preparePassword(password, 0);
@@ -51,8 +53,9 @@ async function rehashOne(name: string, ctx: CommandContext): Promise<number> {
       throw new ConflictError(`the hash of ${name} ${result === 'gone' ? 'was deleted' : 'changed'} while rehashing; nothing was written`);
     }
     report(io, ctx, { user: name, rehashed: true, reasons }, `Rehashed ${name} at the current policy.`);
-    return 0;
-  });
+    return { count: 1 };
+  }));
+  return 0;
 }
 
 function report(io: Io, ctx: CommandContext, data: object, message: string): void {

@@ -1,4 +1,5 @@
 /** `user verify <name>`: exit 0 if the password matches, 1 if not or if there is no such user. */
+import { audited, auditFields } from '../../audited.js';
 import { withRedis, wantsJson, type CommandContext } from '../../context.js';
 import { costCaps, hashPolicy, userPrefix } from '../../options.js';
 import { decoyHash, hashPassword, preparePassword, verifyPassword, weaknesses } from '../../core/hashing.js';
@@ -14,6 +15,7 @@ export async function run(name: string, ctx: CommandContext): Promise<number> {
   const policy = hashPolicy(opts);
   const caps = costCaps(opts);
   const key = userKey(userPrefix(opts), name);
+  auditFields(ctx);
   const password = await readPassword(io, { fromStdin: opts['passwordStdin'] === true, confirm: false, message: `Password for ${name}:` });
   // Only the normalization rule applies here, not the minimum length of new passwords:
   // a too-long or control-character password is refused (exit 2) before any hashing.
@@ -28,9 +30,12 @@ export async function run(name: string, ctx: CommandContext): Promise<number> {
     let rehashed = false;
     if (match && outdated.length > 0 && opts['rehash'] === true) {
       const next = await hashPassword(bytes, policy);
-      const result = await replaceHash(redis, key, stored, next, new Date());
-      rehashed = result === 'replaced';
-      if (!rehashed) say(io, `Not rehashed: the stored hash ${result === 'gone' ? 'is gone' : 'changed meanwhile'}.`);
+      await audited(ctx, redis, { command: 'user verify --rehash', target: `user ${name}` }, async () => {
+        const result = await replaceHash(redis, key, stored, next, new Date());
+        rehashed = result === 'replaced';
+        if (!rehashed) say(io, `Not rehashed: the stored hash ${result === 'gone' ? 'is gone' : 'changed meanwhile'}.`);
+        return { count: rehashed ? 1 : 0 };
+      });
     }
     bytes.fill(0);
     if (wantsJson(ctx)) {
