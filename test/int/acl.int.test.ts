@@ -1,0 +1,104 @@
+/**
+ * The ACL rules README.md documents under "Least privilege", created verbatim in a test
+ * server: the operator can run every command, the auditor can read but change nothing,
+ * and a denied command exits 3 naming what was denied.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, test } from '@jest/globals';
+import { ROOT, ndjson, runCli } from '../helpers/cli.js';
+import { sessionJson } from '../helpers/client.js';
+import { useTestRedis } from '../helpers/fixture.js';
+
+const t = useTestRedis();
+const PASSWORD = 'acl-test-password-7f3a';
+const CHEAP = ['--argon2-memory', '1024', '--argon2-time', '1'];
+
+/** The `ACL SETUSER ...` lines of the README, exactly as an operator would paste them. */
+function readmeRules(): string[] {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Least privilege'));
+  return section.split('\n').filter((line) => line.startsWith('ACL SETUSER accounts-'));
+}
+
+function envFor(user: string): Record<string, string> {
+  return { ...t.env, REDIS_USERNAME: user, REDIS_PASSWORD: PASSWORD };
+}
+
+beforeEach(async () => {
+  const rules = readmeRules();
+  expect(rules).toHaveLength(2);
+  for (const rule of rules) await t.redis.sendCommand(rule.replace('>CHANGE-ME', `>${PASSWORD}`).split(' '));
+  await t.redis.set('sess:s1', sessionJson({ passport: { user: 'alice' } }), { EX: 3600 });
+  await t.redis.set('sess:s2', sessionJson({ passport: { user: 'bob' } }), { EX: 3600 });
+});
+
+describe('accounts-operator can run every command', () => {
+  test('users, sessions and the audit trail', async () => {
+    const env = envFor('accounts-operator');
+    const run = (args: string[], input?: string) => runCli(args, { env, ...(input === undefined ? {} : { input }) });
+    expect((await run(['user', 'add', 'alice', '--password-stdin', ...CHEAP], 'correct horse battery\n')).code).toBe(0);
+    expect((await run(['user', 'verify', 'alice', '--password-stdin', ...CHEAP], 'correct horse battery\n')).code).toBe(0);
+    expect((await run(['user', 'verify', 'alice', '--password-stdin', '--rehash'], 'correct horse battery\n')).code).toBe(0);
+    expect((await run(['user', 'rehash', 'alice', '--password-stdin', '--force', ...CHEAP], 'correct horse battery\n')).code).toBe(0);
+    expect((await run(['user', 'rehash', '--check', ...CHEAP])).code).toBe(0);
+    expect(ndjson((await run(['session', 'list', '--json'])).stdout)).toHaveLength(2);
+    expect((await run(['session', 'show', 's1'])).code).toBe(0);
+    expect((await run(['session', 'ttl', 's1'])).code).toBe(0);
+    expect((await run(['session', 'ttl', 's1', '30m'])).code).toBe(0);
+    expect((await run(['session', 'revoke', 's1'])).code).toBe(0);
+    expect((await run(['session', 'revoke', '--user', 'bob'])).code).toBe(0);
+    expect((await run(['session', 'revoke', '--all', '--yes'])).code).toBe(0);
+    const audit = await run(['audit', 'list', '--json']);
+    expect(audit.code).toBe(0);
+    // Every change above was recorded (the warning for a failed audit write never appeared).
+    expect(ndjson(audit.stdout).map((e) => e['command'])).toEqual(
+      expect.arrayContaining(['user add', 'user verify --rehash', 'user rehash']),
+    );
+  });
+
+  test('keys outside its patterns are out of reach', async () => {
+    await t.redis.set('other:secret', 'x');
+    const r = await runCli(['session', 'list', '--session-prefix', 'other:'], { env: envFor('accounts-operator') });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/permission denied by Redis ACL/);
+  });
+});
+
+describe('accounts-auditor can read and change nothing', () => {
+  test('reads work', async () => {
+    const env = envFor('accounts-auditor');
+    await runCli(['user', 'add', 'carol', '--password-stdin', ...CHEAP], { env: t.env, input: 'correct horse battery\n' });
+    expect(ndjson((await runCli(['session', 'list', '--json'], { env })).stdout)).toHaveLength(2);
+    expect((await runCli(['session', 'show', 's1'], { env })).code).toBe(0);
+    expect((await runCli(['session', 'ttl', 's1'], { env })).code).toBe(0);
+    expect((await runCli(['user', 'verify', 'carol', '--password-stdin', ...CHEAP], { env, input: 'correct horse battery\n' })).code).toBe(0);
+    expect((await runCli(['user', 'rehash', '--check', ...CHEAP], { env })).code).toBe(0);
+    expect((await runCli(['audit', 'list'], { env })).code).toBe(0);
+  });
+
+  test.each([
+    [['session', 'revoke', '--user', 'alice'], /'unlink'/],
+    [['session', 'revoke', '--all', '--yes'], /'unlink'/],
+    [['session', 'revoke', 's1'], /'eval'|ACL/],
+    [['session', 'ttl', 's1', '30m'], /'eval'/],
+  ])('%j is denied: exit 3 naming the command, nothing changed', async (args, named) => {
+    const before = await t.redis.get('sess:s1');
+    const ttlBefore = Number(await t.redis.ttl('sess:s1'));
+    const r = await runCli(args, { env: envFor('accounts-auditor') });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/permission denied by Redis ACL/);
+    expect(r.stderr).toMatch(named);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(await t.redis.get('sess:s1')).toBe(before);
+    expect(Number(await t.redis.ttl('sess:s1'))).toBeGreaterThanOrEqual(ttlBefore - 2);
+    expect(await t.redis.exists('sess:s2')).toBe(1);
+  });
+
+  test('user add is denied (exit 3) and writes nothing', async () => {
+    const r = await runCli(['user', 'add', 'mallory', '--password-stdin', ...CHEAP], { env: envFor('accounts-auditor'), input: 'correct horse battery\n' });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/permission denied by Redis ACL.*'eval'/);
+    expect(await t.redis.exists('user:{mallory}')).toBe(0);
+  });
+});
