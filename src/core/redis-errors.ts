@@ -51,7 +51,8 @@ export function toAppError(err: unknown, context = 'Redis command failed'): AppE
   if (/^(ClientClosedError|ClientOfflineError|SocketClosedUnexpectedlyError|DisconnectsClientError|ReconnectStrategyError)$/.test(name)) {
     return new ConnectionError(`${context}: connection lost (${message})`);
   }
-  if (/tls|ssl|certificate/i.test(message)) {
+  // Word-bounded: "CROSSSLOT" must not read as an SSL problem.
+  if (/\b(tls|ssl)\b|certificate/i.test(message)) {
     return new ConnectionError(`${context}: TLS failure (${message})`);
   }
   if (name === 'ErrorReply' || name === 'SimpleError') {
