@@ -4,6 +4,7 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import { ndjson, runCli } from '../helpers/cli.js';
+import { sessionJson } from '../helpers/client.js';
 import { appendAudit } from '../../src/core/audit.js';
 import { AUDIT_KEY, useTestRedis } from '../helpers/fixture.js';
 
@@ -57,6 +58,19 @@ describe('audit trail', () => {
     expect(all).not.toContain('Zq7!x');
     expect(all).not.toContain(String(hash).split('$').pop());
     expect(all).not.toContain('$argon2');
+  });
+
+  test('session ttl: setting is recorded, reading is not, a missing session is a failed entry', async () => {
+    await t.redis.set('sess:s1', sessionJson({ passport: { user: 'alice' } }), { EX: 3600 });
+    expect((await runCli(['session', 'ttl', 's1'], { env: t.env })).code).toBe(0);
+    expect((await runCli(['session', 'ttl', 's1', '30m', '--reason', 'INC-9'], { env: t.env })).code).toBe(0);
+    expect((await runCli(['session', 'ttl', 'gone', '30m'], { env: t.env })).code).toBe(1);
+    const list = await entries();
+    expect(list).toHaveLength(2);
+    expect(list[0]).toMatchObject({ command: 'session ttl', target: 'session s1', count: '1', outcome: 'ok', reason: 'INC-9' });
+    expect(list[1]).toMatchObject({ command: 'session ttl', target: 'session gone', count: '0', outcome: 'failed' });
+    // Never the session's contents.
+    expect(JSON.stringify(list)).not.toContain('passport');
   });
 
   test('audit list: table, --json, --since and --limit', async () => {
