@@ -7,10 +7,14 @@
 import type { Redis } from './connection.js';
 import { runScript, script } from './scripts.js';
 
-/** A value (null when absent or not a string) and its PTTL (-2 absent, -1 no expiry). */
+/**
+ * Values (null when absent or not a string) and their PTTLs (-2 absent, -1 no expiry), in
+ * the order of the keys. Two parallel arrays rather than an object per key: a listing
+ * fetches millions and the per-key objects showed up as garbage-collection time.
+ */
 export interface Fetched {
-  raw: string | null;
-  pttl: number;
+  raws: Array<string | null>;
+  pttls: number[];
 }
 
 // Script flags need Redis >= 7: no-writes lets reads run on a server that refuses writes
@@ -20,67 +24,90 @@ const READ_ONLY = '#!lua flags=no-writes\n';
 const CROSS = '#!lua flags=no-writes,allow-cross-slot-keys\n';
 const CROSS_WRITE = '#!lua flags=allow-cross-slot-keys\n';
 
-const PTTLS_BODY = `local o = {}
-for i, k in ipairs(KEYS) do o[i] = redis.call('PTTL', k) end
+// Each body reads its keys from `K` (HGETS: see HGETS_ARGV_BODY). Plain scripts declare
+// the keys (KEYS). Cluster scripts must NOT: Redis checks declared KEYS for CROSSSLOT before
+// the script runs (allow-cross-slot-keys only covers keys the script touches undeclared), so
+// there the keys travel in ARGV and the node checks each access is to a key it serves.
+const PTTLS_BODY = (K: string) => `local o = {}
+for i, k in ipairs(${K}) do o[i] = redis.call('PTTL', k) end
 return o`;
-const GETS_BODY = `local o = {}
-for i, k in ipairs(KEYS) do
+// pcall so that a key of another type reads as nil; any other error (a key this node does
+// not serve after a resharding, say) still fails the call instead of passing as "no value".
+const NIL_IF_WRONGTYPE = `if type(v) == 'table' then
+    if string.find(tostring(v.err), '^WRONGTYPE') then v = false else return redis.error_reply(v.err) end
+  end`;
+const GETS_BODY = (K: string) => `local o = {}
+for i, k in ipairs(${K}) do
   local v = redis.pcall('GET', k)
-  if type(v) == 'table' then v = false end
+  ${NIL_IF_WRONGTYPE}
   o[i] = v
 end
 return o`;
 const HGETS_BODY = `local o = {}
 for i, k in ipairs(KEYS) do
   local v = redis.pcall('HGET', k, ARGV[1])
-  if type(v) == 'table' then v = false end
+  ${NIL_IF_WRONGTYPE}
   o[i] = v
 end
 return o`;
-const UNLINKS_BODY = `local n = 0
-for _, k in ipairs(KEYS) do n = n + redis.call('UNLINK', k) end
+// ARGV[1] is the field, ARGV[2..] the keys.
+const HGETS_ARGV_BODY = `local o = {}
+for i = 2, #ARGV do
+  local v = redis.pcall('HGET', ARGV[i], ARGV[1])
+  ${NIL_IF_WRONGTYPE}
+  o[i - 1] = v
+end
+return o`;
+const UNLINKS_BODY = (K: string) => `local n = 0
+for _, k in ipairs(${K}) do n = n + redis.call('UNLINK', k) end
 return n`;
 
-const PTTLS_LEGACY = script(PTTLS_BODY);
-const PTTLS = script(READ_ONLY + PTTLS_BODY, true);
-const PTTLS_CROSS = script(CROSS + PTTLS_BODY, true);
-const GETS_CROSS = script(CROSS + GETS_BODY, true);
+const PTTLS_LEGACY = script(PTTLS_BODY('KEYS'));
+const PTTLS = script(READ_ONLY + PTTLS_BODY('KEYS'), true);
+const PTTLS_CROSS = script(CROSS + PTTLS_BODY('ARGV'), true);
+const GETS_CROSS = script(CROSS + GETS_BODY('ARGV'), true);
 const HGETS_LEGACY = script(HGETS_BODY);
 const HGETS = script(READ_ONLY + HGETS_BODY, true);
-const HGETS_CROSS = script(CROSS + HGETS_BODY, true);
-const UNLINKS_CROSS = script(CROSS_WRITE + UNLINKS_BODY);
+const HGETS_CROSS = script(CROSS + HGETS_ARGV_BODY, true);
+const UNLINKS_CROSS = script(CROSS_WRITE + UNLINKS_BODY('ARGV'));
 
 export interface NodeOps {
   /** Values; null for a missing key or one that is not a string. */
   values(node: Redis, keys: string[]): Promise<Array<string | null>>;
-  withTtls(node: Redis, keys: string[]): Promise<Fetched[]>;
+  withTtls(node: Redis, keys: string[]): Promise<Fetched>;
   hashField(node: Redis, keys: string[], field: string): Promise<Array<string | null>>;
   /** How many of the keys were deleted. */
   unlink(node: Redis, keys: string[]): Promise<number>;
 }
 
-const asStrings = (reply: unknown): Array<string | null> => (reply as Array<string | null>).map((v) => (v === null || v === undefined ? null : String(v)));
-const asNumbers = (reply: unknown): number[] => (reply as unknown[]).map(Number);
+// Replies normally hold exactly these types already: check, and copy only if one does not.
+const asStrings = (reply: unknown): Array<string | null> => {
+  const list = reply as unknown[];
+  return list.every((v) => v === null || typeof v === 'string') ? (list as Array<string | null>) : list.map((v) => (v === null || v === undefined ? null : String(v)));
+};
+const asNumbers = (reply: unknown): number[] => {
+  const list = reply as unknown[];
+  return list.every((v) => typeof v === 'number') ? (list as number[]) : list.map(Number);
+};
 
 /** `modern`: the server is Redis >= 7 (script flags). A Cluster requires it. */
 export function nodeOps(cluster: boolean, modern = true): NodeOps {
-  const pttlScript = cluster ? PTTLS_CROSS : modern ? PTTLS : PTTLS_LEGACY;
-  const hgets = cluster ? HGETS_CROSS : modern ? HGETS : HGETS_LEGACY;
+  // On a cluster node the keys go in ARGV (see the bodies above), none are declared.
+  const pttlsOf = (node: Redis, keys: string[]) => (cluster ? runScript(node, PTTLS_CROSS, [], keys) : runScript(node, modern ? PTTLS : PTTLS_LEGACY, keys));
   const values = cluster
-    ? async (node: Redis, keys: string[]) => asStrings(await runScript(node, GETS_CROSS, keys))
+    ? async (node: Redis, keys: string[]) => asStrings(await runScript(node, GETS_CROSS, [], keys))
     : async (node: Redis, keys: string[]) => asStrings(await node.mGet(keys));
   return {
     values,
     async withTtls(node, keys) {
-      const [vals, ttls] = await Promise.all([values(node, keys), runScript(node, pttlScript, keys)]);
-      const pttls = asNumbers(ttls);
-      return keys.map((_, i) => ({ raw: vals[i] ?? null, pttl: pttls[i] ?? -2 }));
+      const [vals, ttls] = await Promise.all([values(node, keys), pttlsOf(node, keys)]);
+      return { raws: vals, pttls: asNumbers(ttls) };
     },
     async hashField(node, keys, field) {
-      return asStrings(await runScript(node, hgets, keys, [field]));
+      return asStrings(cluster ? await runScript(node, HGETS_CROSS, [], [field, ...keys]) : await runScript(node, modern ? HGETS : HGETS_LEGACY, keys, [field]));
     },
     async unlink(node, keys) {
-      return Number(cluster ? await runScript(node, UNLINKS_CROSS, keys) : await node.unlink(keys));
+      return Number(cluster ? await runScript(node, UNLINKS_CROSS, [], keys) : await node.unlink(keys));
     },
   };
 }

@@ -88,6 +88,82 @@ export function recordJsonLine(r: SessionRecord): string {
 }
 
 /**
+ * JSON string literal of `s`. Ids and user names are almost always plain ASCII with nothing
+ * to escape, and then quoting them directly is several times cheaper than JSON.stringify;
+ * anything JSON.stringify would escape (quote, backslash, control characters, lone
+ * surrogates) still goes through it, so the output is identical.
+ */
+const NOTHING_TO_ESCAPE = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
+function quote(s: string): string {
+  return NOTHING_TO_ESCAPE.test(s) ? `"${s}"` : JSON.stringify(s);
+}
+
+/**
+ * `new Date(ms).toISOString()`, memoised per minute: a listing formats one expiry per
+ * session (a million Date objects), yet expiries cluster in few minutes. Only the seconds
+ * and milliseconds are formatted per call. The cache is bounded and simply dropped when full.
+ */
+const minutePrefixes = new Map<number, string>();
+export function isoTime(ms: number): string {
+  const minute = Math.floor(ms / 60_000);
+  let prefix = minutePrefixes.get(minute);
+  if (prefix === undefined) {
+    if (minutePrefixes.size >= 10_000) minutePrefixes.clear();
+    // "2026-11-29T00:12:00.000Z" (or "+275760-..." far out) minus its "00.000Z".
+    prefix = new Date(minute * 60_000).toISOString().slice(0, -7);
+    minutePrefixes.set(minute, prefix);
+  }
+  const rest = ms - minute * 60_000; // 0..59999: seconds and milliseconds
+  const sec = Math.floor(rest / 1000);
+  const milli = rest - sec * 1000;
+  return `${prefix}${sec < 10 ? '0' : ''}${sec}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+}
+
+/** Set by sessionJsonLine for its caller's statistics (an out-parameter: no object per line). */
+export interface LineInfo {
+  readable: boolean;
+}
+
+/**
+ * The NDJSON line of one stored session, exactly `recordJsonLine(toSessionRecord(...))`
+ * (field for field, same escaping and key order), built without the intermediate record,
+ * its `extra` object or a Date: `session list --json` does this a million times and the
+ * allocations cost more than the JSON.parse. Returns undefined when `onlyUser` is given and
+ * the session is not that user's. `info.readable` tells whether the value was a JSON object.
+ */
+export function sessionJsonLine(
+  id: string,
+  raw: string,
+  pttlMs: number,
+  fields: readonly string[],
+  now: number,
+  onlyUser: string | undefined,
+  info: LineInfo,
+): string | undefined {
+  const head = `{"id":${quote(id)},"user":`;
+  const times = pttlMs < 0 ? `"ttlSeconds":-1,"expiresAt":null` : `"ttlSeconds":${Math.ceil(pttlMs / 1000)},"expiresAt":"${isoTime(now + pttlMs)}"`;
+  const session = parseSessionJson(raw);
+  info.readable = session !== undefined;
+  if (session === undefined) return onlyUser === undefined ? `${head}null,${times},"readable":false,"extra":null}` : undefined;
+  const found = sessionUser(session, fields);
+  if (onlyUser !== undefined && found?.user !== onlyUser) return undefined;
+  const userRoot = found === undefined ? undefined : (splitFields(fields)[fields.indexOf(found.field)]?.[0] ?? found.field);
+  // `extra` as JSON.stringify would write the object toSessionRecord builds: same keys in
+  // the same (for-in) order. A "__proto__" key makes that object exist but, assigned with
+  // `extra[k] =`, never becomes an own property, so it is not written.
+  let extra = '';
+  let hasExtra = false;
+  for (const k in session) {
+    if (k === 'cookie' || k === userRoot || !Object.hasOwn(session, k)) continue;
+    hasExtra = true;
+    if (k === '__proto__') continue;
+    const v = session[k];
+    extra += `${extra === '' ? '' : ','}${quote(k)}:${typeof v === 'string' ? quote(v) : JSON.stringify(v)}`;
+  }
+  return `${head}${found === undefined ? 'null' : quote(found.user)},${times},"readable":true,"extra":${hasExtra ? `{${extra}}` : 'null'}}`;
+}
+
+/**
  * The stored session with a new lifetime, as express-session itself would write it:
  * express-session resets cookie.expires from cookie.originalMaxAge on every request, and
  * connect-redis derives the key's TTL from cookie.expires, so both must change together

@@ -10,7 +10,7 @@ import { scanAndProcess } from './bulk.js';
 import { escapeGlob, sessionKey } from './keys.js';
 import { opsFor } from './node-ops.js';
 import type { MasterNode, Topology } from './topology.js';
-import { toSessionRecord, withLifetime, type SessionRecord } from './session-record.js';
+import { sessionJsonLine, toSessionRecord, withLifetime, type LineInfo, type SessionRecord } from './session-record.js';
 
 export interface SessionScope {
   prefix: string;
@@ -46,36 +46,64 @@ function userPrefilter(user: string | undefined): ((raw: string) => boolean) | u
   return (raw) => raw.includes(user);
 }
 
-/** Every session under the prefix (optionally of one user), streamed one batch at a time. */
-export async function* listSessions(topology: Topology, opts: ListOptions): AsyncGenerator<SessionRecord[]> {
+/**
+ * Turns one stored session into what the caller streams (a record, an NDJSON line), or
+ * undefined to leave it out (another user's); sets info.readable.
+ */
+type Build<T> = (id: string, raw: string, pttl: number, now: number, info: LineInfo) => T | undefined;
+
+/** The walk shared by listSessions and listSessionLines: scan, fetch values and TTLs, build, count. */
+async function* walkSessions<T>(topology: Topology, opts: ListOptions, build: Build<T>): AsyncGenerator<T[]> {
   const stats = opts.stats ?? emptyStats();
   const limit = opts.limit ?? Infinity;
   if (limit <= 0) return;
   const ops = opsFor(topology);
   const maybeUser = userPrefilter(opts.user);
+  const prefixLength = opts.prefix.length;
+  const info: LineInfo = { readable: true };
   const batches = scanAndProcess(topology, { match: `${escapeGlob(opts.prefix)}*` }, (node, keys) => ops.withTtls(node.client, keys));
   for await (const { keys, result } of batches) {
     stats.scanned += keys.length;
+    const { raws, pttls } = result;
     const now = Date.now();
-    const records: SessionRecord[] = [];
-    for (const [i, key] of keys.entries()) {
-      const item = result[i];
-      if (item === undefined || item.raw === null) {
+    const out: T[] = [];
+    for (let i = 0; i < keys.length; i += 1) {
+      const raw = raws[i] ?? null;
+      const pttl = pttls[i] ?? -2;
+      if (raw === null) {
         // Nil value but the key exists: it is not a string. (-2: it expired meanwhile.)
-        if (item !== undefined && item.pttl !== -2) stats.wrongType += 1;
+        if (pttl !== -2) stats.wrongType += 1;
         continue;
       }
-      if (maybeUser !== undefined && !maybeUser(item.raw)) continue;
-      const record = toSessionRecord(key.slice(opts.prefix.length), item.raw, item.pttl, opts.userFields, now);
-      if (opts.user !== undefined && record.user !== opts.user) continue;
-      if (!record.readable) stats.unreadable += 1;
-      records.push(record);
-      if (stats.listed + records.length >= limit) break;
+      if (maybeUser !== undefined && !maybeUser(raw)) continue;
+      const item = build((keys[i] as string).slice(prefixLength), raw, pttl, now, info);
+      if (item === undefined) continue;
+      if (!info.readable) stats.unreadable += 1;
+      out.push(item);
+      if (stats.listed + out.length >= limit) break;
     }
-    stats.listed += records.length;
-    if (records.length > 0) yield records;
+    stats.listed += out.length;
+    if (out.length > 0) yield out;
     if (stats.listed >= limit) return;
   }
+}
+
+/** Every session under the prefix (optionally of one user), streamed one batch at a time. */
+export function listSessions(topology: Topology, opts: ListOptions): AsyncGenerator<SessionRecord[]> {
+  return walkSessions(topology, opts, (id, raw, pttl, now, info) => {
+    const record = toSessionRecord(id, raw, pttl, opts.userFields, now);
+    if (opts.user !== undefined && record.user !== opts.user) return undefined;
+    info.readable = record.readable;
+    return record;
+  });
+}
+
+/**
+ * The same sessions as listSessions, as their NDJSON lines (`recordJsonLine` of each record),
+ * built straight from the stored JSON: the fast path of `session list --json`.
+ */
+export function listSessionLines(topology: Topology, opts: ListOptions): AsyncGenerator<string[]> {
+  return walkSessions(topology, opts, (id, raw, pttl, now, info) => sessionJsonLine(id, raw, pttl, opts.userFields, now, opts.user, info));
 }
 
 export interface RevokeProgress {
@@ -122,16 +150,15 @@ export async function revokeMatching(topology: Topology, opts: BulkRevokeOptions
   };
   // Revoking everything needs no values: let the server keep only strings.
   const scan = { match: `${escapeGlob(opts.prefix)}*`, ...(user === undefined ? { type: 'string' } : {}) };
-  for await (const { keys, result } of scanAndProcess(topology, scan, work)) {
+  // On abort, scanAndProcess starts no new batch but still hands over those in flight, whose
+  // UNLINKs may have run: counting them keeps `revoked` exactly what is gone.
+  for await (const { keys, result } of scanAndProcess(topology, scan, work, undefined, opts.signal)) {
     progress.scanned += keys.length;
     progress.matched += result.targets.length;
     progress.revoked += result.removed;
     opts.onBatch?.(result.targets.map((k) => k.slice(prefixLength)), progress);
-    if (opts.signal?.aborted) {
-      progress.interrupted = true;
-      break;
-    }
   }
+  progress.interrupted = opts.signal?.aborted === true;
   return progress;
 }
 
