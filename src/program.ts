@@ -55,11 +55,12 @@ export function makeProgram(io: Io, setExit: ExitSink): Command {
     .option('--user <name>', 'only sessions of this user')
     .option('--limit <n>', 'stop after this many sessions')
     .action(async (_o, cmd: Command) => setExit(await (await import('./commands/session/list.js')).run(context(cmd))));
-  addAuditOptions(addSessionOptions(session.command('revoke').argument('[ids...]', 'session ids').description('delete sessions by id, by --user, or --all')))
+  addCookieOptions(addAuditOptions(addSessionOptions(session.command('revoke').argument('[ids...]', 'session ids').description('delete sessions by id, by --cookie, by --user, or --all'))))
     .option('--user <name>', 'revoke every session of this user')
     .option('--all', 'revoke every session (asks on a terminal; needs --yes otherwise)')
     .option('--yes', 'do not ask for confirmation')
     .option('--dry-run', 'list what would be revoked, change nothing')
+    .option('--hold <duration>', 'keep guarding the revoked ids this long, deleting any that a request in flight writes back')
     .action(async (ids: string[], _o, cmd: Command) => setExit(await (await import('./commands/session/revoke.js')).run(ids, context(cmd))));
   addCookieOptions(addSessionOptions(session.command('show').argument('[id]', 'session id').description('show one session in full, by id or by its cookie')))
     .action(async (id: string | undefined, _o, cmd: Command) => setExit(await (await import('./commands/session/show.js')).run(id, context(cmd))));

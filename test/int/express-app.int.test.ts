@@ -5,116 +5,33 @@
  * the effect on the next request.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { RedisStore } from 'connect-redis';
-import express from 'express';
-import session from 'express-session';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { RedisClientType } from 'redis';
+import { DAY_MS, sessionId, startApp, type TestApp } from '../helpers/app.js';
 import { ndjson, runCli } from '../helpers/cli.js';
 import { adminClient } from '../helpers/client.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
 
-declare module 'express-session' {
-  interface SessionData {
-    passport?: { user: string };
-    visits?: number;
-  }
-}
-
-const DAY_MS = 24 * 3600 * 1000;
-
 describe('with a real express-session + connect-redis application', () => {
   let server: RedisServer;
-  /** The application's own client (what connect-redis uses). */
-  let appRedis: RedisClientType;
   /** The test's client, to inspect what is stored. */
   let redis: RedisClientType;
-  let http: Server;
-  let base: string;
+  let app: TestApp;
 
   beforeAll(async () => {
     server = await startRedis();
-    appRedis = await adminClient(server.url);
     redis = await adminClient(server.url);
-
-    const app = express();
-    app.use(
-      session({
-        store: new RedisStore({ client: appRedis }),
-        secret: 'test',
-        resave: false,
-        saveUninitialized: false,
-        cookie: { maxAge: DAY_MS },
-      }),
-    );
-    app.post('/login', (req, res) => {
-      const user = String(req.query['user'] ?? '');
-      if (user === '') {
-        res.status(400).end();
-        return;
-      }
-      req.session.passport = { user };
-      res.json({ user });
-    });
-    app.get('/me', (req, res) => {
-      const user = req.session.passport?.user;
-      if (user === undefined) res.status(401).json({ error: 'not logged in' });
-      else res.json({ user });
-    });
-    // A request that modifies the session: express-session then saves it (store.set).
-    app.post('/visit', (req, res) => {
-      if (req.session.passport === undefined) {
-        res.status(401).end();
-        return;
-      }
-      req.session.visits = (req.session.visits ?? 0) + 1;
-      res.json({ visits: req.session.visits });
-    });
-
-    http = await new Promise<Server>((resolve, reject) => {
-      const s = app.listen(0, '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve(s)));
-    });
-    base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    app = await startApp(server.url);
   });
 
   afterAll(async () => {
-    if (http) {
-      http.closeAllConnections();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-    }
-    await appRedis?.close();
+    await app?.close();
     await redis?.close();
     await server?.stop();
   });
 
   const cli = (args: string[]) => runCli(args, { env: { REDIS_URL: server.url } });
-
-  /** `connect.sid=<value>` from a response, for the Cookie header of later requests. */
-  function sessionCookie(res: Response): string {
-    const cookie = res.headers.getSetCookie().find((c) => c.startsWith('connect.sid='));
-    if (cookie === undefined) throw new Error(`no session cookie in ${res.status} response`);
-    return cookie.split(';')[0] as string;
-  }
-
-  /** The session id inside a cookie: `connect.sid=` + URL-encoded `s:<id>.<signature>`. */
-  function sessionId(cookie: string): string {
-    const value = decodeURIComponent(cookie.slice('connect.sid='.length));
-    expect(value.startsWith('s:')).toBe(true);
-    return value.slice(2, value.lastIndexOf('.'));
-  }
-
-  async function login(user: string): Promise<string> {
-    const res = await fetch(`${base}/login?user=${encodeURIComponent(user)}`, { method: 'POST' });
-    expect(res.status).toBe(200);
-    return sessionCookie(res);
-  }
-
-  async function me(cookie: string): Promise<{ status: number; user?: string }> {
-    const res = await fetch(`${base}/me`, { headers: { cookie } });
-    const body = (await res.json()) as { user?: string };
-    return { status: res.status, ...(body.user === undefined ? {} : { user: body.user }) };
-  }
+  const login = (user: string) => app.login(user);
+  const me = (cookie: string) => app.me(cookie);
 
   async function pttl(id: string): Promise<number> {
     return Number(await redis.pTTL(`sess:${id}`));
@@ -188,7 +105,7 @@ describe('with a real express-session + connect-redis application', () => {
     await redis.pExpire(`sess:${bobId}`, 300000);
 
     // A modified session: express-session saves it with store.set().
-    const visit = await fetch(`${base}/visit`, { method: 'POST', headers: { cookie: bob } });
+    const visit = await fetch(`${app.base}/visit`, { method: 'POST', headers: { cookie: bob } });
     expect(visit.status).toBe(200);
     expect(await visit.json()).toEqual({ visits: 1 });
     left = await pttl(bobId);

@@ -1,85 +1,171 @@
-/** `session revoke <id...> | --user <name> | --all`: delete sessions and say how many went. */
+/**
+ * `session revoke <id...> | --cookie <value> | --user <name> | --all`: delete sessions, say
+ * how many went, record it in the audit trail, and with --hold keep them deleted.
+ */
+import { audited, auditFields } from '../../audited.js';
 import { withTopology, wantsJson, type CommandContext } from '../../context.js';
-import { progressLine, stopOnInterrupt } from '../../progress.js';
-import { ExitCode, UsageError } from '../../errors.js';
+import { parseDuration } from '../../core/duration.js';
+import { holdRevoked, type HoldResult } from '../../core/hold.js';
 import { toAppError } from '../../core/redis-errors.js';
-import { validateSessionId } from '../../core/keys.js';
-import { revokeIds, revokeMatching } from '../../core/sessions.js';
+import { revokeIds, revokeMatching, type IdRevokeResult, type RevokeProgress } from '../../core/sessions.js';
+import type { Topology } from '../../core/topology.js';
+import { ExitCode, UsageError } from '../../errors.js';
 import { say } from '../../io.js';
 import { sessionPrefix, userFields } from '../../options.js';
 import { plural, printJson, printable } from '../../output.js';
+import { progressLine, stopOnInterrupt } from '../../progress.js';
 import { confirm } from '../../prompt.js';
-import { validateSessionUser } from './scope.js';
+import { sessionIdFrom, validateSessionUser } from './scope.js';
 
-export async function run(ids: string[], ctx: CommandContext): Promise<number> {
-  const { io, opts } = ctx;
+interface Request {
+  ids: string[];
+  user: string | undefined;
+  all: boolean;
+  dryRun: boolean;
+  holdMs: number | undefined;
+  prefix: string;
+  json: boolean;
+}
+
+async function parseRequest(idArgs: string[], ctx: CommandContext): Promise<Request> {
+  const { opts } = ctx;
   const user = opts['user'] === undefined ? undefined : validateSessionUser(String(opts['user']));
   const all = opts['all'] === true;
-  const dryRun = opts['dryRun'] === true;
-  const modes = [ids.length > 0, user !== undefined, all].filter(Boolean).length;
-  if (modes !== 1) throw new UsageError('give session ids, or --user <name>, or --all (exactly one of them)');
-  ids.forEach(validateSessionId);
-  const prefix = sessionPrefix(opts);
-  const json = wantsJson(ctx);
+  const fromCookie = opts['cookie'] !== undefined;
+  const modes = [idArgs.length > 0, fromCookie, user !== undefined, all].filter(Boolean).length;
+  if (modes !== 1) throw new UsageError('give session ids, or --cookie <value>, or --user <name>, or --all (exactly one of them)');
+  const cookieId = fromCookie ? await sessionIdFrom(undefined, ctx) : undefined;
+  const ids = cookieId === undefined ? idArgs.map((id) => sessionIdFrom(id, ctx)) : [Promise.resolve(cookieId)];
+  const holdText = opts['hold'];
+  return {
+    ids: (await Promise.all(ids)).filter((id): id is string => id !== undefined),
+    user,
+    all,
+    dryRun: opts['dryRun'] === true,
+    holdMs: typeof holdText === 'string' ? parseDuration(holdText) * 1000 : undefined,
+    prefix: sessionPrefix(opts),
+    json: wantsJson(ctx),
+  };
+}
 
-  if (all && !dryRun && opts['yes'] !== true) {
+export async function run(idArgs: string[], ctx: CommandContext): Promise<number> {
+  const { io } = ctx;
+  const req = await parseRequest(idArgs, ctx);
+  auditFields(ctx);
+  if (req.holdMs !== undefined && req.dryRun) throw new UsageError('--hold guards what was revoked; it cannot go with --dry-run');
+
+  if (req.all && !req.dryRun && ctx.opts['yes'] !== true) {
     if (io.stdin.isTTY !== true) throw new UsageError('--all deletes every session; add --yes to confirm when not on a terminal');
-    if (!(await confirm(io, `Revoke EVERY session under "${prefix}"?`))) {
+    if (!(await confirm(io, `Revoke EVERY session under "${req.prefix}"?`))) {
       say(io, 'Nothing revoked.');
       return 0;
     }
   }
+  return withTopology(ctx, (topology) => (req.ids.length > 0 ? byIds(topology, req, ctx) : bulk(topology, req, ctx)));
+}
 
-  return withTopology(ctx, async (topology) => {
-    if (ids.length > 0) {
-      const result = await revokeIds(topology.keyed, prefix, ids, dryRun);
-      if (json) printJson(io.stdout, { dryRun, revoked: result.revoked.length, ids: result.revoked, missing: result.missing, notSessions: result.notSessions });
-      else {
-        if (dryRun) result.revoked.forEach((id) => io.stdout.write(`${printable(id)}\n`));
-        for (const id of result.missing) say(io, `Session ${id} not found.`);
-        for (const id of result.notSessions) say(io, `${prefix}${id} is not a session (not a string key); left alone.`);
-        say(io, `${dryRun ? 'Would revoke' : 'Revoked'} ${result.revoked.length} of ${plural(ids.length, 'session')}.`);
-      }
-      // Unusable data outranks a mere "not found".
-      return result.notSessions.length > 0 ? ExitCode.badData : result.missing.length > 0 ? ExitCode.negative : ExitCode.ok;
+function target(req: Request): string {
+  if (req.ids.length === 1) return `session ${req.ids[0]}`;
+  if (req.ids.length > 1) return `${req.ids.length} sessions by id`;
+  return req.user === undefined ? 'all sessions' : `sessions of ${req.user}`;
+}
+
+/** Keep the revoked ids revoked for --hold, reporting what came back. */
+async function hold(topology: Topology, req: Request, ctx: CommandContext, ids: Set<string>): Promise<HoldResult | undefined> {
+  if (req.holdMs === undefined || ids.size === 0) return undefined;
+  const { io } = ctx;
+  if (io.stderr.isTTY === true) say(io, `Holding ${plural(ids.size, 'revoked session')} for ${Math.round(req.holdMs / 1000)}s (Ctrl-C ends the hold early) ...`);
+  const interrupt = stopOnInterrupt();
+  try {
+    const held = await holdRevoked(topology, { prefix: req.prefix, ids, durationMs: req.holdMs, signal: interrupt.signal });
+    if (!req.json) say(io, `Hold over: ${plural(held.caught, 'revoked session')} came back and ${held.caught === 1 ? 'was' : 'were'} deleted again (${held.mode}).`);
+    return held;
+  } finally {
+    interrupt.release();
+  }
+}
+
+async function byIds(topology: Topology, req: Request, ctx: CommandContext): Promise<number> {
+  const { io } = ctx;
+  let result: IdRevokeResult | undefined;
+  const run = async () => {
+    result = await revokeIds(topology.keyed, req.prefix, req.ids, req.dryRun);
+    return { count: result.revoked.length };
+  };
+  if (req.dryRun) await run();
+  else await audited(ctx, topology.keyed, { command: 'session revoke', target: target(req) }, run);
+  const r = result as IdRevokeResult;
+  const held = await hold(topology, req, ctx, new Set(r.revoked));
+  if (req.json) {
+    printJson(io.stdout, { dryRun: req.dryRun, revoked: r.revoked.length, ids: r.revoked, missing: r.missing, notSessions: r.notSessions, ...(held ? { held } : {}) });
+  } else {
+    if (req.dryRun) r.revoked.forEach((id) => io.stdout.write(`${printable(id)}\n`));
+    for (const id of r.missing) say(io, `Session ${printable(id)} not found.`);
+    for (const id of r.notSessions) say(io, `${req.prefix}${printable(id)} is not a session (not a string key); left alone.`);
+    say(io, `${req.dryRun ? 'Would revoke' : 'Revoked'} ${r.revoked.length} of ${plural(req.ids.length, 'session')}.`);
+  }
+  // Unusable data outranks a mere "not found".
+  return r.notSessions.length > 0 ? ExitCode.badData : r.missing.length > 0 ? ExitCode.negative : ExitCode.ok;
+}
+
+async function bulk(topology: Topology, req: Request, ctx: CommandContext): Promise<number> {
+  const { io, opts } = ctx;
+  const display = progressLine(io, req.dryRun ? 'Scanning' : 'Revoking');
+  const interrupt = stopOnInterrupt();
+  let latest: RevokeProgress = { scanned: 0, matched: 0, revoked: 0, interrupted: false };
+  // Only with --hold: the ids to guard afterwards (memory grows with the revoked count).
+  const revokedIds = req.holdMs === undefined ? undefined : new Set<string>();
+  const walk = async () => {
+    latest = await revokeMatching(topology, {
+      prefix: req.prefix,
+      userFields: userFields(opts),
+      user: req.user,
+      dryRun: req.dryRun,
+      signal: interrupt.signal,
+      onBatch: (batch, p) => {
+        if (req.dryRun && !req.json && batch.length > 0) {
+          // Ids and progress on one terminal: erase the progress line first, or the first
+          // id is glued to its end. (Redirected ids leave the progress line alone.)
+          if (io.stdout.isTTY === true) display.done();
+          io.stdout.write(batch.map((id) => `${printable(id)}\n`).join(''));
+        }
+        batch.forEach((id) => revokedIds?.add(id));
+        latest = { ...p };
+        display.update({ scanned: p.scanned, matched: p.matched, revoked: p.revoked });
+      },
+    });
+    return { count: req.dryRun ? latest.matched : latest.revoked, interrupted: latest.interrupted };
+  };
+  try {
+    if (req.dryRun) await walk();
+    else await audited(ctx, topology.keyed, { command: 'session revoke', target: target(req), doneSoFar: () => latest.revoked }, walk);
+  } catch (err) {
+    // Say, in the one error line, what was already done; a rerun finishes the job.
+    const failure = toAppError(err) ?? err;
+    if (failure instanceof Error && latest.scanned > 0 && !req.dryRun) {
+      failure.message += ` (after revoking ${plural(latest.revoked, 'session')} of ${plural(latest.scanned, 'key')} scanned; run again to finish)`;
     }
-    const display = progressLine(io, dryRun ? 'Scanning' : 'Revoking');
-    const interrupt = stopOnInterrupt();
-    let progress;
-    let latest = { scanned: 0, matched: 0, revoked: 0 };
-    try {
-      progress = await revokeMatching(topology, {
-        prefix,
-        userFields: userFields(opts),
-        user,
-        dryRun,
-        signal: interrupt.signal,
-        onBatch: (batch, p) => {
-          if (dryRun && !json) io.stdout.write(batch.map((id) => `${printable(id)}\n`).join(''));
-          latest = { scanned: p.scanned, matched: p.matched, revoked: p.revoked };
-          display.update(latest);
-        },
-      });
-    } catch (err) {
-      // Say, in the one error line, what was already done; a rerun finishes the job.
-      const failure = toAppError(err) ?? err;
-      if (failure instanceof Error && latest.scanned > 0 && !dryRun) {
-        failure.message += ` (after revoking ${plural(latest.revoked, 'session')} of ${plural(latest.scanned, 'key')} scanned; run again to finish)`;
-      }
-      throw failure;
-    } finally {
-      interrupt.release();
-      display.done();
-    }
-    const count = dryRun ? progress.matched : progress.revoked;
-    if (json) {
-      printJson(io.stdout, { dryRun, revoked: count, scanned: progress.scanned, ...(user === undefined ? {} : { user }), ...(progress.interrupted ? { interrupted: true } : {}) });
-    }
-    if (progress.interrupted) {
-      say(io, `Interrupted: ${dryRun ? 'found' : 'revoked'} ${plural(count, 'session')} before stopping (${plural(progress.scanned, 'key')} scanned). Run the command again to finish.`);
-      return ExitCode.interrupted;
-    }
-    if (!json) say(io, `${dryRun ? 'Would revoke' : 'Revoked'} ${plural(count, 'session')}${user === undefined ? '' : ` of ${printable(user)}`} (${plural(progress.scanned, 'key')} scanned).`);
-    return 0;
-  });
+    throw failure;
+  } finally {
+    interrupt.release();
+    display.done();
+  }
+  const count = req.dryRun ? latest.matched : latest.revoked;
+  const held = latest.interrupted || revokedIds === undefined ? undefined : await hold(topology, req, ctx, revokedIds);
+  if (req.json) {
+    printJson(io.stdout, {
+      dryRun: req.dryRun,
+      revoked: count,
+      scanned: latest.scanned,
+      ...(req.user === undefined ? {} : { user: req.user }),
+      ...(latest.interrupted ? { interrupted: true } : {}),
+      ...(held ? { held } : {}),
+    });
+  }
+  if (latest.interrupted) {
+    say(io, `Interrupted: ${req.dryRun ? 'found' : 'revoked'} ${plural(count, 'session')} before stopping (${plural(latest.scanned, 'key')} scanned). Run the command again to finish.`);
+    return ExitCode.interrupted;
+  }
+  if (!req.json) say(io, `${req.dryRun ? 'Would revoke' : 'Revoked'} ${plural(count, 'session')}${req.user === undefined ? '' : ` of ${printable(req.user)}`} (${plural(latest.scanned, 'key')} scanned).`);
+  return 0;
 }

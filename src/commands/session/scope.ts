@@ -1,5 +1,10 @@
 /** Input rules shared by the session commands. */
+import { readFile } from 'node:fs/promises';
+import type { CommandContext } from '../../context.js';
+import { parseSecrets, parseSessionCookie, verifyCookieSignature } from '../../core/cookie.js';
+import { validateSessionId } from '../../core/keys.js';
 import { UsageError } from '../../errors.js';
+import { readSecretLine } from '../../prompt.js';
 
 /**
  * A user to match sessions against. Compared for exact equality with the session's user
@@ -12,3 +17,25 @@ export function validateSessionUser(user: string): string {
   }
   return user;
 }
+
+/** The session id named by an argument or a cookie (signature checked when secrets are given). */
+export async function sessionIdFrom(id: string | undefined, ctx: CommandContext): Promise<string | undefined> {
+  const { opts } = ctx;
+  // A cookie is a live credential: '-' keeps it out of argv (and so out of `ps`).
+  const cookie = opts['cookie'] === '-' ? await readSecretLine(ctx.io) : opts['cookie'];
+  if (typeof cookie !== 'string') return id === undefined ? undefined : validateSessionId(id);
+  if (id !== undefined) throw new UsageError('give a session id or --cookie, not both');
+  const parsed = parseSessionCookie(cookie);
+  const secretFile = opts['cookieSecretFile'];
+  if (typeof secretFile === 'string') {
+    let text: string;
+    try {
+      text = await readFile(secretFile, 'utf8');
+    } catch (err) {
+      throw new UsageError(`cannot read --cookie-secret-file ${secretFile}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
+    verifyCookieSignature(parsed, parseSecrets(text));
+  }
+  return parsed.id;
+}
+

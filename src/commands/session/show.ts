@@ -1,35 +1,11 @@
 /** `session show <id> | --cookie <value>`: one session in full, found by id or by its cookie. */
-import { readFile } from 'node:fs/promises';
 import { withRedis, wantsJson, type CommandContext } from '../../context.js';
 import { UsageError } from '../../errors.js';
-import { parseSecrets, parseSessionCookie, verifyCookieSignature } from '../../core/cookie.js';
 import { formatTtl } from '../../core/duration.js';
-import { validateSessionId } from '../../core/keys.js';
 import { showSession } from '../../core/session-show.js';
 import { sessionPrefix, userFields } from '../../options.js';
 import { printJson, printable } from '../../output.js';
-import { readSecretLine } from '../../prompt.js';
-
-/** The session id named by an argument or a cookie (signature checked when secrets are given). */
-export async function sessionIdFrom(id: string | undefined, ctx: CommandContext): Promise<string | undefined> {
-  const { opts } = ctx;
-  // A cookie is a live credential: '-' keeps it out of argv (and so out of `ps`).
-  const cookie = opts['cookie'] === '-' ? await readSecretLine(ctx.io) : opts['cookie'];
-  if (typeof cookie !== 'string') return id === undefined ? undefined : validateSessionId(id);
-  if (id !== undefined) throw new UsageError('give a session id or --cookie, not both');
-  const parsed = parseSessionCookie(cookie);
-  const secretFile = opts['cookieSecretFile'];
-  if (typeof secretFile === 'string') {
-    let text: string;
-    try {
-      text = await readFile(secretFile, 'utf8');
-    } catch (err) {
-      throw new UsageError(`cannot read --cookie-secret-file ${secretFile}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
-    }
-    verifyCookieSignature(parsed, parseSecrets(text));
-  }
-  return parsed.id;
-}
+import { sessionIdFrom } from './scope.js';
 
 export async function run(idArg: string | undefined, ctx: CommandContext): Promise<number> {
   const { io, opts } = ctx;
