@@ -38,11 +38,14 @@ export function emptyStats(): ListStats {
 
 /**
  * A cheap test that can only say "certainly not this user" before JSON.parse: the user as
- * JSON writes it must occur in the raw value. Used only for plain ASCII names, which every
- * JSON encoder writes literally; anything else is always parsed.
+ * JSON writes it must occur in the raw value. Used only for names of letters, digits and
+ * . _ @ + -, which JSON encoders write literally (escaping them is valid JSON, but no encoder
+ * does); anything else is always parsed.
  */
 function userPrefilter(user: string | undefined): ((raw: string) => boolean) | undefined {
-  if (user === undefined || !/^[\x20-\x7e]+$/.test(user) || /["\\/]/.test(user)) return undefined;
+  // Only characters no JSON encoder escapes: Go's encoding/json writes < > & as \u003c...,
+  // others escape / or ' or non-ASCII, and a missed match would keep a session alive.
+  if (user === undefined || !/^[A-Za-z0-9._@+-]+$/.test(user)) return undefined;
   return (raw) => raw.includes(user);
 }
 

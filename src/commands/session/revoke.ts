@@ -142,8 +142,13 @@ async function bulk(topology: Topology, req: Request, ctx: CommandContext): Prom
   } catch (err) {
     // Say, in the one error line, what was already done; a rerun finishes the job.
     const failure = toAppError(err) ?? err;
-    if (failure instanceof Error && latest.scanned > 0 && !req.dryRun) {
-      failure.message += ` (after revoking ${plural(latest.revoked, 'session')} of ${plural(latest.scanned, 'key')} scanned; run again to finish)`;
+    if (failure instanceof Error && !req.dryRun) {
+      // Batches in flight when the connection broke may have been applied without a reply,
+      // so the confirmed count is a lower bound.
+      failure.message +=
+        latest.revoked === 0
+          ? ' (no revocation confirmed before the failure; run again to finish)'
+          : ` (after revoking at least ${plural(latest.revoked, 'session')}, ${plural(latest.scanned, 'key')} scanned; run again to finish)`;
     }
     throw failure;
   } finally {
