@@ -5,13 +5,13 @@
  *
  *   npm run bench -- --sessions 1000000 --users 50000
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { createClient, type RedisClientType } from 'redis';
 import { startRedis, type RedisServer } from '../test/helpers/redis-server.js';
+import { seedSessions } from '../test/helpers/seed.js';
 
 const ROOT = resolve(process.cwd());
 const BIN = join(ROOT, 'bin', 'redis-accounts.js');
@@ -91,34 +91,9 @@ function median(values: number[]): number {
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
-function resp(parts: string[]): string {
-  return `*${parts.length}\r\n${parts.map((p) => `$${Buffer.byteLength(p)}\r\n${p}\r\n`).join('')}`;
-}
-
-/** Seed sessions as connect-redis writes them, through redis-cli --pipe (fast bulk load). */
-async function seed(port: number, from: number, to: number, users: number): Promise<void> {
-  const child = spawn('redis-cli', ['-p', String(port), '--pipe'], { stdio: ['pipe', 'ignore', 'inherit'] });
-  const done = new Promise<void>((res, rej) => child.on('exit', (code) => (code === 0 ? res() : rej(new Error(`redis-cli --pipe exited ${code}`)))));
-  const expires = new Date(Date.now() + 86400_000).toISOString();
-  function* commands(): Generator<string> {
-    let chunk = '';
-    for (let i = from; i < to; i += 1) {
-      const id = `${i.toString(36).padStart(8, '0')}${randomBytes(12).toString('base64url')}`;
-      const value = JSON.stringify({
-        cookie: { originalMaxAge: 86400000, expires, secure: false, httpOnly: true, path: '/' },
-        passport: { user: `user${i % users}` },
-        ip: '203.0.113.7',
-      });
-      chunk += resp(['SET', `sess:${id}`, value, 'EX', '86400']);
-      if (chunk.length > 1 << 20) {
-        yield chunk;
-        chunk = '';
-      }
-    }
-    if (chunk) yield chunk;
-  }
-  await new Promise<void>((res, rej) => Readable.from(commands()).pipe(child.stdin).on('finish', res).on('error', rej));
-  await done;
+/** Seed sessions as connect-redis writes them (the shared bulk loader of the tests). */
+function seed(port: number, from: number, to: number, users: number): Promise<void> {
+  return seedSessions(port, { from, to, users });
 }
 
 async function serverCpuSeconds(redis: RedisClientType): Promise<number> {

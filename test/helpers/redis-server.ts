@@ -109,10 +109,38 @@ async function tryStart(opts: StartOptions): Promise<RedisServer> {
     args.push('--tls-auth-clients', opts.tls.requireClientCert ? 'yes' : 'no');
   }
   args.push(...(opts.args ?? []));
+  const { child, stop, log, exited } = spawnServer(args, dir);
+  try {
+    await Promise.race([
+      waitForPing(plainPort),
+      exited.then(() => {
+        throw new Error(`redis-server exited at start:\n${log()}`);
+      }),
+    ]);
+    if (opts.tls && tlsPort !== undefined) {
+      const deadline = Date.now() + 5000;
+      while (!(await ping(tlsPort, opts.tls))) {
+        if (Date.now() > deadline) throw new Error(`redis-server TLS port ${tlsPort} did not answer PING within 5000 ms:\n${log()}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const port = tlsPort ?? plainPort;
+  return { port, plainPort, url: `${opts.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`, dir, process: child, stop };
+}
+
+/**
+ * Start a redis-server process (a server or, with --sentinel, a sentinel) whose files live in
+ * `dir`; `stop()` ends it (SIGTERM, then SIGKILL) and removes `dir`.
+ */
+export function spawnServer(args: string[], dir: string): { child: ChildProcess; stop: () => Promise<void>; log: () => string; exited: Promise<void> } {
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  child.stdout?.on('data', (d) => (log += d.toString()));
-  child.stderr?.on('data', (d) => (log += d.toString()));
+  let output = '';
+  child.stdout?.on('data', (d) => (output += d.toString()));
+  child.stderr?.on('data', (d) => (output += d.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
@@ -123,24 +151,5 @@ async function tryStart(opts: StartOptions): Promise<RedisServer> {
     }
     rmSync(dir, { recursive: true, force: true });
   };
-  try {
-    await Promise.race([
-      waitForPing(plainPort),
-      exited.then(() => {
-        throw new Error(`redis-server exited at start:\n${log}`);
-      }),
-    ]);
-    if (opts.tls && tlsPort !== undefined) {
-      const deadline = Date.now() + 5000;
-      while (!(await ping(tlsPort, opts.tls))) {
-        if (Date.now() > deadline) throw new Error(`redis-server TLS port ${tlsPort} did not answer PING within 5000 ms:\n${log}`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    }
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  const port = tlsPort ?? plainPort;
-  return { port, plainPort, url: `${opts.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`, dir, process: child, stop };
+  return { child, stop, log: () => output, exited };
 }

@@ -4,12 +4,12 @@
  * on a free port in a private temp directory, readiness is polled (no fixed sleeps), and
  * stop() ends everything that was started. Never touches the Redis on 6379.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type RedisClientType } from 'redis';
-import { freePort, requireRedisServer, startRedis, waitForPing, type RedisServer } from './redis-server.js';
+import { freePort, requireRedisServer, spawnServer, startRedis, waitForPing, type RedisServer } from './redis-server.js';
 
 /** Poll an async condition (no fixed sleep) until it returns a value, or fail after `timeoutMs`. */
 export async function pollUntil<T>(what: string, cond: () => Promise<T | undefined | false>, timeoutMs = 20000, intervalMs = 50): Promise<T> {
@@ -148,25 +148,12 @@ async function startSentinel(masterPort: number): Promise<{ port: number; stop()
         '',
       ].join('\n'),
     );
-    const child: ChildProcess = spawn('redis-server', [conf, '--sentinel'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let log = '';
-    child.stdout?.on('data', (d) => (log += d.toString()));
-    child.stderr?.on('data', (d) => (log += d.toString()));
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    const stop = async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-        await exited;
-        clearTimeout(timer);
-      }
-      rmSync(dir, { recursive: true, force: true });
-    };
+    const { stop, log, exited } = spawnServer([conf, '--sentinel'], dir);
     try {
       await Promise.race([
         waitForPing(port),
         exited.then(() => {
-          throw new Error(`sentinel exited at start:\n${log}`);
+          throw new Error(`sentinel exited at start:\n${log()}`);
         }),
       ]);
       return { port, stop };

@@ -11,7 +11,6 @@
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import type { RedisClientType } from 'redis';
 import { BIN, ndjson, runCli } from '../helpers/cli.js';
@@ -19,6 +18,7 @@ import { adminClient } from '../helpers/client.js';
 import { Pty } from '../helpers/pty.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { AUDIT_KEY } from '../helpers/fixture.js';
+import { seedSessions } from '../helpers/seed.js';
 
 const TOTAL = 200_000;
 
@@ -45,41 +45,9 @@ function env(): Record<string, string> {
   return { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp', REDIS_URL: server.url };
 }
 
-function resp(parts: string[]): string {
-  return `*${parts.length}\r\n${parts.map((p) => `$${Buffer.byteLength(p)}\r\n${p}\r\n`).join('')}`;
-}
-
-/**
- * Sessions as connect-redis writes them (passport.user = user<i % users>, TTL one day),
- * ids `<i in base 36>x<random>` so they are unique, sent as one RESP stream to redis-cli --pipe.
- */
-async function seed(count: number, users = 1000, from = 0): Promise<void> {
-  const child = spawn('redis-cli', ['-p', String(server.plainPort), '--pipe'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d.toString()));
-  child.stderr.on('data', (d) => (out += d.toString()));
-  const exited = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
-  const expires = new Date(Date.now() + 86400_000).toISOString();
-  const salt = Math.random().toString(36).slice(2, 10);
-  function* commands(): Generator<string> {
-    let chunk = '';
-    for (let i = from; i < from + count; i += 1) {
-      const value = JSON.stringify({
-        cookie: { originalMaxAge: 86400000, expires, secure: false, httpOnly: true, path: '/' },
-        passport: { user: `user${i % users}` },
-        ip: '203.0.113.7',
-      });
-      chunk += resp(['SET', `sess:${i.toString(36).padStart(6, '0')}x${salt}`, value, 'EX', '86400']);
-      if (chunk.length > 1 << 20) {
-        yield chunk;
-        chunk = '';
-      }
-    }
-    if (chunk) yield chunk;
-  }
-  Readable.from(commands()).pipe(child.stdin);
-  expect(await exited).toBe(0);
-  expect(out).toMatch(new RegExp(`errors: 0, replies: ${count}\\b`));
+/** Sessions of `user<i % users>`, numbered from `from`. */
+function seed(count: number, users = 1000, from = 0): Promise<void> {
+  return seedSessions(server.plainPort, { from, to: from + count, users });
 }
 
 /** Poll (no fixed sleep) until `cond` resolves to something truthy. */

@@ -22,45 +22,18 @@
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
 import type { RedisClientType } from 'redis';
 import { BIN, runCli } from '../helpers/cli.js';
 import { adminClient } from '../helpers/client.js';
 import { AUDIT_KEY } from '../helpers/fixture.js';
 import { startRedis, waitForPing, type RedisServer } from '../helpers/redis-server.js';
+import { seedSessions } from '../helpers/seed.js';
 
 const SESSIONS = 100_000;
 const AOF_ARGS = ['--appendonly', 'yes', '--appendfsync', 'always'];
 
 let server: RedisServer;
 let restarted: ChildProcess | undefined;
-
-function resp(parts: string[]): string {
-  return `*${parts.length}\r\n${parts.map((p) => `$${Buffer.byteLength(p)}\r\n${p}\r\n`).join('')}`;
-}
-
-/** Bulk seed through redis-cli --pipe (as bench/bench.ts does). */
-async function seed(port: number, count: number): Promise<void> {
-  const child = spawn('redis-cli', ['-p', String(port), '--pipe'], { stdio: ['pipe', 'ignore', 'inherit'] });
-  const done = new Promise<void>((res, rej) => child.on('exit', (code) => (code === 0 ? res() : rej(new Error(`redis-cli --pipe exited ${code}`)))));
-  const expires = new Date(Date.now() + 86400_000).toISOString();
-  function* commands(): Generator<string> {
-    let chunk = '';
-    for (let i = 0; i < count; i += 1) {
-      const id = `${i.toString(36).padStart(8, '0')}${randomBytes(12).toString('base64url')}`;
-      const value = JSON.stringify({ cookie: { originalMaxAge: 86400000, expires, secure: false, httpOnly: true, path: '/' }, passport: { user: `user${i % 1000}` } });
-      chunk += resp(['SET', `sess:${id}`, value, 'EX', '86400']);
-      if (chunk.length > 1 << 20) {
-        yield chunk;
-        chunk = '';
-      }
-    }
-    if (chunk) yield chunk;
-  }
-  await new Promise<void>((res, rej) => Readable.from(commands()).pipe(child.stdin).on('finish', res).on('error', rej));
-  await done;
-}
 
 async function sessionCount(redis: RedisClientType): Promise<number> {
   return Number(await redis.dbSize()) - Number(await redis.exists(AUDIT_KEY));
@@ -82,7 +55,7 @@ afterAll(async () => {
 });
 
 test('SIGKILL of the server mid revoke --all: exit 3, "after revoking N", >= N gone after AOF restart, rerun finishes', async () => {
-  await seed(server.port, SESSIONS);
+  await seedSessions(server.port, { to: SESSIONS });
   const admin = await adminClient(server.url);
   expect(await sessionCount(admin)).toBe(SESSIONS);
 

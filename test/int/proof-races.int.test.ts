@@ -10,30 +10,22 @@
  *    originalMaxAge 600000 with an 86400 s TTL or the reverse); right after a successful run
  *    with no concurrent writer the value has originalMaxAge 600000 and PTTL <= 600 s.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { RedisClientType } from 'redis';
 import { runCli } from '../helpers/cli.js';
-import { adminClient, sessionJson } from '../helpers/client.js';
-import { startRedis, type RedisServer } from '../helpers/redis-server.js';
+import { sessionJson } from '../helpers/client.js';
+import type { RedisServer } from '../helpers/redis-server.js';
+import { useTestRedis } from '../helpers/fixture.js';
 
 let server: RedisServer;
 let redis: RedisClientType;
 
-beforeAll(async () => {
-  server = await startRedis();
-  redis = await adminClient(server.url);
-});
-
-afterAll(async () => {
-  await redis?.close();
-  await server?.stop();
-});
-
-beforeEach(async () => {
-  await redis.flushAll();
+useTestRedis((t) => {
+  server = t.server;
+  redis = t.redis;
 });
 
 function resp(parts: string[]): string {

@@ -3,12 +3,12 @@
  * through the built CLI, with sessions seeded exactly as express-session + connect-redis
  * write them (a `sess:<id>` string holding JSON, with a TTL).
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import type { RedisClientType } from 'redis';
 import { ndjson, runCli, type CliResult } from '../helpers/cli.js';
-import { adminClient, sessionJson } from '../helpers/client.js';
-import { startRedis, type RedisServer } from '../helpers/redis-server.js';
-import { dataKeys } from '../helpers/fixture.js';
+import { sessionJson } from '../helpers/client.js';
+import type { RedisServer } from '../helpers/redis-server.js';
+import { dataKeys, useTestRedis } from '../helpers/fixture.js';
 
 const DAY_MS = 86400000;
 const LIST_FIELDS = ['id', 'user', 'ttlSeconds', 'expiresAt', 'readable', 'extra'];
@@ -16,18 +16,9 @@ const LIST_FIELDS = ['id', 'user', 'ttlSeconds', 'expiresAt', 'readable', 'extra
 let server: RedisServer;
 let redis: RedisClientType;
 
-beforeAll(async () => {
-  server = await startRedis();
-  redis = await adminClient(server.url);
-});
-
-afterAll(async () => {
-  await redis?.close();
-  await server?.stop();
-});
-
-beforeEach(async () => {
-  await redis.flushAll();
+useTestRedis((t) => {
+  server = t.server;
+  redis = t.redis;
 });
 
 function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
