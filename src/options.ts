@@ -5,10 +5,17 @@
 import { Command, Option } from 'commander';
 import { UsageError } from './errors.js';
 import type { ConnectionOptions } from './core/connection.js';
-import { DEFAULT_URL } from './core/connection.js';
-import { DEFAULT_CAPS, DEFAULT_POLICY, PASSWORD_MIN_CHARS, type CostCaps, type HashPolicy } from './core/hashing.js';
-import { DEFAULT_SESSION_PREFIX, DEFAULT_USER_PREFIX, validatePrefix } from './core/keys.js';
-import { DEFAULT_USER_FIELDS } from './core/session-record.js';
+import type { CostCaps, HashPolicy } from './core/hashing.js';
+import { validatePrefix } from './core/keys.js';
+import {
+  DEFAULT_CAPS,
+  DEFAULT_POLICY,
+  DEFAULT_SESSION_PREFIX,
+  DEFAULT_URL,
+  DEFAULT_USER_FIELDS,
+  DEFAULT_USER_PREFIX,
+  PASSWORD_MIN_CHARS,
+} from './defaults.js';
 
 export const DEFAULT_TIMEOUT = '5s';
 

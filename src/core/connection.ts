@@ -28,7 +28,7 @@ export interface ConnectionOptions {
   sentinelMaster?: string;
 }
 
-export const DEFAULT_URL = 'redis://127.0.0.1:6379';
+export { DEFAULT_URL } from '../defaults.js';
 
 export interface ResolvedTarget {
   url: URL;

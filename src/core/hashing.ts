@@ -5,7 +5,10 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { BadDataError, UsageError } from '../errors.js';
+import { PASSWORD_MIN_CHARS } from '../defaults.js';
 import { formatPhc, parsePhc, PhcFormatError, type Argon2Variant, type PhcHash } from './phc.js';
+
+export { PASSWORD_MIN_CHARS };
 
 export interface HashPolicy {
   /** KiB. */
@@ -22,13 +25,10 @@ export interface CostCaps {
   maxParallelism: number;
 }
 
-/** OWASP's first recommended argon2id configuration (m=19 MiB, t=2, p=1). */
-export const DEFAULT_POLICY: HashPolicy = { memoryCost: 19456, timeCost: 2, parallelism: 1 };
-export const DEFAULT_CAPS: CostCaps = { maxMemoryCost: 262144, maxTimeCost: 16, maxParallelism: 16 };
+export { DEFAULT_CAPS, DEFAULT_POLICY } from '../defaults.js';
 export const SALT_BYTES = 16;
 export const HASH_BYTES = 32;
 
-export const PASSWORD_MIN_CHARS = 8;
 export const PASSWORD_MAX_BYTES = 1024;
 
 const VARIANT_CODE: Record<Argon2Variant, 0 | 1 | 2> = { argon2d: 0, argon2i: 1, argon2id: 2 };

@@ -6,8 +6,7 @@
  */
 import { UsageError } from '../errors.js';
 
-export const DEFAULT_USER_PREFIX = 'user:';
-export const DEFAULT_SESSION_PREFIX = 'sess:';
+export { DEFAULT_SESSION_PREFIX, DEFAULT_USER_PREFIX } from '../defaults.js';
 export const USERNAME_MAX_CHARS = 64;
 
 /**

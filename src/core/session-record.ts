@@ -4,8 +4,7 @@
  * Pure functions only; no Redis here.
  */
 
-/** Tried in order when --user-field is not given. */
-export const DEFAULT_USER_FIELDS: readonly string[] = Object.freeze(['passport.user', 'userId', 'user.id', 'username']);
+export { DEFAULT_USER_FIELDS } from '../defaults.js';
 
 export interface SessionRecord {
   id: string;

@@ -1,0 +1,18 @@
+/**
+ * Default settings, in a module with no imports: the option definitions (and so `--help`)
+ * need these values without loading the modules that use them (node:crypto, argon2, ...).
+ */
+
+export const DEFAULT_URL = 'redis://127.0.0.1:6379';
+
+/** OWASP's first recommended argon2id configuration (m=19 MiB, t=2, p=1). */
+export const DEFAULT_POLICY = Object.freeze({ memoryCost: 19456, timeCost: 2, parallelism: 1 });
+/** Upper bounds on the cost a stored hash may ask us to spend when verifying it. */
+export const DEFAULT_CAPS = Object.freeze({ maxMemoryCost: 262144, maxTimeCost: 16, maxParallelism: 16 });
+export const PASSWORD_MIN_CHARS = 8;
+
+export const DEFAULT_USER_PREFIX = 'user:';
+export const DEFAULT_SESSION_PREFIX = 'sess:';
+
+/** Tried in order when --user-field is not given. */
+export const DEFAULT_USER_FIELDS: readonly string[] = Object.freeze(['passport.user', 'userId', 'user.id', 'username']);
