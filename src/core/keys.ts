@@ -24,7 +24,7 @@ export function validateUsername(name: string): string {
   if (!USERNAME_CHARS.test(name)) {
     const bad = chars.find((c) => !USERNAME_CHARS.test(c)) ?? '';
     throw new UsageError(`username contains ${describeChar(bad)}, which is not allowed`, {
-      hint: 'usernames use letters, digits and . _ - @ + (see README "Usernames")',
+      hint: 'usernames use letters, digits and . _ - @ + (see docs/schema.md)',
     });
   }
   if (name.normalize('NFC') !== name) throw new UsageError('username is not in Unicode NFC form', { hint: 'type it precomposed' });
