@@ -54,7 +54,8 @@ async function cli(args: string[], opts: { url?: string; input?: string; env?: R
 }
 
 const ids = (r: CliResult) => ndjson(r.stdout).map((o) => String(o['id']));
-const newId = () => randomBytes(16).toString('base64url').slice(0, 32);
+// A letter first: an id beginning with '-' would need '--' on the command line.
+const newId = () => `s${randomBytes(16).toString('base64url').slice(0, 31)}`;
 
 /** Number of keys matching `pattern` on one node (SCAN on that node only). */
 async function countOn(port: number, pattern: string): Promise<number> {

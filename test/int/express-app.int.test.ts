@@ -64,8 +64,9 @@ describe('with a real express-session + connect-redis application', () => {
     const everyone = await cli(['session', 'list', '--json']);
     expect(ndjson(everyone.stdout).map((r) => r['id']).sort()).toEqual([alice1Id, alice2Id, bobId].sort());
 
+    // Real session ids (uid-safe, base64url) can start with '-': '--' ends the options, as for any CLI.
     // ttl <id>: the lifetime the app gave the session.
-    const ttl = await cli(['session', 'ttl', alice1Id, '--json']);
+    const ttl = await cli(['session', 'ttl', '--json', '--', alice1Id]);
     expect(ttl.code).toBe(0);
     const ttlOut = JSON.parse(ttl.stdout) as { id: string; ttlSeconds: number };
     expect(ttlOut.id).toBe(alice1Id);
@@ -86,7 +87,7 @@ describe('with a real express-session + connect-redis application', () => {
     // lifetime. express-session resets cookie.expires to now + cookie.originalMaxAge on every
     // request, and connect-redis derives the key's TTL from cookie.expires (EXPIRE on touch,
     // SET EX on save), so only a rewritten originalMaxAge makes the new lifetime stick.
-    const shorten = await cli(['session', 'ttl', bobId, '10m', '--json']);
+    const shorten = await cli(['session', 'ttl', '--json', '--', bobId, '10m']);
     expect(shorten.code).toBe(0);
     expect(JSON.parse(shorten.stdout)).toMatchObject({ id: bobId, ttlSeconds: 600, cookieUpdated: true });
     expect(await pttl(bobId)).toBeGreaterThan(590000);
@@ -121,13 +122,13 @@ describe('with a real express-session + connect-redis application', () => {
     expect(saved.visits).toBe(1);
 
     // And the CLI reads the same.
-    const after = JSON.parse((await cli(['session', 'ttl', bobId, '--json'])).stdout) as { ttlSeconds: number };
+    const after = JSON.parse((await cli(['session', 'ttl', '--json', '--', bobId])).stdout) as { ttlSeconds: number };
     expect(after.ttlSeconds).toBeGreaterThan(590);
     expect(after.ttlSeconds).toBeLessThanOrEqual(600);
     expect(await me(bob)).toEqual({ status: 200, user: 'bob' });
 
     // Revoking by id ends bob's session in the app too.
-    const byId = await cli(['session', 'revoke', bobId]);
+    const byId = await cli(['session', 'revoke', '--', bobId]);
     expect(byId.code).toBe(0);
     expect(await me(bob)).toEqual({ status: 401 });
     expect(await redis.keys('sess:*')).toEqual([]);

@@ -39,7 +39,8 @@ function run(args: string[], opts: { input?: string; env?: Record<string, string
   });
 }
 
-const newId = () => randomBytes(16).toString('base64url').slice(0, 32);
+// A letter first: an id beginning with '-' would need '--' on the command line.
+const newId = () => `s${randomBytes(16).toString('base64url').slice(0, 31)}`;
 
 async function seedSession(redis: RedisClientType, id: string, user: string): Promise<void> {
   await redis.set(`sess:${id}`, sessionJson({ passport: { user } }, DAY_MS), { expiration: { type: 'PX', value: DAY_MS } });

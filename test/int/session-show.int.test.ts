@@ -80,4 +80,12 @@ describe('session show', () => {
     // Control characters from stored data never reach the terminal.
     expect(r.stdout).not.toContain('\u001b');
   });
+
+  test("an id that begins with '-' is reached after '--' (express-session ids can)", async () => {
+    await t.redis.set('sess:-dash1', sessionJson({ passport: { user: 'alice' } }), { EX: 60 });
+    expect((await runCli(['session', 'show', '--json', '--', '-dash1'], { env: t.env })).code).toBe(0);
+    expect((await runCli(['session', 'ttl', '--', '-dash1', '30m'], { env: t.env })).code).toBe(0);
+    expect((await runCli(['session', 'revoke', '--', '-dash1'], { env: t.env })).code).toBe(0);
+    expect(await t.redis.exists('sess:-dash1')).toBe(0);
+  });
 });
