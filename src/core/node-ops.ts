@@ -24,20 +24,21 @@ const READ_ONLY = '#!lua flags=no-writes\n';
 const CROSS = '#!lua flags=no-writes,allow-cross-slot-keys\n';
 const CROSS_WRITE = '#!lua flags=allow-cross-slot-keys\n';
 
-// Each body reads its keys from `K` (HGETS: see HGETS_ARGV_BODY). Plain scripts declare
-// the keys (KEYS). Cluster scripts must NOT: Redis checks declared KEYS for CROSSSLOT before
-// the script runs (allow-cross-slot-keys only covers keys the script touches undeclared), so
-// there the keys travel in ARGV and the node checks each access is to a key it serves.
-const PTTLS_BODY = (K: string) => `local o = {}
-for i, k in ipairs(${K}) do o[i] = redis.call('PTTL', k) end
+// Plain scripts take the keys declared (Lua's KEYS table). Cluster scripts must NOT declare
+// them: Redis checks declared keys for CROSSSLOT before the script runs (allow-cross-slot-keys
+// only covers keys a script touches undeclared), so there the keys travel in ARGV and the node
+// checks each access is to a key it serves. onArgv() turns a plain body into that form.
+const onArgv = (body: string): string => body.replace(/\bKEYS\b/g, 'ARGV');
+const PTTLS_BODY = `local o = {}
+for i, k in ipairs(KEYS) do o[i] = redis.call('PTTL', k) end
 return o`;
 // pcall so that a key of another type reads as nil; any other error (a key this node does
 // not serve after a resharding, say) still fails the call instead of passing as "no value".
 const NIL_IF_WRONGTYPE = `if type(v) == 'table' then
     if string.find(tostring(v.err), '^WRONGTYPE') then v = false else return redis.error_reply(v.err) end
   end`;
-const GETS_BODY = (K: string) => `local o = {}
-for i, k in ipairs(${K}) do
+const GETS_BODY = `local o = {}
+for i, k in ipairs(KEYS) do
   local v = redis.pcall('GET', k)
   ${NIL_IF_WRONGTYPE}
   o[i] = v
@@ -58,18 +59,18 @@ for i = 2, #ARGV do
   o[i - 1] = v
 end
 return o`;
-const UNLINKS_BODY = (K: string) => `local n = 0
-for _, k in ipairs(${K}) do n = n + redis.call('UNLINK', k) end
+const UNLINKS_BODY = `local n = 0
+for _, k in ipairs(KEYS) do n = n + redis.call('UNLINK', k) end
 return n`;
 
-const PTTLS_LEGACY = script(PTTLS_BODY('KEYS'));
-const PTTLS = script(READ_ONLY + PTTLS_BODY('KEYS'), true);
-const PTTLS_CROSS = script(CROSS + PTTLS_BODY('ARGV'), true);
-const GETS_CROSS = script(CROSS + GETS_BODY('ARGV'), true);
+const PTTLS_LEGACY = script(PTTLS_BODY);
+const PTTLS = script(READ_ONLY + PTTLS_BODY, true);
+const PTTLS_CROSS = script(CROSS + onArgv(PTTLS_BODY), true);
+const GETS_CROSS = script(CROSS + onArgv(GETS_BODY), true);
 const HGETS_LEGACY = script(HGETS_BODY);
 const HGETS = script(READ_ONLY + HGETS_BODY, true);
 const HGETS_CROSS = script(CROSS + HGETS_ARGV_BODY, true);
-const UNLINKS_CROSS = script(CROSS_WRITE + UNLINKS_BODY('ARGV'));
+const UNLINKS_CROSS = script(CROSS_WRITE + onArgv(UNLINKS_BODY));
 
 export interface NodeOps {
   /** Values; null for a missing key or one that is not a string. */
