@@ -26,13 +26,25 @@ const B64_NO_PAD = /^[A-Za-z0-9+/]+$/;
 const DECIMAL = /^(0|[1-9][0-9]{0,9})$/;
 /** Longest PHC string we accept; real ones are under 150 characters. */
 const MAX_LENGTH = 1024;
+/**
+ * Shortest digest we accept. argon2 allows 4 bytes, but every library we know writes 32
+ * (a few 16 or 64), and a digest cut short would otherwise verify as "wrong password".
+ */
+export const MIN_HASH_BYTES = 16;
+
+/** Base64 without padding, as the PHC format writes it. */
+const b64 = (b: Buffer) => b.toString('base64').replace(/=+$/, '');
 
 function decodeB64(field: string, what: string): Buffer {
   // Unpadded base64 never has length 1 mod 4.
   if (!B64_NO_PAD.test(field) || field.length % 4 === 1) {
     throw new PhcFormatError(`${what} is not unpadded base64`);
   }
-  return Buffer.from(field, 'base64');
+  const bytes = Buffer.from(field, 'base64');
+  // The PHC format's B64 is canonical: the unused low bits of the last character are zero,
+  // as every encoder writes them. Non-zero bits there mean the field was cut or altered.
+  if (b64(bytes) !== field) throw new PhcFormatError(`${what} is not canonical base64 (cut short or altered?)`);
+  return bytes;
 }
 
 function parseParams(field: string): Record<'m' | 't' | 'p', number> {
@@ -73,7 +85,7 @@ export function parsePhc(encoded: string): PhcHash {
   const saltBytes = decodeB64(salt, 'salt');
   const hashBytes = decodeB64(hash, 'hash');
   if (saltBytes.length < 8) throw new PhcFormatError('salt is shorter than 8 bytes');
-  if (hashBytes.length < 4) throw new PhcFormatError('hash is shorter than 4 bytes');
+  if (hashBytes.length < MIN_HASH_BYTES) throw new PhcFormatError(`hash is shorter than ${MIN_HASH_BYTES} bytes (cut short?)`);
   // argon2 takes m and t as 32-bit and p as 24-bit unsigned integers.
   if (t < 1 || t > 0xffffffff || m > 0xffffffff || p < 1 || p > 0xffffff || m < 8 * p) throw new PhcFormatError('parameters out of range');
   return { variant, version, memoryCost: m, timeCost: t, parallelism: p, salt: saltBytes, hash: hashBytes };
@@ -81,7 +93,6 @@ export function parsePhc(encoded: string): PhcHash {
 
 /** Canonical form: `$argon2id$v=19$m=...,t=...,p=...$salt$hash`, base64 without padding. */
 export function formatPhc(h: PhcHash): string {
-  const b64 = (b: Buffer) => b.toString('base64').replace(/=+$/, '');
   const version = h.version === 16 ? '' : `$v=${h.version}`;
   return `$${h.variant}${version}$m=${h.memoryCost},t=${h.timeCost},p=${h.parallelism}$${b64(h.salt)}$${b64(h.hash)}`;
 }

@@ -185,16 +185,39 @@ describe('b. hostile stored hashes', () => {
     expect(results).toEqual(Object.keys(cases).map((what) => ({ what, code: 5, fastEnough: true, smallEnough: true })));
   }, 60000);
 
-  // BUG (src/core/hashing.ts verifyPassword / src/core/phc.ts): a stored hash whose digest was
-  // cut short (here 43 -> 23 base64 chars, still decodable: 17 bytes) is accepted as a PHC
-  // string and verified with hashLength 17, so the CORRECT password gets exit 1 "does not
-  // match" instead of exit 5 "stored data unusable". The operator is told the password is
-  // wrong while the record is damaged. (Expected: exit 5; actual: exit 1.)
-  test.failing('a hash whose digest was truncated is reported unusable (5), not a wrong password (1)', async () => {
-    await redis.hSet('user:{h-cut}', { password_hash: valid.slice(0, valid.length - 20), created_at: new Date().toISOString(), updated_at: new Date().toISOString() });
-    const t = timedCli(['user', 'verify', 'h-cut', '--password-stdin'], 'correct horse battery\n');
+  // A digest cut short is still base64, and argon2 can compute a digest of any length, so
+  // without a rule the CORRECT password would read as "does not match" (1) while the record
+  // is damaged. The rule (src/core/phc.ts): canonical base64 and a digest of >= 16 bytes.
+  // A fixed hash (made by the reference argon2 CLI) keeps the cut points deterministic.
+  const REFERENCE = '$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$/HetJC6LZ4lnwgLB+wJSS2a9bFu2Kq4HxwNWzoJq2qU';
+  const cutDigestTo = (chars: number) => REFERENCE.slice(0, REFERENCE.lastIndexOf('$') + 1 + chars);
+  const verifyStored = async (stored: string) => {
+    await redis.hSet('user:{h-cut}', { password_hash: stored, created_at: new Date().toISOString(), updated_at: new Date().toISOString() });
+    return timedCli(['user', 'verify', 'h-cut', '--password-stdin'], 'correct horse battery\n');
+  };
+
+  test('the reference hash verifies whole (the cuts below start from a good record)', async () => {
+    expect(spawnSync('argon2', ['somesaltsomesalt', '-id', '-t', '2', '-k', '19456', '-p', '1', '-l', '32', '-e'], { input: 'correct horse battery', encoding: 'utf8' }).stdout.trim()).toBe(REFERENCE);
+    expect((await verifyStored(REFERENCE)).code).toBe(0);
+  });
+
+  test.each([
+    [42, 'non-zero unused bits'],
+    [41, 'a length no base64 has'],
+    [23, 'non-zero unused bits'],
+    [21, 'shorter than 16 bytes'],
+    [8, 'shorter than 16 bytes'],
+  ])('a digest cut to %i of 43 characters (%s) is reported unusable (5), not a wrong password', async (chars) => {
+    const t = await verifyStored(cutDigestTo(chars));
     expect(t.ms).toBeLessThan(5000);
     expect(t.code).toBe(5);
+    expect(t.stderr).toContain('stored password hash is unusable');
+  });
+
+  // Documented limit (docs/schema.md): a cut at a multiple of 4 characters leaving >= 16 bytes
+  // is a well-formed shorter digest; no rule can tell it from one written that way.
+  test('a digest cut to 40 characters (30 bytes, canonical) cannot be told from a short tag: 1', async () => {
+    expect((await verifyStored(cutDigestTo(40))).code).toBe(1);
   });
 
   test('property: random mutations of a valid hash never crash, hang or blow memory', async () => {

@@ -242,8 +242,8 @@ describe('weaknesses', () => {
   test('a short salt or hash is flagged', () => {
     const shortSalt = `$argon2id$v=19$m=19456,t=2,p=1$AQEBAQEBAQE$${HASH_B64}`; // 8-byte salt
     expect(weaknesses(shortSalt, policy).join(' ')).toMatch(/salt of 8 bytes/);
-    const shortHash = `$argon2id$v=19$m=19456,t=2,p=1$${SALT_B64}$AQEBAQEBAQEBAQEB`; // 12-byte hash
-    expect(weaknesses(shortHash, policy).join(' ')).toMatch(/hash of 12 bytes/);
+    const shortHash = `$argon2id$v=19$m=19456,t=2,p=1$${SALT_B64}$AQEBAQEBAQEBAQEBAQEBAQEBAQEB`; // 21-byte hash
+    expect(weaknesses(shortHash, policy).join(' ')).toMatch(/hash of 21 bytes/);
   });
 
   test('an unusable stored hash is a BadDataError (exit 5)', () => {
@@ -373,8 +373,15 @@ describe('hashPassword and verifyPassword', () => {
     const encoded = await argon2.hash('length-password', { memoryCost: 1024, timeCost: 1, parallelism: 1, hashLength: 16 });
     await expect(verifyPassword(preparePassword('length-password'), encoded, DEFAULT_CAPS)).resolves.toBe(true);
     const parsed = parsePhc(encoded);
-    const truncated = formatPhc({ ...parsed, hash: parsed.hash.subarray(0, 8) });
+    // A digest cut to a shorter well-formed one (here 16 of 24 bytes) is a different digest.
+    const long = await argon2.hash('length-password', { memoryCost: 1024, timeCost: 1, parallelism: 1, hashLength: 24 });
+    await expect(verifyPassword(preparePassword('length-password'), long, DEFAULT_CAPS)).resolves.toBe(true);
+    const cut = parsePhc(long);
+    const truncated = formatPhc({ ...cut, hash: cut.hash.subarray(0, 16) });
     await expect(verifyPassword(preparePassword('length-password'), truncated, DEFAULT_CAPS)).resolves.toBe(false);
+    // Cut below 16 bytes, it is unusable (exit 5), not a wrong password.
+    const tooShort = formatPhc({ ...parsed, hash: parsed.hash.subarray(0, 8) });
+    await expect(verifyPassword(preparePassword('length-password'), tooShort, DEFAULT_CAPS)).rejects.toBeInstanceOf(BadDataError);
   });
 
   test('a tampered parameter makes the password not verify', async () => {

@@ -71,10 +71,10 @@ describe('parsePhc: accepted strings', () => {
     expect(h.salt.equals(salt)).toBe(true);
   });
 
-  test('accepts the minimum salt of 8 bytes and hash of 4 bytes', () => {
-    const h = parsePhc(phcWith('m=4096,t=3,p=1', { salt: 'AQEBAQEBAQE', hash: 'AQEBAQ' }));
+  test('accepts the minimum salt of 8 bytes and hash of 16 bytes', () => {
+    const h = parsePhc(phcWith('m=4096,t=3,p=1', { salt: 'AQEBAQEBAQE', hash: 'AQEBAQEBAQEBAQEBAQEBAQ' }));
     expect(h.salt).toHaveLength(8);
-    expect(h.hash).toHaveLength(4);
+    expect(h.hash).toHaveLength(16);
   });
 
   test('accepts a 1024-character string but not 1025', () => {
@@ -182,8 +182,18 @@ describe('parsePhc: rejected strings', () => {
     expectRejected(phcWith('m=4096,t=3,p=1', { salt: 'AQEBAQEBAQ' })); // 7 bytes
   });
 
-  test('hash shorter than 4 bytes', () => {
-    expectRejected(phcWith('m=4096,t=3,p=1', { hash: 'AQEB' })); // 3 bytes
+  test('hash shorter than 16 bytes: argon2 allows 4, but a short digest is a cut one', () => {
+    expectRejected(phcWith('m=4096,t=3,p=1', { hash: 'AQEBAQEBAQEBAQEBAQEB' })); // 15 bytes
+  });
+
+  // The last character of unpadded base64 carries 2 or 4 unused bits; encoders write them as
+  // zero, so anything else was cut or edited (and would otherwise verify as a wrong password).
+  test.each([
+    ['hash, 2 unused bits set', { hash: 'BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwd' }],
+    ['hash, 4 unused bits set', { hash: 'BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBx' }],
+    ['salt, 4 unused bits set', { salt: 'MDEyMzQ1Njc4OWFiY2RlZh' }],
+  ])('non-canonical base64: %s', (_, fields) => {
+    expect(() => parsePhc(phcWith('m=4096,t=3,p=1', fields))).toThrow('not canonical base64');
   });
 
   test('longer than 1024 characters, refused before any other work', () => {
@@ -255,7 +265,7 @@ describe('round trip', () => {
   test.each([1, 7, 8, 9, 10, 11, 16, 33, 64])('round-trips random %i-byte salts and hashes', (n) => {
     for (let i = 0; i < 20; i += 1) {
       const salt = Buffer.from(Array.from({ length: Math.max(n, 8) }, () => Math.floor(Math.random() * 256)));
-      const hash = Buffer.from(Array.from({ length: Math.max(n, 4) }, () => Math.floor(Math.random() * 256)));
+      const hash = Buffer.from(Array.from({ length: Math.max(n, 16) }, () => Math.floor(Math.random() * 256)));
       const h: PhcHash = { variant: 'argon2i', version: 19, memoryCost: 8 * 3, timeCost: 1, parallelism: 3, salt, hash };
       const back = parsePhc(formatPhc(h));
       expect(back.salt.equals(salt)).toBe(true);
