@@ -11,18 +11,23 @@ import { toAppError } from './core/redis-errors.js';
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   let exitCode: number = ExitCode.ok;
-  const program = makeProgram(io, (code) => {
-    exitCode = code;
+  // stdout's reader went away (`| head`): listings stop at their next batch and return
+  // normally, so connections close and the exit code is set here like any other time.
+  const readerGone = new AbortController();
+  io.stdout.on?.('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') readerGone.abort();
   });
+  const program = makeProgram(
+    io,
+    (code) => {
+      exitCode = code;
+    },
+    readerGone.signal,
+  );
   program.exitOverride();
   // Propagate exitOverride to every subcommand, so usage errors come back to us too.
   const all = (c: typeof program): (typeof program)[] => [c, ...c.commands.flatMap(all)];
   for (const c of all(program)) c.exitOverride();
-
-  // stdout closed early (`| head`): stop quietly instead of dying on EPIPE.
-  io.stdout.on?.('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(exitCode);
-  });
 
   try {
     await program.parseAsync(argv);

@@ -10,6 +10,8 @@ export interface CommandContext {
   opts: RawOptions;
   /** Where commander found --url: 'cli', 'env' or 'default'. */
   urlSource: string | undefined;
+  /** Aborted when stdout's reader has gone away (`| head`): listings stop early and quietly. */
+  readerGone: AbortSignal;
 }
 
 /** Connect (single server, Cluster or via Sentinel), run `fn`, always disconnect. */

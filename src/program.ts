@@ -22,7 +22,7 @@ Examples:
 Exit codes: 0 ok, 1 no (wrong password, not found, outdated), 2 usage, 3 Redis
 unreachable/auth/ACL/TLS/timeout, 4 conflict, 5 unusable stored data, 130 interrupted.`;
 
-export function makeProgram(io: Io, setExit: ExitSink): Command {
+export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal = new AbortController().signal): Command {
   const program = new Command('redis-accounts')
     .description('Administer the user accounts and sessions that web applications keep in Redis')
     .version('0.1.0')
@@ -33,7 +33,7 @@ export function makeProgram(io: Io, setExit: ExitSink): Command {
       writeErr: (s) => io.stderr.write(s),
     });
 
-  const context = (cmd: Command): CommandContext => ({ io, opts: cmd.opts(), urlSource: cmd.getOptionValueSource('url') });
+  const context = (cmd: Command): CommandContext => ({ io, opts: cmd.opts(), urlSource: cmd.getOptionValueSource('url'), readerGone });
 
   const user = program.command('user').description('create and check user accounts (argon2id password hashes)');
   addAuditOptions(addPolicyOptions(addUserOptions(user.command('add').argument('<name>', 'username').description('create a user; prompts for the password without echo'))))

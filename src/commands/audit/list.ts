@@ -42,6 +42,7 @@ export async function run(ctx: CommandContext): Promise<number> {
       else table?.row([e.time, e.actor, e.command, e.target, String(e.count), e.outcome, e.error ? `${e.reason} [${e.error}]`.trim() : e.reason]);
       n += 1;
       if (n >= limit) break;
+      if (ctx.readerGone.aborted) return 0;
     }
     table?.flush();
     say(io, `${plural(n, 'entry', 'entries')}.`);

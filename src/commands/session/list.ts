@@ -49,6 +49,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   const scope = { prefix: sessionPrefix(opts), userFields: userFields(opts) };
   const json = wantsJson(ctx);
 
+  // Once the reader is gone there is no summary: how many it read is not ours to know.
   return withTopology(ctx, async (topology) => {
     const stats = emptyStats();
     const listing = { ...scope, user, limit, stats };
@@ -58,6 +59,7 @@ export async function run(ctx: CommandContext): Promise<number> {
       for await (const lines of listSessionLines(topology, listing)) {
         io.stdout.write(ndjson(lines));
         await drained(io.stdout);
+        if (ctx.readerGone.aborted) return 0;
       }
     } else {
       const table = await createRowPrinter(io, COLUMNS);
@@ -67,6 +69,7 @@ export async function run(ctx: CommandContext): Promise<number> {
         }
         table.flush();
         await drained(io.stdout);
+        if (ctx.readerGone.aborted) return 0;
       }
     }
     const notes = [stats.unreadable > 0 ? `${stats.unreadable} unreadable` : '', stats.wrongType > 0 ? `${stats.wrongType} skipped (not a string key)` : '']

@@ -85,6 +85,7 @@ async function check(topology: Topology, ctx: CommandContext, prefix: string, po
     outdated += 1;
     if (json) printJson(io.stdout, { user: user.name, reasons });
     else table?.row([user.name, reasons.join('; ')]);
+    if (ctx.readerGone.aborted) return outdated === 0 ? 0 : 1;
   }
   table?.flush();
   say(io, `${plural(seen.size, 'user')} checked, ${outdated} with outdated or unusable hashes${unusable > 0 ? ` (${unusable} unusable)` : ''}.`);
