@@ -10,6 +10,8 @@ import { makeProgram } from './program.js';
 import { toAppError } from './core/redis-errors.js';
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  // dist/ is a bundle: map --debug stack traces back to src/ (the maps ship beside it).
+  if (argv.includes('--debug')) process.setSourceMapsEnabled(true);
   let exitCode: number = ExitCode.ok;
   // stdout's reader went away (`| head`): listings stop at their next batch and return
   // normally, so connections close and the exit code is set here like any other time.

@@ -12,7 +12,15 @@ export interface Io {
 }
 
 export function processIo(): Io {
-  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env };
+  return {
+    // A getter: opening stdin costs a few ms at start-up, and most commands never read it.
+    get stdin() {
+      return process.stdin;
+    },
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+  };
 }
 
 /** Colors only on a terminal, and never when NO_COLOR is set to anything non-empty. */
