@@ -140,7 +140,7 @@ export async function withinDeadline<T>(promise: Promise<T>, ms: number, what: s
 
 /** Connect to one node and make one round trip, all within the timeout; bound every later call. */
 export async function openClient(settings: NodeSettings): Promise<Redis> {
-  const { createClient } = await import('redis');
+  const { createClient } = await import('./redis-lib.js');
   const client = createClient({
     url: settings.url.toString(),
     username: settings.username,

@@ -126,7 +126,7 @@ async function openSentinel(settings: NodeSettings, sentinels: Array<{ host: str
 }
 
 async function openCluster(settings: NodeSettings): Promise<Topology> {
-  const { createCluster } = await import('redis');
+  const { createCluster } = await import('./redis-lib.js');
   const label = describeTarget(settings.url);
   const defaults = { username: settings.username, password: settings.password, socket: settings.socket, disableOfflineQueue: true };
   const cluster = createCluster({ rootNodes: [{ url: settings.url.toString() }], defaults, useReplicas: false });
