@@ -10,12 +10,15 @@ export interface ScanOptions {
 
 /**
  * A trade-off, measured on 1M sessions (docs/performance.md): SCAN MATCH costs the server
- * ~1-2 us per key, so COUNT 4000 took ~10 ms per call and COUNT 1000 peaked at 7-9 ms in
- * SLOWLOG even on a quiet machine, while 500 peaks lower. The price: SCAN is a chain of
- * dependent round trips, so a walk that does little per key (revoke --user) takes ~20%
- * longer with 500 than with 1000 (3.5 s vs 2.9 s); listing, bound by our own CPU, does not.
+ * ~1.1 us per key, and SCAN is a chain of dependent round trips, so a walk that does little
+ * per key (revoke --user, revoke --all) is bound by the chain. COUNT 1000 against 500:
+ * revoke --user 2.9 s instead of 3.2 s (1.18-1.21x the server's CPU instead of 1.35-1.38x),
+ * revoke --all 3.5 s instead of 4.0 s; those SCANs took 1.1 ms (median), 3.3 ms (p99) and
+ * 5.0 ms at most in SLOWLOG, under the 10 ms limit (a busier machine showed 7-9 ms peaks;
+ * larger counts would put the limit at risk). Values are still fetched at most MAX_BATCH
+ * (bulk.ts) per command.
  */
-export const DEFAULT_SCAN_COUNT = 500;
+export const DEFAULT_SCAN_COUNT = 1000;
 /** How many SCAN replies may wait for the consumer. */
 const READ_AHEAD = 8;
 
