@@ -12,13 +12,18 @@ export interface Io {
 }
 
 export function processIo(): Io {
+  // Getters: Node opens each standard stream on first use, which costs a few ms when it is a
+  // pipe, and most runs never touch stdin (nor --help stderr).
   return {
-    // A getter: opening stdin costs a few ms at start-up, and most commands never read it.
     get stdin() {
       return process.stdin;
     },
-    stdout: process.stdout,
-    stderr: process.stderr,
+    get stdout() {
+      return process.stdout;
+    },
+    get stderr() {
+      return process.stderr;
+    },
     env: process.env,
   };
 }
