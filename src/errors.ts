@@ -47,6 +47,9 @@ export class ConnectionError extends AppError {
   readonly exitCode = ExitCode.connection;
 }
 
+/** Exit 3: a failover or resharding happened during a walk, which may have missed keys. */
+export class TopologyChangedError extends ConnectionError {}
+
 /** Exit 4: the target exists already or changed under us; nothing was written. */
 export class ConflictError extends AppError {
   readonly exitCode = ExitCode.conflict;

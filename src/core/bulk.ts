@@ -5,6 +5,7 @@
  * only short commands.
  */
 import { scanAhead, type ScanOptions } from './scan.js';
+import { TopologyChangedError } from '../errors.js';
 import type { Topology, MasterNode } from './topology.js';
 
 /**
@@ -39,6 +40,22 @@ export async function* scanAndProcess<T>(
   depth = DEFAULT_DEPTH,
   stop?: AbortSignal,
 ): AsyncGenerator<BatchResult<T>> {
+  try {
+    yield* walk(topology, scan, work, depth, stop);
+  } catch (err) {
+    // A failover mid-walk usually surfaces as a lost connection: say what happened, if we can tell.
+    try {
+      await topology.assertUnchanged();
+    } catch (changed) {
+      if (changed instanceof TopologyChangedError) throw changed;
+    }
+    throw err;
+  }
+  // A failover or resharding during the walk may have hidden keys: say so, never pass a short result.
+  if (stop?.aborted !== true) await topology.assertUnchanged();
+}
+
+async function* walk<T>(topology: Topology, scan: ScanOptions, work: (node: MasterNode, keys: string[]) => Promise<T>, depth: number, stop?: AbortSignal): AsyncGenerator<BatchResult<T>> {
   for (const node of await topology.masters()) {
     const queue: Array<Promise<BatchResult<T>>> = [];
     try {
@@ -62,6 +79,4 @@ export async function* scanAndProcess<T>(
     }
     if (stop?.aborted === true) return; // stopped early: the result is partial anyway
   }
-  // A failover or resharding during the walk may have hidden keys: say so, never pass a short result.
-  await topology.assertUnchanged();
 }

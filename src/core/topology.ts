@@ -3,7 +3,7 @@
  * names. Commands route single-key work through `keyed` and walk `masters()` for SCAN, so
  * the same code serves all three.
  */
-import { ConnectionError, UsageError } from '../errors.js';
+import { ConnectionError, TopologyChangedError, UsageError } from '../errors.js';
 import {
   atAddress,
   boundCommands,
@@ -121,8 +121,28 @@ async function openSentinel(settings: NodeSettings, sentinels: Array<{ host: str
   return single('sentinel', client, masterSettings, async () => {
     const now = await locate();
     const same = now.host === address.host && now.port === address.port && (await role(client)) === 'master' && (await serverRunId(client)) === runId;
-    if (!same) throw new ConnectionError(`the master changed (failover) while the command ran; results may be incomplete`, { hint: 'run the command again' });
+    if (!same) throw new TopologyChangedError(`the master changed (failover) while the command ran; results may be incomplete`, { hint: 'run the command again' });
   });
+}
+
+/**
+ * Each master's own account of the slots it serves (CLUSTER NODES, the `myself` line), and
+ * whether any of them is migrating or importing a slot. Compared before and after a walk, it
+ * sees a failover, a slot moved between the same masters, and a resharding under way.
+ */
+async function clusterLayout(masters: Redis[]): Promise<{ layout: string; migrating: boolean }> {
+  const views = await Promise.all(masters.map(async (m) => String(await m.sendCommand(['CLUSTER', 'NODES']))));
+  let migrating = false;
+  const layout = views
+    .map((view) => {
+      const fields = (view.split('\n').find((line) => / myself[,\s]/.test(line)) ?? '').trim().split(' ');
+      const slots = fields.slice(8);
+      if (slots.some((s) => s.startsWith('['))) migrating = true;
+      return `${fields[0] ?? '?'} ${slots.filter((s) => !s.startsWith('[')).join(' ')}`;
+    })
+    .sort()
+    .join('\n');
+  return { layout, migrating };
 }
 
 async function openCluster(settings: NodeSettings): Promise<Topology> {
@@ -137,14 +157,18 @@ async function openCluster(settings: NodeSettings): Promise<Topology> {
     cluster.destroy();
     throw toAppError(err, `cannot connect to cluster at ${label}`) ?? err;
   }
-  const masterIds = () => cluster.masters.map((m) => `${m.host}:${m.port}`).sort().join(',');
-  const before = masterIds();
+  const nodeClients = () =>
+    Promise.all(cluster.masters.map(async (m) => boundCommands((await cluster.nodeClient(m)) as unknown as Redis, settings.timeoutMs, `${m.host}:${m.port}`)));
+  // Taken when a walk first asks for the masters: commands on single keys never need it.
+  let before: Promise<{ layout: string; migrating: boolean }> | undefined;
   return {
     kind: 'cluster',
     majorVersion: 7,
     keyed: boundCommands(cluster, settings.timeoutMs, label) as unknown as Redis,
-    masters: async () =>
-      Promise.all(
+    masters: async () => {
+      before ??= nodeClients().then(clusterLayout);
+      await before;
+      return Promise.all(
         cluster.masters.map(async (m) => {
           const label = `${m.host}:${m.port}`;
           const client = boundCommands((await cluster.nodeClient(m)) as unknown as Redis, settings.timeoutMs, label);
@@ -154,9 +178,16 @@ async function openCluster(settings: NodeSettings): Promise<Topology> {
           };
           return { client, label, owns, settings: atAddress(settings, m.host, m.port) };
         }),
-      ),
+      );
+    },
     assertUnchanged: async () => {
-      if (masterIds() !== before) throw new ConnectionError('the cluster\'s masters changed while the command ran; results may be incomplete', { hint: 'run the command again' });
+      if (before === undefined) return;
+      const [start, after] = [await before, await clusterLayout(await nodeClients())];
+      if (after.layout !== start.layout) throw new TopologyChangedError("the cluster's masters or slots changed while the command ran; results may be incomplete", { hint: 'run the command again' });
+      // Keys of a slot being migrated move between two masters, one by one: a walk can miss those.
+      if (start.migrating || after.migrating) {
+        throw new TopologyChangedError('a slot migration was in progress while the command ran; results may be incomplete', { hint: 'run the command again once the resharding has finished' });
+      }
     },
     close: async () => {
       try {

@@ -351,6 +351,58 @@ describe('users on different masters', () => {
   }, 90000);
 });
 
+describe('a cluster that changes under a walk is reported, never a silent short result', () => {
+  /** A slot of the first master that holds no key, with the node ids of the first two masters. */
+  let slot: number;
+  let source: { port: number; id: string };
+  let target: { port: number; id: string };
+
+  beforeAll(async () => {
+    await redis.set('sess:change-probe', sessionJson({ passport: { user: 'probe' } }, DAY_MS), { expiration: { type: 'PX', value: DAY_MS } });
+    const ports = [...new Set(slotOwners.map((o) => o.port))];
+    const idOf = async (port: number) => String(await commandAt(port, ['CLUSTER', 'MYID']));
+    source = { port: ports[0]!, id: await idOf(ports[0]!) };
+    target = { port: ports[1]!, id: await idOf(ports[1]!) };
+    const range = slotOwners.find((o) => o.port === source.port)!;
+    slot = range.to;
+    expect(Number(await commandAt(source.port, ['CLUSTER', 'COUNTKEYSINSLOT', String(slot)]))).toBe(0);
+  });
+
+  test('a slot migration under way: the listing ends in exit 3 saying so; once stable, exit 0', async () => {
+    await commandAt(target.port, ['CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', source.id]);
+    await commandAt(source.port, ['CLUSTER', 'SETSLOT', String(slot), 'MIGRATING', target.id]);
+    try {
+      const r = await cli(['session', 'list', '--json']);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(/^redis-accounts: a slot migration was in progress while the command ran; results may be incomplete \(hint: /m);
+    } finally {
+      for (const port of [source.port, target.port]) await commandAt(port, ['CLUSTER', 'SETSLOT', String(slot), 'STABLE']);
+    }
+    const r = await cli(['session', 'list', '--json']);
+    expect(r.code).toBe(0);
+  });
+
+  test('a slot moved between the same masters during a walk is seen (TopologyChangedError, exit 3)', async () => {
+    const { openTopology } = await import('../../src/core/topology.js');
+    const { TopologyChangedError } = await import('../../src/errors.js');
+    const topology = await openTopology({ url: cluster.url, urlFromArgv: false, timeoutMs: 5000 }, () => undefined);
+    const move = async (to: { id: string }) => {
+      for (const port of [source.port, target.port]) await commandAt(port, ['CLUSTER', 'SETSLOT', String(slot), 'NODE', to.id]);
+    };
+    try {
+      await topology.masters(); // the walk starts: the layout is taken here
+      await topology.assertUnchanged(); // nothing moved yet
+      await move(target);
+      const err = await topology.assertUnchanged().then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(TopologyChangedError);
+      expect((err as Error).message).toMatch(/masters or slots changed/);
+    } finally {
+      await move(source);
+      await topology.close();
+    }
+  });
+});
+
 test('no command in this file printed CROSSSLOT, MOVED or ASK redirections', () => {
   expect(outputs.length).toBeGreaterThan(10);
   for (const r of outputs) expect(r.stderr).not.toMatch(/CROSSSLOT|\bMOVED\b|\bASK\b/);
