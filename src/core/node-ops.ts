@@ -2,10 +2,12 @@
  * Batched reads and deletes of many keys on one node, in one round trip each. On a single
  * server these are plain MGET/UNLINK; on a Cluster node the keys of one SCAN reply span
  * many slots, which multi-key commands refuse (CROSSSLOT), so a Lua script flagged
- * allow-cross-slot-keys (Redis >= 7) does the same work on the node that owns them all.
+ * allow-cross-slot-keys (Redis >= 7) does the same work on the node that owns them all;
+ * on older clusters, one command per slot does.
  */
 import type { Redis } from './connection.js';
 import { runScript, script } from './scripts.js';
+import { keySlot } from './slot.js';
 
 /**
  * Values (null when absent or not a string) and their PTTLs (-2 absent, -1 no expiry), in
@@ -91,8 +93,41 @@ const asNumbers = (reply: unknown): number[] => {
   return list.every((v) => typeof v === 'number') ? (list as number[]) : list.map(Number);
 };
 
-/** `modern`: the server is Redis >= 7 (script flags). A Cluster requires it. */
+/**
+ * The keys of a batch grouped by hash slot, each group with the keys' positions in the batch.
+ * Redis < 7 has no allow-cross-slot-keys: on such a Cluster every multi-key command gets the
+ * keys of one slot only (one command per group, all sent at once, so still one round trip).
+ */
+function bySlot(keys: string[]): Array<{ keys: string[]; at: number[] }> {
+  const groups = new Map<number, { keys: string[]; at: number[] }>();
+  keys.forEach((key, i) => {
+    const slot = keySlot(key);
+    let group = groups.get(slot);
+    if (group === undefined) groups.set(slot, (group = { keys: [], at: [] }));
+    group.keys.push(key);
+    group.at.push(i);
+  });
+  return [...groups.values()];
+}
+
+/** Runs `read` per slot group and puts the replies back in the order of `keys`. */
+async function readPerSlot<T>(keys: string[], read: (group: string[]) => Promise<T[]>): Promise<T[]> {
+  const out = new Array<T>(keys.length);
+  await Promise.all(
+    bySlot(keys).map(async (group) => {
+      const reply = await read(group.keys);
+      group.at.forEach((i, j) => (out[i] = reply[j] as T));
+    }),
+  );
+  return out;
+}
+
+/**
+ * `modern`: the server is Redis >= 7 (script flags). A Cluster of older servers gets the
+ * plain commands and scripts, one per hash slot.
+ */
 export function nodeOps(cluster: boolean, modern = true): NodeOps {
+  if (cluster && !modern) return perSlotOps();
   // On a cluster node the keys go in ARGV (see the bodies above), none are declared.
   const pttlsOf = (node: Redis, keys: string[]) => (cluster ? runScript(node, PTTLS_CROSS, [], keys) : runScript(node, modern ? PTTLS : PTTLS_LEGACY, keys));
   const values = cluster
@@ -109,6 +144,25 @@ export function nodeOps(cluster: boolean, modern = true): NodeOps {
     },
     async unlink(node, keys) {
       return Number(cluster ? await runScript(node, UNLINKS_CROSS, [], keys) : await node.unlink(keys));
+    },
+  };
+}
+
+/** A Cluster of Redis < 7: the single-server commands, each on the keys of one slot. */
+function perSlotOps(): NodeOps {
+  const values = (node: Redis, keys: string[]) => readPerSlot(keys, async (group) => asStrings(await node.mGet(group)));
+  return {
+    values,
+    async withTtls(node, keys) {
+      const [raws, pttls] = await Promise.all([values(node, keys), readPerSlot(keys, async (group) => asNumbers(await runScript(node, PTTLS_LEGACY, group)))]);
+      return { raws, pttls };
+    },
+    async hashField(node, keys, field) {
+      return readPerSlot(keys, async (group) => asStrings(await runScript(node, HGETS_LEGACY, group, [field])));
+    },
+    async unlink(node, keys) {
+      const counts = await Promise.all(bySlot(keys).map(async (group) => Number(await node.unlink(group.keys))));
+      return counts.reduce((a, b) => a + b, 0);
     },
   };
 }

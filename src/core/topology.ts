@@ -30,7 +30,7 @@ export interface MasterNode {
 
 export interface Topology {
   readonly kind: 'single' | 'cluster' | 'sentinel';
-  /** Major version of the server (of the first master on a cluster). */
+  /** Major version of the server (of the oldest master on a cluster). */
   readonly majorVersion: number;
   /** Routes each single-key command (and EVAL by its first key) to the node that owns it. */
   readonly keyed: Redis;
@@ -159,11 +159,14 @@ async function openCluster(settings: NodeSettings): Promise<Topology> {
   }
   const nodeClients = () =>
     Promise.all(cluster.masters.map(async (m) => boundCommands((await cluster.nodeClient(m)) as unknown as Redis, settings.timeoutMs, `${m.host}:${m.port}`)));
+  // Script flags (allow-cross-slot-keys) need Redis 7 on every master: the oldest decides.
+  const versions = await Promise.all(cluster.masters.map(async (m) => serverMajorVersion(boundCommands((await cluster.nodeClient(m)) as unknown as Redis, settings.timeoutMs, label))));
+  const majorVersion = versions.length === 0 ? 0 : Math.min(...versions);
   // Taken when a walk first asks for the masters: commands on single keys never need it.
   let before: Promise<{ layout: string; migrating: boolean }> | undefined;
   return {
     kind: 'cluster',
-    majorVersion: 7,
+    majorVersion,
     keyed: boundCommands(cluster, settings.timeoutMs, label) as unknown as Redis,
     masters: async () => {
       before ??= nodeClients().then(clusterLayout);

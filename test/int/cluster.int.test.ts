@@ -7,7 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import argon2 from 'argon2';
-import { createCluster, type RedisClusterType } from 'redis';
+import { createClient, createCluster, type RedisClientType, type RedisClusterType } from 'redis';
+import type { Redis } from '../../src/core/connection.js';
 import { keySlot } from '../../src/core/slot.js';
 import { ndjson, runCli, type CliResult } from '../helpers/cli.js';
 import { sessionJson } from '../helpers/client.js';
@@ -57,17 +58,19 @@ const ids = (r: CliResult) => ndjson(r.stdout).map((o) => String(o['id']));
 // A letter first: an id beginning with '-' would need '--' on the command line.
 const newId = () => `s${randomBytes(16).toString('base64url').slice(0, 31)}`;
 
-/** Number of keys matching `pattern` on one node (SCAN on that node only). */
-async function countOn(port: number, pattern: string): Promise<number> {
+/** The keys matching `pattern` on one node (SCAN on that node only). */
+async function keysOn(port: number, pattern: string): Promise<string[]> {
   let cursor = '0';
-  let n = 0;
+  const found: string[] = [];
   do {
     const [next, keys] = (await commandAt(port, ['SCAN', cursor, 'MATCH', pattern, 'COUNT', '1000'])) as [string, string[]];
     cursor = String(next);
-    n += keys.length;
+    found.push(...keys);
   } while (cursor !== '0');
-  return n;
+  return found;
 }
+
+const countOn = async (port: number, pattern: string): Promise<number> => (await keysOn(port, pattern)).length;
 
 /** Seed `count` sessions, round-robin over `users`, through the cluster client. Returns id -> user. */
 async function seedSessions(count: number, users: string[]): Promise<Map<string, string>> {
@@ -349,6 +352,46 @@ describe('users on different masters', () => {
     expect(after.code).toBe(0);
     expect(after.stdout).toBe('');
   }, 90000);
+});
+
+describe('a cluster of Redis < 7 (no allow-cross-slot-keys): batches go one slot per command', () => {
+  // The test cluster runs Redis 7, so the per-slot operations are driven directly: a node
+  // refuses any multi-key command whose keys span two slots (CROSSSLOT), which is exactly
+  // what an older cluster does with the flagged scripts.
+  test('values, TTLs, hash fields and unlink over keys of many slots, on every master', async () => {
+    const { nodeOps } = await import('../../src/core/node-ops.js');
+    const ops = nodeOps(true, false);
+    await clearSessions();
+    const seeded = await seedSessions(600, userNames);
+    for (const name of userNames) await redis.hSet(`user:{${name}}`, { password_hash: `hash-of-${name}` });
+    for (const port of cluster.ports) {
+      const node = createClient({ socket: { host: '127.0.0.1', port, reconnectStrategy: false } }) as RedisClientType;
+      await node.connect();
+      try {
+        let missing = `sess:${newId()}`;
+        while (ownerPort(missing) !== port) missing = `sess:${newId()}`;
+        const keys = [...(await keysOn(port, 'sess:*')), missing]; // and one that does not exist
+        expect(new Set(keys.map(keySlot)).size).toBeGreaterThan(50);
+        const { raws, pttls } = await ops.withTtls(node as unknown as Redis, keys);
+        for (const [i, key] of keys.entries()) {
+          const id = key.slice('sess:'.length);
+          if (i === keys.length - 1) {
+            expect([raws[i], pttls[i]]).toEqual([null, -2]);
+          } else {
+            expect(JSON.parse(String(raws[i]))).toMatchObject({ passport: { user: seeded.get(id) } });
+            expect(pttls[i]).toBeGreaterThan(DAY_MS - 120000);
+          }
+        }
+        const userKeys = await keysOn(port, 'user:{user*');
+        expect(await ops.hashField(node as unknown as Redis, userKeys, 'password_hash')).toEqual(userKeys.map((k) => `hash-of-${k.slice('user:{'.length, -1)}`));
+        expect(await ops.unlink(node as unknown as Redis, keys)).toBe(keys.length - 1);
+        expect(await countOn(port, 'sess:*')).toBe(0);
+      } finally {
+        node.destroy();
+      }
+    }
+    for (const name of userNames) await redis.del(`user:{${name}}`);
+  }, 60000);
 });
 
 describe('a cluster that changes under a walk is reported, never a silent short result', () => {
