@@ -12,8 +12,11 @@ export interface TestRedis {
   env: { REDIS_URL: string };
 }
 
-/** Registers the hooks; `ready` receives the server and client once beforeAll has them. */
-export function useTestRedis(ready: (t: TestRedis) => void = () => undefined): TestRedis {
+/**
+ * One throwaway server and an admin client for the whole file, kept between tests (for files
+ * whose tests build on one seeded data set); `ready` receives them once beforeAll has them.
+ */
+export function useServer(ready: (t: TestRedis) => void = () => undefined): TestRedis {
   const t = {} as TestRedis;
   beforeAll(async () => {
     t.server = await startRedis();
@@ -25,6 +28,12 @@ export function useTestRedis(ready: (t: TestRedis) => void = () => undefined): T
     await t.redis?.quit().catch(() => undefined);
     await t.server?.stop();
   });
+  return t;
+}
+
+/** The usual set-up: useServer, with the data emptied before each test. */
+export function useTestRedis(ready: (t: TestRedis) => void = () => undefined): TestRedis {
+  const t = useServer(ready);
   beforeEach(async () => {
     await t.redis.flushAll();
   });

@@ -11,13 +11,12 @@
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import type { RedisClientType } from 'redis';
 import { BIN, ndjson, runCli } from '../helpers/cli.js';
-import { adminClient } from '../helpers/client.js';
 import { Pty } from '../helpers/pty.js';
-import { startRedis, type RedisServer } from '../helpers/redis-server.js';
-import { AUDIT_KEY } from '../helpers/fixture.js';
+import type { RedisServer } from '../helpers/redis-server.js';
+import { AUDIT_KEY, useServer } from '../helpers/fixture.js';
 import { seedSessions } from '../helpers/seed.js';
 
 const TOTAL = 200_000;
@@ -26,14 +25,9 @@ let server: RedisServer;
 let redis: RedisClientType;
 const children: ChildProcessWithoutNullStreams[] = [];
 
-beforeAll(async () => {
-  server = await startRedis();
-  redis = await adminClient(server.url);
-});
-
-afterAll(async () => {
-  await redis?.close();
-  await server?.stop();
+useServer((t) => {
+  server = t.server;
+  redis = t.redis;
 });
 
 afterEach(() => {

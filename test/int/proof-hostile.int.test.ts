@@ -14,26 +14,22 @@
  *    argon2-cffi with the NFC form), 1 MB refused (2) before hashing.
  * d. Session values: 10 MB, binary, and wrong-type keys under `sess:` among 50 normal ones.
  */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { beforeAll, describe, expect, test } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import type { RedisClientType } from 'redis';
 import { BIN, ndjson, runCli } from '../helpers/cli.js';
-import { adminClient, sessionJson } from '../helpers/client.js';
-import { startRedis, type RedisServer } from '../helpers/redis-server.js';
+import { sessionJson } from '../helpers/client.js';
+import { useServer } from '../helpers/fixture.js';
+import type { RedisServer } from '../helpers/redis-server.js';
 
 let server: RedisServer;
 let redis: RedisClientType;
 
-beforeAll(async () => {
-  server = await startRedis();
-  redis = await adminClient(server.url);
-});
-
-afterAll(async () => {
-  await redis?.close();
-  await server?.stop();
+useServer((t) => {
+  server = t.server;
+  redis = t.redis;
 });
 
 const cli = (args: string[], input = '') => runCli(args, { env: { REDIS_URL: server.url }, input, timeoutMs: 30000 });

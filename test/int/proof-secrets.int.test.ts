@@ -11,13 +11,13 @@
  * The passwords contain `# ! % & ^` at close intervals, so every 6-character window holds a
  * character that base64 (hashes, salts, ids) never produces: a hit is a real leak.
  */
-import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { RedisClientType } from 'redis';
 import { BIN, runCli, type CliResult } from '../helpers/cli.js';
-import { adminClient } from '../helpers/client.js';
-import { startRedis, type RedisServer } from '../helpers/redis-server.js';
+import { useServer } from '../helpers/fixture.js';
+import type { RedisServer } from '../helpers/redis-server.js';
 import { waitFor } from '../helpers/pty.js';
 
 const PASSWORD = 'Qx#7!vR%kp&2Wz^9mT#4';
@@ -28,14 +28,9 @@ const SHORT = PASSWORD.slice(0, 7); // too short, and itself a piece of PASSWORD
 let server: RedisServer;
 let redis: RedisClientType;
 
-beforeAll(async () => {
-  server = await startRedis();
-  redis = await adminClient(server.url);
-});
-
-afterAll(async () => {
-  await redis?.close();
-  await server?.stop();
+useServer((t) => {
+  server = t.server;
+  redis = t.redis;
 });
 
 function windows(secret: string, n = 6): string[] {
