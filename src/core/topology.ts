@@ -157,10 +157,12 @@ async function openCluster(settings: NodeSettings): Promise<Topology> {
     cluster.destroy();
     throw toAppError(err, `cannot connect to cluster at ${label}`) ?? err;
   }
-  const nodeClients = () =>
-    Promise.all(cluster.masters.map(async (m) => boundCommands((await cluster.nodeClient(m)) as unknown as Redis, settings.timeoutMs, `${m.host}:${m.port}`)));
+  type Master = (typeof cluster.masters)[number];
+  /** A master's own connection, each call bounded by the timeout like every other. */
+  const clientOf = async (m: Master) => boundCommands((await cluster.nodeClient(m)) as unknown as Redis, settings.timeoutMs, `${m.host}:${m.port}`);
+  const nodeClients = () => Promise.all(cluster.masters.map(clientOf));
   // Script flags (allow-cross-slot-keys) need Redis 7 on every master: the oldest decides.
-  const versions = await Promise.all(cluster.masters.map(async (m) => serverMajorVersion(boundCommands((await cluster.nodeClient(m)) as unknown as Redis, settings.timeoutMs, label))));
+  const versions = await Promise.all((await nodeClients()).map(serverMajorVersion));
   const majorVersion = versions.length === 0 ? 0 : Math.min(...versions);
   // Taken when a walk first asks for the masters: commands on single keys never need it.
   let before: Promise<{ layout: string; migrating: boolean }> | undefined;
@@ -173,13 +175,12 @@ async function openCluster(settings: NodeSettings): Promise<Topology> {
       await before;
       return Promise.all(
         cluster.masters.map(async (m) => {
-          const label = `${m.host}:${m.port}`;
-          const client = boundCommands((await cluster.nodeClient(m)) as unknown as Redis, settings.timeoutMs, label);
+          const client = await clientOf(m);
           const owns = (key: string) => {
             const owner = cluster.getSlotMaster(keySlot(key));
             return owner.host === m.host && owner.port === m.port;
           };
-          return { client, label, owns, settings: atAddress(settings, m.host, m.port) };
+          return { client, label: `${m.host}:${m.port}`, owns, settings: atAddress(settings, m.host, m.port) };
         }),
       );
     },

@@ -10,6 +10,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RedisClientType } from 'redis';
 import { adminClient } from './client.js';
+import { useServer, type TestRedis } from './fixture.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -117,4 +118,10 @@ export async function startApp(redisUrl: string): Promise<TestApp> {
       await appRedis.close();
     },
   };
+}
+
+/** useServer plus the express app on that server, started after it and closed before it stops. */
+export function useTestApp(ready: (t: TestRedis & { app: TestApp }) => void): void {
+  let app: TestApp;
+  useServer((t) => ready({ ...t, app }), { also: async (t) => ((app = await startApp(t.server.url)), () => app.close()) });
 }

@@ -12,19 +12,27 @@ export interface TestRedis {
   env: { REDIS_URL: string };
 }
 
+export interface ServerExtras {
+  /** Started once the server and client are up (an app using the server, say); the closer it returns runs before they stop. */
+  also?: (t: TestRedis) => Promise<() => Promise<void>>;
+}
+
 /**
  * One throwaway server and an admin client for the whole file, kept between tests (for files
  * whose tests build on one seeded data set); `ready` receives them once beforeAll has them.
  */
-export function useServer(ready: (t: TestRedis) => void = () => undefined): TestRedis {
+export function useServer(ready: (t: TestRedis) => void = () => undefined, extras: ServerExtras = {}): TestRedis {
   const t = {} as TestRedis;
+  let closeExtras: (() => Promise<void>) | undefined;
   beforeAll(async () => {
     t.server = await startRedis();
     t.env = { REDIS_URL: t.server.url };
     t.redis = await adminClient(t.server.url);
+    closeExtras = await extras.also?.(t);
     ready(t);
   });
   afterAll(async () => {
+    await closeExtras?.();
     await t.redis?.quit().catch(() => undefined);
     await t.server?.stop();
   });

@@ -54,6 +54,16 @@ async function cli(args: string[], opts: { url?: string; input?: string; env?: R
   return r;
 }
 
+/** The first session id (of `ids`) stored on each master, one per master. */
+function onePerMaster(ids: Iterable<string>): string[] {
+  const byPort = new Map<number, string>();
+  for (const id of ids) {
+    const port = ownerPort(`sess:${id}`);
+    if (!byPort.has(port)) byPort.set(port, id);
+  }
+  return [...byPort.values()];
+}
+
 const ids = (r: CliResult) => ndjson(r.stdout).map((o) => String(o['id']));
 // A letter first: an id beginning with '-' would need '--' on the command line.
 const newId = () => `s${randomBytes(16).toString('base64url').slice(0, 31)}`;
@@ -214,12 +224,7 @@ describe('session list / revoke / ttl over three masters', () => {
   }, 60000);
 
   test('revoke <ids> on three different masters, plus a missing one', async () => {
-    const byPort = new Map<number, string>();
-    for (const id of seeded.keys()) {
-      const port = ownerPort(`sess:${id}`);
-      if (!byPort.has(port)) byPort.set(port, id);
-    }
-    const targets = [...byPort.values()];
+    const targets = onePerMaster(seeded.keys());
     expect(targets).toHaveLength(3);
     const r = await cli(['session', 'revoke', ...targets, 'no-such-session', '--json']);
     expect(r.stderr).not.toMatch(/CROSSSLOT|MOVED/);
@@ -232,13 +237,9 @@ describe('session list / revoke / ttl over three masters', () => {
   }, 30000);
 
   test('ttl read and set on sessions owned by each master: cookie.originalMaxAge, cookie.expires and PTTL all change', async () => {
-    const byPort = new Map<number, string>();
-    for (const id of seeded.keys()) {
-      const port = ownerPort(`sess:${id}`);
-      if (!byPort.has(port)) byPort.set(port, id);
-    }
-    expect(byPort.size).toBe(3);
-    for (const id of byPort.values()) {
+    const targets = onePerMaster(seeded.keys());
+    expect(targets).toHaveLength(3);
+    for (const id of targets) {
       const pttlBefore = Number(await redis.pTTL(`sess:${id}`));
       const read = await cli(['session', 'ttl', id, '--json']);
       const pttlAfter = Number(await redis.pTTL(`sess:${id}`));

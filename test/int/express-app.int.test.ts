@@ -4,12 +4,11 @@
  * HTTP; the CLI then lists, reads, shortens and revokes their sessions, and the app must see
  * the effect on the next request.
  */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import type { RedisClientType } from 'redis';
-import { DAY_MS, sessionId, startApp, type TestApp } from '../helpers/app.js';
+import { DAY_MS, sessionId, useTestApp, type TestApp } from '../helpers/app.js';
 import { ndjson, runCli } from '../helpers/cli.js';
-import { adminClient } from '../helpers/client.js';
-import { startRedis, type RedisServer } from '../helpers/redis-server.js';
+import type { RedisServer } from '../helpers/redis-server.js';
 
 describe('with a real express-session + connect-redis application', () => {
   let server: RedisServer;
@@ -17,16 +16,8 @@ describe('with a real express-session + connect-redis application', () => {
   let redis: RedisClientType;
   let app: TestApp;
 
-  beforeAll(async () => {
-    server = await startRedis();
-    redis = await adminClient(server.url);
-    app = await startApp(server.url);
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await redis?.close();
-    await server?.stop();
+  useTestApp((t) => {
+    ({ server, redis, app } = t);
   });
 
   const cli = (args: string[]) => runCli(args, { env: { REDIS_URL: server.url } });

@@ -5,27 +5,19 @@
  * refused. Proven with the real express app, both with keyspace notifications and without.
  */
 import { spawn } from 'node:child_process';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterEach, describe, expect, test } from '@jest/globals';
 import type { RedisClientType } from 'redis';
-import { sessionId, startApp, type TestApp } from '../helpers/app.js';
+import { sessionId, useTestApp, type TestApp } from '../helpers/app.js';
 import { BIN, ndjson, runCli } from '../helpers/cli.js';
-import { adminClient } from '../helpers/client.js';
 import { AUDIT_KEY } from '../helpers/fixture.js';
-import { startRedis, type RedisServer } from '../helpers/redis-server.js';
+import type { RedisServer } from '../helpers/redis-server.js';
 
 let server: RedisServer;
 let redis: RedisClientType;
 let app: TestApp;
 
-beforeAll(async () => {
-  server = await startRedis();
-  redis = await adminClient(server.url);
-  app = await startApp(server.url);
-});
-afterAll(async () => {
-  await app?.close();
-  await redis?.close();
-  await server?.stop();
+useTestApp((t) => {
+  ({ server, redis, app } = t);
 });
 afterEach(async () => {
   await redis.configSet('notify-keyspace-events', '');

@@ -2,23 +2,20 @@
  * What an operator sees on a real terminal: the session table, colors only without
  * NO_COLOR, and the confirmation that `session revoke --all` asks for.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import type { RedisClientType } from 'redis';
-import { adminClient, sessionJson } from '../helpers/client.js';
+import { sessionJson } from '../helpers/client.js';
 import { Pty } from '../helpers/pty.js';
-import { startRedis, type RedisServer } from '../helpers/redis-server.js';
+import { useServer } from '../helpers/fixture.js';
+import type { RedisServer } from '../helpers/redis-server.js';
 
 let server: RedisServer;
 let redis: RedisClientType;
 let pty: Pty;
 
-beforeAll(async () => {
-  server = await startRedis();
-  redis = await adminClient(server.url);
-});
-afterAll(async () => {
-  await redis.close();
-  await server.stop();
+useServer((t) => {
+  server = t.server;
+  redis = t.redis;
 });
 beforeEach(async () => {
   await redis.flushAll();

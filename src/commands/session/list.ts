@@ -49,7 +49,6 @@ export async function run(ctx: CommandContext): Promise<number> {
   const scope = { prefix: sessionPrefix(opts), userFields: userFields(opts) };
   const json = wantsJson(ctx);
 
-  // Once the reader is gone there is no summary: how many it read is not ours to know.
   return withTopology(ctx, async (topology) => {
     const stats = emptyStats();
     const listing = { ...scope, user, limit, stats };
@@ -59,6 +58,7 @@ export async function run(ctx: CommandContext): Promise<number> {
       for await (const lines of listSessionLines(topology, listing)) {
         io.stdout.write(ndjson(lines));
         await drained(io.stdout);
+        // `| head` went away: stop, with no summary (how many it read is not ours to know).
         if (ctx.readerGone.aborted) return 0;
       }
     } else {
