@@ -3,7 +3,7 @@
  * connect with bounded time and no reconnect loop, and hand back a client.
  */
 import { readFile } from 'node:fs/promises';
-import type { RedisClientType } from 'redis';
+import type { RedisClientType } from '@redis/client';
 import { ConnectionError, UsageError } from '../errors.js';
 import { toAppError } from './redis-errors.js';
 
@@ -145,8 +145,9 @@ export async function openClient(settings: NodeSettings): Promise<Redis> {
     url: settings.url.toString(),
     username: settings.username,
     password: settings.password,
-    socket: settings.socket,
-    commandOptions: { timeout: settings.timeoutMs },
+    // A copy: node-redis writes host/port into the socket options it is given, and options
+    // that differ from the last client's make it build its command classes again (~20 MB).
+    socket: { ...settings.socket },
     // Commands issued while disconnected fail at once instead of queueing forever.
     disableOfflineQueue: true,
   }) as unknown as Redis;
@@ -169,6 +170,8 @@ export async function openClient(settings: NodeSettings): Promise<Redis> {
  * node-redis's commandOptions.timeout only covers a command's wait to be written: once
  * sent, a server that never answers (paused, overloaded, a black hole) would hang us.
  * Bound every call to the client: on timeout, drop the connection and fail with exit 3.
+ * (We do not set commandOptions.timeout as well: it adds nothing to this bound, and its
+ * timer per command lives for the whole timeout, so a long walk piled them up in memory.)
  */
 export function boundCommands<C extends object>(client: C, timeoutMs: number, target: string): C {
   return new Proxy(client, {

@@ -3,4 +3,4 @@
  * (scripts/build.mjs) see the named exports of this CommonJS package; a dynamic
  * `import('redis')` in a bundle would yield only its default export.
  */
-export { createClient, createCluster } from 'redis';
+export { createClient, createCluster } from '@redis/client';
