@@ -138,6 +138,14 @@ export async function withinDeadline<T>(promise: Promise<T>, ms: number, what: s
   }
 }
 
+/**
+ * node-redis arms a 5 s timer (AbortSignal.timeout) for every command by default. It adds
+ * nothing to boundCommands() below (it only covers the wait to be written), and each one
+ * lives its full 5 s: a listing piled up ~2,000 of them, all promoted to V8's old generation,
+ * and paid ~2% of its CPU for them. Timeout 0 turns them off.
+ */
+export const NO_WRITE_TIMER = { timeout: 0 };
+
 /** Connect to one node and make one round trip, all within the timeout; bound every later call. */
 export async function openClient(settings: NodeSettings): Promise<Redis> {
   const { createClient } = await import('./redis-lib.js');
@@ -148,6 +156,7 @@ export async function openClient(settings: NodeSettings): Promise<Redis> {
     // A copy: node-redis writes host/port into the socket options it is given, and options
     // that differ from the last client's make it build its command classes again (~20 MB).
     socket: { ...settings.socket },
+    commandOptions: NO_WRITE_TIMER,
     // Commands issued while disconnected fail at once instead of queueing forever.
     disableOfflineQueue: true,
   }) as unknown as Redis;
@@ -170,8 +179,6 @@ export async function openClient(settings: NodeSettings): Promise<Redis> {
  * node-redis's commandOptions.timeout only covers a command's wait to be written: once
  * sent, a server that never answers (paused, overloaded, a black hole) would hang us.
  * Bound every call to the client: on timeout, drop the connection and fail with exit 3.
- * (We do not set commandOptions.timeout as well: it adds nothing to this bound, and its
- * timer per command lives for the whole timeout, so a long walk piled them up in memory.)
  */
 export function boundCommands<C extends object>(client: C, timeoutMs: number, target: string): C {
   return new Proxy(client, {

@@ -10,6 +10,7 @@ import {
   describeTarget,
   disconnect,
   nodeSettings,
+  NO_WRITE_TIMER,
   openClient,
   withinDeadline,
   type ConnectionOptions,
@@ -148,8 +149,8 @@ async function clusterLayout(masters: Redis[]): Promise<{ layout: string; migrat
 async function openCluster(settings: NodeSettings): Promise<Topology> {
   const { createCluster } = await import('./redis-lib.js');
   const label = describeTarget(settings.url);
-  const defaults = { username: settings.username, password: settings.password, socket: settings.socket, disableOfflineQueue: true };
-  const cluster = createCluster({ rootNodes: [{ url: settings.url.toString() }], defaults, useReplicas: false });
+  const defaults = { username: settings.username, password: settings.password, socket: settings.socket, disableOfflineQueue: true, commandOptions: NO_WRITE_TIMER };
+  const cluster = createCluster({ rootNodes: [{ url: settings.url.toString() }], defaults, useReplicas: false, commandOptions: NO_WRITE_TIMER });
   cluster.on('error', () => undefined);
   try {
     await withinDeadline(cluster.connect(), settings.timeoutMs, `connecting to cluster at ${label}`);
