@@ -1,7 +1,13 @@
 #!/usr/bin/env node
-// Shim only: everything lives in the built entry point.
-import module from 'node:module';
+// Shim only: everything lives in the built entry point. CommonJS on purpose (bin/package.json):
+// require() of the ES module dist/cli.js (Node >= 20.19) starts ~5 ms sooner than import(),
+// which sets up the asynchronous ES module loader first. It needs dist/cli.js's static
+// imports to have no top-level await; the commands' chunks load later through import().
+const { enableCompileCache } = require('node:module');
 // Node >= 22.1 caches compiled code between runs; on 20 this is a no-op.
-module.enableCompileCache?.();
-const { main } = await import('../dist/cli.js');
-process.exitCode = await main(process.argv);
+enableCompileCache?.();
+require('../dist/cli.js')
+  .main(process.argv)
+  .then((code) => {
+    process.exitCode = code;
+  });
