@@ -64,7 +64,7 @@ function record(
   const ratio = value / baseline;
   const slowlog = extra.slowlog === undefined ? '' : `${(extra.slowlog.us / 1000).toFixed(2)} ms ${extra.slowlog.command}`;
   const notes = `${extra.notes ? `${extra.notes}; ` : ''}load ${loadavg()[0]?.toFixed(1)}`;
-  const row = { figure, value: `${value.toFixed(unit === 's' ? 2 : 1)} ${unit}`, baseline: `${baseline.toFixed(unit === 's' ? 2 : 1)} ${unit}`, ratio, target, ok: ok(ratio), slowlog, notes };
+  const row = { figure, value: `${digits(value, unit)} ${unit}`, baseline: `${digits(baseline, unit)} ${unit}`, ratio, target, ok: ok(ratio), slowlog, notes };
   rows.push(row);
   console.log(`  ${figure}: ${row.value} vs ${row.baseline} -> ${ratio.toFixed(2)}x (${target}) ${row.ok ? 'MET' : 'NOT MET'}${slowlog ? `; slowest command ${slowlog}` : ''}; ${notes}`);
 }
@@ -74,10 +74,16 @@ interface Timed {
   rssMb: number;
   /** user + sys CPU seconds of the measured command and its children. */
   cpu: number;
-  /** For runs of the tool: the server's CPU seconds (INFO CPU) and slowest command meanwhile. */
-  serverCpu?: number;
-  slowest?: Slowest;
 }
+
+/** A run of the tool: also the server's CPU seconds (INFO CPU) and slowest command meanwhile. */
+interface ToolRun extends Timed {
+  serverCpu: number;
+  slowest: Slowest;
+}
+
+/** Seconds with two decimals, other units (ms, MB) with one. */
+const digits = (value: number, unit: string) => value.toFixed(unit === 's' ? 2 : 1);
 
 /** Run a shell pipeline under GNU time; returns wall seconds, peak RSS in MB and CPU of the measured command. */
 function timed(command: string, env: Record<string, string> = {}): Timed {
@@ -89,21 +95,20 @@ function timed(command: string, env: Record<string, string> = {}): Timed {
   return { seconds, rssMb: (kb ?? 0) / 1024, cpu: (user ?? 0) + (sys ?? 0) };
 }
 
-/** The tool's CPU (median of the runs) and, where measured, the server's. */
-const cpuNote = (runs: Timed[]) =>
-  `tool CPU ${medianOf(runs, 'cpu').toFixed(2)} s${runs[0]?.serverCpu === undefined ? '' : `, server CPU ${medianOf(runs, 'serverCpu').toFixed(2)} s`}`;
+/** The tool's and the server's CPU, medians of the runs. */
+const cpuNote = (runs: ToolRun[]) => `tool CPU ${medianOf(runs, 'cpu').toFixed(2)} s, server CPU ${medianOf(runs, 'serverCpu').toFixed(2)} s`;
 
-function medianOf(runs: Timed[], field: 'seconds' | 'rssMb' | 'cpu' | 'serverCpu'): number {
-  return median(runs.map((t) => t[field] ?? 0));
+function medianOf<T extends Timed>(runs: T[], field: keyof T & ('seconds' | 'rssMb' | 'cpu' | 'serverCpu')): number {
+  return median(runs.map((t) => t[field] as number));
 }
 
 /** Every run's figure, e.g. "9.25/9.80/10.10 s". */
-function spread(runs: Timed[], pick: (t: Timed) => number, unit: string): string {
-  return `${runs.map((t) => pick(t).toFixed(unit === 's' ? 2 : 1)).join('/')} ${unit}`;
+function spread<T extends Timed>(runs: T[], pick: (t: T) => number, unit: string): string {
+  return `${runs.map((t) => digits(pick(t), unit)).join('/')} ${unit}`;
 }
 
-function slowestOf(runs: Timed[]): Slowest {
-  return runs.reduce<Slowest>((max, t) => (t.slowest !== undefined && t.slowest.us > max.us ? t.slowest : max), { us: 0, command: '-' });
+function slowestOf(runs: ToolRun[]): Slowest {
+  return runs.reduce<Slowest>((max, t) => (t.slowest.us > max.us ? t.slowest : max), { us: 0, command: '-' });
 }
 
 function median(values: number[]): number {
@@ -150,7 +155,7 @@ async function slowlogMax(redis: RedisClientType, tool = true): Promise<Slowest>
 }
 
 /** One run of the tool: timed, with the server's CPU and slowest command over that run. */
-async function toolRun(redis: RedisClientType, command: string, env: Record<string, string>): Promise<Timed> {
+async function toolRun(redis: RedisClientType, command: string, env: Record<string, string>): Promise<ToolRun> {
   await slowlogMax(redis, false);
   const before = await serverCpuSeconds(redis);
   const t = timed(command, env);
@@ -194,8 +199,8 @@ async function main(): Promise<void> {
     await seed(server.port, 0, small, args.users);
     // Each Redis-bound figure is the median of args.runs runs, each run beside its own
     // baseline: one run moves with the machine (see docs/performance.md).
-    const listSmall: Timed[] = [];
-    const tableSmall: Timed[] = [];
+    const listSmall: ToolRun[] = [];
+    const tableSmall: ToolRun[] = [];
     for (let i = 0; i < args.runs; i += 1) {
       listSmall.push(await toolRun(redis, `${cli} session list --json > /dev/null`, env));
       // The plain listing too (tab-separated in a pipe): it builds a record per session.
@@ -207,8 +212,8 @@ async function main(): Promise<void> {
       await seed(server.port, small, args.sessions, args.users);
     }
     const scanBase: Timed[] = [];
-    const list: Timed[] = [];
-    const table: Timed[] = [];
+    const list: ToolRun[] = [];
+    const table: ToolRun[] = [];
     for (let i = 0; i < args.runs; i += 1) {
       scanBase.push(timed(`redis-cli -p ${server.port} --scan --pattern 'sess:*' > /dev/null`));
       list.push(await toolRun(redis, `${cli} session list --json > /dev/null`, env));
@@ -216,24 +221,24 @@ async function main(): Promise<void> {
     }
     const listNotes = `${spread(list, (t) => t.seconds, 's')} vs ${spread(scanBase, (t) => t.seconds, 's')}; ${cpuNote(list)}`;
     record(`session list --json wall (${args.sessions})`, medianOf(list, 'seconds'), medianOf(scanBase, 'seconds'), 's', '<= 1.0x redis-cli --scan', (r) => r <= 1.0, { slowlog: slowestOf(list), notes: listNotes });
-    const rssNotes = (big: Timed[], base: Timed[]) => `${spread(big, (t) => t.rssMb, 'MB')} vs ${spread(base, (t) => t.rssMb, 'MB')}`;
-    const flat = (big: Timed[]) => (r: number) => r <= 1.2 && medianOf(big, 'rssMb') < 150;
+    const rssNotes = (big: ToolRun[], base: ToolRun[]) => `${spread(big, (t) => t.rssMb, 'MB')} vs ${spread(base, (t) => t.rssMb, 'MB')}`;
+    const flat = (big: ToolRun[]) => (r: number) => r <= 1.2 && medianOf(big, 'rssMb') < 150;
     record(`session list --json peak RSS (${args.sessions} vs ${small})`, medianOf(list, 'rssMb'), medianOf(listSmall, 'rssMb'), 'MB', '<= 1.2x and < 150 MB', flat(list), { slowlog: slowestOf(list), notes: rssNotes(list, listSmall) });
     record(`session list (tab-separated) peak RSS (${args.sessions} vs ${small})`, medianOf(table, 'rssMb'), medianOf(tableSmall, 'rssMb'), 'MB', '<= 1.2x and < 150 MB', flat(table), { slowlog: slowestOf(table), notes: `${rssNotes(table, tableSmall)}; wall ${spread(table, (t) => t.seconds, 's')}` });
 
     // The baseline of revoke --user is the server's CPU during that same run. Runs after the
     // first find the user's sessions gone but scan and read everything all the same.
-    const revokeUser: Timed[] = [];
+    const revokeUser: ToolRun[] = [];
     for (let i = 0; i < args.runs; i += 1) revokeUser.push(await toolRun(redis, `${cli} session revoke --user user7 --json > /dev/null`, env));
     record('session revoke --user (full scan) wall', medianOf(revokeUser, 'seconds'), medianOf(revokeUser, 'serverCpu'), 's', '<= 1.3x server CPU', (r) => r <= 1.3, {
       slowlog: slowestOf(revokeUser),
-      notes: `${spread(revokeUser, (t) => t.seconds, 's')} vs server CPU ${spread(revokeUser, (t) => t.serverCpu ?? 0, 's')}; ${cpuNote(revokeUser)}`,
+      notes: `${spread(revokeUser, (t) => t.seconds, 's')} vs server CPU ${spread(revokeUser, (t) => t.serverCpu, 's')}; ${cpuNote(revokeUser)}`,
     });
 
     // Both sides delete everything: each run re-seeds before each of them.
     const total = Number(await redis.dbSize());
     const unlinkBase: Timed[] = [];
-    const revokeAll: Timed[] = [];
+    const revokeAll: ToolRun[] = [];
     for (let i = 0; i < args.runs; i += 1) {
       console.log(`re-seeding ${total} sessions (run ${i + 1} of ${args.runs}) ...`);
       if (i > 0) await seed(server.port, 0, total, args.users);
