@@ -162,12 +162,13 @@ async function slowlog(redis: RedisClientType): Promise<{ max: Slowest; over: nu
   let max = NONE;
   let over = 0;
   for (const e of entries) {
-    if (Number(e[2]) > TARGET_US) over += 1;
+    const us = Number(e[2]);
+    if (us > TARGET_US) over += 1;
     const args = e[3];
     // Redis shortens long argument lists to 32 entries, the last saying "... (N more arguments)".
     const more = Number(/\((\d+) more arguments\)/.exec(String(args[args.length - 1]))?.[1] ?? 0);
     const count = more > 0 ? args.length - 1 + more : args.length;
-    if (Number(e[2]) > max.us) max = { us: Number(e[2]), command: `${String(args[0]).toUpperCase()} (${count - 1} args)` };
+    if (us > max.us) max = { us, command: `${String(args[0]).toUpperCase()} (${count - 1} args)` };
   }
   return { max, over };
 }

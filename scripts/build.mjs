@@ -64,6 +64,7 @@ const result = await build({
   // commander is CommonJS and require()s Node's built-ins; an ES module has no require.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 });
+if (!prototypesPatched) throw new Error('@redis/client/dist/lib/commander.js was not bundled; revisit cheapPrototypes in scripts/build.mjs');
 
 /** One notice per bundled package (name, version, license, its LICENSE file), sorted by name. */
 function licenseNotices(inputs) {
@@ -81,8 +82,6 @@ function licenseNotices(inputs) {
   notices.sort((a, b) => a.name.localeCompare(b.name));
   return notices.map((n) => n.text).join(`\n${'-'.repeat(72)}\n\n`);
 }
-
-if (!prototypesPatched) throw new Error('@redis/client/dist/lib/commander.js was not bundled; revisit cheapPrototypes in scripts/build.mjs');
 
 const inputs = Object.keys(result.metafile.inputs).filter((f) => existsSync(f));
 writeFileSync('dist/THIRD-PARTY-LICENSES.txt', `redis-accounts bundles these packages into dist/.\n\n${licenseNotices(inputs)}`);
