@@ -151,7 +151,8 @@ async function serverCpuSeconds(redis: RedisClientType): Promise<number> {
  * /proc/PID/task/PID/schedstat, in ns): on this 2-CPU machine the server, the tool and the
  * machine's services take turns, and a command that waits for a CPU mid-way shows in SLOWLOG.
  */
-function serverWaitSeconds(pid: number): number {
+function serverWaitSeconds(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
   try {
     return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e9;
   } catch {
@@ -212,7 +213,7 @@ async function slowlog(redis: RedisClientType): Promise<{ max: Slowest; over: nu
 /** One run of the tool: timed, with the server's CPU and slowest command over that run (seeding before it does not count). */
 async function toolRun(redis: RedisClientType, server: RedisServer, command: string, env: Record<string, string>): Promise<ToolRun> {
   await slowlog(redis);
-  const pid = server.process.pid ?? 0;
+  const { pid } = server.process;
   const before = await serverCpuSeconds(redis);
   const waitBefore = serverWaitSeconds(pid);
   const t = timed(command, env);
