@@ -242,9 +242,6 @@ async function main(): Promise<void> {
   const small = args.sessions > 100_000 ? 100_000 : Math.max(1, Math.floor(args.sessions / 10));
   console.log(`redis-accounts bench: ${args.sessions} sessions over ${args.users} users`);
   const server: RedisServer = await startRedis({ args: ['--slowlog-log-slower-than', '1000', '--slowlog-max-len', '100000'] });
-  // Its finally does not run when the bench dies of an error it does not catch (stdout
-  // closed by `| head`, say): the server must not outlive it.
-  process.on('exit', () => server.process.kill('SIGKILL'));
   if (args.serverRt) {
     serverRealTime(server.process.pid);
     console.log('server main thread at real-time priority (SCHED_FIFO 1, --server-rt): SLOWLOG times commands, not waits for a CPU');

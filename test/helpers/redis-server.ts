@@ -133,15 +133,31 @@ async function tryStart(opts: StartOptions): Promise<RedisServer> {
 }
 
 /**
+ * Servers still running. A process that dies of an error it does not catch (the bench with
+ * its stdout closed by `| head`, say) skips the code that would stop them: they must not
+ * outlive it.
+ */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/**
  * Start a redis-server process (a server or, with --sentinel, a sentinel) whose files live in
  * `dir`; `stop()` ends it (SIGTERM, then SIGKILL) and removes `dir`.
  */
 export function spawnServer(args: string[], dir: string): { child: ChildProcess; stop: () => Promise<void>; log: () => string; exited: Promise<void> } {
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
   let output = '';
   child.stdout?.on('data', (d) => (output += d.toString()));
   child.stderr?.on('data', (d) => (output += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      running.delete(child);
+      resolve();
+    }),
+  );
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
