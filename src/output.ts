@@ -36,8 +36,10 @@ export interface RowPrinter {
 /**
  * A streaming table: the header once, then rows in chunks with fixed column widths, so
  * output starts before a long scan ends and memory does not grow with the row count.
+ * `beforeTerminalWrite` runs before each chunk reaches a terminal: a progress line on the
+ * same screen is erased there, or the chunk would be glued to it.
  */
-export async function createRowPrinter(io: Io, columns: Column[]): Promise<RowPrinter> {
+export async function createRowPrinter(io: Io, columns: Column[], beforeTerminalWrite: () => void = () => undefined): Promise<RowPrinter> {
   const tty = io.stdout.isTTY === true;
   if (!tty) {
     io.stdout.write(`${columns.map((c) => c.header.toLowerCase()).join('\t')}\n`);
@@ -58,6 +60,7 @@ export async function createRowPrinter(io: Io, columns: Column[]): Promise<RowPr
   let count = 0;
   const flush = (): void => {
     if (count === 0) return;
+    beforeTerminalWrite();
     io.stdout.write(`${pending.toString()}\n`);
     pending = make();
     count = 0;

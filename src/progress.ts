@@ -6,11 +6,11 @@ import type { Io } from './io.js';
 
 export interface Progress {
   update(counts: Record<string, number>): void;
-  /** Erase the line before the summary is printed. */
-  done(): void;
+  /** Erase the line (before the summary, or before data on the same terminal); the next update redraws it. */
+  clear(): void;
 }
 
-const NONE: Progress = { update: () => undefined, done: () => undefined };
+const NONE: Progress = { update: () => undefined, clear: () => undefined };
 
 export function progressLine(io: Io, label: string): Progress {
   if (io.stderr.isTTY !== true) return NONE;
@@ -28,8 +28,10 @@ export function progressLine(io: Io, label: string): Progress {
       io.stderr.write(`\r\u001b[2K${label}: ${parts.join(', ')} (${Math.round(scanned / seconds).toLocaleString('en-US')} keys/s)`);
       drawn = true;
     },
-    done() {
-      if (drawn) io.stderr.write('\r\u001b[2K');
+    clear() {
+      if (!drawn) return;
+      io.stderr.write('\r\u001b[2K');
+      drawn = false;
     },
   };
 }

@@ -30,6 +30,8 @@ export interface ListOptions extends SessionScope {
   user?: string;
   limit?: number;
   stats?: ListStats;
+  /** Called after every SCAN batch, listed or not (a --user scan may list none for seconds). */
+  onScanned?: (stats: ListStats) => void;
 }
 
 export function emptyStats(): ListStats {
@@ -86,6 +88,7 @@ async function* walkSessions<T>(topology: Topology, opts: ListOptions, build: Bu
       if (stats.listed + out.length >= limit) break;
     }
     stats.listed += out.length;
+    opts.onScanned?.(stats);
     if (out.length > 0) yield out;
     if (stats.listed >= limit) return;
   }

@@ -36,13 +36,16 @@ export class Pty {
     return r.stdout;
   }
 
-  /** Start `redis-accounts <args>` on a fresh terminal with only the environment given here. */
-  async start(args: string[], redisUrl: string, extraEnv: Record<string, string> = {}): Promise<void> {
+  /**
+   * Start `redis-accounts <args>` on a fresh terminal with only the environment given here;
+   * with `stdoutFile`, stdout goes to that file (as `> file` would) and stderr stays on the terminal.
+   */
+  async start(args: string[], redisUrl: string, extraEnv: Record<string, string> = {}, stdoutFile?: string): Promise<void> {
     const conf = join(this.dir, 'tmux.conf');
     // No status line (its window list marks the current window with `*`); keep the pane
     // after the program exits so the final screen can be read.
     writeFileSync(conf, 'set -g status off\nset -g remain-on-exit on\nset -g history-limit 2000\n');
-    const cli = [process.execPath, BIN, ...args].map(quote).join(' ');
+    const cli = [process.execPath, BIN, ...args].map(quote).join(' ') + (stdoutFile === undefined ? '' : ` > ${quote(stdoutFile)}`);
     // `read` holds the program back until output capture is in place (one Enter below).
     const command = `read -r _; ${cli}; echo $? > ${quote(this.exitFile)}`;
     // The tmux server and so the pane inherit exactly this environment; REDIS_URL is also

@@ -3,23 +3,27 @@
  * stream), through the built CLI:
  *   - Ctrl-C (SIGINT) during a bulk revoke stops it with exit 130 and a count that is exactly
  *     what is gone from Redis, and a rerun finishes the job;
- *   - on a terminal (tmux) a progress line is redrawn while it runs, then replaced by the
- *     summary; in a pipe stderr holds only the summary;
+ *   - on a terminal (tmux) a progress line is redrawn while a bulk revoke, a session listing
+ *     or a rehash check runs, then replaced by the summary; in a pipe stderr holds only the summary;
  *   - `session list` streams: output starts early in the scan, `| head` ends it quietly and
  *     early, `--limit` stops the SCAN early, and peak memory does not grow with the key count.
  * Nothing waits a fixed time: every wait polls Redis, the terminal or the process.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import type { RedisClientType } from 'redis';
 import { BIN, ndjson, runCli } from '../helpers/cli.js';
 import { Pty } from '../helpers/pty.js';
 import type { RedisServer } from '../helpers/redis-server.js';
 import { AUDIT_KEY, useServer } from '../helpers/fixture.js';
-import { seedSessions } from '../helpers/seed.js';
+import { seedSessions, seedUsers } from '../helpers/seed.js';
 
 const TOTAL = 200_000;
+/** A valid argon2id hash at m=4096, t=1 (made by the reference argon2 CLI): weaker than the default policy. */
+const WEAK_HASH = '$argon2id$v=19$m=4096,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$xfF/Ea1d90eoahh0XhATEcsAEOYqBPVgDyjvWTbfA+k';
 
 let server: RedisServer;
 let redis: RedisClientType;
@@ -230,6 +234,65 @@ describe('progress', () => {
     const lines = p.screen().split('\n').filter((l) => l.trim() !== '' && !/^Pane is dead/.test(l));
     for (const line of lines) expect(line).toMatch(/^([0-9a-z]{8}[A-Za-z0-9_-]{16}|Would revoke 2000 sessions of user7 \(\d+ keys scanned\)\.)$/);
     expect(await dbSize()).toBe(TOTAL);
+  }, 120_000);
+
+  test('session list --user on a terminal: a progress line while it scans, rows never glued to it, then only the summary', async () => {
+    // 100 users: user7 has 2,000 sessions spread over the whole scan.
+    await seed(TOTAL, 100);
+    const p = new Pty();
+    pty = p;
+    await p.start(['session', 'list', '--user', 'user7'], server.url, { NO_COLOR: '1' });
+    expect(await p.exitCode()).toBe(0);
+    await p.waitScreen(/^2000 sessions\.$/m);
+    const log = await p.waitLog(/2000 sessions\./);
+    const frames = [...log.matchAll(/\r\u001b\[2KListing: scanned ([\d,]+), listed ([\d,]+) \(([\d,]+) keys\/s\)/g)];
+    expect(frames.length).toBeGreaterThanOrEqual(1);
+    for (const [, scanned, listed, rate] of frames.map((f) => f.map((v) => Number(v.replace(/,/g, ''))))) {
+      expect(scanned).toBeGreaterThan(0);
+      expect(scanned).toBeLessThanOrEqual(TOTAL);
+      expect(listed).toBeLessThanOrEqual(2000);
+      expect(rate).toBeGreaterThan(0);
+    }
+    // Every frame was erased before the rows (or the summary) that came after it.
+    expect(log).not.toMatch(/keys\/s\)[^\r]/);
+    expect(p.screen()).not.toMatch(/Listing:/);
+    const rows = p.screen().split('\n').filter((l) => /^[0-9a-z]{8}[A-Za-z0-9_-]{16}/.test(l));
+    expect(rows.length).toBeGreaterThan(1000); // the rest scrolled out of the pane's history
+    for (const row of rows) expect(row).toMatch(/^\S{24}\s+user7\s/);
+  }, 120_000);
+
+  test('session list --json > file on a terminal: progress on the screen, only NDJSON in the file', async () => {
+    await seed(TOTAL);
+    const p = new Pty();
+    pty = p;
+    const dir = mkdtempSync(join(tmpdir(), 'ra-list-'));
+    try {
+      const out = join(dir, 'sessions.ndjson');
+      await p.start(['session', 'list', '--json'], server.url, { NO_COLOR: '1' }, out);
+      expect(await p.exitCode()).toBe(0);
+      await p.waitScreen(/^200000 sessions\.$/m);
+      const log = await p.waitLog(/200000 sessions\./);
+      expect(log).toMatch(/Listing: scanned [\d,]+, listed [\d,]+ \([\d,]+ keys\/s\)/);
+      expect(p.screen()).not.toMatch(/Listing:/);
+      const lines = ndjson(readFileSync(out, 'utf8'));
+      expect(lines).toHaveLength(TOTAL);
+      expect(new Set(lines.map((l) => l['id'])).size).toBe(TOTAL);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  test('user rehash --check on a terminal: a progress line while it scans, rows never glued to it', async () => {
+    await seedUsers(server.plainPort, 30_000, WEAK_HASH);
+    const p = new Pty();
+    pty = p;
+    await p.start(['user', 'rehash', '--check'], server.url, { NO_COLOR: '1' });
+    expect(await p.exitCode()).toBe(1); // outdated hashes found
+    await p.waitScreen(/^30000 users checked, 30000 with outdated or unusable hashes\.$/m);
+    const log = await p.waitLog(/30000 users checked/);
+    expect(log).toMatch(/\r\u001b\[2KChecking: scanned [\d,]+, outdated [\d,]+ \([\d,]+ keys\/s\)/);
+    expect(log).not.toMatch(/keys\/s\)[^\r]/);
+    expect(p.screen()).not.toMatch(/Checking:/);
   }, 120_000);
 
   test('in a pipe: stderr is only the final summary (no progress, no carriage returns)', async () => {

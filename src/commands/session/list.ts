@@ -1,11 +1,13 @@
 /** `session list`: stream sessions as a table, tab-separated lines, or NDJSON (--json). */
 import { withTopology, wantsJson, type CommandContext } from '../../context.js';
 import { formatTtl } from '../../core/duration.js';
-import { emptyStats, listSessionLines, listSessions } from '../../core/sessions.js';
+import { emptyStats, listSessionLines, listSessions, type ListOptions, type ListStats } from '../../core/sessions.js';
+import type { Topology } from '../../core/topology.js';
 import type { SessionRecord } from '../../core/session-record.js';
 import { say } from '../../io.js';
 import { parseInteger, sessionPrefix, userFields } from '../../options.js';
 import { createRowPrinter, drained, plural } from '../../output.js';
+import { progressLine, type Progress } from '../../progress.js';
 import { validateSessionUser } from './scope.js';
 
 const COLUMNS = [
@@ -42,36 +44,57 @@ function ndjson(lines: string[]): Buffer {
   return buffer.subarray(0, end);
 }
 
+/** NDJSON, one write per batch. Returns false when stdout's reader went away (`| head`). */
+async function writeLines(ctx: CommandContext, topology: Topology, listing: ListOptions, progress: Progress): Promise<boolean> {
+  const { io } = ctx;
+  // Built straight from the stored JSON (no record objects), and written once per batch: a
+  // million small writes cost more than the scan itself.
+  for await (const lines of listSessionLines(topology, listing)) {
+    // Lines and progress on one terminal: erase the progress line first, or a line is glued to it.
+    if (io.stdout.isTTY === true) progress.clear();
+    io.stdout.write(ndjson(lines));
+    await drained(io.stdout);
+    if (ctx.readerGone.aborted) return false;
+  }
+  return true;
+}
+
+/** A table on a terminal, tab-separated in a pipe. Returns false when the reader went away. */
+async function writeRows(ctx: CommandContext, topology: Topology, listing: ListOptions, progress: Progress): Promise<boolean> {
+  const { io } = ctx;
+  const table = await createRowPrinter(io, COLUMNS, () => progress.clear());
+  for await (const batch of listSessions(topology, listing)) {
+    for (const s of batch) {
+      table.row([s.id, s.user ?? '-', s.ttlSeconds < 0 ? 'none' : formatTtl(s.ttlSeconds), s.expiresAt?.slice(0, 19).replace('T', ' ') ?? '-', details(s)]);
+    }
+    table.flush();
+    await drained(io.stdout);
+    if (ctx.readerGone.aborted) return false;
+  }
+  return true;
+}
+
 export async function run(ctx: CommandContext): Promise<number> {
   const { io, opts } = ctx;
   const user = opts['user'] === undefined ? undefined : validateSessionUser(String(opts['user']));
   const limit = opts['limit'] === undefined ? undefined : parseInteger(String(opts['limit']), '--limit', 1, Number.MAX_SAFE_INTEGER);
   const scope = { prefix: sessionPrefix(opts), userFields: userFields(opts) };
-  const json = wantsJson(ctx);
+  const write = wantsJson(ctx) ? writeLines : writeRows;
 
   return withTopology(ctx, async (topology) => {
     const stats = emptyStats();
-    const listing = { ...scope, user, limit, stats };
-    if (json) {
-      // NDJSON lines are built straight from the stored JSON (no record objects), and
-      // written once per batch: a million small writes cost more than the scan itself.
-      for await (const lines of listSessionLines(topology, listing)) {
-        io.stdout.write(ndjson(lines));
-        await drained(io.stdout);
-        // `| head` went away: stop, with no summary (how many it read is not ours to know).
-        if (ctx.readerGone.aborted) return 0;
-      }
-    } else {
-      const table = await createRowPrinter(io, COLUMNS);
-      for await (const batch of listSessions(topology, listing)) {
-        for (const s of batch) {
-          table.row([s.id, s.user ?? '-', s.ttlSeconds < 0 ? 'none' : formatTtl(s.ttlSeconds), s.expiresAt?.slice(0, 19).replace('T', ' ') ?? '-', details(s)]);
-        }
-        table.flush();
-        await drained(io.stdout);
-        if (ctx.readerGone.aborted) return 0;
-      }
+    // Drawn only on a terminal's stderr (an operator waiting on a long scan, also with stdout
+    // redirected to a file); in a pipe stderr gets only the summary.
+    const progress = progressLine(io, 'Listing');
+    const onScanned = (s: ListStats) => progress.update({ scanned: s.scanned, listed: s.listed });
+    let complete: boolean;
+    try {
+      complete = await write(ctx, topology, { ...scope, user, limit, stats, onScanned }, progress);
+    } finally {
+      progress.clear();
     }
+    // `| head` went away: stop, with no summary (how many it read is not ours to know).
+    if (!complete) return 0;
     const notes = [stats.unreadable > 0 ? `${stats.unreadable} unreadable` : '', stats.wrongType > 0 ? `${stats.wrongType} skipped (not a string key)` : '']
       .filter(Boolean)
       .join(', ');

@@ -126,7 +126,7 @@ async function bulk(topology: Topology, req: Request, ctx: CommandContext): Prom
         if (req.dryRun && !req.json && batch.length > 0) {
           // Ids and progress on one terminal: erase the progress line first, or the first
           // id is glued to its end. (Redirected ids leave the progress line alone.)
-          if (io.stdout.isTTY === true) display.done();
+          if (io.stdout.isTTY === true) display.clear();
           io.stdout.write(batch.map((id) => `${printable(id)}\n`).join(''));
         }
         batch.forEach((id) => revokedIds?.add(id));
@@ -153,7 +153,7 @@ async function bulk(topology: Topology, req: Request, ctx: CommandContext): Prom
     throw failure;
   } finally {
     interrupt.release();
-    display.done();
+    display.clear();
   }
   const count = req.dryRun ? latest.matched : latest.revoked;
   const held = latest.interrupted || revokedIds === undefined ? undefined : await hold(topology, req, ctx, revokedIds);

@@ -11,6 +11,7 @@ import { userKey, validateUsername } from '../../core/keys.js';
 import { getUser, replaceHash, scanUsers } from '../../core/users.js';
 import { say, type Io } from '../../io.js';
 import { createRowPrinter, plural, printJson } from '../../output.js';
+import { progressLine } from '../../progress.js';
 import { readPassword } from '../../prompt.js';
 import type { Topology } from '../../core/topology.js';
 import type { HashPolicy } from '../../core/hashing.js';
@@ -67,25 +68,34 @@ function report(io: Io, ctx: CommandContext, data: object, message: string): voi
 async function check(topology: Topology, ctx: CommandContext, prefix: string, policy: HashPolicy): Promise<number> {
   const { io } = ctx;
   const json = wantsJson(ctx);
-  const table = json ? undefined : await createRowPrinter(io, [{ header: 'User', width: 32 }, { header: 'Why', width: 60 }]);
+  const display = progressLine(io, 'Checking');
+  const table = json ? undefined : await createRowPrinter(io, [{ header: 'User', width: 32 }, { header: 'Why', width: 60 }], () => display.clear());
   const seen = new Set<string>();
   let outdated = 0;
   let unusable = 0;
-  for await (const user of scanUsers(topology, prefix)) {
-    if (seen.has(user.name)) continue; // SCAN may return a key twice
-    seen.add(user.name);
-    let reasons: string[];
-    try {
-      reasons = user.passwordHash === undefined ? ['no password hash'] : weaknesses(user.passwordHash, policy);
-    } catch (err) {
-      reasons = [err instanceof Error ? err.message : String(err)];
-      unusable += 1;
+  try {
+    for await (const user of scanUsers(topology, prefix)) {
+      if (seen.has(user.name)) continue; // SCAN may return a key twice
+      seen.add(user.name);
+      display.update({ scanned: seen.size, outdated });
+      let reasons: string[];
+      try {
+        reasons = user.passwordHash === undefined ? ['no password hash'] : weaknesses(user.passwordHash, policy);
+      } catch (err) {
+        reasons = [err instanceof Error ? err.message : String(err)];
+        unusable += 1;
+      }
+      if (reasons.length === 0) continue;
+      outdated += 1;
+      if (json) {
+        // A line and the progress line on one terminal: erase the progress line first.
+        if (io.stdout.isTTY === true) display.clear();
+        printJson(io.stdout, { user: user.name, reasons });
+      } else table?.row([user.name, reasons.join('; ')]);
+      if (ctx.readerGone.aborted) return outdated === 0 ? 0 : 1;
     }
-    if (reasons.length === 0) continue;
-    outdated += 1;
-    if (json) printJson(io.stdout, { user: user.name, reasons });
-    else table?.row([user.name, reasons.join('; ')]);
-    if (ctx.readerGone.aborted) return outdated === 0 ? 0 : 1;
+  } finally {
+    display.clear();
   }
   table?.flush();
   say(io, `${plural(seen.size, 'user')} checked, ${outdated} with outdated or unusable hashes${unusable > 0 ? ` (${unusable} unusable)` : ''}.`);
