@@ -8,7 +8,7 @@ import { ConflictError, NegativeAnswer, UsageError } from '../../errors.js';
 import { costCaps, hashPolicy, userPrefix } from '../../options.js';
 import { hashPassword, preparePassword, verifyPassword, weaknesses } from '../../core/hashing.js';
 import { userKey, validateUsername } from '../../core/keys.js';
-import { getUser, replaceHash, scanUsers } from '../../core/users.js';
+import { getUser, replaceHash, scanUsers, type ScannedUser } from '../../core/users.js';
 import { say, type Io } from '../../io.js';
 import { createRowPrinter, plural, printJson } from '../../output.js';
 import { progressLine } from '../../progress.js';
@@ -64,6 +64,16 @@ function report(io: Io, ctx: CommandContext, data: object, message: string): voi
   else say(io, message);
 }
 
+/** Why a stored hash falls short of the policy (none: it meets it); an unusable one says why. */
+function shortfalls(user: ScannedUser, policy: HashPolicy): { reasons: string[]; usable: boolean } {
+  if (user.passwordHash === undefined) return { reasons: ['no password hash'], usable: true };
+  try {
+    return { reasons: weaknesses(user.passwordHash, policy), usable: true };
+  } catch (err) {
+    return { reasons: [err instanceof Error ? err.message : String(err)], usable: false };
+  }
+}
+
 /** Exit 0 when every hash meets the policy, 1 when some do not (so CI can gate on it). */
 async function check(topology: Topology, ctx: CommandContext, prefix: string, policy: HashPolicy): Promise<number> {
   const { io } = ctx;
@@ -78,13 +88,8 @@ async function check(topology: Topology, ctx: CommandContext, prefix: string, po
       if (seen.has(user.name)) continue; // SCAN may return a key twice
       seen.add(user.name);
       display.update({ scanned: seen.size, outdated });
-      let reasons: string[];
-      try {
-        reasons = user.passwordHash === undefined ? ['no password hash'] : weaknesses(user.passwordHash, policy);
-      } catch (err) {
-        reasons = [err instanceof Error ? err.message : String(err)];
-        unusable += 1;
-      }
+      const { reasons, usable } = shortfalls(user, policy);
+      if (!usable) unusable += 1;
       if (reasons.length === 0) continue;
       outdated += 1;
       if (json) {
