@@ -1,8 +1,8 @@
 /**
  * Every command against a real three-master Redis Cluster, through the built CLI: given the
  * URL of any one node (cluster mode detected) or with --cluster, bulk commands walk every
- * master exactly once, and single-key commands (ttl, revoke by id, user add/verify/rehash)
- * run on the node that owns the key. Never a CROSSSLOT or MOVED error on stderr.
+ * master exactly once, and single-key commands (ttl, show, revoke by id or cookie, --hold,
+ * user add/verify/rehash, the audit trail) run on the node that owns the key. Never a CROSSSLOT or MOVED error on stderr.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -275,6 +275,39 @@ describe('session list / revoke / ttl over three masters', () => {
     expect(r.code).toBe(1);
     expect(Number(await redis.exists('sess:gone-session'))).toBe(0);
   });
+
+  test('show, revoke --cookie, revoke --hold (polling) and audit list on sessions owned by different masters', async () => {
+    const [shown, byCookie, held] = onePerMaster(seeded.keys()) as [string, string, string];
+    for (const id of [shown, byCookie, held]) {
+      const r = await cli(['session', 'show', id, '--json']);
+      expect([r.code, r.stderr]).toEqual([0, '']);
+      expect(JSON.parse(r.stdout)).toMatchObject({ id, user: seeded.get(id), readable: true, session: { passport: { user: seeded.get(id) } } });
+    }
+
+    // The cookie as a browser holds it (URL-encoded), signature unchecked without a secrets file.
+    const cookie = await cli(['session', 'revoke', '--cookie', `connect.sid=s%3A${byCookie}.c2lnbmF0dXJl; Path=/`, '--json']);
+    expect(cookie.code).toBe(0);
+    expect(ndjson(cookie.stdout)[0]).toMatchObject({ revoked: 1, ids: [byCookie] });
+    expect(Number(await redis.exists(`sess:${byCookie}`))).toBe(0);
+
+    // A request in flight re-saves the session after the revoke: the hold deletes it again.
+    // Keyspace notifications are node-local on a cluster, so the hold sweeps (polling).
+    const holding = cli(['session', 'revoke', held, '--hold', '3s', '--json']);
+    const deadline = Date.now() + 10_000;
+    while (Number(await redis.exists(`sess:${held}`)) === 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await redis.set(`sess:${held}`, sessionJson({ passport: { user: seeded.get(held) } }, DAY_MS), { expiration: { type: 'PX', value: DAY_MS } });
+    const r = await holding;
+    expect(r.code).toBe(0);
+    expect(ndjson(r.stdout)[0]).toMatchObject({ revoked: 1, ids: [held], held: { caught: 1, mode: 'polling' } });
+    expect(Number(await redis.exists(`sess:${held}`))).toBe(0);
+    seeded.delete(byCookie);
+    seeded.delete(held);
+
+    const audit = await cli(['audit', 'list', '--json', '--since', '1m']);
+    expect(audit.code).toBe(0);
+    const targets = ndjson(audit.stdout).map((e) => [e['command'], e['target'], e['outcome']]);
+    expect(targets).toEqual(expect.arrayContaining([['session revoke', `session ${byCookie}`, 'ok'], ['session revoke', `session ${held}`, 'ok']]));
+  }, 60000);
 
   test('revoke --all --yes empties every master and leaves other keys alone', async () => {
     const bystanders = ['user:{keep-a}', 'user:{keep-b}', 'user:{keep-c}', 'other:x'];

@@ -138,6 +138,31 @@ describe('through a Sentinel', () => {
     expect(await master.keys('sess:*')).toEqual([]);
   });
 
+  test('session show, revoke --cookie, user rehash --check and audit list work on the master', async () => {
+    const id = newId();
+    await seedSession(master, id, 'erin');
+    const show = await run(['session', 'show', id, '--json', ...sentinelArgs(set)]);
+    expect([show.code, show.stderr]).toEqual([0, '']);
+    expect(JSON.parse(show.stdout)).toMatchObject({ id, user: 'erin', session: { passport: { user: 'erin' } } });
+
+    const cookie = await run(['session', 'revoke', '--cookie', `s%3A${id}.c2lnbmF0dXJl`, '--json', ...sentinelArgs(set)]);
+    expect(cookie.code).toBe(0);
+    expect(ndjson(cookie.stdout)[0]).toMatchObject({ revoked: 1, ids: [id] });
+    expect(Number(await master.exists(`sess:${id}`))).toBe(0);
+
+    // Added at the cheap test policy: weaker than the default one that --check applies.
+    const add = await run(['user', 'add', 'grace', '--password-stdin', ...CHEAP, ...sentinelArgs(set)], { input: `${PW}\n` });
+    expect(add.code).toBe(0);
+    const check = await run(['user', 'rehash', '--check', '--json', ...sentinelArgs(set)]);
+    expect(check.code).toBe(1);
+    expect(ndjson(check.stdout).map((o) => o['user'])).toContain('grace');
+
+    const audit = await run(['audit', 'list', '--json', ...sentinelArgs(set)]);
+    expect(audit.code).toBe(0);
+    const entries = ndjson(audit.stdout).map((e) => [e['command'], e['target']]);
+    expect(entries).toEqual(expect.arrayContaining([['user add', 'user grace'], ['session revoke', `session ${id}`]]));
+  });
+
   test('a master name the Sentinel does not know is a usage error: exit 2, one line', async () => {
     const r = await run(['session', 'list', ...sentinelArgs(set, 'no-such-master')]);
     expect(r.code).toBe(2);
