@@ -22,6 +22,16 @@ Examples:
 Exit codes: 0 ok, 1 no (wrong password, not found, outdated), 2 usage, 3 Redis
 unreachable/auth/ACL/TLS/timeout, 4 conflict, 5 unusable stored data, 130 interrupted.`;
 
+/**
+ * express-session ids can begin with '-' (about 1 in 64), and commander then reads one as an
+ * unknown option. Options here are words, so a long single-dash token is most likely such an
+ * id: say how to pass it instead of leaving the responder with "unknown option".
+ */
+export function withDashIdHint(error: string): string {
+  const flag = /^error: unknown option '(-[^-][^']{7,})'/.exec(error)?.[1];
+  return flag === undefined ? error : `${error.trimEnd()}\n(an argument that begins with '-', as some session ids do, goes after '--': session revoke -- ${flag})\n`;
+}
+
 export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal = new AbortController().signal): Command {
   const program = new Command('redis-accounts')
     .description('Administer the user accounts and sessions that web applications keep in Redis')
@@ -31,6 +41,7 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
+      outputError: (s, write) => write(withDashIdHint(s)),
     });
 
   const context = (cmd: Command): CommandContext => ({ io, opts: cmd.opts(), urlSource: cmd.getOptionValueSource('url'), readerGone });

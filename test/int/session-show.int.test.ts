@@ -88,4 +88,16 @@ describe('session show', () => {
     expect((await runCli(['session', 'revoke', '--', '-dash1'], { env: t.env })).code).toBe(0);
     expect(await t.redis.exists('sess:-dash1')).toBe(0);
   });
+
+  test("such an id without '--' is a usage error (2) that says to put '--' before it, and nothing is revoked", async () => {
+    const id = '-Xw3b9Qn2eKp0Lr7TuVh1ZcYdFa8Mg6J';
+    await t.redis.set(`sess:${id}`, sessionJson({ passport: { user: 'alice' } }), { EX: 60 });
+    const r = await runCli(['session', 'revoke', id], { env: t.env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`error: unknown option '${id}'\n(an argument that begins with '-', as some session ids do, goes after '--': session revoke -- ${id})\n(run with --help for usage)\n`);
+    expect(await t.redis.exists(`sess:${id}`)).toBe(1);
+    // A short unknown option is a typo, not an id: no such hint.
+    const typo = await runCli(['session', 'list', '-x'], { env: t.env });
+    expect([typo.code, typo.stderr]).toEqual([2, "error: unknown option '-x'\n(run with --help for usage)\n"]);
+  });
 });
