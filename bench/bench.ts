@@ -104,13 +104,16 @@ function timed(command: string, env: Record<string, string> = {}): Timed {
   return { seconds, rssMb: (kb ?? 0) / 1024, cpu: (user ?? 0) + (sys ?? 0) };
 }
 
-/** The tool's and the server's CPU, and how long the server waited for a CPU: medians of the runs. */
+/**
+ * The tool's and the server's CPU, how long the server waited for a CPU, and the slowest
+ * command: every run's, in run order, so a run the machine slowed can be told from the rest.
+ */
 const cpuNote = (runs: ToolRun[]) => {
-  const wait = medianOf(runs, 'serverWait');
-  return `tool CPU ${medianOf(runs, 'cpu').toFixed(2)} s, server CPU ${medianOf(runs, 'serverCpu').toFixed(2)} s${Number.isNaN(wait) ? '' : `, server waiting for a CPU ${wait.toFixed(2)} s`}`;
+  const wait = runs.some((t) => Number.isNaN(t.serverWait)) ? '' : `, server waiting for a CPU ${spread(runs, (t) => t.serverWait, 's')}`;
+  return `tool CPU ${spread(runs, (t) => t.cpu, 's')}, server CPU ${spread(runs, (t) => t.serverCpu, 's')}${wait}; slowest per run ${spread(runs, (t) => t.slowest.us / 1000, 'ms')}`;
 };
 
-function medianOf<T extends Timed>(runs: T[], field: keyof T & ('seconds' | 'rssMb' | 'cpu' | 'serverCpu' | 'serverWait')): number {
+function medianOf<T extends Timed>(runs: T[], field: keyof T & ('seconds' | 'rssMb' | 'serverCpu')): number {
   return median(runs.map((t) => t[field] as number));
 }
 
