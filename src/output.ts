@@ -36,8 +36,8 @@ export interface RowPrinter {
 /**
  * A streaming table: the header once, then rows in chunks with fixed column widths, so
  * output starts before a long scan ends and memory does not grow with the row count.
- * `beforeTerminalWrite` runs before each chunk reaches a terminal: a progress line on the
- * same screen is erased there, or the chunk would be glued to it.
+ * `beforeTerminalWrite` runs before each chunk reaches the terminal (a progress line's
+ * beforeData, say).
  */
 export async function createRowPrinter(io: Io, columns: Column[], beforeTerminalWrite: () => void = () => undefined): Promise<RowPrinter> {
   const tty = io.stdout.isTTY === true;

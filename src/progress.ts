@@ -6,17 +6,27 @@ import type { Io } from './io.js';
 
 export interface Progress {
   update(counts: Record<string, number>): void;
-  /** Erase the line (before the summary, or before data on the same terminal); the next update redraws it. */
+  /** Erase the line (before the summary); the next update redraws it. */
   clear(): void;
+  /**
+   * Call before writing data to stdout: when stdout is the same terminal, the line is erased
+   * first, or the data would be glued to its end. Redirected data leaves it alone.
+   */
+  beforeData(): void;
 }
 
-const NONE: Progress = { update: () => undefined, clear: () => undefined };
+const NONE: Progress = { update: () => undefined, clear: () => undefined, beforeData: () => undefined };
 
 export function progressLine(io: Io, label: string): Progress {
   if (io.stderr.isTTY !== true) return NONE;
   const started = Date.now();
   let last = 0;
   let drawn = false;
+  const clear = () => {
+    if (!drawn) return;
+    io.stderr.write('\r\u001b[2K');
+    drawn = false;
+  };
   return {
     update(counts) {
       const now = Date.now();
@@ -28,10 +38,9 @@ export function progressLine(io: Io, label: string): Progress {
       io.stderr.write(`\r\u001b[2K${label}: ${parts.join(', ')} (${Math.round(scanned / seconds).toLocaleString('en-US')} keys/s)`);
       drawn = true;
     },
-    clear() {
-      if (!drawn) return;
-      io.stderr.write('\r\u001b[2K');
-      drawn = false;
+    clear,
+    beforeData() {
+      if (io.stdout.isTTY === true) clear();
     },
   };
 }

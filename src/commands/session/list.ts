@@ -50,8 +50,7 @@ async function writeLines(ctx: CommandContext, topology: Topology, listing: List
   // Built straight from the stored JSON (no record objects), and written once per batch: a
   // million small writes cost more than the scan itself.
   for await (const lines of listSessionLines(topology, listing)) {
-    // Lines and progress on one terminal: erase the progress line first, or a line is glued to it.
-    if (io.stdout.isTTY === true) progress.clear();
+    progress.beforeData();
     io.stdout.write(ndjson(lines));
     await drained(io.stdout);
     if (ctx.readerGone.aborted) return false;
@@ -62,7 +61,7 @@ async function writeLines(ctx: CommandContext, topology: Topology, listing: List
 /** A table on a terminal, tab-separated in a pipe. Returns false when the reader went away. */
 async function writeRows(ctx: CommandContext, topology: Topology, listing: ListOptions, progress: Progress): Promise<boolean> {
   const { io } = ctx;
-  const table = await createRowPrinter(io, COLUMNS, () => progress.clear());
+  const table = await createRowPrinter(io, COLUMNS, () => progress.beforeData());
   for await (const batch of listSessions(topology, listing)) {
     for (const s of batch) {
       table.row([s.id, s.user ?? '-', s.ttlSeconds < 0 ? 'none' : formatTtl(s.ttlSeconds), s.expiresAt?.slice(0, 19).replace('T', ' ') ?? '-', details(s)]);

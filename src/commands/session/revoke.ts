@@ -124,9 +124,7 @@ async function bulk(topology: Topology, req: Request, ctx: CommandContext): Prom
       signal: interrupt.signal,
       onBatch: (batch, p) => {
         if (req.dryRun && !req.json && batch.length > 0) {
-          // Ids and progress on one terminal: erase the progress line first, or the first
-          // id is glued to its end. (Redirected ids leave the progress line alone.)
-          if (io.stdout.isTTY === true) display.clear();
+          display.beforeData();
           io.stdout.write(batch.map((id) => `${printable(id)}\n`).join(''));
         }
         batch.forEach((id) => revokedIds?.add(id));

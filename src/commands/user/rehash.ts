@@ -79,7 +79,7 @@ async function check(topology: Topology, ctx: CommandContext, prefix: string, po
   const { io } = ctx;
   const json = wantsJson(ctx);
   const display = progressLine(io, 'Checking');
-  const table = json ? undefined : await createRowPrinter(io, [{ header: 'User', width: 32 }, { header: 'Why', width: 60 }], () => display.clear());
+  const table = json ? undefined : await createRowPrinter(io, [{ header: 'User', width: 32 }, { header: 'Why', width: 60 }], () => display.beforeData());
   const seen = new Set<string>();
   let outdated = 0;
   let unusable = 0;
@@ -93,8 +93,7 @@ async function check(topology: Topology, ctx: CommandContext, prefix: string, po
       if (reasons.length === 0) continue;
       outdated += 1;
       if (json) {
-        // A line and the progress line on one terminal: erase the progress line first.
-        if (io.stdout.isTTY === true) display.clear();
+        display.beforeData();
         printJson(io.stdout, { user: user.name, reasons });
       } else table?.row([user.name, reasons.join('; ')]);
       if (ctx.readerGone.aborted) return outdated === 0 ? 0 : 1;
