@@ -18,22 +18,22 @@ function resp(parts: string[]): string {
   return `*${parts.length}\r\n${parts.map((p) => `$${Buffer.byteLength(p)}\r\n${p}\r\n`).join('')}`;
 }
 
-/** Send every command `chunks` yields through one `redis-cli --pipe`; fails unless all succeed. */
-async function pipeCommands(port: number, chunks: () => Generator<string>): Promise<void> {
+/** Send every chunk of commands through one `redis-cli --pipe`; fails unless all succeed. */
+async function pipeCommands(port: number, chunks: Iterable<string>): Promise<void> {
   const child = spawn('redis-cli', ['-p', String(port), '--pipe'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d.toString()));
   child.stderr.on('data', (d) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-  Readable.from(chunks()).pipe(child.stdin);
+  Readable.from(chunks).pipe(child.stdin);
   const code = await exited;
   if (code !== 0 || !/errors: 0, replies: \d+/.test(out)) throw new Error(`redis-cli --pipe failed (${code}): ${out.slice(-500)}`);
 }
 
-/** `count` commands built by `command(i)`, yielded in chunks of about 1 MB. */
-function* chunked(count: number, from: number, command: (i: number) => string[]): Generator<string> {
+/** The commands `command(i)` for i in from..to-1, as RESP in chunks of about 1 MB. */
+function* chunked(from: number, to: number, command: (i: number) => string[]): Generator<string> {
   let chunk = '';
-  for (let i = from; i < from + count; i += 1) {
+  for (let i = from; i < to; i += 1) {
     chunk += resp(command(i));
     if (chunk.length > 1 << 20) {
       yield chunk;
@@ -46,8 +46,9 @@ function* chunked(count: number, from: number, command: (i: number) => string[])
 export async function seedSessions(port: number, opts: SeedOptions): Promise<void> {
   const { from = 0, to, users = 1000, prefix = 'sess:' } = opts;
   const expires = new Date(Date.now() + 86400_000).toISOString();
-  await pipeCommands(port, () =>
-    chunked(to - from, from, (i) => {
+  await pipeCommands(
+    port,
+    chunked(from, to, (i) => {
       // Unique and session-id-like: the number in base 36, then random characters.
       const id = `${i.toString(36).padStart(8, '0')}${randomBytes(12).toString('base64url')}`;
       const value = JSON.stringify({
@@ -62,5 +63,5 @@ export async function seedSessions(port: number, opts: SeedOptions): Promise<voi
 
 /** `count` user records `user:{user<i>}`, all with the same stored `passwordHash`. */
 export async function seedUsers(port: number, count: number, passwordHash: string): Promise<void> {
-  await pipeCommands(port, () => chunked(count, 0, (i) => ['HSET', `user:{user${i}}`, 'password_hash', passwordHash, 'created_at', '2026-01-01T00:00:00.000Z']));
+  await pipeCommands(port, chunked(0, count, (i) => ['HSET', `user:{user${i}}`, 'password_hash', passwordHash, 'created_at', '2026-01-01T00:00:00.000Z']));
 }

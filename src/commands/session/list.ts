@@ -44,33 +44,39 @@ function ndjson(lines: string[]): Buffer {
   return buffer.subarray(0, end);
 }
 
-/** NDJSON, one write per batch. Returns false when stdout's reader went away (`| head`). */
-async function writeLines(ctx: CommandContext, topology: Topology, listing: ListOptions, progress: Progress): Promise<boolean> {
-  const { io } = ctx;
-  // Built straight from the stored JSON (no record objects), and written once per batch: a
-  // million small writes cost more than the scan itself.
-  for await (const lines of listSessionLines(topology, listing)) {
-    progress.beforeData();
-    io.stdout.write(ndjson(lines));
-    await drained(io.stdout);
+/**
+ * Write each batch as it comes, waiting for a slow reader (`| less`) before the next one.
+ * Returns false when stdout's reader went away (`| head`).
+ */
+async function pump<T>(ctx: CommandContext, batches: AsyncIterable<T[]>, write: (batch: T[]) => void): Promise<boolean> {
+  for await (const batch of batches) {
+    write(batch);
+    await drained(ctx.io.stdout);
     if (ctx.readerGone.aborted) return false;
   }
   return true;
 }
 
-/** A table on a terminal, tab-separated in a pipe. Returns false when the reader went away. */
+/**
+ * NDJSON built straight from the stored JSON (no record objects), one write per batch: a
+ * million small writes cost more than the scan itself.
+ */
+function writeLines(ctx: CommandContext, topology: Topology, listing: ListOptions, progress: Progress): Promise<boolean> {
+  return pump(ctx, listSessionLines(topology, listing), (lines) => {
+    progress.beforeData();
+    ctx.io.stdout.write(ndjson(lines));
+  });
+}
+
+/** A table on a terminal, tab-separated in a pipe. */
 async function writeRows(ctx: CommandContext, topology: Topology, listing: ListOptions, progress: Progress): Promise<boolean> {
-  const { io } = ctx;
-  const table = await createRowPrinter(io, COLUMNS, () => progress.beforeData());
-  for await (const batch of listSessions(topology, listing)) {
+  const table = await createRowPrinter(ctx.io, COLUMNS, () => progress.beforeData());
+  return pump(ctx, listSessions(topology, listing), (batch) => {
     for (const s of batch) {
       table.row([s.id, s.user ?? '-', s.ttlSeconds < 0 ? 'none' : formatTtl(s.ttlSeconds), s.expiresAt?.slice(0, 19).replace('T', ' ') ?? '-', details(s)]);
     }
     table.flush();
-    await drained(io.stdout);
-    if (ctx.readerGone.aborted) return false;
-  }
-  return true;
+  });
 }
 
 export async function run(ctx: CommandContext): Promise<number> {
