@@ -24,7 +24,8 @@ export const DEFAULT_DEPTH = 6;
 
 export interface BatchResult<T> {
   node: MasterNode;
-  keys: string[];
+  /** Key names as bytes, as SCAN returned them. */
+  keys: Buffer[];
   result: T;
 }
 
@@ -36,7 +37,7 @@ export interface BatchResult<T> {
 export async function* scanAndProcess<T>(
   topology: Topology,
   scan: ScanOptions,
-  work: (node: MasterNode, keys: string[]) => Promise<T>,
+  work: (node: MasterNode, keys: Buffer[]) => Promise<T>,
   depth = DEFAULT_DEPTH,
   stop?: AbortSignal,
 ): AsyncGenerator<BatchResult<T>> {
@@ -55,7 +56,7 @@ export async function* scanAndProcess<T>(
   if (stop?.aborted !== true) await topology.assertUnchanged();
 }
 
-async function* walk<T>(topology: Topology, scan: ScanOptions, work: (node: MasterNode, keys: string[]) => Promise<T>, depth: number, stop?: AbortSignal): AsyncGenerator<BatchResult<T>> {
+async function* walk<T>(topology: Topology, scan: ScanOptions, work: (node: MasterNode, keys: Buffer[]) => Promise<T>, depth: number, stop?: AbortSignal): AsyncGenerator<BatchResult<T>> {
   for (const node of await topology.masters()) {
     const queue: Array<Promise<BatchResult<T>>> = [];
     try {

@@ -185,6 +185,8 @@ export function boundCommands<C extends object>(client: C, timeoutMs: number, ta
     get(obj, prop) {
       const value: unknown = Reflect.get(obj, prop, obj);
       if (typeof value !== 'function') return value;
+      // A client with other reply types (bytes) is a view of this one: bound the same way.
+      if (prop === 'withTypeMapping') return (...args: unknown[]) => boundCommands(Reflect.apply(value, obj, args) as object, timeoutMs, target);
       return (...args: unknown[]) => {
         const result: unknown = Reflect.apply(value, obj, args);
         if (!(result instanceof Promise)) return result;

@@ -5,17 +5,18 @@
  * allow-cross-slot-keys (Redis >= 7) does the same work on the node that owns them all;
  * on older clusters, one command per slot does.
  */
+import { bytesView } from './bytes.js';
 import type { Redis } from './connection.js';
 import { runScript, script } from './scripts.js';
 import { keySlot } from './slot.js';
 
 /**
- * Values (null when absent or not a string) and their PTTLs (-2 absent, -1 no expiry), in
- * the order of the keys. Two parallel arrays rather than an object per key: a listing
- * fetches millions and the per-key objects showed up as garbage-collection time.
+ * Values as stored, in bytes (null when absent or not a string), and their PTTLs (-2 absent,
+ * -1 no expiry), in the order of the keys. Two parallel arrays rather than an object per key:
+ * a listing fetches millions and the per-key objects showed up as garbage-collection time.
  */
 export interface Fetched {
-  raws: Array<string | null>;
+  raws: Array<Buffer | null>;
   pttls: number[];
 }
 
@@ -74,19 +75,24 @@ const HGETS = script(READ_ONLY + HGETS_BODY, true);
 const HGETS_CROSS = script(CROSS + HGETS_ARGV_BODY, true);
 const UNLINKS_CROSS = script(CROSS_WRITE + onArgv(UNLINKS_BODY));
 
+/** Keys are bytes as SCAN returned them; values come back as bytes, hash fields as text. */
 export interface NodeOps {
-  /** Values; null for a missing key or one that is not a string. */
-  values(node: Redis, keys: string[]): Promise<Array<string | null>>;
-  withTtls(node: Redis, keys: string[]): Promise<Fetched>;
-  hashField(node: Redis, keys: string[], field: string): Promise<Array<string | null>>;
+  /** Values, as stored; null for a missing key or one that is not a string. */
+  values(node: Redis, keys: Buffer[]): Promise<Array<Buffer | null>>;
+  withTtls(node: Redis, keys: Buffer[]): Promise<Fetched>;
+  hashField(node: Redis, keys: Buffer[], field: string): Promise<Array<string | null>>;
   /** How many of the keys were deleted. */
-  unlink(node: Redis, keys: string[]): Promise<number>;
+  unlink(node: Redis, keys: Buffer[]): Promise<number>;
 }
 
 // Replies normally hold exactly these types already: check, and copy only if one does not.
 const asStrings = (reply: unknown): Array<string | null> => {
   const list = reply as unknown[];
   return list.every((v) => v === null || typeof v === 'string') ? (list as Array<string | null>) : list.map((v) => (v === null || v === undefined ? null : String(v)));
+};
+const asBuffers = (reply: unknown): Array<Buffer | null> => {
+  const list = reply as unknown[];
+  return list.every((v) => v === null || Buffer.isBuffer(v)) ? (list as Array<Buffer | null>) : list.map((v) => (v === null || v === undefined ? null : Buffer.from(String(v))));
 };
 const asNumbers = (reply: unknown): number[] => {
   const list = reply as unknown[];
@@ -98,8 +104,8 @@ const asNumbers = (reply: unknown): number[] => {
  * Redis < 7 has no allow-cross-slot-keys: on such a Cluster every multi-key command gets the
  * keys of one slot only (one command per group, all sent at once, so still one round trip).
  */
-function bySlot(keys: string[]): Array<{ keys: string[]; at: number[] }> {
-  const groups = new Map<number, { keys: string[]; at: number[] }>();
+function bySlot(keys: Buffer[]): Array<{ keys: Buffer[]; at: number[] }> {
+  const groups = new Map<number, { keys: Buffer[]; at: number[] }>();
   keys.forEach((key, i) => {
     const slot = keySlot(key);
     let group = groups.get(slot);
@@ -111,7 +117,7 @@ function bySlot(keys: string[]): Array<{ keys: string[]; at: number[] }> {
 }
 
 /** Runs `read` per slot group and puts the replies back in the order of `keys`. */
-async function readPerSlot<T>(keys: string[], read: (group: string[]) => Promise<T[]>): Promise<T[]> {
+async function readPerSlot<T>(keys: Buffer[], read: (group: Buffer[]) => Promise<T[]>): Promise<T[]> {
   const out = new Array<T>(keys.length);
   await Promise.all(
     bySlot(keys).map(async (group) => {
@@ -129,10 +135,10 @@ async function readPerSlot<T>(keys: string[], read: (group: string[]) => Promise
 export function nodeOps(cluster: boolean, modern = true): NodeOps {
   if (cluster && !modern) return perSlotOps();
   // On a cluster node the keys go in ARGV (see the bodies above), none are declared.
-  const pttlsOf = (node: Redis, keys: string[]) => (cluster ? runScript(node, PTTLS_CROSS, [], keys) : runScript(node, modern ? PTTLS : PTTLS_LEGACY, keys));
+  const pttlsOf = (node: Redis, keys: Buffer[]) => (cluster ? runScript(node, PTTLS_CROSS, [], keys) : runScript(node, modern ? PTTLS : PTTLS_LEGACY, keys));
   const values = cluster
-    ? async (node: Redis, keys: string[]) => asStrings(await runScript(node, GETS_CROSS, [], keys))
-    : async (node: Redis, keys: string[]) => asStrings(await node.mGet(keys));
+    ? async (node: Redis, keys: Buffer[]) => asBuffers(await runScript(bytesView(node), GETS_CROSS, [], keys))
+    : async (node: Redis, keys: Buffer[]) => asBuffers(await bytesView(node).mGet(keys));
   return {
     values,
     async withTtls(node, keys) {
@@ -150,7 +156,7 @@ export function nodeOps(cluster: boolean, modern = true): NodeOps {
 
 /** A Cluster of Redis < 7: the single-server commands, each on the keys of one slot. */
 function perSlotOps(): NodeOps {
-  const values = (node: Redis, keys: string[]) => readPerSlot(keys, async (group) => asStrings(await node.mGet(group)));
+  const values = (node: Redis, keys: Buffer[]) => readPerSlot(keys, async (group) => asBuffers(await bytesView(node).mGet(group)));
   return {
     values,
     async withTtls(node, keys) {

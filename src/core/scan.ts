@@ -1,4 +1,8 @@
-/** SCAN, never KEYS: an async stream of key batches that never blocks the server. */
+/**
+ * SCAN, never KEYS: an async stream of key batches that never blocks the server. Keys come as
+ * bytes (Buffers): a key name need not be UTF-8, and one decoded lossily could not be named again.
+ */
+import { bytesView } from './bytes.js';
 import { disconnect, openClient, type NodeSettings, type Redis } from './connection.js';
 
 export interface ScanOptions {
@@ -36,14 +40,16 @@ function scanArgs(opts: ScanOptions) {
  * that every key present throughout is returned at least once). The next SCAN is sent
  * before the current batch is handed over.
  */
-export async function* scanBatches(redis: Redis, opts: ScanOptions): AsyncGenerator<string[]> {
+export async function* scanBatches(client: Redis, opts: ScanOptions): AsyncGenerator<Buffer[]> {
   const args = scanArgs(opts);
-  let pending = redis.scan('0', args);
+  const redis = bytesView(client);
+  const scan = (cursor: string | Buffer) => redis.scan(cursor as string, args) as unknown as Promise<{ cursor: Buffer; keys: Buffer[] }>;
+  let pending = scan('0');
   try {
     for (;;) {
       const { cursor, keys } = await pending;
       const done = String(cursor) === '0';
-      if (!done) pending = redis.scan(cursor, args);
+      if (!done) pending = scan(cursor);
       if (keys.length > 0) yield keys;
       if (done) return;
     }
@@ -58,9 +64,9 @@ export async function* scanBatches(redis: Redis, opts: ScanOptions): AsyncGenera
  * ahead: SCAN replies never queue behind the (larger) replies of the value fetches on the
  * main connection, so the server walks the keyspace while we parse. Measured: 2x faster.
  */
-export async function* scanAhead(settings: NodeSettings, opts: ScanOptions): AsyncGenerator<string[]> {
+export async function* scanAhead(settings: NodeSettings, opts: ScanOptions): AsyncGenerator<Buffer[]> {
   const client = await openClient(settings);
-  const buffer: string[][] = [];
+  const buffer: Buffer[][] = [];
   let finished = false;
   let failure: unknown;
   let wakeConsumer: (() => void) | undefined;

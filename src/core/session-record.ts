@@ -4,6 +4,8 @@
  * Pure functions only; no Redis here.
  */
 
+import { exactNumberText, MAX_NESTING, nestsDeeperThan, objectMembers, valueAt } from './session-json.js';
+
 export { DEFAULT_USER_FIELDS } from '../defaults.js';
 
 export interface SessionRecord {
@@ -18,6 +20,8 @@ export interface SessionRecord {
   readable: boolean;
   /** Top-level fields beyond cookie and the user field (e.g. ip, userAgent), when present. */
   extra: Record<string, unknown> | null;
+  /** Why the value is unreadable (only on unreadable records; not a --json field of the listing). */
+  unreadable?: Unreadable;
 }
 
 export type JsonObject = Record<string, unknown>;
@@ -29,6 +33,31 @@ export function parseSessionJson(raw: string): JsonObject | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Why a stored value cannot be read as a session. */
+export type Unreadable = 'not JSON' | `nested deeper than ${typeof MAX_NESTING} levels`;
+
+export interface DecodedSession {
+  bytes: Buffer;
+  /** The value as text (bytes that are not UTF-8 read as U+FFFD, as any JSON reader would). */
+  text: string;
+  session: JsonObject;
+}
+
+/**
+ * A stored value as a session object, or why it is not one. JSON.parse itself never recurses,
+ * but anything that walks or re-serializes the result would: a value nested deeper than
+ * MAX_NESTING is refused here, so no later step can run out of stack.
+ */
+export function decodeSession(raw: Buffer | string): DecodedSession | Unreadable {
+  const bytes = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
+  const text = typeof raw === 'string' ? raw : raw.toString('utf8');
+  const session = parseSessionJson(text);
+  // "not JSON" covers JSON that is not an object (an array, a string) too: no session is one.
+  if (session === undefined) return 'not JSON';
+  if (nestsDeeperThan(bytes)) return `nested deeper than ${MAX_NESTING} levels`;
+  return { bytes, text, session };
 }
 
 function getPath(obj: JsonObject, path: readonly string[]): unknown {
@@ -51,25 +80,82 @@ function splitFields(fields: readonly string[]): string[][] {
   return split;
 }
 
-/** The user of a session: the first of `fields` holding a string or a number. */
-export function sessionUser(session: JsonObject, fields: readonly string[]): { user: string; field: string } | undefined {
+/**
+ * What the user fields of a session say: a user (`user` a string), or a first present field
+ * whose value is of a shape that names no user (`user` null, `shape` what it held).
+ */
+export type UserLookup = { user: string; field: string } | { user: null; field: string; shape: string };
+
+/**
+ * The user of a session, by the first of `fields` that is present. Present means anything but
+ * missing, null or "" (what applications leave after a logout). A string or a finite number is
+ * the user; a number is written with all its digits (`raw`, when given, supplies the exact
+ * text of integers beyond 2^53, which JavaScript numbers round). Any other value (an object such
+ * as passport's `{"id":7,"username":"alice"}`, an array, a boolean) names no user, and the
+ * lookup stops there rather than fall through to a lower-priority field that might name another
+ * user: the caller counts it and points the operator at --user-field.
+ */
+export function sessionUser(session: JsonObject, fields: readonly string[], raw?: Buffer): UserLookup | undefined {
   const paths = splitFields(fields);
   for (const [i, path] of paths.entries()) {
     const value = getPath(session, path);
     const field = fields[i] as string;
-    if (typeof value === 'string' && value !== '') return { user: value, field };
-    if (typeof value === 'number' && Number.isFinite(value)) return { user: String(value), field };
+    if (value === undefined || value === null || value === '') continue;
+    if (typeof value === 'string') return { user: value, field };
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) continue; // no JSON text reads as NaN; 1e999 reads as Infinity
+      if (Number.isSafeInteger(value) || !Number.isInteger(value) || raw === undefined) return { user: String(value), field };
+      const span = valueAt(raw, path);
+      const exact = span === undefined ? undefined : exactNumberText(raw.toString('latin1', span.start, span.end));
+      return { user: exact ?? String(value), field };
+    }
+    return { user: null, field, shape: Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `a ${typeof value}` };
   }
   return undefined;
 }
 
-export function toSessionRecord(id: string, raw: string, pttlMs: number, fields: readonly string[], now: number): SessionRecord {
+/**
+ * Set by the record builders for their caller's statistics (an out-parameter: no object per
+ * session in a listing of millions).
+ */
+export interface LineInfo {
+  readable: boolean;
+  /** Why not, when `readable` is false. */
+  unreadable?: Unreadable;
+  /** The user field that held a value naming no user (see sessionUser), if any. */
+  oddUserField?: string;
+  /** What that field held ("an object", ...). */
+  oddUserShape?: string;
+}
+
+function noteUser(info: LineInfo | undefined, found: UserLookup | undefined): void {
+  if (info === undefined) return;
+  info.oddUserField = found !== undefined && found.user === null ? found.field : undefined;
+  info.oddUserShape = found !== undefined && found.user === null ? found.shape : undefined;
+}
+
+/** The root key of the field the user came from: left out of `extra`. */
+function userRootOf(fields: readonly string[], found: UserLookup | undefined): string | undefined {
+  if (found === undefined || found.user === null) return undefined;
+  return splitFields(fields)[fields.indexOf(found.field)]?.[0] ?? found.field;
+}
+
+export function toSessionRecord(id: string, raw: Buffer | string, pttlMs: number, fields: readonly string[], now: number, info?: LineInfo): SessionRecord {
   const ttlSeconds = pttlMs < 0 ? -1 : Math.ceil(pttlMs / 1000);
   const expiresAt = pttlMs < 0 ? null : new Date(now + pttlMs).toISOString();
-  const session = parseSessionJson(raw);
-  if (session === undefined) return { id, user: null, ttlSeconds, expiresAt, readable: false, extra: null };
-  const found = sessionUser(session, fields);
-  const userRoot = found === undefined ? undefined : (splitFields(fields)[fields.indexOf(found.field)]?.[0] ?? found.field);
+  const decoded = decodeSession(raw);
+  if (info !== undefined) {
+    info.readable = typeof decoded !== 'string';
+    info.unreadable = typeof decoded === 'string' ? decoded : undefined;
+  }
+  if (typeof decoded === 'string') {
+    noteUser(info, undefined);
+    return { id, user: null, ttlSeconds, expiresAt, readable: false, extra: null, unreadable: decoded };
+  }
+  const { session, bytes } = decoded;
+  const found = sessionUser(session, fields, bytes);
+  noteUser(info, found);
+  const userRoot = userRootOf(fields, found);
   let extra: JsonObject | null = null;
   for (const k in session) {
     if (k === 'cookie' || k === userRoot || !Object.hasOwn(session, k)) continue;
@@ -118,9 +204,37 @@ export function isoTime(ms: number): string {
   return `${prefix}${sec < 10 ? '0' : ''}${sec}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
 }
 
-/** Set by sessionJsonLine for its caller's statistics (an out-parameter: no object per line). */
-export interface LineInfo {
-  readable: boolean;
+/** Runs of this many digits may be integers beyond 2^53, which JSON.stringify would round. */
+const LONG_DIGITS = /\d{16}/;
+
+/**
+ * The JSON text of a member's value, as stored, without the whitespace between its tokens (an
+ * NDJSON line may not hold a line break). Used where re-serializing would round a number.
+ */
+function compactSlice(bytes: Buffer, start: number, end: number): string {
+  const text = bytes.toString('utf8', start, end);
+  if (!/[\s]/.test(text)) return text;
+  let out = '';
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i] as string;
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      out += text.slice(i, j + 1);
+      i = j;
+    } else if (c !== ' ' && c !== '\t' && c !== '\n' && c !== '\r') out += c;
+  }
+  return out;
+}
+
+/**
+ * C1 controls (U+0080-U+009F) are legal raw in JSON, and JSON.stringify leaves them so, but a
+ * terminal may act on them (U+009B is CSI): escape them in every line we print.
+ */
+const C1 = /[\u0080-\u009f]/;
+const C1_ALL = /[\u0080-\u009f]/g;
+export function escapeC1(line: string): string {
+  return C1.test(line) ? line.replace(C1_ALL, (c) => `\\u00${c.charCodeAt(0).toString(16)}`) : line;
 }
 
 /**
@@ -128,11 +242,13 @@ export interface LineInfo {
  * (field for field, same escaping and key order), built without the intermediate record,
  * its `extra` object or a Date: `session list --json` does this a million times and the
  * allocations cost more than the JSON.parse. Returns undefined when `onlyUser` is given and
- * the session is not that user's. `info.readable` tells whether the value was a JSON object.
+ * the session is not that user's. Sets `info` as toSessionRecord does. Two exceptions to
+ * "exactly": numbers beyond 2^53 in `extra` keep their stored digits, and C1 controls are
+ * escaped (escapeC1).
  */
 export function sessionJsonLine(
   id: string,
-  raw: string,
+  raw: Buffer,
   pttlMs: number,
   fields: readonly string[],
   now: number,
@@ -141,12 +257,19 @@ export function sessionJsonLine(
 ): string | undefined {
   const head = `{"id":${quote(id)},"user":`;
   const times = pttlMs < 0 ? `"ttlSeconds":-1,"expiresAt":null` : `"ttlSeconds":${Math.ceil(pttlMs / 1000)},"expiresAt":"${isoTime(now + pttlMs)}"`;
-  const session = parseSessionJson(raw);
-  info.readable = session !== undefined;
-  if (session === undefined) return onlyUser === undefined ? `${head}null,${times},"readable":false,"extra":null}` : undefined;
-  const found = sessionUser(session, fields);
+  const decoded = decodeSession(raw);
+  info.readable = typeof decoded !== 'string';
+  info.unreadable = typeof decoded === 'string' ? decoded : undefined;
+  if (typeof decoded === 'string') {
+    noteUser(info, undefined);
+    return onlyUser === undefined ? `${head}null,${times},"readable":false,"extra":null}` : undefined;
+  }
+  const { session, bytes, text } = decoded;
+  const found = sessionUser(session, fields, bytes);
+  noteUser(info, found);
   if (onlyUser !== undefined && found?.user !== onlyUser) return undefined;
-  const userRoot = found === undefined ? undefined : (splitFields(fields)[fields.indexOf(found.field)]?.[0] ?? found.field);
+  const userRoot = userRootOf(fields, found);
+  const exact = LONG_DIGITS.test(text) ? objectMembers(bytes, text.indexOf('{')).members : undefined;
   // `extra` as JSON.stringify would write the object toSessionRecord builds: same keys in
   // the same (for-in) order. A "__proto__" key makes that object exist but, assigned with
   // `extra[k] =`, never becomes an own property, so it is not written.
@@ -157,9 +280,11 @@ export function sessionJsonLine(
     hasExtra = true;
     if (k === '__proto__') continue;
     const v = session[k];
-    extra += `${extra === '' ? '' : ','}${quote(k)}:${typeof v === 'string' ? quote(v) : JSON.stringify(v)}`;
+    const span = exact?.get(k)?.value;
+    const json = span !== undefined ? compactSlice(bytes, span.start, span.end) : typeof v === 'string' ? quote(v) : JSON.stringify(v);
+    extra += `${extra === '' ? '' : ','}${quote(k)}:${json}`;
   }
-  return `${head}${found === undefined ? 'null' : quote(found.user)},${times},"readable":true,"extra":${hasExtra ? `{${extra}}` : 'null'}}`;
+  return escapeC1(`${head}${found === undefined || found.user === null ? 'null' : quote(found.user)},${times},"readable":true,"extra":${hasExtra ? `{${extra}}` : 'null'}}`);
 }
 
 /**
@@ -168,11 +293,38 @@ export function sessionJsonLine(
  * connect-redis derives the key's TTL from cookie.expires, so both must change together
  * with the TTL or the user's next request undoes it. Returns undefined when the value is
  * not an express-session object (then only the key's TTL can change).
+ *
+ * Only the bytes of those two values change (or are added at the end of the cookie): every
+ * other byte stays as stored, so a user id beyond 2^53, a byte that is not UTF-8 or the
+ * application's own formatting survive, which re-serializing the parsed value would not keep.
  */
-export function withLifetime(raw: string, ttlMs: number, now: number): string | undefined {
-  const session = parseSessionJson(raw);
-  const cookie = session?.['cookie'];
-  if (session === undefined || cookie === null || typeof cookie !== 'object' || Array.isArray(cookie)) return undefined;
-  const updated = { ...session, cookie: { ...(cookie as JsonObject), originalMaxAge: ttlMs, expires: new Date(now + ttlMs).toISOString() } };
-  return JSON.stringify(updated);
+export function withLifetime<T extends Buffer | string>(raw: T, ttlMs: number, now: number): T | undefined {
+  const decoded = decodeSession(raw);
+  if (typeof decoded === 'string') return undefined;
+  const cookie = decoded.session['cookie'];
+  if (cookie === null || typeof cookie !== 'object' || Array.isArray(cookie)) return undefined;
+  const { bytes } = decoded;
+  const cookieSpan = valueAt(bytes, ['cookie']);
+  if (cookieSpan === undefined) return undefined;
+  const { members, close } = objectMembers(bytes, cookieSpan.start);
+  const edits: Array<{ at: number; end: number; text: string }> = [];
+  const added: string[] = [];
+  const put = (name: string, json: string) => {
+    const member = members.get(name);
+    if (member === undefined) added.push(`"${name}":${json}`);
+    else edits.push({ at: member.value.start, end: member.value.end, text: json });
+  };
+  put('originalMaxAge', String(ttlMs));
+  put('expires', `"${new Date(now + ttlMs).toISOString()}"`);
+  if (added.length > 0) edits.push({ at: close, end: close, text: `${members.size > 0 ? ',' : ''}${added.join(',')}` });
+  edits.sort((x, y) => x.at - y.at);
+  const parts: Buffer[] = [];
+  let from = 0;
+  for (const edit of edits) {
+    parts.push(bytes.subarray(from, edit.at), Buffer.from(edit.text, 'utf8'));
+    from = edit.end;
+  }
+  parts.push(bytes.subarray(from));
+  const out = Buffer.concat(parts);
+  return (typeof raw === 'string' ? out.toString('utf8') : out) as T;
 }

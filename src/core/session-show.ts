@@ -1,24 +1,25 @@
 /** One session in full, as `session show` prints it. */
-import { BadDataError, NegativeAnswer } from '../errors.js';
+import { bytesView } from './bytes.js';
 import type { Redis } from './connection.js';
 import { sessionKey } from './keys.js';
-import { parseSessionJson, toSessionRecord, type SessionRecord } from './session-record.js';
-import type { SessionScope } from './sessions.js';
+import { decodeSession, toSessionRecord, type SessionRecord } from './session-record.js';
+import { notASession, notFound, type SessionScope } from './sessions.js';
 
 export interface SessionDetail extends SessionRecord {
-  /** The whole stored session, parsed; null when it is not JSON (then `raw` has the text). */
+  /** The whole stored session, parsed; null when it is unreadable (then `raw` has the text). */
   session: Record<string, unknown> | null;
+  /** The stored value as text (bytes that are not UTF-8 read as U+FFFD), when unreadable. */
   raw?: string;
 }
 
 export async function showSession(redis: Redis, scope: SessionScope, id: string): Promise<SessionDetail> {
   const key = sessionKey(scope.prefix, id);
   const [type, pttl] = await Promise.all([redis.type(key), redis.pTTL(key)]);
-  if (type === 'none') throw new NegativeAnswer(`session ${id} not found`);
-  if (type !== 'string') throw new BadDataError(`${key} is a ${type}, not a session`);
-  const raw = await redis.get(key);
-  if (raw === null) throw new NegativeAnswer(`session ${id} not found`);
+  if (type === 'none') throw notFound(scope.prefix, id);
+  if (type !== 'string') throw notASession(scope.prefix, id, type);
+  const raw = (await bytesView(redis).get(key)) as unknown as Buffer | null;
+  if (raw === null) throw notFound(scope.prefix, id);
   const record = toSessionRecord(id, raw, Number(pttl), scope.userFields, Date.now());
-  const session = parseSessionJson(raw) ?? null;
-  return { ...record, session, ...(session === null ? { raw } : {}) };
+  const decoded = decodeSession(raw);
+  return typeof decoded === 'string' ? { ...record, session: null, raw: raw.toString('utf8') } : { ...record, session: decoded.session };
 }

@@ -5,9 +5,10 @@
  */
 import { createHash } from 'node:crypto';
 import { BadDataError, ConflictError, NegativeAnswer } from '../errors.js';
+import { bytesView } from './bytes.js';
 import type { Redis } from './connection.js';
 import { scanAndProcess } from './bulk.js';
-import { escapeGlob, sessionKey } from './keys.js';
+import { escapeGlob, sessionKey, showId } from './keys.js';
 import { opsFor } from './node-ops.js';
 import type { MasterNode, Topology } from './topology.js';
 import { sessionJsonLine, toSessionRecord, withLifetime, type LineInfo, type SessionRecord } from './session-record.js';
@@ -17,7 +18,15 @@ export interface SessionScope {
   userFields: readonly string[];
 }
 
-export interface ListStats {
+/** Sessions whose first present user field held a value naming no user (see sessionUser). */
+export interface OddUsers {
+  oddUser: number;
+  /** The field and what it held, in the first such session: for the hint. */
+  oddUserField?: string;
+  oddUserShape?: string;
+}
+
+export interface ListStats extends OddUsers {
   scanned: number;
   listed: number;
   unreadable: number;
@@ -35,27 +44,36 @@ export interface ListOptions extends SessionScope {
 }
 
 export function emptyStats(): ListStats {
-  return { scanned: 0, listed: 0, unreadable: 0, wrongType: 0 };
+  return { scanned: 0, listed: 0, unreadable: 0, wrongType: 0, oddUser: 0 };
+}
+
+function countOdd(into: OddUsers, info: LineInfo): void {
+  if (info.oddUserField === undefined) return;
+  into.oddUser += 1;
+  into.oddUserField ??= info.oddUserField;
+  into.oddUserShape ??= info.oddUserShape;
 }
 
 /**
- * A cheap test that can only say "certainly not this user" before JSON.parse: the user as
- * JSON writes it must occur in the raw value. Used only for names of letters, digits and
- * . _ @ + -, which JSON encoders write literally (escaping them is valid JSON, but no encoder
- * does); anything else is always parsed.
+ * A cheap test on the stored bytes that can only say "certainly not this user", before the
+ * full parse. It must never reject a value the full parse would give to the user (a session
+ * kept alive by a wrong "no" survives `revoke --user`). JSON writes a string either literally
+ * or with backslash escapes (`\u002B`, `\/`), so a value without a single backslash that lacks
+ * the user's bytes holds no string equal to the user. A number has many spellings (100, 1e2,
+ * 100.0), so a user that could be one (starting with a digit or '-') is always parsed, as is one
+ * holding U+FFFD (which bytes that are not UTF-8 decode to).
  */
-function userPrefilter(user: string | undefined): ((raw: string) => boolean) | undefined {
-  // Only characters no JSON encoder escapes: Go's encoding/json writes < > & as \u003c...,
-  // others escape / or ' or non-ASCII, and a missed match would keep a session alive.
-  if (user === undefined || !/^[A-Za-z0-9._@+-]+$/.test(user)) return undefined;
-  return (raw) => raw.includes(user);
+export function userPrefilter(user: string | undefined): ((raw: Buffer) => boolean) | undefined {
+  if (user === undefined || /^[-0-9]/.test(user) || user.includes('\ufffd')) return undefined;
+  const needle = Buffer.from(user, 'utf8');
+  return (raw) => raw.includes(needle) || raw.includes(0x5c);
 }
 
 /**
  * Turns one stored session into what the caller streams (a record, an NDJSON line), or
- * undefined to leave it out (another user's); sets info.readable.
+ * undefined to leave it out (another user's); sets `info`.
  */
-type Build<T> = (id: string, raw: string, pttl: number, now: number, info: LineInfo) => T | undefined;
+type Build<T> = (id: string, raw: Buffer, pttl: number, now: number, info: LineInfo) => T | undefined;
 
 /** The walk shared by listSessions and listSessionLines: scan, fetch values and TTLs, build, count. */
 async function* walkSessions<T>(topology: Topology, opts: ListOptions, build: Build<T>): AsyncGenerator<T[]> {
@@ -64,7 +82,7 @@ async function* walkSessions<T>(topology: Topology, opts: ListOptions, build: Bu
   if (limit <= 0) return;
   const ops = opsFor(topology);
   const maybeUser = userPrefilter(opts.user);
-  const prefixLength = opts.prefix.length;
+  const prefixLength = Buffer.byteLength(opts.prefix);
   const info: LineInfo = { readable: true };
   const batches = scanAndProcess(topology, { match: `${escapeGlob(opts.prefix)}*` }, (node, keys) => ops.withTtls(node.client, keys));
   for await (const { keys, result } of batches) {
@@ -81,7 +99,8 @@ async function* walkSessions<T>(topology: Topology, opts: ListOptions, build: Bu
         continue;
       }
       if (maybeUser !== undefined && !maybeUser(raw)) continue;
-      const item = build((keys[i] as string).slice(prefixLength), raw, pttl, now, info);
+      const item = build(showId((keys[i] as Buffer).subarray(prefixLength)), raw, pttl, now, info);
+      countOdd(stats, info);
       if (item === undefined) continue;
       if (!info.readable) stats.unreadable += 1;
       out.push(item);
@@ -97,10 +116,8 @@ async function* walkSessions<T>(topology: Topology, opts: ListOptions, build: Bu
 /** Every session under the prefix (optionally of one user), streamed one batch at a time. */
 export function listSessions(topology: Topology, opts: ListOptions): AsyncGenerator<SessionRecord[]> {
   return walkSessions(topology, opts, (id, raw, pttl, now, info) => {
-    const record = toSessionRecord(id, raw, pttl, opts.userFields, now);
-    if (opts.user !== undefined && record.user !== opts.user) return undefined;
-    info.readable = record.readable;
-    return record;
+    const record = toSessionRecord(id, raw, pttl, opts.userFields, now, info);
+    return opts.user !== undefined && record.user !== opts.user ? undefined : record;
   });
 }
 
@@ -112,7 +129,7 @@ export function listSessionLines(topology: Topology, opts: ListOptions): AsyncGe
   return walkSessions(topology, opts, (id, raw, pttl, now, info) => sessionJsonLine(id, raw, pttl, opts.userFields, now, opts.user, info));
 }
 
-export interface RevokeProgress {
+export interface RevokeProgress extends OddUsers {
   scanned: number;
   matched: number;
   revoked: number;
@@ -136,16 +153,21 @@ export interface BulkRevokeOptions extends SessionScope {
  * in between is not counted.
  */
 export async function revokeMatching(topology: Topology, opts: BulkRevokeOptions): Promise<RevokeProgress> {
-  const progress: RevokeProgress = { scanned: 0, matched: 0, revoked: 0, interrupted: false };
+  const progress: RevokeProgress = { scanned: 0, matched: 0, revoked: 0, interrupted: false, oddUser: 0 };
   const ops = opsFor(topology);
   const user = opts.user;
   const maybeUser = userPrefilter(user);
-  const prefixLength = opts.prefix.length;
-  const belongs = (raw: string | null): boolean =>
-    raw !== null && (maybeUser === undefined || maybeUser(raw)) && toSessionRecord('', raw, -1, opts.userFields, 0).user === user;
+  const prefixLength = Buffer.byteLength(opts.prefix);
+  const info: LineInfo = { readable: true };
+  const belongs = (raw: Buffer | null): boolean => {
+    if (raw === null || (maybeUser !== undefined && !maybeUser(raw))) return false;
+    const owner = toSessionRecord('', raw, -1, opts.userFields, 0, info).user;
+    countOdd(progress, info);
+    return owner === user;
+  };
 
   // One batch: pick the targets, delete them. Runs with a few batches in flight.
-  const work = async (node: MasterNode, keys: string[]) => {
+  const work = async (node: MasterNode, keys: Buffer[]) => {
     let targets = keys;
     if (user !== undefined) {
       const values = await ops.values(node.client, keys);
@@ -162,7 +184,7 @@ export async function revokeMatching(topology: Topology, opts: BulkRevokeOptions
     progress.scanned += keys.length;
     progress.matched += result.targets.length;
     progress.revoked += result.removed;
-    opts.onBatch?.(result.targets.map((k) => k.slice(prefixLength)), progress);
+    opts.onBatch?.(result.targets.map((k) => showId(k.subarray(prefixLength))), progress);
   }
   progress.interrupted = opts.signal?.aborted === true;
   return progress;
@@ -205,12 +227,21 @@ export interface TtlInfo {
   expiresAt: string | null;
 }
 
+/** "session X not found": naming the key looked for, so a wrong --session-prefix shows. */
+export function notFound(prefix: string, id: string): NegativeAnswer {
+  return new NegativeAnswer(`session ${id} not found (no key ${prefix}${id})`, { hint: 'check --session-prefix (REDIS_ACCOUNTS_SESSION_PREFIX) and --url' });
+}
+
+export function notASession(prefix: string, id: string, type: string): BadDataError {
+  return new BadDataError(`${prefix}${id} is a ${type}, not a session (a string)`);
+}
+
 export async function getTtl(redis: Redis, prefix: string, id: string): Promise<TtlInfo> {
   const key = sessionKey(prefix, id);
   const [type, pttlReply] = await Promise.all([redis.type(key), redis.pTTL(key)]);
   const pttl = Number(pttlReply);
-  if (type === 'none' || pttl === -2) throw new NegativeAnswer(`session ${id} not found`);
-  if (type !== 'string') throw new BadDataError(`${key} is a ${type}, not a session`);
+  if (type === 'none' || pttl === -2) throw notFound(prefix, id);
+  if (type !== 'string') throw notASession(prefix, id, type);
   return {
     id,
     ttlSeconds: pttl < 0 ? -1 : Math.ceil(pttl / 1000),
@@ -248,14 +279,23 @@ export interface SetTtlResult extends TtlInfo {
 export async function setTtl(redis: Redis, prefix: string, id: string, seconds: number): Promise<SetTtlResult> {
   const key = sessionKey(prefix, id);
   const ttlMs = seconds * 1000;
+  // Bytes in, bytes out: the digest must be of the bytes Redis holds, and the rewrite keeps
+  // every byte but the cookie's two values (a value need not be UTF-8).
+  const bytes = bytesView(redis);
   for (let attempt = 0; attempt < SET_TTL_ATTEMPTS; attempt += 1) {
-    const raw = await redis.get(key);
-    if (raw === null) throw new NegativeAnswer(`session ${id} not found`);
+    let raw: Buffer | null;
+    try {
+      raw = (await bytes.get(key)) as unknown as Buffer | null;
+    } catch (err) {
+      if (err instanceof Error && /^WRONGTYPE/.test(err.message)) throw notASession(prefix, id, String(await redis.type(key)));
+      throw err;
+    }
+    if (raw === null) throw notFound(prefix, id);
     const now = Date.now();
     const next = withLifetime(raw, ttlMs, now);
-    const digest = createHash('sha1').update(raw, 'utf8').digest('hex');
+    const digest = createHash('sha1').update(raw).digest('hex');
     const result = await redis.eval(SET_LIFETIME, { keys: [key], arguments: [digest, next ?? '', String(ttlMs)] });
-    if (result === -2) throw new NegativeAnswer(`session ${id} not found`);
+    if (result === -2) throw notFound(prefix, id);
     if (result === 1) {
       return { id, ttlSeconds: seconds, expiresAt: new Date(now + ttlMs).toISOString(), cookieUpdated: next !== undefined };
     }

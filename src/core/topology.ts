@@ -26,7 +26,7 @@ export interface MasterNode {
   label: string;
   /** How to open another connection to this node (a SCAN runs on its own connection). */
   settings: NodeSettings;
-  owns?: (key: string) => boolean;
+  owns?: (key: Buffer) => boolean;
 }
 
 export interface Topology {
@@ -177,7 +177,7 @@ async function openCluster(settings: NodeSettings): Promise<Topology> {
       return Promise.all(
         cluster.masters.map(async (m) => {
           const client = await clientOf(m);
-          const owns = (key: string) => {
+          const owns = (key: Buffer) => {
             const owner = cluster.getSlotMaster(keySlot(key));
             return owner.host === m.host && owner.port === m.port;
           };

@@ -2,6 +2,7 @@
  * User records: one hash per user at `<prefix>{<name>}` (see docs/schema.md).
  * Every write is a single Lua script, so concurrent writers can never interleave.
  */
+import { isUtf8 } from 'node:buffer';
 import { BadDataError } from '../errors.js';
 import type { Redis } from './connection.js';
 import { escapeGlob, usernameFromKey } from './keys.js';
@@ -77,7 +78,8 @@ export async function* scanUsers(topology: Topology, prefix: string): AsyncGener
   const scan = { match: `${escapeGlob(prefix)}{*}`, type: 'hash' };
   for await (const { keys, result } of scanAndProcess(topology, scan, (node, keys) => ops.hashField(node.client, keys, FIELD_HASH))) {
     for (const [i, key] of keys.entries()) {
-      const name = usernameFromKey(prefix, key);
+      // A key that is not UTF-8 cannot hold a valid username.
+      const name = isUtf8(key) ? usernameFromKey(prefix, key.toString('utf8')) : undefined;
       if (name !== undefined) yield { name, passwordHash: result[i] ?? undefined };
     }
   }

@@ -406,7 +406,7 @@ describe('a cluster of Redis < 7 (no allow-cross-slot-keys): batches go one slot
         while (ownerPort(missing) !== port) missing = `sess:${newId()}`;
         const keys = [...(await keysOn(port, 'sess:*')), missing]; // and one that does not exist
         expect(new Set(keys.map(keySlot)).size).toBeGreaterThan(50);
-        const { raws, pttls } = await ops.withTtls(node as unknown as Redis, keys);
+        const { raws, pttls } = await ops.withTtls(node as unknown as Redis, keys.map((k) => Buffer.from(k)));
         for (const [i, key] of keys.entries()) {
           const id = key.slice('sess:'.length);
           if (i === keys.length - 1) {
@@ -417,8 +417,8 @@ describe('a cluster of Redis < 7 (no allow-cross-slot-keys): batches go one slot
           }
         }
         const userKeys = await keysOn(port, 'user:{user*');
-        expect(await ops.hashField(node as unknown as Redis, userKeys, 'password_hash')).toEqual(userKeys.map((k) => `hash-of-${k.slice('user:{'.length, -1)}`));
-        expect(await ops.unlink(node as unknown as Redis, keys)).toBe(keys.length - 1);
+        expect(await ops.hashField(node as unknown as Redis, userKeys.map((k) => Buffer.from(k)), 'password_hash')).toEqual(userKeys.map((k) => `hash-of-${k.slice('user:{'.length, -1)}`));
+        expect(await ops.unlink(node as unknown as Redis, keys.map((k) => Buffer.from(k)))).toBe(keys.length - 1);
         expect(await countOn(port, 'sess:*')).toBe(0);
       } finally {
         node.destroy();

@@ -504,7 +504,8 @@ describe('session ttl', () => {
     expect(JSON.parse(revoke.stdout)).toMatchObject({ revoked: 0, missing: [], notSessions: ['h'] });
     const r = await cli(['session', 'ttl', 'h', '30m']);
     expect(r.code).toBe(5);
-    expect(r.stderr).toMatch(/wrong kind of value/);
+    // Issue 13 item 25: setting names the key and its type, as reading does (was "wrong kind of value").
+    expect(r.stderr).toMatch(/sess:h is a hash, not a session/);
     expect(await redis.hGetAll('sess:h')).toEqual({ f: 'v' });
     expect(Number(await redis.pTTL('sess:h'))).toBe(-1);
   });

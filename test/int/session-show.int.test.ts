@@ -76,7 +76,8 @@ describe('session show', () => {
     await t.redis.set('sess:raw', 'not json {\u001b[31m', { EX: 60 });
     const r = await runCli(['session', 'show', 'raw'], { env: t.env });
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('(not JSON) not json {');
+    // One JSON string literal (issue 13 item 16: stored line breaks cannot forge lines).
+    expect(r.stdout).toContain('(unreadable: not JSON) "not json {\\u001b[31m"');
     // Control characters from stored data never reach the terminal.
     expect(r.stdout).not.toContain('\u001b');
   });

@@ -242,7 +242,7 @@ describe('userKey and usernameFromKey', () => {
 describe('sessionKey', () => {
   test('is the prefix followed by the id', () => {
     expect(DEFAULT_SESSION_PREFIX).toBe('sess:');
-    expect(sessionKey('sess:', 'Xw3b9Qn2eKp0Lr7TuVh1ZcYdFa8Mg6Js')).toBe('sess:Xw3b9Qn2eKp0Lr7TuVh1ZcYdFa8Mg6Js');
+    expect(sessionKey('sess:', 'Xw3b9Qn2eKp0Lr7TuVh1ZcYdFa8Mg6Js')).toEqual(Buffer.from('sess:Xw3b9Qn2eKp0Lr7TuVh1ZcYdFa8Mg6Js'));
   });
 });
 
@@ -282,7 +282,7 @@ describe('validateSessionId', () => {
 });
 
 describe('validatePrefix', () => {
-  test.each(['user:', 'sess:', '', 'myapp:sess:', 'a*b?[c]\\'])('accepts %j', (p) => {
+  test.each(['user:', 'sess:', 'myapp:sess:', 'a*b?[c]\\'])('accepts %j', (p) => {
     expect(validatePrefix(p, '--user-prefix')).toBe(p);
   });
 
@@ -296,6 +296,12 @@ describe('validatePrefix', () => {
     ['129 characters', 'p'.repeat(129)],
   ])('rejects %s, naming the option', (_, p) => {
     expect(usageError(() => validatePrefix(p, '--session-prefix')).message).toContain('--session-prefix');
+  });
+
+  // Issue 13 item 2: an empty prefix used to be accepted, and `revoke --all` then unlinked every string key.
+  test('refuses an empty prefix, which would match every key', () => {
+    const err = usageError(() => validatePrefix('', '--session-prefix'));
+    expect(err.message).toMatch(/--session-prefix may not be empty/);
   });
 
   test('accepts 128 characters', () => {

@@ -5,6 +5,7 @@ import {
   sessionUser,
   toSessionRecord,
   withLifetime,
+  type LineInfo,
 } from '../../src/core/session-record.js';
 
 const NOW = Date.UTC(2026, 10, 28, 1, 0, 0); // 2026-11-28T01:00:00.000Z
@@ -64,14 +65,32 @@ describe('the user of a session', () => {
     expect(record(session(onlyUsername)).user).toBe('d');
   });
 
-  test('a field that is not a string or number is skipped for the next one', () => {
-    expect(record(session({ passport: { user: { id: 'x' } }, userId: 'bob' })).user).toBe('bob');
+  test('a missing, null or empty field is skipped for the next one', () => {
     expect(record(session({ passport: {}, userId: 'bob' })).user).toBe('bob');
     expect(record(session({ userId: null, username: 'dave' })).user).toBe('dave');
-    expect(record(session({ userId: true, username: 'dave' })).user).toBe('dave');
-    expect(record(session({ userId: ['a'], username: 'dave' })).user).toBe('dave');
     expect(record(session({ userId: '', username: 'dave' })).user).toBe('dave');
     expect(record(session({ user: 'plain-string', username: 'dave' })).user).toBe('dave');
+  });
+
+  // Issue 13 item 18 changed this rule: such a field used to be skipped for the next one, which
+  // could attribute the session to whoever a lower-priority field names.
+  test.each([
+    ['an object', { passport: { user: { id: 7, username: 'alice' } }, userId: 'bob' }, 'passport.user'],
+    ['a boolean', { userId: true, username: 'dave' }, 'userId'],
+    ['an array', { userId: ['a'], username: 'dave' }, 'userId'],
+  ])('a present field holding %s names no user and stops the lookup (counted for the hint)', (shape, fields, field) => {
+    const info: LineInfo = { readable: true };
+    const r = toSessionRecord('sid', session(fields), 1000, DEFAULT_USER_FIELDS, NOW, info);
+    expect(r.user).toBeNull();
+    expect(info).toMatchObject({ oddUserField: field, oddUserShape: shape });
+    // The odd field stays visible in extra, where the operator can see what it holds.
+    expect(Object.keys(r.extra ?? {})).toContain(field.split('.')[0]);
+  });
+
+  test('--user-field can name the member of an object-valued user field', () => {
+    const raw = session({ passport: { user: { id: 7, username: 'alice' } } });
+    expect(record(raw, ['passport.user.username']).user).toBe('alice');
+    expect(record(raw, ['passport.user.id']).user).toBe('7');
   });
 
   test('no user field at all gives user null, still readable', () => {

@@ -8,7 +8,7 @@ import { say } from '../../io.js';
 import { parseInteger, sessionPrefix, userFields } from '../../options.js';
 import { createRowPrinter, drained, plural } from '../../output.js';
 import { progressLine, type Progress } from '../../progress.js';
-import { validateSessionUser } from './scope.js';
+import { oddUserNote, validateSessionUser } from './scope.js';
 
 const COLUMNS = [
   { header: 'ID', width: 34 },
@@ -20,7 +20,7 @@ const COLUMNS = [
 
 /** A one-line summary of what a session records beyond its cookie and user. */
 function details(record: SessionRecord): string {
-  if (!record.readable) return '(unreadable: not JSON)';
+  if (!record.readable) return `(unreadable: ${record.unreadable ?? 'not JSON'})`;
   if (record.extra === null) return '';
   return Object.entries(record.extra)
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
@@ -104,7 +104,7 @@ export async function run(ctx: CommandContext): Promise<number> {
       .filter(Boolean)
       .join(', ');
     // The summary goes to stderr even with --json: scripts read counts there, data on stdout.
-    say(io, `${plural(stats.listed, 'session')}${notes ? ` (${notes})` : ''}.`);
+    say(io, `${plural(stats.listed, 'session')}${notes ? ` (${notes})` : ''}.${oddUserNote(stats)}`);
     return 0;
   });
 }

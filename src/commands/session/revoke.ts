@@ -15,7 +15,7 @@ import { sessionPrefix, userFields } from '../../options.js';
 import { plural, printJson, printable } from '../../output.js';
 import { progressLine, stopOnInterrupt } from '../../progress.js';
 import { confirm } from '../../prompt.js';
-import { sessionIdFrom, validateSessionUser } from './scope.js';
+import { oddUserNote, sessionIdFrom, validateSessionUser } from './scope.js';
 
 interface Request {
   ids: string[];
@@ -112,7 +112,7 @@ async function bulk(topology: Topology, req: Request, ctx: CommandContext): Prom
   const { io, opts } = ctx;
   const display = progressLine(io, req.dryRun ? 'Scanning' : 'Revoking');
   const interrupt = stopOnInterrupt();
-  let latest: RevokeProgress = { scanned: 0, matched: 0, revoked: 0, interrupted: false };
+  let latest: RevokeProgress = { scanned: 0, matched: 0, revoked: 0, interrupted: false, oddUser: 0 };
   // Only with --hold: the ids to guard afterwards (memory grows with the revoked count).
   const revokedIds = req.holdMs === undefined ? undefined : new Set<string>();
   const walk = async () => {
@@ -169,6 +169,7 @@ async function bulk(topology: Topology, req: Request, ctx: CommandContext): Prom
     say(io, `Interrupted: ${req.dryRun ? 'found' : 'revoked'} ${plural(count, 'session')} before stopping (${plural(latest.scanned, 'key')} scanned). Run the command again to finish.`);
     return ExitCode.interrupted;
   }
-  if (!req.json) say(io, `${req.dryRun ? 'Would revoke' : 'Revoked'} ${plural(count, 'session')}${req.user === undefined ? '' : ` of ${printable(req.user)}`} (${plural(latest.scanned, 'key')} scanned).`);
+  if (!req.json) say(io, `${req.dryRun ? 'Would revoke' : 'Revoked'} ${plural(count, 'session')}${req.user === undefined ? '' : ` of ${printable(req.user)}`} (${plural(latest.scanned, 'key')} scanned).${oddUserNote(latest)}`);
+  else if (latest.oddUser > 0) say(io, oddUserNote(latest).trim());
   return 0;
 }

@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import type { CommandContext } from '../../context.js';
 import { parseSecrets, parseSessionCookie, verifyCookieSignature } from '../../core/cookie.js';
+import type { OddUsers } from '../../core/sessions.js';
 import { validateSessionId } from '../../core/keys.js';
 import { UsageError } from '../../errors.js';
 import { readSecretLine } from '../../prompt.js';
@@ -39,3 +40,14 @@ export async function sessionIdFrom(id: string | undefined, ctx: CommandContext)
   return parsed.id;
 }
 
+
+/**
+ * The summary's word on sessions whose user field held something that names no user (an
+ * object, say): how many, and how to name the member that does. Empty when there were none.
+ */
+export function oddUserNote(odd: OddUsers): string {
+  if (odd.oddUser === 0) return '';
+  const field = odd.oddUserField ?? 'the user field';
+  const example = odd.oddUserShape === 'an object' ? `, e.g. --user-field ${field}.id or ${field}.username` : '';
+  return ` ${odd.oddUser === 1 ? '1 session has' : `${odd.oddUser} sessions have`} ${odd.oddUserShape ?? 'a value'} in ${field}, which names no user; name the member that does with --user-field${example}.`;
+}

@@ -1,0 +1,26 @@
+/**
+ * Keys and session values are bytes until a layout decodes them: a key that is not UTF-8
+ * (`sess:k\xff\xfe`) must be listed, counted and revoked like any other, and a value must reach
+ * the decoder as stored. node-redis decodes replies as UTF-8 strings unless a command runs on a
+ * view of the client whose blob strings map to Buffers; this module hands out that view.
+ */
+import type { Redis } from './connection.js';
+
+/** RESP's blob string type ('$'), as node-redis's RESP_TYPES names it. */
+const BLOB_STRING = 36;
+
+const views = new WeakMap<object, Redis>();
+
+/**
+ * The same connection, replying with Buffers for strings (and with the same per-command
+ * deadline: connection.ts bounds the view too). Typed as Redis for the call sites; the replies
+ * of its string commands are Buffers, which the callers declare.
+ */
+export function bytesView(client: Redis): Redis {
+  let view = views.get(client);
+  if (view === undefined) {
+    view = client.withTypeMapping({ [BLOB_STRING]: Buffer }) as unknown as Redis;
+    views.set(client, view);
+  }
+  return view;
+}
