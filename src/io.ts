@@ -28,10 +28,17 @@ export function processIo(): Io {
   };
 }
 
-/** Colors only on a terminal, and never when NO_COLOR is set to anything non-empty. */
+/**
+ * Colors only on a terminal (and not TERM=dumb), and never when NO_COLOR is set to anything
+ * non-empty (no-color.org) or FORCE_COLOR is 0 or false (chalk's and Node's own off switch;
+ * our Chalk instances get an explicit level, so chalk never reads it itself). FORCE_COLOR
+ * does not turn colors on in a pipe: data there stays plain.
+ */
 export function useColor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
   const noColor = env['NO_COLOR'];
-  return stream.isTTY === true && (noColor === undefined || noColor === '') && env['TERM'] !== 'dumb';
+  const forceColor = env['FORCE_COLOR'];
+  if ((noColor !== undefined && noColor !== '') || forceColor === '0' || forceColor === 'false') return false;
+  return stream.isTTY === true && env['TERM'] !== 'dumb';
 }
 
 /** Write one line to stderr: messages, warnings, summaries. */

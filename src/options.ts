@@ -85,7 +85,8 @@ function str(opts: RawOptions, name: string): string | undefined {
 export function parseInteger(text: string, what: string, min: number, max: number): number {
   if (!/^[0-9]{1,12}$/.test(text.trim())) throw new UsageError(`${what} must be a whole number, got "${text.slice(0, 20)}"`);
   const n = Number(text.trim());
-  if (n < min || n > max) throw new UsageError(`${what} must be between ${min} and ${max}`);
+  // No real upper bound (a --limit): "between 1 and 9007199254740991" would only puzzle.
+  if (n < min || n > max) throw new UsageError(max >= Number.MAX_SAFE_INTEGER ? `${what} must be at least ${min}` : `${what} must be between ${min} and ${max}`);
   return n;
 }
 

@@ -32,9 +32,40 @@ export function toAppError(err: unknown, context = 'Redis command failed'): AppE
       hint: 'the ACL user lacks a command or key this operation needs; see README "Least privilege"',
     });
   }
-  if (/^(WRONGPASS|NOAUTH)\b/.test(message) || /invalid username-password pair|AUTH.*without any password/i.test(message)) {
-    return new ConnectionError(`${context}: authentication failed (${message})`, {
-      hint: 'check REDIS_USERNAME/REDIS_PASSWORD, --redis-password-file or the URL',
+  // Redis's own wording ("NOAUTH HELLO must be called with the client already authenticated,
+  // otherwise the HELLO AUTH <user> <pass> option can be used...") does not tell an operator
+  // what to do: say it plainly, and how to give the credentials.
+  if (/^NOAUTH\b/.test(message)) {
+    return new ConnectionError(`${context}: authentication required: the server needs a password and none was given (NOAUTH)`, {
+      hint: 'give it in REDIS_PASSWORD, --redis-password-file or the URL (redis://:password@host); for an ACL user set REDIS_USERNAME as well',
+    });
+  }
+  if (/^WRONGPASS\b/.test(message) || /invalid username-password pair/i.test(message)) {
+    return new ConnectionError(`${context}: authentication failed: the server rejected the user name or password, or the user is disabled (WRONGPASS)`, {
+      hint: 'check REDIS_USERNAME and REDIS_PASSWORD, --redis-password-file or the URL',
+    });
+  }
+  if (/AUTH.*without any password/i.test(message)) {
+    return new ConnectionError(`${context}: authentication failed: a password was given, but the server has none for the default user`, {
+      hint: 'drop the password, or set REDIS_USERNAME to the ACL user it belongs to',
+    });
+  }
+  // The server is up and answering, but refuses writes: say why instead of "Redis replied ...".
+  // Inside a script Redis 7 replies the same, with " script: ..." after it; Redis 6 wraps it
+  // in "ERR Error running script ... -OOM command not allowed ...".
+  if (/^OOM\b|-OOM command not allowed/.test(message)) {
+    return new ConnectionError('Redis refused the write (out of memory)', {
+      hint: "the server's used memory is above its maxmemory and its policy evicts nothing; free memory or raise maxmemory, then run the command again",
+    });
+  }
+  if (/^READONLY\b|-READONLY You can't write/.test(message)) {
+    return new ConnectionError('Redis refused the write: the server is a read-only replica', {
+      hint: 'point --url at the master, or find it with --sentinel and --sentinel-master',
+    });
+  }
+  if (/^MISCONF\b|-MISCONF /.test(message)) {
+    return new ConnectionError('Redis refused the write: it cannot save its snapshots to disk (MISCONF), so it accepts no writes', {
+      hint: "see the server's log; writes resume once a snapshot (BGSAVE) succeeds",
     });
   }
   if (/^WRONGTYPE\b/.test(message)) return new BadDataError(`a key holds the wrong kind of value (${message})`);
@@ -42,7 +73,11 @@ export function toAppError(err: unknown, context = 'Redis command failed'): AppE
     return new ConnectionError(`${context}: timed out`, { hint: 'is the server reachable and responsive? see --timeout' });
   }
   if (code !== undefined && TLS_CODES.test(code)) {
-    return new ConnectionError(`${context}: TLS failure (${code}: ${message})`, { hint: 'check --tls-ca, --tls-cert, --tls-key and the host name' });
+    // What a plain server's reply (e.g. an -ERR or -DENIED line) looks like to a TLS client.
+    const plain = code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number|packet length too long/i.test(message);
+    return new ConnectionError(`${context}: TLS failure (${code}: ${message})`, {
+      hint: plain ? 'the server does not seem to speak TLS: for a plain Redis use a redis:// URL' : 'check --tls-ca, --tls-cert, --tls-key and the host name',
+    });
   }
   if (code !== undefined && NETWORK_CODES.has(code)) {
     const hint = code === 'ECONNRESET' ? 'if the server expects TLS, use a rediss:// URL' : 'is redis-server running there? see --url or REDIS_URL';

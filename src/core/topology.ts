@@ -7,6 +7,7 @@ import { ConnectionError, TopologyChangedError, UsageError } from '../errors.js'
 import {
   atAddress,
   boundCommands,
+  databaseOf,
   describeTarget,
   disconnect,
   nodeSettings,
@@ -48,12 +49,28 @@ export interface Topology {
 export async function openTopology(opts: ConnectionOptions, onWarning: (line: string) => void): Promise<Topology> {
   const settings = await nodeSettings(opts, onWarning);
   if (opts.sentinels !== undefined && opts.sentinels.length > 0) return openSentinel(settings, opts.sentinels, opts.sentinelMaster);
-  const client = await openClient(settings);
+  if (opts.cluster === true) assertDatabaseZero(settings);
+  let client: Redis;
+  try {
+    client = await openClient(settings);
+  } catch (err) {
+    // A cluster node refuses SELECT of any other database: that is the URL's fault, not the server's.
+    if (databaseOf(settings.url) !== 0 && /SELECT is not allowed in cluster mode/.test(err instanceof Error ? err.message : '')) assertDatabaseZero(settings);
+    throw err;
+  }
   if (opts.cluster === true || (await clusterEnabled(client))) {
     await disconnect(client);
     return openCluster(settings);
   }
   return single('single', client, settings, async () => undefined);
+}
+
+/** A Redis Cluster has database 0 only. */
+function assertDatabaseZero(settings: NodeSettings): void {
+  const db = databaseOf(settings.url);
+  if (db !== 0) {
+    throw new UsageError(`the URL selects database ${db}, but a Redis Cluster has only database 0`, { hint: `drop "/${db}" from --url or REDIS_URL` });
+  }
 }
 
 async function single(kind: 'single' | 'sentinel', client: Redis, settings: NodeSettings, assertUnchanged: () => Promise<void>): Promise<Topology> {
@@ -96,6 +113,8 @@ async function openSentinel(settings: NodeSettings, sentinels: Array<{ host: str
     for (const s of sentinels) {
       // Sentinels usually run without the data ACL user: connect without credentials or TLS files' client cert.
       const at = { ...atAddress(settings, s.host, s.port), username: undefined, password: undefined };
+      // A Sentinel has no databases (no SELECT): the URL's database is for the master.
+      at.url.pathname = '';
       let sentinel: Redis | undefined;
       try {
         sentinel = await openClient(at);

@@ -95,6 +95,8 @@ describe('TLS (rediss://)', () => {
   test('plaintext redis:// against the TLS port: exit 3 well within the timeout', async () => {
     const r = await timed(['session', 'list', '--json', '--url', `redis://127.0.0.1:${tlsServer.port}`, '--timeout', '1s']);
     expectConnectionFailure(r, /cannot connect to redis:\/\/127\.0\.0\.1:\d+/);
+    // However the server drops the plaintext client (a reset, or a close), the hint names rediss://.
+    expect(r.stderr).toMatch(/\(hint: if the server expects TLS, use a rediss:\/\/ URL\)/);
     expect(r.signal).toBeNull();
     expect(r.ms).toBeLessThan(10000);
   });

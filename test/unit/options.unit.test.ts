@@ -198,3 +198,10 @@ describe('connectionOptions', () => {
     usageError(() => connectionOptions({ timeout: '2h' }, undefined, {}));
   });
 });
+
+describe('parseInteger without an upper bound (--limit)', () => {
+  test('0 says "at least 1", not "between 1 and 9007199254740991"', () => {
+    expect(usageError(() => parseInteger('0', '--limit', 1, Number.MAX_SAFE_INTEGER)).message).toBe('--limit must be at least 1');
+    expect(parseInteger('999999999999', '--limit', 1, Number.MAX_SAFE_INTEGER)).toBe(999999999999);
+  });
+});
