@@ -5,6 +5,9 @@
  * m,p,t order, as applications using it do), so the tool is tested on data it did not write.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import argon2 from 'argon2';
 import type { RedisClientType } from 'redis';
@@ -282,6 +285,36 @@ describe('user rehash <name>', () => {
     const [a, b] = (await auditEntries()).slice(0, 2);
     expect({ ...b, time: '', target: '' }).toEqual({ ...a, time: '', target: '', error: a?.['error']?.replace('bob', 'ghost') });
     expect(b?.['outcome']).toBe('failed');
+  });
+
+  /**
+   * Peak memory (KiB) of one CLI run: a preloaded hook writes process.resourceUsage().maxRSS
+   * to fd 3 at exit. An argon2 hash at m KiB needs m KiB, so this shows a hash was computed
+   * without relying on timing.
+   */
+  async function peakKiB(args: string[], input: string): Promise<{ code: number | null; kib: number }> {
+    const hook = join(mkdtempSync(join(tmpdir(), 'ra-rss-')), 'maxrss.cjs');
+    writeFileSync(hook, "process.on('exit', () => require('fs').writeSync(3, String(process.resourceUsage().maxRSS)));\n");
+    const child = spawn(process.execPath, ['--require', hook, BIN, ...args], {
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp', ...env },
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+    });
+    let rss = '';
+    child.stdio[3]?.on('data', (d: Buffer) => (rss += d.toString()));
+    child.stdout?.resume();
+    child.stderr?.resume();
+    child.stdin?.end(input);
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    return { code, kib: Number(rss) };
+  }
+
+  test('an unknown user still costs one hash at the policy, like verify (peak memory shows it)', async () => {
+    const cheap = await peakKiB(['user', 'rehash', 'ghost', '--password-stdin', '--argon2-memory', '1024', '--argon2-time', '1'], `${WRONG}\n`);
+    const costly = await peakKiB(['user', 'rehash', 'ghost', '--password-stdin', '--argon2-memory', '131072', '--argon2-time', '1'], `${WRONG}\n`);
+    expect([cheap.code, costly.code]).toEqual([1, 1]);
+    expect(cheap.kib).toBeGreaterThan(0);
+    // The decoy at m=131072 KiB (128 MiB) was really computed: ~128 MiB more at the peak.
+    expect(costly.kib - cheap.kib).toBeGreaterThan(100 * 1024);
   });
 
   // Issue 13 item 3: the password was not checked when the hash already met the policy.
