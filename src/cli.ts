@@ -7,6 +7,7 @@ import { CommanderError } from 'commander';
 import { AppError, ExitCode } from './errors.js';
 import { processIo, type Io } from './io.js';
 import { makeProgram } from './program.js';
+import { printable } from './output.js';
 import { toAppError } from './core/redis-errors.js';
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
@@ -44,14 +45,17 @@ function report(err: unknown, io: Io, debug: boolean): number {
     // Help and version end in exitCode 0; commander has already printed its message.
     return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   }
+  // Messages may quote stored data (a PHC parse error quotes part of the hash, Redis errors
+  // name keys): every line goes through the same filter as stored data shown elsewhere.
+  const lines = (text: string) => text.split('\n').map(printable).join('\n');
   const known = toAppError(err);
   if (known instanceof AppError) {
-    io.stderr.write(`redis-accounts: ${known.message}${known.hint ? ` (hint: ${known.hint})` : ''}\n`);
-    if (debug && known.cause) io.stderr.write(`${String((known.cause as Error).stack ?? known.cause)}\n`);
+    io.stderr.write(`redis-accounts: ${printable(known.message)}${known.hint ? ` (hint: ${printable(known.hint)})` : ''}\n`);
+    if (debug && known.cause) io.stderr.write(`${lines(String((known.cause as Error).stack ?? known.cause))}\n`);
     return known.exitCode;
   }
-  const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
-  io.stderr.write(`redis-accounts: unexpected error: ${message}${debug ? '' : ' (hint: run again with --debug for details, and report it as a bug)'}\n`);
-  if (debug && err instanceof Error) io.stderr.write(`${err.stack}\n`);
+  const message = err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err);
+  io.stderr.write(`redis-accounts: unexpected error: ${printable(message)}${debug ? '' : ' (hint: run again with --debug for details, and report it as a bug)'}\n`);
+  if (debug && err instanceof Error) io.stderr.write(`${lines(String(err.stack))}\n`);
   return 1;
 }

@@ -11,9 +11,23 @@ export interface Column {
   width: number;
 }
 
-/** Print an object as one line of JSON (NDJSON when called per item). */
+/**
+ * What JSON.stringify leaves raw but a terminal may act on: DEL and the C1 controls
+ * (U+009B is CSI on some terminals), the bidi controls and the line/paragraph separators.
+ */
+const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const JSON_UNSAFE_ALL = new RegExp(JSON_UNSAFE.source, 'g');
+const jsonEscape = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/**
+ * Print an object as one line of JSON (NDJSON when called per item). C0 controls are
+ * escaped by JSON.stringify itself; the rest of what printable() filters is escaped here,
+ * so the text stays the same JSON value and cannot drive a terminal it is printed on.
+ */
 export function printJson(out: Writable, value: unknown): void {
-  out.write(`${JSON.stringify(value)}\n`);
+  const text = JSON.stringify(value);
+  // Tested first: almost no output has any, and the test is cheaper than a replace.
+  out.write(`${JSON_UNSAFE.test(text) ? text.replace(JSON_UNSAFE_ALL, jsonEscape) : text}\n`);
 }
 
 function fit(text: string, width: number): string {
@@ -21,10 +35,18 @@ function fit(text: string, width: number): string {
   return chars.length <= width ? text : `${chars.slice(0, width - 1).join('')}…`;
 }
 
-/** Strip characters that would let stored data drive the operator's terminal. */
+/**
+ * Characters that let stored data drive or disguise the operator's terminal: C0 controls,
+ * DEL and C1 controls (escape sequences, CSI), the bidi controls (U+061C, U+200E, U+200F,
+ * U+202A-U+202E, U+2066-U+2069: they reorder the rest of a line) and U+2028/U+2029 (line
+ * and paragraph separators, a new line to some viewers).
+ */
+// eslint-disable-next-line no-control-regex
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** Replace (with U+FFFD) every character that would let stored data drive the operator's terminal. */
 export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '�');
+  return text.replace(UNPRINTABLE, '\ufffd');
 }
 
 export interface RowPrinter {

@@ -71,6 +71,11 @@ export class Pty {
     this.tmux(['send-keys', '-t', 'ra', '-l', text]);
   }
 
+  /** Send raw bytes, valid UTF-8 or not (send-keys -H), as a terminal in another encoding would. */
+  bytes(bytes: number[]): void {
+    this.tmux(['send-keys', '-t', 'ra', '-H', ...bytes.map((b) => b.toString(16).padStart(2, '0'))]);
+  }
+
   key(name: 'Enter' | 'C-c'): void {
     this.tmux(['send-keys', '-t', 'ra', name]);
   }

@@ -271,6 +271,44 @@ describe('user add: refusals write nothing', () => {
     expect(await dataKeys(redis)).toHaveLength(0);
   });
 
+  // Issue 13 item 16: names that look like another user's are refused, each with its reason.
+  test.each([
+    ['a Cyrillic а in a Latin name', 'p\u0430ypal', /^redis-accounts: username mixes scripts \(Latin, Cyrillic\): "\u0430" \(U\+0430\) is Cyrillic, which is not allowed \(hint: /],
+    ['U+034F COMBINING GRAPHEME JOINER', 'ali\u034fce', /^redis-accounts: username contains an invisible character \(U\+034F\), which is not allowed/],
+    ['U+3164 HANGUL FILLER', 'ali\u3164ce', /^redis-accounts: username contains an invisible character \(U\+3164\), which is not allowed/],
+    ['U+200B ZERO WIDTH SPACE', 'ali\u200bce', /^redis-accounts: username contains an invisible character \(U\+200B\), which is not allowed/],
+    ['U+202E RIGHT-TO-LEFT OVERRIDE', 'ali\u202ece', /^redis-accounts: username contains a bidirectional control character \(U\+202E\), which is not allowed/],
+  ])('look-alike name (%s) exits 2 with the reason, nothing written', async (_label, name, why) => {
+    const r = await add(name, 'a fine password');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(why);
+    expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(await dataKeys(redis)).toHaveLength(0);
+  });
+
+  test('an NFD name is stored under its NFC form, and found again in either form', async () => {
+    const nfd = 'Jose\u0301';
+    const r = await add(nfd, 'a fine password', [...CHEAP, '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toStrictEqual({ user: 'Jos\u00e9', key: 'user:{Jos\u00e9}', created: true });
+    expect(await dataKeys(redis)).toEqual(['user:{Jos\u00e9}']);
+    for (const name of [nfd, 'Jos\u00e9']) {
+      expect((await cli(['user', 'verify', name, '--password-stdin', ...CHEAP], 'a fine password\n')).code).toBe(0);
+    }
+    // One user, whichever form is typed.
+    expect((await add('Jos\u00e9', 'another password')).code).toBe(4);
+  });
+
+  // The rule (docs/schema.md): names are compared exactly, like the Redis keys they become.
+  test('names differing only in case are different users', async () => {
+    expect((await add('alice', 'password of alice')).code).toBe(0);
+    expect((await add('Alice', 'password of Alice')).code).toBe(0);
+    expect(await dataKeys(redis)).toEqual(['user:{Alice}', 'user:{alice}']);
+    expect((await cli(['user', 'verify', 'Alice', '--password-stdin', ...CHEAP], 'password of alice\n')).code).toBe(1);
+    expect((await cli(['user', 'verify', 'ALICE', '--password-stdin', ...CHEAP], 'password of alice\n')).code).toBe(1);
+    expect((await cli(['user', 'verify', 'alice', '--password-stdin', ...CHEAP], 'password of alice\n')).code).toBe(0);
+  });
+
   test('64 characters is still a valid name (the boundary)', async () => {
     expect((await add('y'.repeat(64), 'a fine password')).code).toBe(0);
     expect(await redis.exists(`user:{${'y'.repeat(64)}}`)).toBe(1);
@@ -288,6 +326,23 @@ describe('user add: refusals write nothing', () => {
     expect(r.stderr).toMatch(why);
     expectNoSecretIn(r, password);
     expect(await dataKeys(redis)).toHaveLength(0);
+  });
+
+  // Issue 13 item 12: decoded leniently, both became eight U+FFFD and verified as each other.
+  test('a password that is not valid UTF-8 exits 2, nothing written; two such passwords no longer collide', async () => {
+    const ff = Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x0a]);
+    const fe = Buffer.from([0xfe, 0xfe, 0xfe, 0xfe, 0xfe, 0xfe, 0xfe, 0xfe, 0x0a]);
+    const r = await cli(['user', 'add', 'bytes', '--password-stdin', ...CHEAP], ff);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('redis-accounts: the password is not valid UTF-8; nothing was done (hint: set the terminal (or the program that writes to stdin) to UTF-8)\n');
+    expect(await dataKeys(redis)).toHaveLength(0);
+    // verify refuses it the same way (exit 2, not a "does not match" that hides the cause).
+    expect((await add('bytes', 'a valid password')).code).toBe(0);
+    const v = await cli(['user', 'verify', 'bytes', '--password-stdin', ...CHEAP], fe);
+    expect(v.code).toBe(2);
+    expect(v.stderr).toMatch(/the password is not valid UTF-8/);
+    // Latin-1 text (a terminal in another encoding) is refused too, not guessed at.
+    expect((await cli(['user', 'verify', 'bytes', '--password-stdin', ...CHEAP], Buffer.from('caf\xe9 cr\xe8me\n', 'latin1'))).code).toBe(2);
   });
 
   test('a 1 MB password without a newline is refused too (stdin is not read to the end)', async () => {

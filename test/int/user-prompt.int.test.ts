@@ -140,4 +140,83 @@ describe('password prompt on a real terminal', () => {
     await pty.waitLog(/Password matches/);
     expectNotShown(pty, password);
   });
+
+  // Issue 13 item 12: the terminal's bytes are decoded leniently by the prompt, so invalid
+  // ones arrive as U+FFFD; they are caught in the raw input and refused.
+  test('user add: bytes that are not UTF-8, typed at the prompt, exit 2 and nothing is written', async () => {
+    await pty.start(['user', 'add', 'latin1', ...CHEAP], server.url);
+    await pty.waitScreen(/Password for latin1:/);
+    const typeIt = () => {
+      pty.type('caf');
+      pty.bytes([0xe9, 0xff, 0xfe]); // Latin-1 é, then bytes no encoder writes
+      pty.type('au-lait-pw');
+      pty.key('Enter');
+    };
+    typeIt();
+    const screen = await pty.waitScreen(/Repeat password:|not valid UTF-8/);
+    if (/Repeat password:/.test(screen)) typeIt(); // (the code before the fix got here)
+    expect(await pty.exitCode()).toBe(2);
+    await pty.waitScreen(/redis-accounts: the password is not valid UTF-8; nothing was done/);
+    expectNotShown(pty, 'au-lait-pw');
+    expect(await dataKeys(redis)).toHaveLength(0);
+  });
+
+  test('user add: a U+FFFD that was really typed (valid UTF-8) is an ordinary character', async () => {
+    const password = 'typed-\ufffd-replacement-char';
+    await pty.start(['user', 'add', 'fffd', ...CHEAP], server.url);
+    await pty.waitScreen(/Password for fffd:/);
+    pty.type(password);
+    pty.key('Enter');
+    await pty.waitScreen(/Repeat password:/);
+    pty.type(password);
+    pty.key('Enter');
+    expect(await pty.exitCode()).toBe(0);
+    expectNotShown(pty, password);
+    const ok = await runCli(['user', 'verify', 'fffd', '--password-stdin', ...CHEAP], { input: `${password}\n`, env: { REDIS_URL: server.url } });
+    expect(ok.code).toBe(0);
+  });
+
+  // Issue 13 item 17: a terminal echoes a line read plainly; --password-stdin on a terminal
+  // now reads at the hidden prompt (and, for a new password, twice).
+  test('user add --password-stdin with a terminal on stdin: the password is not echoed', async () => {
+    const password = 'Stdin-On-A-Tty-8842';
+    await pty.start(['user', 'add', 'gail', '--password-stdin', ...CHEAP], server.url);
+    await pty.waitScreen(/Password for gail:/);
+    pty.type(password);
+    pty.key('Enter');
+    await pty.waitScreen(/Repeat password:/);
+    expectNotShown(pty, password);
+    pty.type(password);
+    pty.key('Enter');
+    expect(await pty.exitCode()).toBe(0);
+    await pty.waitLog(/Created user gail/);
+    expectNotShown(pty, password);
+    const ok = await runCli(['user', 'verify', 'gail', '--password-stdin', ...CHEAP], { input: `${password}\n`, env: { REDIS_URL: server.url } });
+    expect(ok.code).toBe(0);
+  });
+
+  test('user verify --password-stdin with a terminal on stdin: one hidden prompt', async () => {
+    const password = 'Verify-Stdin-Tty-5150';
+    expect((await runCli(['user', 'add', 'hal', '--password-stdin', ...CHEAP], { input: `${password}\n`, env: { REDIS_URL: server.url } })).code).toBe(0);
+    await pty.start(['user', 'verify', 'hal', '--password-stdin', ...CHEAP], server.url);
+    await pty.waitScreen(/Password for hal:/);
+    pty.type(password);
+    pty.key('Enter');
+    expect(await pty.exitCode()).toBe(0);
+    await pty.waitLog(/Password matches for hal\./);
+    expectNotShown(pty, password);
+  });
+
+  // Issue 13 item 27: an unknown name is asked for its password like any other.
+  test('user rehash of an unknown user prompts, then answers as for a wrong password', async () => {
+    await pty.start(['user', 'rehash', 'ghost', ...CHEAP], server.url);
+    const first = await pty.waitScreen(/Password for ghost:|redis-accounts:/);
+    expect(first).toMatch(/Password for ghost:/);
+    pty.type('any-password-1');
+    pty.key('Enter');
+    expect(await pty.exitCode()).toBe(1);
+    await pty.waitScreen(/redis-accounts: password does not match, or there is no user ghost; nothing was written/);
+    expectNotShown(pty, 'any-password-1');
+    expect(await dataKeys(redis)).toHaveLength(0);
+  });
 });

@@ -5,12 +5,15 @@
  * m,p,t order, as applications using it do), so the tool is tested on data it did not write.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import argon2 from 'argon2';
 import type { RedisClientType } from 'redis';
 import { replaceHash } from '../../src/core/users.js';
 import { BIN, ndjson, runCli, type CliResult } from '../helpers/cli.js';
-import { dataKeys, useTestRedis } from '../helpers/fixture.js';
+import { AUDIT_KEY, dataKeys, useTestRedis } from '../helpers/fixture.js';
 
 /** Cheap policy for tests where the cost is not the point. */
 const CHEAP = ['--argon2-memory', '1024', '--argon2-time', '1'];
@@ -43,6 +46,15 @@ async function seed(name: string, passwordHash: string, prefix = 'user:'): Promi
 async function nodeArgon2(password: string, opts: { type?: 0 | 1 | 2; memoryCost: number; timeCost?: number; parallelism?: number }): Promise<string> {
   return argon2.hash(password, { type: opts.type ?? argon2.argon2id, memoryCost: opts.memoryCost, timeCost: opts.timeCost ?? 2, parallelism: opts.parallelism ?? 1 });
 }
+
+/** The audit trail's entries, oldest first. */
+async function auditEntries(): Promise<Array<Record<string, string>>> {
+  return ((await redis.xRange(AUDIT_KEY, '-', '+')) ?? []).map((e) => e?.message as Record<string, string>);
+}
+
+/** Bytes a terminal acts on: ESC, BEL, the other C0 controls but tab and newline, DEL, C1 (CSI U+009B...). */
+// eslint-disable-next-line no-control-regex
+const TERMINAL_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
 function json(r: CliResult): Record<string, unknown> {
   const lines = ndjson(r.stdout);
@@ -170,6 +182,31 @@ describe('user verify', () => {
     expect(await redis.hGet('user:{broken}', 'password_hash')).toBe(stored);
   });
 
+  // Issue 13 item 5: parse errors quote part of the stored hash; a hash holding escape
+  // sequences once retitled (OSC 0) and cleared (CSI 2J) the operator's terminal.
+  test.each([
+    ['the algorithm', '$\u001b]0;pwned\u0007\u001b[2J$v=19$m=1024,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g'],
+    ['a parameter', '$argon2id$v=19$\u001b]0;pwned\u0007\u001b[2J,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g'],
+    ['a parameter, with C1 CSI and bidi controls', '$argon2id$v=19$\u009b2J\u202e\u2066x,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g'],
+  ])('escape sequences in %s of a stored hash never reach the terminal: exit 5, controls replaced', async (_label, stored) => {
+    await seed('evil', stored);
+    const r = await verify('evil', PW);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/^redis-accounts: stored password hash is unusable: .*\ufffd.*\n$/);
+    expect(r.stderr).not.toMatch(TERMINAL_CONTROL);
+    expect(r.stderr).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
+    // The same through rehash --check, as a table row and as JSON (where the text is escaped
+    // but round-trips to the same value).
+    const check = await cli(['user', 'rehash', '--check', ...CHEAP]);
+    expect(check.code).toBe(1);
+    expect(check.stdout + check.stderr).not.toMatch(TERMINAL_CONTROL);
+    const asJson = await cli(['user', 'rehash', '--check', '--json', ...CHEAP]);
+    expect(asJson.stdout).not.toMatch(TERMINAL_CONTROL);
+    expect(asJson.stdout).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
+    const [row] = ndjson(asJson.stdout);
+    expect(String((row?.['reasons'] as string[])[0])).toContain(stored.includes('\u009b') ? '\u009b2J\u202e\u2066x' : '\u001b]0;pwned');
+  });
+
   test('a record without password_hash exits 5', async () => {
     await redis.hSet('user:{nohash}', { created_at: '2020-01-01T00:00:00.000Z' });
     const r = await verify('nohash', PW);
@@ -221,7 +258,8 @@ describe('user rehash <name>', () => {
     const before = await redis.hGetAll(key);
     const r = await rehash('bob', WRONG);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('wrong password for bob; nothing was written');
+    // The wording changed with issue 13 item 27 (the same answer as for an unknown user).
+    expect(r.stderr).toContain('password does not match, or there is no user bob; nothing was written');
     expect(await redis.hGetAll(key)).toEqual(before);
   });
 
@@ -229,6 +267,78 @@ describe('user rehash <name>', () => {
     const r = await rehash('ghost', PW);
     expect(r.code).toBe(1);
     expect(await dataKeys(redis)).toHaveLength(0);
+  });
+
+  // Issue 13 item 27: `verify` does not reveal which names exist, so neither may rehash.
+  test('an unknown user gets exactly the answer of a wrong password (text, --json, exit code, audit)', async () => {
+    await seed('bob', await nodeArgon2(PW, { memoryCost: 4096 }));
+    const wrong = await rehash('bob', WRONG, CHEAP);
+    const unknown = await rehash('ghost', WRONG, CHEAP);
+    expect(unknown.code).toBe(wrong.code);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stdout).toBe(wrong.stdout);
+    expect(unknown.stderr.replace(/ghost/g, 'NAME')).toBe(wrong.stderr.replace(/bob/g, 'NAME'));
+    expect(unknown.stderr).toBe('redis-accounts: password does not match, or there is no user ghost; nothing was written\n');
+    const wrongJson = await rehash('bob', WRONG, [...CHEAP, '--json']);
+    const unknownJson = await rehash('ghost', WRONG, [...CHEAP, '--json']);
+    expect([unknownJson.code, unknownJson.stdout]).toEqual([wrongJson.code, wrongJson.stdout]);
+    const [a, b] = (await auditEntries()).slice(0, 2);
+    expect({ ...b, time: '', target: '' }).toEqual({ ...a, time: '', target: '', error: a?.['error']?.replace('bob', 'ghost') });
+    expect(b?.['outcome']).toBe('failed');
+  });
+
+  /**
+   * Peak memory (KiB) of one CLI run: a preloaded hook writes process.resourceUsage().maxRSS
+   * to fd 3 at exit. An argon2 hash at m KiB needs m KiB, so this shows a hash was computed
+   * without relying on timing.
+   */
+  async function peakKiB(args: string[], input: string): Promise<{ code: number | null; kib: number }> {
+    const hook = join(mkdtempSync(join(tmpdir(), 'ra-rss-')), 'maxrss.cjs');
+    writeFileSync(hook, "process.on('exit', () => require('fs').writeSync(3, String(process.resourceUsage().maxRSS)));\n");
+    const child = spawn(process.execPath, ['--require', hook, BIN, ...args], {
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp', ...env },
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+    });
+    let rss = '';
+    child.stdio[3]?.on('data', (d: Buffer) => (rss += d.toString()));
+    child.stdout?.resume();
+    child.stderr?.resume();
+    child.stdin?.end(input);
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    return { code, kib: Number(rss) };
+  }
+
+  test('an unknown user still costs one hash at the policy, like verify (peak memory shows it)', async () => {
+    const cheap = await peakKiB(['user', 'rehash', 'ghost', '--password-stdin', '--argon2-memory', '1024', '--argon2-time', '1'], `${WRONG}\n`);
+    const costly = await peakKiB(['user', 'rehash', 'ghost', '--password-stdin', '--argon2-memory', '131072', '--argon2-time', '1'], `${WRONG}\n`);
+    expect([cheap.code, costly.code]).toEqual([1, 1]);
+    expect(cheap.kib).toBeGreaterThan(0);
+    // The decoy at m=131072 KiB (128 MiB) was really computed: ~128 MiB more at the peak.
+    expect(costly.kib - cheap.kib).toBeGreaterThan(100 * 1024);
+  });
+
+  // Issue 13 item 3: the password was not checked when the hash already met the policy.
+  test('a hash that meets the policy: a wrong password still exits 1, writes nothing, and is audited as failed', async () => {
+    expect((await cli(['user', 'add', 'carl', '--password-stdin', ...CHEAP], PW)).code).toBe(0);
+    const before = await redis.hGetAll('user:{carl}');
+    const r = await rehash('carl', WRONG, CHEAP);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('redis-accounts: password does not match, or there is no user carl; nothing was written\n');
+    expect(r.stderr).not.toMatch(/nothing to do/);
+    const asJson = await rehash('carl', WRONG, [...CHEAP, '--json']);
+    expect(asJson.code).toBe(1);
+    expect(asJson.stdout).toBe('');
+    expect(await redis.hGetAll('user:{carl}')).toEqual(before);
+    const entries = (await auditEntries()).filter((e) => e['command'] === 'user rehash');
+    expect(entries.map((e) => [e['outcome'], e['count']])).toEqual([
+      ['failed', '0'],
+      ['failed', '0'],
+    ]);
+    // The right password: only now "nothing to do", exit 0, audited ok.
+    const ok = await rehash('carl', PW, CHEAP);
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).toBe('Password checked; the hash of carl meets the policy, nothing to do (--force rehashes anyway).\n');
+    expect((await auditEntries()).at(-1)).toMatchObject({ command: 'user rehash', target: 'user carl', outcome: 'ok', count: '0' });
   });
 
   test('a hash that meets the policy is left alone without --force (exit 0)', async () => {
@@ -427,6 +537,27 @@ describe('user rehash --check', () => {
     outputs.push(viaEnv);
     expect(viaEnv.code).toBe(1);
     expect(ndjson(viaEnv.stdout)).toEqual([{ user: 'alice', reasons: ['m=4096 (policy 8192)'] }]);
+  });
+
+  // Issue 13 item 27: like `session list`, the check says how many keys it passed over.
+  test('keys that look like user records but are not are counted as skipped', async () => {
+    await addCurrent('fine');
+    await seed('weak', await nodeArgon2(PW, { memoryCost: 4096, timeCost: 1 }));
+    await redis.set('user:{stringkey}', 'x'); // another type
+    await redis.rPush('user:{listkey}', 'x'); // another type
+    await redis.hSet('user:{a}:{b}', { password_hash: 'x' }); // matches user:{*}, but not a {name}
+    await redis.hSet('user:{}', { password_hash: 'x' }); // empty name
+    await redis.hSet('user:plain', { password_hash: 'x' }); // not under user:{*}: not looked at
+    const r = await cli(['user', 'rehash', '--check', ...POLICY]);
+    expect(r.code).toBe(1);
+    expect(r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0])).toEqual(['user', 'weak']);
+    expect(r.stderr).toBe('2 users checked, 1 with outdated or unusable hashes. 4 keys skipped (not a user record).\n');
+    const j = await cli(['user', 'rehash', '--check', '--json', ...POLICY]);
+    expect(ndjson(j.stdout)).toEqual([{ user: 'weak', reasons: ['m=4096 (policy 8192)'] }]);
+    expect(j.stderr).toBe('2 users checked, 1 with outdated or unusable hashes. 4 keys skipped (not a user record).\n');
+    // Nothing skipped: nothing said about it.
+    await redis.del(['user:{stringkey}', 'user:{listkey}', 'user:{a}:{b}', 'user:{}']);
+    expect((await cli(['user', 'rehash', '--check', ...POLICY])).stderr).toBe('2 users checked, 1 with outdated or unusable hashes.\n');
   });
 
   test('a name with --check is a usage error (exit 2)', async () => {

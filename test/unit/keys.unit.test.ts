@@ -9,9 +9,11 @@ import {
   userKey,
   usernameFromKey,
   validatePrefix,
+  validateNewUsername,
   validateSessionId,
   validateUsername,
 } from '../../src/core/keys.js';
+import { SCRIPT_NAMES, scriptMix } from '../../src/core/script-mix.js';
 import { usageError } from '../helpers/errors.js';
 
 
@@ -139,18 +141,152 @@ describe('validateUsername: rejected', () => {
     usageError(() => validateUsername('a,b'));
   });
 
-  test('NFD form (decomposed é) is rejected with a hint to type it precomposed', () => {
+});
+
+// Issue 13 item 16 changed this: NFD input was refused, it is now normalized (the two tests
+// above it, "NFD form ... is rejected" and "NFD Hangul is rejected", became these).
+describe('validateUsername: normalization to NFC', () => {
+  test('NFD form (decomposed é) is accepted and returned in NFC', () => {
     const nfd = 'Jose\u0301';
     expect(nfd.normalize('NFC')).not.toBe(nfd);
-    const err = usageError(() => validateUsername(nfd));
-    expect(err.message).toMatch(/NFC/);
-    expect(err.hint).toMatch(/precomposed/);
+    expect(validateUsername(nfd)).toBe('Jos\u00e9');
+    expect(validateNewUsername(nfd)).toBe('Jos\u00e9');
   });
 
-  test('NFD Hangul is rejected, its NFC form accepted', () => {
-    const nfd = '\u1112\u1161\u11ab';
-    usageError(() => validateUsername(nfd));
-    expect(validateUsername(nfd.normalize('NFC'))).toBe('\ud55c');
+  test('NFD Hangul is returned as its NFC syllable', () => {
+    expect(validateUsername('\u1112\u1161\u11ab')).toBe('\ud55c');
+    expect(validateNewUsername('\u1112\u1161\u11ab')).toBe('\ud55c');
+  });
+
+  test('the 64-character limit applies to the NFC form', () => {
+    const nfd = 'e\u0301'.repeat(64); // 128 code points, 64 characters in NFC
+    expect(validateUsername(nfd)).toBe('\u00e9'.repeat(64));
+    expect(usageError(() => validateUsername('e\u0301'.repeat(65))).message).toMatch(/longer than 64/);
+  });
+
+  test('compatibility forms are not folded: NFC only (fullwidth letters stay what they are)', () => {
+    expect(validateUsername('\uff41\uff42')).toBe('\uff41\uff42');
+  });
+});
+
+describe('validateNewUsername: names for new users', () => {
+  // Every name valid before issue 13 item 16 stays valid.
+  test.each([
+    'alice',
+    'a',
+    'Alice42',
+    'a.b-c_d@example.com',
+    'first+tag@example.org',
+    'José',
+    'Zoë',
+    '名前',
+    'Ωμέγα',
+    'користувач',
+    'مستخدم',
+    '١٢٣',
+    'a'.repeat(64),
+    '\u{1D49C}'.repeat(64),
+  ])('accepts %s', (name) => {
+    expect(validateNewUsername(name)).toBe(name);
+  });
+
+  test.each([
+    ['Latin with Han, Hiragana and Katakana (Japanese)', 'tanaka田中たなかタナカ'],
+    ['Latin with Han and Hangul (Korean)', 'kim김金'],
+    ['Latin with Han and Bopomofo (Chinese)', 'li李ㄌㄧ'],
+    ['Han, Hiragana and Katakana', '山田はなこカタ'],
+    ['one script with digits and punctuation', 'иван.петров-2@почта'],
+    ['Greek with a combining mark (Inherited)', 'Ω\u0301μέγα'],
+    ['Arabic with Arabic-Indic digits', 'مستخدم١٢'],
+    ['Devanagari', 'उपयोगकर्ता'],
+  ])('accepts %s', (_, name) => {
+    expect(validateNewUsername(name)).toBe(name.normalize('NFC'));
+  });
+
+  test.each([
+    ['U+034F COMBINING GRAPHEME JOINER (a mark)', 'ali\u034fce', 'U+034F'],
+    ['U+3164 HANGUL FILLER (a letter)', 'ali\u3164ce', 'U+3164'],
+    ['U+115F HANGUL CHOSEONG FILLER', '\u115falice', 'U+115F'],
+    ['U+FFA0 HALFWIDTH HANGUL FILLER', 'alice\uffa0', 'U+FFA0'],
+    ['U+FE0F VARIATION SELECTOR-16', 'alice\ufe0f', 'U+FE0F'],
+    ['U+180B MONGOLIAN FREE VARIATION SELECTOR', 'alice\u180b', 'U+180B'],
+    ['U+17B4 KHMER VOWEL INHERENT AQ', 'alice\u17b4', 'U+17B4'],
+  ])('refuses the invisible %s, naming it by code point only', (_, name, hex) => {
+    const err = usageError(() => validateNewUsername(name));
+    expect(err.message).toBe(`username contains an invisible character (${hex}), which is not allowed`);
+    expect(err.hint).toMatch(/display as nothing/);
+    // Accepted (as before) where an existing name is only looked up.
+    expect(validateUsername(name)).toBe(name);
+  });
+
+  test.each([
+    ['U+200B ZERO WIDTH SPACE', '\u200b', 'an invisible character (U+200B)'],
+    ['U+200D ZERO WIDTH JOINER', '\u200d', 'an invisible character (U+200D)'],
+    ['U+00AD SOFT HYPHEN', '\u00ad', 'an invisible character (U+00AD)'],
+    ['U+202E RIGHT-TO-LEFT OVERRIDE', '\u202e', 'a bidirectional control character (U+202E)'],
+    ['U+2067 RIGHT-TO-LEFT ISOLATE', '\u2067', 'a bidirectional control character (U+2067)'],
+    ['U+200F RIGHT-TO-LEFT MARK', '\u200f', 'a bidirectional control character (U+200F)'],
+  ])('refuses %s with its reason, never raw', (_, c, described) => {
+    for (const fn of [validateUsername, validateNewUsername]) {
+      const err = usageError(() => fn(`ali${c}ce`));
+      expect(err.message).toBe(`username contains ${described}, which is not allowed`);
+      expect(err.message).not.toContain(c);
+    }
+  });
+
+  test.each([
+    ['Cyrillic а (U+0430) in a Latin name', 'p\u0430ypal', 'Latin, Cyrillic', '"\u0430" (U+0430) is Cyrillic'],
+    ['Cyrillic о (U+043E) in a Latin name', 'r\u043eot', 'Latin, Cyrillic', '"\u043e" (U+043E) is Cyrillic'],
+    ['a Latin name starting with Cyrillic а', '\u0430dmin', 'Cyrillic, Latin', '"\u0430" (U+0430) is Cyrillic'],
+    ['Greek ο (U+03BF) in a Latin name', 'g\u03bfogle', 'Latin, Greek', '"\u03bf" (U+03BF) is Greek'],
+    ['Latin a in a Cyrillic name', 'п\u0061роль', 'Cyrillic, Latin', '"a" (U+0061) is Latin'],
+    ['Latin with Cyrillic and Greek', 'ab\u0430\u03b1', 'Latin, Cyrillic, Greek', '"\u0430" (U+0430) is Cyrillic'],
+    ['Latin with Arabic', 'aliمستخدم', 'Latin, Arabic', '"a" (U+0061) is Latin'],
+    ['Hangul with Hiragana', '김はな', 'Hangul, Hiragana', '"김" (U+AE40) is Hangul'],
+    ['Latin with Armenian look-alike', 'sc\u0585pe', 'Latin, Armenian', '"\u0585" (U+0585) is Armenian'],
+  ])('refuses %s, naming the scripts and the odd character', (_, name, scripts, odd) => {
+    const err = usageError(() => validateNewUsername(name));
+    expect(err.message).toContain(`username mixes scripts (${scripts}): `);
+    expect(err.message).toContain(odd);
+    expect(err.hint).toMatch(/one script/);
+    // An existing user with such a name can still be verified (the key is safe).
+    expect(validateUsername(name)).toBe(name);
+  });
+
+  test('the script table knows every letter, mark and digit this Node knows', () => {
+    // A character of a script missing from SCRIPT_NAMES would count as "an unknown script":
+    // this fails when a Node with a newer Unicode adds scripts, so the list can be updated.
+    const compiles = (name: string): boolean => {
+      try {
+        return new RegExp(`\\p{scx=${name}}`, 'u') instanceof RegExp;
+      } catch {
+        return false; // newer than this Node: script-mix.ts drops it the same way
+      }
+    };
+    const known = new RegExp(`[\\p{scx=Zyyy}\\p{scx=Zinh}${SCRIPT_NAMES.filter(compiles).map((n) => `\\p{scx=${n}}`).join('')}]`, 'u');
+    const letterMarkDigit = /[\p{L}\p{M}\p{N}]/u;
+    const missing: string[] = [];
+    for (let cp = 0; cp <= 0x10ffff; cp += 1) {
+      if (cp >= 0xd800 && cp <= 0xdfff) continue;
+      const c = String.fromCodePoint(cp);
+      if (letterMarkDigit.test(c) && !known.test(c)) missing.push(cp.toString(16));
+    }
+    expect(missing).toEqual([]);
+  });
+
+  test('scriptMix: undefined for a single script, quickly for 64 non-ASCII characters', () => {
+    expect(scriptMix('alice')).toBeUndefined();
+    const started = process.hrtime.bigint();
+    expect(scriptMix('ж'.repeat(64))).toBeUndefined();
+    expect(scriptMix(`${'ж'.repeat(63)}a`)).toMatchObject({ odd: 'a', oddScript: 'Latin' });
+    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(200);
+  });
+});
+
+describe('usernames and case', () => {
+  test('names are kept exactly as given: case is neither folded nor compared', () => {
+    expect(validateNewUsername('Alice')).toBe('Alice');
+    expect(userKey('user:', validateNewUsername('Alice'))).not.toBe(userKey('user:', validateNewUsername('alice')));
   });
 });
 

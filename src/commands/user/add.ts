@@ -3,17 +3,18 @@ import { audited, auditFields } from '../../audited.js';
 import { withRedis, wantsJson, type CommandContext } from '../../context.js';
 import { BadDataError, ConflictError } from '../../errors.js';
 import { hashPassword, preparePassword } from '../../core/hashing.js';
-import { userKey, validateUsername } from '../../core/keys.js';
+import { userKey, validateNewUsername } from '../../core/keys.js';
 import { createUser } from '../../core/users.js';
 import { say } from '../../io.js';
 import { hashPolicy, parseInteger, userPrefix } from '../../options.js';
 import { printJson } from '../../output.js';
 import { readPassword } from '../../prompt.js';
 
-export async function run(name: string, ctx: CommandContext): Promise<number> {
+export async function run(given: string, ctx: CommandContext): Promise<number> {
   const { io, opts } = ctx;
-  // Validate everything before asking for a password or touching Redis.
-  validateUsername(name);
+  // Validate everything before asking for a password or touching Redis. NFD input is
+  // stored in NFC: `name` is the normalized form from here on.
+  const name = validateNewUsername(given);
   const policy = hashPolicy(opts);
   const minChars = parseInteger(String(opts['minLength']), '--min-length', 1, 1024);
   const key = userKey(userPrefix(opts), name);

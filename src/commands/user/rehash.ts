@@ -6,7 +6,7 @@ import { audited, auditFields } from '../../audited.js';
 import { withRedis, withTopology, wantsJson, type CommandContext } from '../../context.js';
 import { ConflictError, NegativeAnswer, UsageError } from '../../errors.js';
 import { costCaps, hashPolicy, userPrefix } from '../../options.js';
-import { hashPassword, preparePassword, verifyPassword, weaknesses } from '../../core/hashing.js';
+import { decoyHash, hashPassword, preparePassword, verifyPassword, weaknesses } from '../../core/hashing.js';
 import { userKey, validateUsername } from '../../core/keys.js';
 import { getUser, replaceHash, scanUsers, type ScannedUser } from '../../core/users.js';
 import { say, type Io } from '../../io.js';
@@ -28,9 +28,9 @@ export async function run(name: string | undefined, ctx: CommandContext): Promis
   return rehashOne(name, ctx);
 }
 
-async function rehashOne(name: string, ctx: CommandContext): Promise<number> {
+async function rehashOne(given: string, ctx: CommandContext): Promise<number> {
   const { io, opts } = ctx;
-  validateUsername(name);
+  const name = validateUsername(given); // normalized to NFC
   const policy = hashPolicy(opts);
   const caps = costCaps(opts);
   const key = userKey(userPrefix(opts), name);
@@ -38,23 +38,30 @@ async function rehashOne(name: string, ctx: CommandContext): Promise<number> {
   auditFields(ctx);
   await withRedis(ctx, (redis) => audited(ctx, redis, { command: 'user rehash', target: `user ${name}` }, async () => {
     const record = await getUser(redis, key);
-    if (record === undefined) throw new NegativeAnswer(`no user ${name}`);
-    const reasons = weaknesses(record.passwordHash, policy);
-    if (reasons.length === 0 && !force) {
-      report(io, ctx, { user: name, rehashed: false, reasons }, `Hash of ${name} meets the policy; nothing to do (--force rehashes anyway).`);
-      return { count: 0 };
-    }
     const password = await readPassword(io, { fromStdin: opts['passwordStdin'] === true, confirm: false, message: `Password for ${name}:` });
     const bytes = preparePassword(password, 0);
-    if (!(await verifyPassword(bytes, record.passwordHash, caps))) throw new NegativeAnswer(`wrong password for ${name}; nothing was written`);
-    const next = await hashPassword(bytes, policy);
-    bytes.fill(0);
-    const result = await replaceHash(redis, key, record.passwordHash, next, new Date());
-    if (result !== 'replaced') {
-      throw new ConflictError(`the hash of ${name} ${result === 'gone' ? 'was deleted' : 'changed'} while rehashing; nothing was written`);
+    try {
+      // The password is always checked first, whatever the hash. As in `user verify`, an
+      // unknown user costs one hash too and gets the same answer as a wrong password, so
+      // neither the output nor the timing reveals which names exist.
+      const stored = record?.passwordHash ?? decoyHash(policy);
+      const match = (await verifyPassword(bytes, stored, caps)) && record !== undefined;
+      if (!match) throw new NegativeAnswer(`password does not match, or there is no user ${name}; nothing was written`);
+      const reasons = weaknesses(stored, policy);
+      if (reasons.length === 0 && !force) {
+        report(io, ctx, { user: name, rehashed: false, reasons }, `Password checked; the hash of ${name} meets the policy, nothing to do (--force rehashes anyway).`);
+        return { count: 0 };
+      }
+      const next = await hashPassword(bytes, policy);
+      const result = await replaceHash(redis, key, stored, next, new Date());
+      if (result !== 'replaced') {
+        throw new ConflictError(`the hash of ${name} ${result === 'gone' ? 'was deleted' : 'changed'} while rehashing; nothing was written`);
+      }
+      report(io, ctx, { user: name, rehashed: true, reasons }, `Rehashed ${name} at the current policy.`);
+      return { count: 1 };
+    } finally {
+      bytes.fill(0);
     }
-    report(io, ctx, { user: name, rehashed: true, reasons }, `Rehashed ${name} at the current policy.`);
-    return { count: 1 };
   }));
   return 0;
 }
@@ -81,10 +88,15 @@ async function check(topology: Topology, ctx: CommandContext, prefix: string, po
   const display = progressLine(io, 'Checking');
   const table = json ? undefined : await createRowPrinter(io, [{ header: 'User', width: 32 }, { header: 'Why', width: 60 }], () => display.beforeData());
   const seen = new Set<string>();
+  const skipped = new Set<string>();
   let outdated = 0;
   let unusable = 0;
   try {
     for await (const user of scanUsers(topology, prefix)) {
+      if (user.kind === 'skipped') {
+        skipped.add(user.key); // a set: SCAN may return a key twice
+        continue;
+      }
       if (seen.has(user.name)) continue; // SCAN may return a key twice
       seen.add(user.name);
       display.update({ scanned: seen.size, outdated });
@@ -102,6 +114,9 @@ async function check(topology: Topology, ctx: CommandContext, prefix: string, po
     display.clear();
   }
   table?.flush();
-  say(io, `${plural(seen.size, 'user')} checked, ${outdated} with outdated or unusable hashes${unusable > 0 ? ` (${unusable} unusable)` : ''}.`);
+  // Keys that look like records but are not (another type, or not `{<name>}`) are counted,
+  // as `session list` counts what it skips, so none is silently left out.
+  const notes = skipped.size > 0 ? ` ${plural(skipped.size, 'key')} skipped (not a user record).` : '';
+  say(io, `${plural(seen.size, 'user')} checked, ${outdated} with outdated or unusable hashes${unusable > 0 ? ` (${unusable} unusable)` : ''}.${notes}`);
   return outdated === 0 ? 0 : 1;
 }

@@ -9,9 +9,9 @@ import { say } from '../../io.js';
 import { printJson } from '../../output.js';
 import { readPassword } from '../../prompt.js';
 
-export async function run(name: string, ctx: CommandContext): Promise<number> {
+export async function run(given: string, ctx: CommandContext): Promise<number> {
   const { io, opts } = ctx;
-  validateUsername(name);
+  const name = validateUsername(given); // normalized to NFC
   const policy = hashPolicy(opts);
   const caps = costCaps(opts);
   const key = userKey(userPrefix(opts), name);
