@@ -104,7 +104,11 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
       .argument('<id>', 'session id')
       .argument('[duration]', 'new lifetime: 3600, 90s, 30m, 12h, 7d')
       .description('print the remaining lifetime of a session, or set a new one that survives its next request'),
-    (c) => addAuditOptions(addSessionOptions(c)),
+    (c) =>
+      addAuditOptions(addSessionOptions(c)).option(
+        '--hold <duration>',
+        'keep the new lifetime this long, setting it again whenever a request in flight writes the old one back',
+      ),
   ).action(async (id: string, duration: string | undefined, _o, cmd: Command) => setExit(await (await import('./commands/session/ttl.js')).run(id, duration, context(cmd))));
 
   const audit = group('audit', 'the trail of changes this tool made');
