@@ -2,13 +2,20 @@
  * Recording changes in the audit trail from the commands. A change is recorded after it
  * is done (outcome ok, with its count) or when it fails (outcome failed, with the count
  * done before the failure and the one-line error); interrupted bulk revokes say so.
+ *
+ * A failure often breaks the connection it happened on (a killed client, a timeout), so a
+ * failure entry that cannot go over that connection goes over a new one. When the entry
+ * cannot be written at all (the server refuses writes: out of memory; the audit key holds
+ * something else; no connection), stderr says so: a change is never left unrecorded silently.
+ * With --audit-log every entry is also appended to a file, whether Redis took it or not.
  */
 import type { CommandContext } from './context.js';
-import { appendAudit, defaultActor, DEFAULT_AUDIT_KEY, type AuditEntry } from './core/audit.js';
+import { appendAudit, defaultActor, DEFAULT_AUDIT_KEY, idTime, openAuditLog, type AuditLog, type AuditRecord } from './core/audit.js';
 import type { Redis } from './core/connection.js';
 import { toAppError } from './core/redis-errors.js';
 import { UsageError } from './errors.js';
 import { say } from './io.js';
+import { connectionOptions } from './options.js';
 
 export interface Change {
   command: string;
@@ -22,11 +29,23 @@ export function auditKey(opts: CommandContext['opts']): string {
   return typeof key === 'string' && key !== '' ? key : DEFAULT_AUDIT_KEY;
 }
 
+/**
+ * Characters that would let a reason or actor fake or hide text when the trail is read:
+ * C0 and C1 controls (line breaks, escapes, U+0085), line and paragraph separators
+ * (U+2028, U+2029) and bidi controls (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069).
+ */
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
 function text(opts: CommandContext['opts'], name: string, max: number): string {
   const value = opts[name];
   if (typeof value !== 'string') return '';
-  // eslint-disable-next-line no-control-regex
-  if (value.length > max || /[\u0000-\u001f\u007f]/.test(value)) throw new UsageError(`--${name} must be at most ${max} characters without control characters`);
+  if (value.length > max) throw new UsageError(`--${name} must be at most ${max} characters`);
+  const bad = UNSAFE.exec(value)?.[0];
+  if (bad !== undefined) {
+    const code = `U+${(bad.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+    throw new UsageError(`--${name} contains ${code}: control characters, line or paragraph separators and bidi controls are not allowed`);
+  }
   return value;
 }
 
@@ -35,29 +54,104 @@ export function auditFields(ctx: CommandContext): { actor: string; reason: strin
   return { actor: text(ctx.opts, 'actor', 200) || defaultActor(), reason: text(ctx.opts, 'reason', 1000) };
 }
 
-async function record(ctx: CommandContext, redis: Redis, change: Change, entry: Pick<AuditEntry, 'outcome' | 'count' | 'error'>): Promise<void> {
+/** --audit-log or REDIS_ACCOUNTS_AUDIT_LOG, if given. */
+function auditLogPath(opts: CommandContext['opts']): string | undefined {
+  const path = opts['auditLog'];
+  return typeof path === 'string' && path !== '' ? path : undefined;
+}
+
+function oneLine(err: unknown): string {
+  return (toAppError(err)?.message ?? (err instanceof Error ? err.message : String(err))).split('\n')[0]?.slice(0, 500) ?? '';
+}
+
+/**
+ * Whether a failed XADD may succeed over a new connection: not when the server answered with
+ * an error (out of memory, wrong type, ACL), which it would give again, except READONLY (a
+ * failover: a new connection finds the new master).
+ */
+function worthANewConnection(err: unknown): boolean {
+  const reply = err instanceof Error && /^(ErrorReply|SimpleError|BlobError)$/.test(err.constructor.name);
+  return !reply || /^READONLY\b/.test((err as Error).message);
+}
+
+/** Where the entry was meant to go, for the file copy: the URL without credentials. */
+function serverOf(ctx: CommandContext): string {
+  try {
+    const url = new URL(connectionOptions(ctx.opts, ctx.urlSource, ctx.io.env).url);
+    return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
+  } catch {
+    return '';
+  }
+}
+
+async function overNewConnection<T>(ctx: CommandContext, fn: (redis: Redis) => Promise<T>): Promise<T> {
+  const { openTopology } = await import('./core/topology.js');
+  // Warnings (a password in argv) were printed when the command connected.
+  const topology = await openTopology(connectionOptions(ctx.opts, ctx.urlSource, ctx.io.env), () => undefined);
+  try {
+    return await fn(topology.keyed);
+  } finally {
+    await topology.close();
+  }
+}
+
+type Outcome = Pick<AuditRecord, 'outcome' | 'count' | 'error'>;
+
+async function record(ctx: CommandContext, redis: Redis, change: Change, log: AuditLog | undefined, outcome: Outcome): Promise<void> {
   const { actor, reason } = auditFields(ctx);
-  await appendAudit(redis, auditKey(ctx.opts), { time: new Date().toISOString(), actor, command: change.command, target: change.target, reason, ...entry });
+  const key = auditKey(ctx.opts);
+  const entry: AuditRecord = { clientTime: new Date().toISOString(), actor, command: change.command, target: change.target, count: outcome.count, outcome: outcome.outcome, reason, error: outcome.error };
+  let id: string | undefined;
+  let notStored: string | undefined;
+  try {
+    id = await appendAudit(redis, key, entry);
+  } catch (err) {
+    notStored = err instanceof Error && /^WRONGTYPE\b/.test(err.message) ? `${key} holds another type of value, not a stream` : oneLine(err);
+    if (worthANewConnection(err)) {
+      try {
+        id = await overNewConnection(ctx, (fresh) => appendAudit(fresh, key, entry));
+        notStored = undefined;
+      } catch (again) {
+        notStored = oneLine(again);
+      }
+    }
+  }
+  let notLogged: string | undefined;
+  if (log !== undefined) {
+    try {
+      await log.append({ id: id ?? null, time: id === undefined ? null : idTime(id), ...entry, auditKey: key, server: serverOf(ctx), stored: id !== undefined, ...(notStored === undefined ? {} : { storeError: notStored }) });
+    } catch (err) {
+      notLogged = (err as NodeJS.ErrnoException).code ?? oneLine(err);
+    }
+  }
+  if (notStored !== undefined) {
+    const what = outcome.outcome === 'failed' ? 'this failure' : 'the change was made but';
+    const copy = log !== undefined && notLogged === undefined ? ` It is in the audit log file ${log.path}.` : '';
+    say(ctx.io, `Warning: ${what} could not be recorded in the audit trail (${notStored}).${copy}`);
+  }
+  if (notLogged !== undefined) say(ctx.io, `Warning: could not append the audit entry to ${log?.path ?? ''} (${notLogged}).`);
 }
 
 /**
  * Run a change and record it. `run` returns the count of what it changed and whether it was
- * interrupted. A failure to write the audit entry after a successful change is reported on
- * stderr but does not undo or fail the change.
+ * interrupted. A failure to record does not undo or fail the change (nor mask its error):
+ * it is reported on stderr.
  */
 export async function audited<T extends { count: number; interrupted?: boolean }>(ctx: CommandContext, redis: Redis, change: Change, run: () => Promise<T>): Promise<T> {
-  let result: T;
+  const path = auditLogPath(ctx.opts);
+  // Before the change: a file that cannot be written stops the command while nothing is done.
+  const log = path === undefined ? undefined : await openAuditLog(path);
   try {
-    result = await run();
-  } catch (err) {
-    const message = (toAppError(err)?.message ?? (err instanceof Error ? err.message : String(err))).slice(0, 500);
-    await record(ctx, redis, change, { outcome: 'failed', count: change.doneSoFar?.() ?? 0, error: message }).catch(() => undefined);
-    throw err;
+    let result: T;
+    try {
+      result = await run();
+    } catch (err) {
+      await record(ctx, redis, change, log, { outcome: 'failed', count: change.doneSoFar?.() ?? 0, error: oneLine(err) });
+      throw err;
+    }
+    await record(ctx, redis, change, log, { outcome: result.interrupted ? 'interrupted' : 'ok', count: result.count, error: '' });
+    return result;
+  } finally {
+    await log?.close().catch(() => undefined);
   }
-  try {
-    await record(ctx, redis, change, { outcome: result.interrupted ? 'interrupted' : 'ok', count: result.count, error: '' });
-  } catch (err) {
-    say(ctx.io, `Warning: the change was made but could not be recorded in the audit trail (${toAppError(err)?.message ?? String(err)}).`);
-  }
-  return result;
 }

@@ -64,7 +64,8 @@ export function addAuditOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--reason <text>', 'why (e.g. a ticket id), recorded in the audit trail').env('REDIS_ACCOUNTS_REASON'))
     .addOption(new Option('--actor <name>', 'who, for the audit trail (default: OS user@host)').env('REDIS_ACCOUNTS_ACTOR'))
-    .addOption(new Option('--audit-key <key>', 'Redis stream of the audit trail').env('REDIS_ACCOUNTS_AUDIT_KEY'));
+    .addOption(new Option('--audit-key <key>', 'Redis stream of the audit trail').env('REDIS_ACCOUNTS_AUDIT_KEY'))
+    .addOption(new Option('--audit-log <file>', 'also append each audit entry to this file, one JSON line (created 0600)').env('REDIS_ACCOUNTS_AUDIT_LOG'));
 }
 
 /** Find a session by the cookie a responder holds (from a log or a browser). */

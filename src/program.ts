@@ -104,14 +104,19 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
       .argument('<id>', 'session id')
       .argument('[duration]', 'new lifetime: 3600, 90s, 30m, 12h, 7d')
       .description('print the remaining lifetime of a session, or set a new one that survives its next request'),
-    (c) => addAuditOptions(addSessionOptions(c)),
+    (c) =>
+      addAuditOptions(addSessionOptions(c)).option(
+        '--hold <duration>',
+        'keep the new lifetime this long, setting it again whenever a request in flight writes the old one back',
+      ),
   ).action(async (id: string, duration: string | undefined, _o, cmd: Command) => setExit(await (await import('./commands/session/ttl.js')).run(id, duration, context(cmd))));
 
   const audit = group('audit', 'the trail of changes this tool made');
-  leaf(audit.command('list').description('list audit entries, oldest first'), (c) =>
+  leaf(audit.command('list').description('list audit entries in time order (server time)'), (c) =>
     addConnectionOptions(c)
       .option('--since <time>', 'from this ISO time or date, or this long ago (12h, 7d)')
-      .option('--limit <n>', 'stop after this many entries')
+      .option('--limit <n>', 'only the newest n entries (still printed oldest first)')
+      .option('--oldest-first', 'with --limit: the oldest n entries (from --since on) instead of the newest')
       .addOption(new Option('--audit-key <key>', 'Redis stream of the audit trail').env('REDIS_ACCOUNTS_AUDIT_KEY')),
   ).action(async (_o, cmd: Command) => setExit(await (await import('./commands/audit/list.js')).run(context(cmd))));
 

@@ -1,19 +1,25 @@
 /**
  * The audit trail: every change the tool makes appends one entry to a capped Redis stream
- * (XADD ... MAXLEN ~), so responders can later see who did what, when and why. An entry
- * names the target and a count, never a password, a hash or a session's contents.
+ * (XADD ... MAXLEN ~), so responders can later see who did what, when and why, and, when the
+ * operator asks for it, one JSON line to a file outside Redis. An entry names the target and
+ * a count, never a password, a hash or a session's contents.
+ *
+ * The time of an entry is its stream id, which the server assigns from its own clock: the
+ * operator's clock can be wrong or set. The client's time is kept beside it (clientTime).
  */
+import { open, type FileHandle } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
+import { UsageError } from '../errors.js';
 import type { Redis } from './connection.js';
 
 export const DEFAULT_AUDIT_KEY = 'redis-accounts:audit';
 /** Approximate cap: the stream is trimmed past this many entries (MAXLEN ~). */
 export const AUDIT_MAX_ENTRIES = 100000;
 
-export interface AuditEntry {
-  /** Stream entry id (milliseconds-sequence), assigned by Redis. */
-  id?: string;
-  time: string;
+/** What a command records; the stream adds the id (and so the time). */
+export interface AuditRecord {
+  /** The operator's clock when the entry was made, ISO 8601 UTC. */
+  clientTime: string;
   actor: string;
   /** e.g. "session revoke". */
   command: string;
@@ -24,6 +30,13 @@ export interface AuditEntry {
   reason: string;
   /** Why it failed (the one-line error), for failed entries. */
   error: string;
+}
+
+export interface AuditEntry extends AuditRecord {
+  /** Stream entry id (milliseconds-sequence), assigned by Redis. */
+  id: string;
+  /** The server's time of the entry (from its id), ISO 8601 UTC. */
+  time: string;
 }
 
 /** OS user and host, unless the operator names themselves with --actor. */
@@ -37,9 +50,10 @@ export function defaultActor(): string {
   return `${user}@${hostname()}`;
 }
 
-export async function appendAudit(redis: Redis, key: string, entry: Omit<AuditEntry, 'id'>, maxEntries = AUDIT_MAX_ENTRIES): Promise<string> {
+/** Append one entry; returns the id the server gave it (its time). */
+export async function appendAudit(redis: Redis, key: string, entry: AuditRecord, maxEntries = AUDIT_MAX_ENTRIES): Promise<string> {
   const fields: Record<string, string> = {
-    time: entry.time,
+    clientTime: entry.clientTime,
     actor: entry.actor,
     command: entry.command,
     target: entry.target,
@@ -51,11 +65,19 @@ export async function appendAudit(redis: Redis, key: string, entry: Omit<AuditEn
   return redis.xAdd(key, '*', fields, { TRIM: { strategy: 'MAXLEN', strategyModifier: '~', threshold: maxEntries } });
 }
 
+/** The server time in a stream id ("1795830964664-0"), ISO 8601 UTC; "" if it is not one. */
+export function idTime(id: string): string {
+  const ms = Number(/^(\d{1,15})-\d+$/.exec(id)?.[1] ?? NaN);
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : '';
+}
+
 function toEntry(id: string, f: Record<string, string>): AuditEntry {
   const outcome = f['outcome'] === 'failed' || f['outcome'] === 'interrupted' ? f['outcome'] : 'ok';
   return {
     id,
-    time: f['time'] ?? '',
+    time: idTime(id),
+    // Entries written before clientTime existed kept the client's time in "time".
+    clientTime: f['clientTime'] ?? f['time'] ?? '',
     actor: f['actor'] ?? '',
     command: f['command'] ?? '',
     target: f['target'] ?? '',
@@ -66,14 +88,64 @@ function toEntry(id: string, f: Record<string, string>): AuditEntry {
   };
 }
 
+type StreamPage = Array<{ id: string; message: Record<string, string> } | null> | null;
+
 /** Entries from `sinceMs` on, oldest first, read in pages so memory stays bounded. */
 export async function* readAudit(redis: Redis, key: string, sinceMs: number, pageSize = 1000): AsyncGenerator<AuditEntry> {
   let start = `${sinceMs}-0`;
   for (;;) {
-    const page = (await redis.xRange(key, start, '+', { COUNT: pageSize })) ?? [];
-    for (const item of page) if (item) yield toEntry(item.id, item.message as Record<string, string>);
+    const page = ((await redis.xRange(key, start, '+', { COUNT: pageSize })) ?? []) as NonNullable<StreamPage>;
+    for (const item of page) if (item) yield toEntry(item.id, item.message);
     if (page.length < pageSize) return;
     // Exclusive start after the last id read (XRANGE "(" syntax, Redis >= 6.2).
     start = `(${page[page.length - 1]?.id ?? ''}`;
   }
+}
+
+/**
+ * The newest `limit` entries from `sinceMs` on (XREVRANGE), returned oldest first so that a
+ * page reads in time order like the whole trail. Holds at most `limit` entries (the stream is
+ * capped at about AUDIT_MAX_ENTRIES anyway).
+ */
+export async function readNewestAudit(redis: Redis, key: string, sinceMs: number, limit: number, pageSize = 1000): Promise<AuditEntry[]> {
+  const newestFirst: AuditEntry[] = [];
+  let end = '+';
+  while (newestFirst.length < limit) {
+    const count = Math.min(pageSize, limit - newestFirst.length);
+    const page = ((await redis.xRevRange(key, end, `${sinceMs}-0`, { COUNT: count })) ?? []) as NonNullable<StreamPage>;
+    for (const item of page) if (item) newestFirst.push(toEntry(item.id, item.message));
+    if (page.length < count) break;
+    end = `(${page[page.length - 1]?.id ?? ''}`;
+  }
+  return newestFirst.reverse();
+}
+
+/**
+ * The copy of the trail outside Redis (--audit-log): one JSON line per entry, appended
+ * (O_APPEND: lines of concurrent runs never overwrite each other), the file created 0600.
+ * Opened before the change, so a path that cannot be written stops the command first.
+ */
+export interface AuditLog {
+  readonly path: string;
+  append(line: Record<string, unknown>): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openAuditLog(path: string): Promise<AuditLog> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'a', 0o600);
+  } catch (err) {
+    throw new UsageError(`cannot open the audit log file ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, {
+      hint: 'give a writable file with --audit-log or REDIS_ACCOUNTS_AUDIT_LOG',
+    });
+  }
+  return {
+    path,
+    // One write() per line: with O_APPEND the kernel appends it whole.
+    append: async (line) => {
+      await handle.write(`${JSON.stringify(line)}\n`);
+    },
+    close: () => handle.close(),
+  };
 }

@@ -1,22 +1,36 @@
 /**
- * `session revoke --hold <duration>`: keep revoked sessions revoked.
+ * `--hold <duration>`: keep a change from being undone by a request already in flight.
  *
- * A request already in flight when its session is revoked ends with express-session saving
- * the session again (a plain SET; connect-redis's maintainers call this a known limitation),
- * which brings a revoked session back. For the hold time we watch the revoked ids and delete
- * any that reappear: through keyspace notifications when the server publishes them (a SET is
- * caught within milliseconds), otherwise by sweeping them with UNLINK a few times a second.
- * A final sweep at the end catches anything a dropped notification missed.
+ * A request that loaded its session before the change ends with express-session saving the
+ * session again (a plain SET, or EXPIRE on a touch; connect-redis's maintainers call this a
+ * known limitation). That brings a revoked session back, and puts back the old lifetime of a
+ * session whose TTL was just changed. For the hold time we watch the keys and put the change
+ * back whenever they are written: through keyspace notifications when the server publishes
+ * them (caught within milliseconds), otherwise by checking them a few times a second. A final
+ * check at the end catches anything a dropped notification missed.
+ *
+ * If the notification connection drops (CLIENT KILL, the server's pubsub output-buffer limit),
+ * the hold checks at once and goes on polling for the rest of the time, and says so.
  */
 import type { Redis } from './connection.js';
 import { disconnect, openClient } from './connection.js';
+import { ConflictError, NegativeAnswer } from '../errors.js';
 import { sessionKey } from './keys.js';
+import { setTtl, type SetTtlResult } from './sessions.js';
 import type { Topology } from './topology.js';
 
-export interface HoldResult {
+export type HoldMode = 'notifications' | 'polling' | 'notifications, then polling';
+
+/** How a hold watched: by notifications, by polling, or both when the notifications dropped. */
+export interface HoldReport {
+  mode: HoldMode;
+  /** Why notifications stopped (with mode "notifications, then polling"). */
+  fallbackReason?: string;
+}
+
+export interface HoldResult extends HoldReport {
   /** Revoked sessions that were written again during the hold and deleted again. */
   caught: number;
-  mode: 'notifications' | 'polling';
 }
 
 export interface HoldOptions {
@@ -30,25 +44,19 @@ export interface HoldOptions {
 const SWEEP_INTERVAL_MS = 250;
 const SWEEP_BATCH = 500;
 
-/** UNLINK every held key once; returns how many were back. */
-async function sweep(keyed: Redis, opts: HoldOptions): Promise<number> {
-  let caught = 0;
-  const ids = [...opts.ids];
-  for (let i = 0; i < ids.length; i += SWEEP_BATCH) {
-    const batch = ids.slice(i, i + SWEEP_BATCH);
-    // One key per UNLINK: on a Cluster each goes to the node that owns it.
-    const removed = await Promise.all(batch.map((id) => keyed.unlink(sessionKey(opts.prefix, id))));
-    removed.forEach((n, j) => {
-      if (Number(n) > 0) {
-        caught += 1;
-        opts.onCatch?.(batch[j] as string);
-      }
-    });
-  }
-  return caught;
+/** What a hold guards: which events to hear, and how to put the change back. */
+interface Watch {
+  /** Keyevent names to subscribe to (`set`, `expire`). */
+  events: readonly string[];
+  /** Whether notify-keyspace-events publishes all of them. */
+  published(classes: string): boolean;
+  /** A notification named this key: put it right if needed; how many were put right. */
+  onKey(key: string): Promise<number>;
+  /** Check every guarded key; how many were put right. */
+  sweep(): Promise<number>;
 }
 
-/** Which keyspace events the server publishes for SETs, if any ("" when none or not allowed to ask). */
+/** Which keyspace events the server publishes, if any ("" when none or not allowed to ask). */
 async function notificationClasses(redis: Redis): Promise<string> {
   try {
     const reply = (await redis.configGet('notify-keyspace-events')) as Record<string, string>;
@@ -58,55 +66,188 @@ async function notificationClasses(redis: Redis): Promise<string> {
   }
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Wait `ms`, or less if `signal` aborts; leaves no listener behind either way. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
+    if (signal?.aborted === true) {
       resolve();
-    }, { once: true });
+      return;
+    }
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
 }
 
-export async function holdRevoked(topology: Topology, opts: HoldOptions): Promise<HoldResult> {
-  const deadline = Date.now() + opts.durationMs;
+async function guard(topology: Topology, watch: Watch, durationMs: number, signal: AbortSignal | undefined): Promise<HoldReport & { fixed: number }> {
+  const deadline = Date.now() + durationMs;
   const [node] = await topology.masters();
+  // On a Cluster each node publishes only its own keys' events: poll there.
   const classes = topology.kind === 'cluster' || node === undefined ? '' : await notificationClasses(node.client);
-  // Keyevent notifications (E) for string commands ($, or A for all).
-  const notified = classes.includes('E') && (classes.includes('$') || classes.includes('A'));
-  let caught = 0;
+  let fixed = 0;
+  let fallbackReason: string | undefined;
 
-  if (notified && node !== undefined) {
+  if (node !== undefined && watch.published(classes)) {
     const db = Number(node.settings.url.pathname.replace('/', '') || 0);
     const subscriber = await openClient(node.settings);
-    const pending: Array<Promise<unknown>> = [];
+    const pending: Array<Promise<void>> = [];
+    let failure: unknown;
+    // With no reconnect strategy, a dropped connection emits 'error' (and 'end' on a close):
+    // either one ends the notifications, unless we are closing it ourselves.
+    let closing = false;
+    let onDrop: (reason: string) => void = () => undefined;
+    const dropped = new Promise<string>((resolve) => (onDrop = resolve));
+    subscriber.on('error', (err: unknown) => closing || onDrop(err instanceof Error && err.message !== '' ? err.message : 'connection lost'));
+    subscriber.on('end', () => closing || onDrop('connection closed'));
     try {
-      await subscriber.subscribe(`__keyevent@${db}__:set`, (key) => {
-        if (!key.startsWith(opts.prefix) || !opts.ids.has(key.slice(opts.prefix.length))) return;
-        pending.push(
-          topology.keyed.unlink(key).then((n) => {
-            if (Number(n) > 0) {
-              caught += 1;
-              opts.onCatch?.(key.slice(opts.prefix.length));
-            }
-          }),
-        );
-      });
-      // Anything re-saved between the revoke and the subscription.
-      caught += await sweep(topology.keyed, opts);
-      await sleep(Math.max(0, deadline - Date.now()), opts.signal);
+      await subscriber.subscribe(
+        watch.events.map((event) => `__keyevent@${db}__:${event}`),
+        (key) => {
+          pending.push(
+            watch.onKey(key).then(
+              (n) => void (fixed += n),
+              (err: unknown) => void (failure ??= err),
+            ),
+          );
+        },
+      );
+      // Anything written between the change and the subscription.
+      fixed += await watch.sweep();
+      fallbackReason = await Promise.race([sleep(Math.max(0, deadline - Date.now()), signal).then(() => undefined), dropped]);
     } finally {
+      closing = true;
       await disconnect(subscriber);
     }
     await Promise.all(pending);
-    caught += await sweep(topology.keyed, opts);
-    return { caught, mode: 'notifications' };
+    if (failure !== undefined) throw failure;
+    if (fallbackReason === undefined) {
+      fixed += await watch.sweep();
+      return { fixed, mode: 'notifications' };
+    }
   }
 
-  while (Date.now() < deadline && !opts.signal?.aborted) {
-    caught += await sweep(topology.keyed, opts);
-    await sleep(Math.min(SWEEP_INTERVAL_MS, Math.max(0, deadline - Date.now())), opts.signal);
+  // Polling (from the start, or for the rest of the hold once notifications dropped: at once).
+  while (Date.now() < deadline && signal?.aborted !== true) {
+    fixed += await watch.sweep();
+    await sleep(Math.min(SWEEP_INTERVAL_MS, Math.max(0, deadline - Date.now())), signal);
   }
-  caught += await sweep(topology.keyed, opts);
-  return { caught, mode: 'polling' };
+  fixed += await watch.sweep();
+  return fallbackReason === undefined ? { fixed, mode: 'polling' } : { fixed, mode: 'notifications, then polling', fallbackReason };
+}
+
+function hasClasses(classes: string, needed: string): boolean {
+  return classes.includes('E') && (classes.includes('A') || [...needed].every((c) => classes.includes(c)));
+}
+
+/** `session revoke --hold`: delete any revoked session that is written again. */
+export async function holdRevoked(topology: Topology, opts: HoldOptions): Promise<HoldResult> {
+  const caught = (id: string) => {
+    opts.onCatch?.(id);
+    return 1;
+  };
+  const watch: Watch = {
+    events: ['set'],
+    // Keyevent notifications (E) for string commands ($, or A for all).
+    published: (classes) => hasClasses(classes, '$'),
+    async onKey(key) {
+      const id = key.slice(opts.prefix.length);
+      if (!key.startsWith(opts.prefix) || !opts.ids.has(id)) return 0;
+      return Number(await topology.keyed.unlink(key)) > 0 ? caught(id) : 0;
+    },
+    async sweep() {
+      let n = 0;
+      const ids = [...opts.ids];
+      for (let i = 0; i < ids.length; i += SWEEP_BATCH) {
+        const batch = ids.slice(i, i + SWEEP_BATCH);
+        // One key per UNLINK: on a Cluster each goes to the node that owns it.
+        const removed = await Promise.all(batch.map((id) => topology.keyed.unlink(sessionKey(opts.prefix, id))));
+        removed.forEach((r, j) => {
+          if (Number(r) > 0) n += caught(batch[j] as string);
+        });
+      }
+      return n;
+    },
+  };
+  const { fixed, ...report } = await guard(topology, watch, opts.durationMs, opts.signal);
+  return { caught: fixed, ...report };
+}
+
+export interface LifetimeHoldOptions {
+  prefix: string;
+  id: string;
+  /** The lifetime that was set, in seconds. */
+  seconds: number;
+  durationMs: number;
+  signal?: AbortSignal;
+  /** Called with each re-applied lifetime (its new expiry). */
+  onReapply?: (result: SetTtlResult) => void;
+}
+
+export interface LifetimeHoldResult extends HoldReport {
+  /** How many times the app wrote the session back with another lifetime and it was set again. */
+  reapplied: number;
+}
+
+/** express-session's cookie.originalMaxAge in a stored value; undefined when it has no cookie object. */
+function cookieMaxAge(raw: string): unknown {
+  try {
+    const value: unknown = JSON.parse(raw);
+    const cookie: unknown = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)['cookie'] : undefined;
+    return cookie !== null && typeof cookie === 'object' && !Array.isArray(cookie) ? ((cookie as Record<string, unknown>)['originalMaxAge'] ?? null) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether a session no longer has the lifetime that was set: its key lives longer than that
+ * (a save or touch by a request that began before the change), or its cookie carries another
+ * maxAge (the next request would roll it back). A request that began after the change writes
+ * the new maxAge and a TTL within it, and is left alone.
+ */
+export function lifetimeUndone(raw: string, pttl: number, ttlMs: number): boolean {
+  if (pttl === -1 || pttl > ttlMs) return true;
+  const maxAge = cookieMaxAge(raw);
+  return maxAge !== undefined && maxAge !== ttlMs;
+}
+
+/** `session ttl <id> <duration> --hold`: set the lifetime again whenever the app undoes it. */
+export async function holdLifetime(topology: Topology, opts: LifetimeHoldOptions): Promise<LifetimeHoldResult> {
+  const redis = topology.keyed;
+  const key = sessionKey(opts.prefix, opts.id);
+  const ttlMs = opts.seconds * 1000;
+  const check = async (): Promise<number> => {
+    const [raw, pttl] = await Promise.all([redis.get(key), redis.pTTL(key)]);
+    if (raw === null || !lifetimeUndone(raw, Number(pttl), ttlMs)) return 0;
+    try {
+      opts.onReapply?.(await setTtl(redis, opts.prefix, opts.id, opts.seconds));
+      return 1;
+    } catch (err) {
+      // Gone (revoked, expired): nothing left to hold. Still changing: the next check retries.
+      if (err instanceof NegativeAnswer || err instanceof ConflictError) return 0;
+      throw err;
+    }
+  };
+  // One check at a time: our own SET raises a notification too, and must not race the next.
+  let queue: Promise<number> = Promise.resolve(0);
+  const serial = (): Promise<number> => (queue = queue.then(check, check));
+  const watch: Watch = {
+    // A save is a SET; a touch (an unmodified session) is an EXPIRE.
+    events: ['set', 'expire'],
+    published: (classes) => hasClasses(classes, '$g'),
+    onKey: (k) => (k === key ? serial() : Promise.resolve(0)),
+    sweep: serial,
+  };
+  const { fixed, ...report } = await guard(topology, watch, opts.durationMs, opts.signal);
+  return { reapplied: fixed, ...report };
+}
+
+/** A hold's summary sentence: `what` (e.g. "Hold over: ..."), then how it watched. */
+export function holdSummary(what: string, report: HoldReport): string {
+  if (report.mode !== 'notifications, then polling') return `${what} (${report.mode}).`;
+  return `${what}. The notification connection dropped (${report.fallbackReason ?? 'no reason given'}) and polling took over for the rest of the hold.`;
 }

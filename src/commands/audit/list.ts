@@ -1,7 +1,11 @@
-/** `audit list [--since <time>]`: what the tool changed, who changed it, when and why. */
+/**
+ * `audit list [--since <time>] [--limit N] [--oldest-first]`: what the tool changed, who
+ * changed it, when and why. Always printed in time order; --limit keeps the newest N (a tail),
+ * or with --oldest-first the oldest N from --since on.
+ */
 import { auditKey } from '../../audited.js';
 import { withRedis, wantsJson, type CommandContext } from '../../context.js';
-import { readAudit } from '../../core/audit.js';
+import { readAudit, readNewestAudit, type AuditEntry } from '../../core/audit.js';
 import { parseDuration } from '../../core/duration.js';
 import { UsageError } from '../../errors.js';
 import { say } from '../../io.js';
@@ -15,7 +19,8 @@ const COLUMNS = [
   { header: 'Target', width: 28 },
   { header: 'Count', width: 8 },
   { header: 'Outcome', width: 11 },
-  { header: 'Reason', width: 40 },
+  { header: 'Reason', width: 30 },
+  { header: 'Error', width: 40 },
 ];
 
 /** `--since`: an ISO time or date, or a duration back from now (30m, 12h, 7d). */
@@ -32,16 +37,23 @@ export function parseSince(text: string | undefined, now = Date.now()): number {
 export async function run(ctx: CommandContext): Promise<number> {
   const { io, opts } = ctx;
   const since = parseSince(typeof opts['since'] === 'string' ? opts['since'] : undefined);
-  const limit = opts['limit'] === undefined ? Infinity : parseInteger(String(opts['limit']), '--limit', 1, Number.MAX_SAFE_INTEGER);
+  const limit = opts['limit'] === undefined ? undefined : parseInteger(String(opts['limit']), '--limit', 1, Number.MAX_SAFE_INTEGER);
+  const oldestFirst = opts['oldestFirst'] === true;
+  if (oldestFirst && limit === undefined) throw new UsageError('--oldest-first chooses which entries --limit keeps; give --limit <n> too');
   const json = wantsJson(ctx);
   return withRedis(ctx, async (redis) => {
+    const key = auditKey(opts);
+    // Without --limit (or with --oldest-first) the trail streams forward in pages; the newest N
+    // are read backwards and turned around.
+    const entries: AsyncIterable<AuditEntry> | Iterable<AuditEntry> =
+      limit === undefined || oldestFirst ? readAudit(redis, key, since) : await readNewestAudit(redis, key, since, limit);
     const table = json ? undefined : await createRowPrinter(io, COLUMNS);
     let n = 0;
-    for await (const e of readAudit(redis, auditKey(opts), since)) {
+    for await (const e of entries) {
       if (json) printJson(io.stdout, e);
-      else table?.row([e.time, e.actor, e.command, e.target, String(e.count), e.outcome, e.error ? `${e.reason} [${e.error}]`.trim() : e.reason]);
+      else table?.row([e.time, e.actor, e.command, e.target, String(e.count), e.outcome, e.reason, e.error]);
       n += 1;
-      if (n >= limit) break;
+      if (limit !== undefined && n >= limit) break;
       if (ctx.readerGone.aborted) return 0;
     }
     table?.flush();

@@ -5,7 +5,7 @@
 import { audited, auditFields } from '../../audited.js';
 import { withTopology, wantsJson, type CommandContext } from '../../context.js';
 import { parseDuration } from '../../core/duration.js';
-import { holdRevoked, type HoldResult } from '../../core/hold.js';
+import { holdRevoked, holdSummary, type HoldResult } from '../../core/hold.js';
 import { toAppError } from '../../core/redis-errors.js';
 import { revokeIds, revokeMatching, type IdRevokeResult, type RevokeProgress } from '../../core/sessions.js';
 import type { Topology } from '../../core/topology.js';
@@ -78,7 +78,7 @@ async function hold(topology: Topology, req: Request, ctx: CommandContext, ids: 
   const interrupt = stopOnInterrupt();
   try {
     const held = await holdRevoked(topology, { prefix: req.prefix, ids, durationMs: req.holdMs, signal: interrupt.signal });
-    if (!req.json) say(io, `Hold over: ${plural(held.caught, 'revoked session')} came back and ${held.caught === 1 ? 'was' : 'were'} deleted again (${held.mode}).`);
+    if (!req.json) say(io, holdSummary(`Hold over: ${plural(held.caught, 'revoked session')} came back and ${held.caught === 1 ? 'was' : 'were'} deleted again`, held));
     return held;
   } finally {
     interrupt.release();

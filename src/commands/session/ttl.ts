@@ -1,31 +1,70 @@
-/** `session ttl <id> [duration]`: read, or set so that it sticks, a session's remaining lifetime. */
+/**
+ * `session ttl <id> [duration] [--hold <d>]`: read, or set so that it sticks, a session's
+ * remaining lifetime; with --hold, set it again whenever a request that was in flight
+ * writes the session back with its old lifetime.
+ */
 import { audited, auditFields } from '../../audited.js';
-import { withRedis, wantsJson, type CommandContext } from '../../context.js';
+import { withTopology, wantsJson, type CommandContext } from '../../context.js';
 import { formatTtl, parseDuration } from '../../core/duration.js';
+import { holdLifetime, holdSummary, type LifetimeHoldResult } from '../../core/hold.js';
 import { validateSessionId } from '../../core/keys.js';
 import { getTtl, setTtl, type SetTtlResult, type TtlInfo } from '../../core/sessions.js';
+import type { Topology } from '../../core/topology.js';
+import { UsageError } from '../../errors.js';
 import { say } from '../../io.js';
 import { sessionPrefix } from '../../options.js';
-import { printJson } from '../../output.js';
+import { plural, printJson } from '../../output.js';
+import { stopOnInterrupt } from '../../progress.js';
 
 export async function run(id: string, duration: string | undefined, ctx: CommandContext): Promise<number> {
   const { io, opts } = ctx;
   validateSessionId(id);
   const seconds = duration === undefined ? undefined : parseDuration(duration);
+  const holdMs = typeof opts['hold'] === 'string' ? parseDuration(opts['hold']) * 1000 : undefined;
+  if (holdMs !== undefined && seconds === undefined) throw new UsageError('--hold guards a new lifetime: give one (session ttl <id> <duration> --hold <d>)');
   const prefix = sessionPrefix(opts);
   if (seconds !== undefined) auditFields(ctx);
-  return withRedis(ctx, async (redis) => {
+  return withTopology(ctx, async (topology) => {
+    const redis = topology.keyed;
     let info: TtlInfo | SetTtlResult;
+    let held: LifetimeHoldResult | undefined;
     if (seconds === undefined) info = await getTtl(redis, prefix, id);
     else {
       const set = await audited(ctx, redis, { command: 'session ttl', target: `session ${id}` }, async () => ({ count: 1, result: await setTtl(redis, prefix, id, seconds) }));
       info = set.result;
+      if (holdMs !== undefined) {
+        held = await hold(topology, ctx, { prefix, id, seconds, holdMs }, (again) => (info = again));
+      }
     }
-    if (wantsJson(ctx)) printJson(io.stdout, info);
+    if (wantsJson(ctx)) printJson(io.stdout, { ...info, ...(held === undefined ? {} : { held }) });
     else {
       io.stdout.write(`${info.ttlSeconds < 0 ? 'none (no expiry)' : `${formatTtl(info.ttlSeconds)} (${info.ttlSeconds}s)`}${info.expiresAt ? `  expires ${info.expiresAt}` : ''}\n`);
       if ('cookieUpdated' in info && !info.cookieUpdated) say(io, 'Note: not an express-session value; only the key TTL was changed.');
+      if (held !== undefined) {
+        const summary =
+          held.reapplied === 0
+            ? 'Hold over: nothing wrote the old lifetime back'
+            : `Hold over: the session was written back with its old lifetime and the new one re-applied ${plural(held.reapplied, 'time')}`;
+        say(io, holdSummary(summary, held));
+      }
     }
     return 0;
   });
+}
+
+/** Keep the new lifetime for --hold; the result says how often the app undid it. */
+async function hold(
+  topology: Topology,
+  ctx: CommandContext,
+  what: { prefix: string; id: string; seconds: number; holdMs: number },
+  onReapply: (result: SetTtlResult) => void,
+): Promise<LifetimeHoldResult> {
+  const { io } = ctx;
+  if (io.stderr.isTTY === true) say(io, `Holding the new lifetime for ${Math.round(what.holdMs / 1000)}s (Ctrl-C ends the hold early) ...`);
+  const interrupt = stopOnInterrupt();
+  try {
+    return await holdLifetime(topology, { prefix: what.prefix, id: what.id, seconds: what.seconds, durationMs: what.holdMs, signal: interrupt.signal, onReapply });
+  } finally {
+    interrupt.release();
+  }
 }
