@@ -15,7 +15,7 @@
 import type { Redis } from './connection.js';
 import { disconnect, openClient } from './connection.js';
 import { ConflictError, NegativeAnswer } from '../errors.js';
-import { sessionKey } from './keys.js';
+import { sessionKey, showId } from './keys.js';
 import { setTtl, type SetTtlResult } from './sessions.js';
 import type { Topology } from './topology.js';
 
@@ -51,7 +51,7 @@ interface Watch {
   /** Whether notify-keyspace-events publishes all of them. */
   published(classes: string): boolean;
   /** A notification named this key: put it right if needed; how many were put right. */
-  onKey(key: string): Promise<number>;
+  onKey(key: Buffer): Promise<number>;
   /** Check every guarded key; how many were put right. */
   sweep(): Promise<number>;
 }
@@ -106,7 +106,7 @@ async function guard(topology: Topology, watch: Watch, durationMs: number, signa
     try {
       await subscriber.subscribe(
         watch.events.map((event) => `__keyevent@${db}__:${event}`),
-        (key) => {
+        (key: Buffer) => {
           pending.push(
             watch.onKey(key).then(
               (n) => void (fixed += n),
@@ -114,6 +114,7 @@ async function guard(topology: Topology, watch: Watch, durationMs: number, signa
             ),
           );
         },
+        true, // key names as bytes: one that is not UTF-8 must still match
       );
       // Anything written between the change and the subscription.
       fixed += await watch.sweep();
@@ -145,6 +146,7 @@ function hasClasses(classes: string, needed: string): boolean {
 
 /** `session revoke --hold`: delete any revoked session that is written again. */
 export async function holdRevoked(topology: Topology, opts: HoldOptions): Promise<HoldResult> {
+  const prefix = Buffer.from(opts.prefix, 'utf8');
   const caught = (id: string) => {
     opts.onCatch?.(id);
     return 1;
@@ -154,8 +156,9 @@ export async function holdRevoked(topology: Topology, opts: HoldOptions): Promis
     // Keyevent notifications (E) for string commands ($, or A for all).
     published: (classes) => hasClasses(classes, '$'),
     async onKey(key) {
-      const id = key.slice(opts.prefix.length);
-      if (!key.startsWith(opts.prefix) || !opts.ids.has(id)) return 0;
+      if (!key.subarray(0, prefix.length).equals(prefix)) return 0;
+      const id = showId(key.subarray(prefix.length));
+      if (!opts.ids.has(id)) return 0;
       return Number(await topology.keyed.unlink(key)) > 0 ? caught(id) : 0;
     },
     async sweep() {
@@ -239,7 +242,7 @@ export async function holdLifetime(topology: Topology, opts: LifetimeHoldOptions
     // A save is a SET; a touch (an unmodified session) is an EXPIRE.
     events: ['set', 'expire'],
     published: (classes) => hasClasses(classes, '$g'),
-    onKey: (k) => (k === key ? serial() : Promise.resolve(0)),
+    onKey: (k) => (k.equals(key) ? serial() : Promise.resolve(0)),
     sweep: serial,
   };
   const { fixed, ...report } = await guard(topology, watch, opts.durationMs, opts.signal);
