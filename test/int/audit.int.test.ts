@@ -249,7 +249,7 @@ describe('time from the server, and a copy outside Redis (issue 13 item 19)', ()
       expect(line).toEqual({ ...stream[i], auditKey: AUDIT_KEY, server: t.server.url, stored: true });
     }
     expect(lines[1]).toMatchObject({ target: 'session s1', outcome: 'ok', reason: 'INC-5' });
-    expect(lines[2]).toMatchObject({ target: 'session gone', outcome: 'failed', error: 'session gone not found' });
+    expect(lines[2]).toMatchObject({ target: 'session gone', outcome: 'failed', error: 'session gone not found (no key sess:gone)' });
     expect(statSync(fresh).mode & 0o777).toBe(0o600);
     expect(fileLines(fresh)).toEqual([expect.objectContaining({ command: 'user add', target: 'user lena', stored: true })]);
     // Never a password or a hash in the file either.
@@ -297,6 +297,6 @@ describe('audit list --limit takes the newest (issue 13 item 26)', () => {
     const plain = await runCli(['audit', 'list'], { env: t.env });
     const [header, row] = plain.stdout.split('\n');
     expect(header?.split('\t').slice(-2)).toEqual(['reason', 'error']);
-    expect(row?.split('\t').slice(-3)).toEqual(['failed', 'INC-8', 'session gone not found']);
+    expect(row?.split('\t').slice(-3)).toEqual(['failed', 'INC-8', 'session gone not found (no key sess:gone)']);
   });
 });

@@ -283,7 +283,7 @@ describe('user rehash <name>', () => {
     const unknownJson = await rehash('ghost', WRONG, [...CHEAP, '--json']);
     expect([unknownJson.code, unknownJson.stdout]).toEqual([wrongJson.code, wrongJson.stdout]);
     const [a, b] = (await auditEntries()).slice(0, 2);
-    expect({ ...b, time: '', target: '' }).toEqual({ ...a, time: '', target: '', error: a?.['error']?.replace('bob', 'ghost') });
+    expect({ ...b, time: '', clientTime: '', target: '' }).toEqual({ ...a, time: '', clientTime: '', target: '', error: a?.['error']?.replace('bob', 'ghost') });
     expect(b?.['outcome']).toBe('failed');
   });
 
