@@ -10,16 +10,6 @@ import type { Redis } from './connection.js';
 import { runScript, script } from './scripts.js';
 import { keySlot } from './slot.js';
 
-/**
- * Values as stored, in bytes (null when absent or not a string), and their PTTLs (-2 absent,
- * -1 no expiry), in the order of the keys. Two parallel arrays rather than an object per key:
- * a listing fetches millions and the per-key objects showed up as garbage-collection time.
- */
-export interface Fetched {
-  raws: Array<Buffer | null>;
-  pttls: number[];
-}
-
 // Script flags need Redis >= 7: no-writes lets reads run on a server that refuses writes
 // (CLIENT PAUSE WRITE, min-replicas-to-write), allow-cross-slot-keys lets a Cluster node
 // serve keys of many slots in one call. Older servers get the plain scripts.
@@ -32,9 +22,6 @@ const CROSS_WRITE = '#!lua flags=allow-cross-slot-keys\n';
 // only covers keys a script touches undeclared), so there the keys travel in ARGV and the node
 // checks each access is to a key it serves. onArgv() turns a plain body into that form.
 const onArgv = (body: string): string => body.replace(/\bKEYS\b/g, 'ARGV');
-const PTTLS_BODY = `local o = {}
-for i, k in ipairs(KEYS) do o[i] = redis.call('PTTL', k) end
-return o`;
 // pcall so that a key of another type reads as nil; any other error (a key this node does
 // not serve after a resharding, say) still fails the call instead of passing as "no value".
 const NIL_IF_WRONGTYPE = `if type(v) == 'table' then
@@ -62,24 +49,77 @@ for i = 2, #ARGV do
   o[i - 1] = v
 end
 return o`;
+// Reading sessions in replies bounded by bytes (see fetch-values.ts). For each key in order,
+// its value (GET) and, when ARGV[3] is '1', its PTTL (else 0), until the values would pass
+// ARGV[1] bytes: the reply then ends, and the caller asks again for the keys it did not reach.
+// A value is replaced by -1 for a key of another type, by -2 when it cannot hold ARGV[2] (the
+// --user prefilter: neither those bytes nor a backslash, see sessions.ts), and by its length
+// when it alone is larger than ARGV[1] (then it is the only key answered, and the caller
+// fetches it by itself).
+const READ_LOOP = `local bytes, o = 0, {}
+for i, k in ipairs(keys) do
+  local v = redis.pcall('GET', k)
+  if type(v) == 'table' then
+    if string.find(tostring(v.err), '^WRONGTYPE') then v = -1 else return redis.error_reply(v.err) end
+  elseif v then
+    if needle ~= '' and not string.find(v, needle, 1, true) and not string.find(v, '\\\\', 1, true) then
+      v = -2
+    elseif bytes + #v > cap then
+      if bytes > 0 then return o end
+      o[1], o[2] = ttls and redis.call('PTTL', k) or 0, #v
+      return o
+    else
+      bytes = bytes + #v
+    end
+  end
+  o[2 * i - 1] = ttls and redis.call('PTTL', k) or 0
+  o[2 * i] = v
+end
+return o`;
+const READ_BODY = `local keys, cap, needle, ttls = KEYS, tonumber(ARGV[1]), ARGV[2], ARGV[3] == '1'
+${READ_LOOP}`;
+// On a cluster node the keys follow the three arguments in ARGV.
+const READ_ARGV_BODY = `local keys, cap, needle, ttls = {}, tonumber(ARGV[1]), ARGV[2], ARGV[3] == '1'
+for i = 4, #ARGV do keys[i - 3] = ARGV[i] end
+${READ_LOOP}`;
 const UNLINKS_BODY = `local n = 0
 for _, k in ipairs(KEYS) do n = n + redis.call('UNLINK', k) end
 return n`;
 
-const PTTLS_LEGACY = script(PTTLS_BODY);
-const PTTLS = script(READ_ONLY + PTTLS_BODY, true);
-const PTTLS_CROSS = script(CROSS + onArgv(PTTLS_BODY), true);
 const GETS_CROSS = script(CROSS + onArgv(GETS_BODY), true);
 const HGETS_LEGACY = script(HGETS_BODY);
 const HGETS = script(READ_ONLY + HGETS_BODY, true);
 const HGETS_CROSS = script(CROSS + HGETS_ARGV_BODY, true);
 const UNLINKS_CROSS = script(CROSS_WRITE + onArgv(UNLINKS_BODY));
+const READ_LEGACY = script(READ_BODY);
+const READ = script(READ_ONLY + READ_BODY, true);
+const READ_CROSS = script(CROSS + READ_ARGV_BODY, true);
 
 /** Keys are bytes as SCAN returned them; values come back as bytes, hash fields as text. */
+/** In ReadReply.values: the key holds another type (not a session). */
+export const WRONG_TYPE = -1;
+/** In ReadReply.values: the value cannot hold the user asked for (the prefilter said so). */
+export const SKIPPED = -2;
+
+/**
+ * What `read` found for the first `values.length` keys (the rest are for another call): a
+ * PTTL each (-2 absent, -1 no expiry) and the value (null: no such key), WRONG_TYPE, SKIPPED,
+ * or a length (>= 0): a value too large for the byte limit, to fetch by itself.
+ */
+export interface ReadReply {
+  pttls: number[];
+  values: Array<Buffer | null | number>;
+}
+
 export interface NodeOps {
   /** Values, as stored; null for a missing key or one that is not a string. */
   values(node: Redis, keys: Buffer[]): Promise<Array<Buffer | null>>;
-  withTtls(node: Redis, keys: Buffer[]): Promise<Fetched>;
+  /**
+   * Values (and with `ttls` PTTLs, else 0s) of the keys in order, until the values would pass
+   * `maxBytes` (at least one key is always answered). `needle`, unless empty, is the --user
+   * prefilter's bytes.
+   */
+  read(node: Redis, keys: Buffer[], maxBytes: number, needle: Buffer | string, ttls: boolean): Promise<ReadReply>;
   hashField(node: Redis, keys: Buffer[], field: string): Promise<Array<string | null>>;
   /** How many of the keys were deleted. */
   unlink(node: Redis, keys: Buffer[]): Promise<number>;
@@ -94,10 +134,18 @@ const asBuffers = (reply: unknown): Array<Buffer | null> => {
   const list = reply as unknown[];
   return list.every((v) => v === null || Buffer.isBuffer(v)) ? (list as Array<Buffer | null>) : list.map((v) => (v === null || v === undefined ? null : Buffer.from(String(v))));
 };
-const asNumbers = (reply: unknown): number[] => {
-  const list = reply as unknown[];
-  return list.every((v) => typeof v === 'number') ? (list as number[]) : list.map(Number);
-};
+
+/** The READ script's flat [pttl, value, pttl, value, ...] reply as two arrays. */
+function splitRead(reply: unknown): ReadReply {
+  const flat = reply as Array<Buffer | number | null>;
+  const pttls = new Array<number>(flat.length >> 1);
+  const values = new Array<Buffer | null | number>(flat.length >> 1);
+  for (let i = 0; i < pttls.length; i += 1) {
+    pttls[i] = Number(flat[2 * i] ?? -2);
+    values[i] = flat[2 * i + 1] ?? null;
+  }
+  return { pttls, values };
+}
 
 /**
  * The keys of a batch grouped by hash slot, each group with the keys' positions in the batch.
@@ -135,15 +183,15 @@ async function readPerSlot<T>(keys: Buffer[], read: (group: Buffer[]) => Promise
 export function nodeOps(cluster: boolean, modern = true): NodeOps {
   if (cluster && !modern) return perSlotOps();
   // On a cluster node the keys go in ARGV (see the bodies above), none are declared.
-  const pttlsOf = (node: Redis, keys: Buffer[]) => (cluster ? runScript(node, PTTLS_CROSS, [], keys) : runScript(node, modern ? PTTLS : PTTLS_LEGACY, keys));
   const values = cluster
     ? async (node: Redis, keys: Buffer[]) => asBuffers(await runScript(bytesView(node), GETS_CROSS, [], keys))
     : async (node: Redis, keys: Buffer[]) => asBuffers(await bytesView(node).mGet(keys));
   return {
     values,
-    async withTtls(node, keys) {
-      const [vals, ttls] = await Promise.all([values(node, keys), pttlsOf(node, keys)]);
-      return { raws: vals, pttls: asNumbers(ttls) };
+    async read(node, keys, maxBytes, needle, ttls) {
+      const limits = [String(maxBytes), needle, ttls ? '1' : '0'];
+      const bytes = bytesView(node);
+      return splitRead(cluster ? await runScript(bytes, READ_CROSS, [], [...limits, ...keys]) : await runScript(bytes, modern ? READ : READ_LEGACY, keys, limits));
     },
     async hashField(node, keys, field) {
       return asStrings(cluster ? await runScript(node, HGETS_CROSS, [], [field, ...keys]) : await runScript(node, modern ? HGETS : HGETS_LEGACY, keys, [field]));
@@ -159,9 +207,27 @@ function perSlotOps(): NodeOps {
   const values = (node: Redis, keys: Buffer[]) => readPerSlot(keys, async (group) => asBuffers(await bytesView(node).mGet(group)));
   return {
     values,
-    async withTtls(node, keys) {
-      const [raws, pttls] = await Promise.all([values(node, keys), readPerSlot(keys, async (group) => asNumbers(await runScript(node, PTTLS_LEGACY, group)))]);
-      return { raws, pttls };
+    // One command per key (no script could take keys of several slots), all sent at once; the
+    // byte limit and the prefilter apply here instead.
+    async read(node, keys, maxBytes, needle, ttls) {
+      const bytes = bytesView(node);
+      const [raws, pttls] = await Promise.all([
+        Promise.all(keys.map((k) => (bytes.get(k) as unknown as Promise<Buffer | null>).catch((err: unknown) => (err instanceof Error && /^WRONGTYPE/.test(err.message) ? WRONG_TYPE : Promise.reject(err))))),
+        Promise.all(keys.map(async (k) => (ttls ? Number(await node.pTTL(k)) : 0))),
+      ]);
+      const values: Array<Buffer | null | number> = [];
+      let total = 0;
+      for (const raw of raws) {
+        if (raw instanceof Buffer && needle.length > 0 && !raw.includes(needle) && !raw.includes(0x5c)) values.push(SKIPPED);
+        else if (raw instanceof Buffer && total + raw.length > maxBytes) {
+          if (total === 0) values.push(raw.length); // alone too large: the only answer
+          break;
+        } else {
+          total += raw instanceof Buffer ? raw.length : 0;
+          values.push(raw);
+        }
+      }
+      return { pttls: pttls.slice(0, values.length), values };
     },
     async hashField(node, keys, field) {
       return readPerSlot(keys, async (group) => asStrings(await runScript(node, HGETS_LEGACY, group, [field])));

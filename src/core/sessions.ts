@@ -9,6 +9,7 @@ import { bytesView } from './bytes.js';
 import type { Redis } from './connection.js';
 import { scanAndProcess } from './bulk.js';
 import { escapeGlob, sessionKey, showId } from './keys.js';
+import { ByteBudget, PREFETCH_BYTES, readPart, valueParts } from './fetch-values.js';
 import { opsFor } from './node-ops.js';
 import type { MasterNode, Topology } from './topology.js';
 import { sessionJsonLine, toSessionRecord, withLifetime, type LineInfo, type SessionRecord } from './session-record.js';
@@ -56,17 +57,22 @@ function countOdd(into: OddUsers, info: LineInfo): void {
 
 /**
  * A cheap test on the stored bytes that can only say "certainly not this user", before the
- * full parse. It must never reject a value the full parse would give to the user (a session
- * kept alive by a wrong "no" survives `revoke --user`). JSON writes a string either literally
- * or with backslash escapes (`\u002B`, `\/`), so a value without a single backslash that lacks
- * the user's bytes holds no string equal to the user. A number has many spellings (100, 1e2,
- * 100.0), so a user that could be one (starting with a digit or '-') is always parsed, as is one
- * holding U+FFFD (which bytes that are not UTF-8 decode to).
+ * full parse; the server runs it (node-ops' read), and prefilterPasses is its definition. It must
+ * never reject a value the full parse would give to the user (a session kept alive by a wrong
+ * "no" survives `revoke --user`). JSON writes a string either literally or with backslash
+ * escapes (`\u002B`, `\/`), so a value without a single backslash that lacks the user's bytes
+ * holds no string equal to the user. A number has many spellings (100, 1e2, 100.0), so a user
+ * that could be one (starting with a digit or '-') gets no prefilter, nor one holding U+FFFD
+ * (what bytes that are not UTF-8 decode to). Returns the bytes to look for, or '' for none.
  */
-export function userPrefilter(user: string | undefined): ((raw: Buffer) => boolean) | undefined {
-  if (user === undefined || /^[-0-9]/.test(user) || user.includes('\ufffd')) return undefined;
-  const needle = Buffer.from(user, 'utf8');
-  return (raw) => raw.includes(needle) || raw.includes(0x5c);
+export function prefilterNeedle(user: string | undefined): Buffer | '' {
+  if (user === undefined || /^[-0-9]/.test(user) || user.includes('\ufffd')) return '';
+  return Buffer.from(user, 'utf8');
+}
+
+/** Whether a stored value passes the prefilter of `needle` (see prefilterNeedle). */
+export function prefilterPasses(raw: Buffer, needle: Buffer | ''): boolean {
+  return needle === '' || raw.includes(needle) || raw.includes(0x5c);
 }
 
 /**
@@ -75,36 +81,61 @@ export function userPrefilter(user: string | undefined): ((raw: Buffer) => boole
  */
 type Build<T> = (id: string, raw: Buffer, pttl: number, now: number, info: LineInfo) => T | undefined;
 
-/** The walk shared by listSessions and listSessionLines: scan, fetch values and TTLs, build, count. */
+/** One byte budget per master for the replies in flight on its connection (fetch-values.ts). */
+function budgets(): (node: MasterNode) => ByteBudget {
+  const byNode = new Map<MasterNode, ByteBudget>();
+  return (node) => {
+    let budget = byNode.get(node);
+    if (budget === undefined) byNode.set(node, (budget = new ByteBudget()));
+    return budget;
+  };
+}
+
+/** The walk shared by listSessions and listSessionLines: scan, read values and TTLs, build, count. */
 async function* walkSessions<T>(topology: Topology, opts: ListOptions, build: Build<T>): AsyncGenerator<T[]> {
   const stats = opts.stats ?? emptyStats();
   const limit = opts.limit ?? Infinity;
   if (limit <= 0) return;
   const ops = opsFor(topology);
-  const maybeUser = userPrefilter(opts.user);
+  const budgetOf = budgets();
+  const needle = prefilterNeedle(opts.user);
   const prefixLength = Buffer.byteLength(opts.prefix);
   const info: LineInfo = { readable: true };
-  const batches = scanAndProcess(topology, { match: `${escapeGlob(opts.prefix)}*` }, (node, keys) => ops.withTtls(node.client, keys));
-  for await (const { keys, result } of batches) {
+  // Each batch reads ahead up to PREFETCH_BYTES of values; the loop below reads the rest.
+  const work = (node: MasterNode, keys: Buffer[]) => readPart(ops, node.client, budgetOf(node), keys, needle, true, 0, PREFETCH_BYTES);
+  for await (const { node, keys, result } of scanAndProcess(topology, { match: `${escapeGlob(opts.prefix)}*` }, work)) {
     stats.scanned += keys.length;
-    const { raws, pttls } = result;
     const now = Date.now();
-    const out: T[] = [];
-    for (let i = 0; i < keys.length; i += 1) {
-      const raw = raws[i] ?? null;
-      const pttl = pttls[i] ?? -2;
-      if (raw === null) {
-        // Nil value but the key exists: it is not a string. (-2: it expired meanwhile.)
-        if (pttl !== -2) stats.wrongType += 1;
-        continue;
+    let out: T[] = [];
+    let outBytes = 0;
+    parts: for await (const { start, end, pttls, raws } of valueParts(ops, node.client, budgetOf(node), keys, needle, true, result)) {
+      for (let i = start; i < end; i += 1) {
+        // Let replies in and the next reads out now and then: the bytes in flight are few
+        // (fetch-values.ts), so the server idles while we hold the event loop for long.
+        if ((i & 127) === 127) await new Promise<void>((resume) => setImmediate(resume));
+        const raw = raws[i - start];
+        const pttl = pttls[i - start] ?? -2;
+        if (raw === undefined) continue; // cannot be the user's
+        if (raw === null) {
+          // No value but the key exists: it is not a string. (-2: it expired meanwhile.)
+          if (pttl !== -2) stats.wrongType += 1;
+          continue;
+        }
+        const item = build(showId((keys[i] as Buffer).subarray(prefixLength)), raw, pttl, now, info);
+        countOdd(stats, info);
+        if (item === undefined) continue;
+        if (!info.readable) stats.unreadable += 1;
+        out.push(item);
+        if (stats.listed + out.length >= limit) break parts;
+        // Large values: hand over what is built before reading on, so memory stays flat.
+        outBytes += raw.length;
+        if (outBytes >= PREFETCH_BYTES) {
+          stats.listed += out.length;
+          yield out;
+          out = [];
+          outBytes = 0;
+        }
       }
-      if (maybeUser !== undefined && !maybeUser(raw)) continue;
-      const item = build(showId((keys[i] as Buffer).subarray(prefixLength)), raw, pttl, now, info);
-      countOdd(stats, info);
-      if (item === undefined) continue;
-      if (!info.readable) stats.unreadable += 1;
-      out.push(item);
-      if (stats.listed + out.length >= limit) break;
     }
     stats.listed += out.length;
     opts.onScanned?.(stats);
@@ -156,22 +187,26 @@ export async function revokeMatching(topology: Topology, opts: BulkRevokeOptions
   const progress: RevokeProgress = { scanned: 0, matched: 0, revoked: 0, interrupted: false, oddUser: 0 };
   const ops = opsFor(topology);
   const user = opts.user;
-  const maybeUser = userPrefilter(user);
+  const needle = prefilterNeedle(user);
   const prefixLength = Buffer.byteLength(opts.prefix);
   const info: LineInfo = { readable: true };
-  const belongs = (raw: Buffer | null): boolean => {
-    if (raw === null || (maybeUser !== undefined && !maybeUser(raw))) return false;
+  const belongs = (raw: Buffer | null | undefined): boolean => {
+    if (!raw) return false;
     const owner = toSessionRecord('', raw, -1, opts.userFields, 0, info).user;
     countOdd(progress, info);
     return owner === user;
   };
 
-  // One batch: pick the targets, delete them. Runs with a few batches in flight.
+  const budgetOf = budgets();
+  // One batch: pick the targets, delete them. Runs with a few batches in flight. Values are
+  // read in byte-bounded parts (fetch-values.ts), prefiltered by the server, dropped once matched.
   const work = async (node: MasterNode, keys: Buffer[]) => {
     let targets = keys;
     if (user !== undefined) {
-      const values = await ops.values(node.client, keys);
-      targets = keys.filter((_, i) => belongs(values[i] ?? null));
+      targets = [];
+      for await (const { start, end, raws } of valueParts(ops, node.client, budgetOf(node), keys, needle, false)) {
+        for (let i = start; i < end; i += 1) if (belongs(raws[i - start])) targets.push(keys[i] as Buffer);
+      }
     }
     const removed = targets.length === 0 || opts.dryRun ? 0 : await ops.unlink(node.client, targets);
     return { targets, removed };

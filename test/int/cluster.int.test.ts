@@ -406,13 +406,16 @@ describe('a cluster of Redis < 7 (no allow-cross-slot-keys): batches go one slot
         while (ownerPort(missing) !== port) missing = `sess:${newId()}`;
         const keys = [...(await keysOn(port, 'sess:*')), missing]; // and one that does not exist
         expect(new Set(keys.map(keySlot)).size).toBeGreaterThan(50);
-        const { raws, pttls } = await ops.withTtls(node as unknown as Redis, keys.map((k) => Buffer.from(k)));
+        const keyBytes = keys.map((k) => Buffer.from(k));
+        const [raws, { pttls, values }] = await Promise.all([ops.values(node as unknown as Redis, keyBytes), ops.read(node as unknown as Redis, keyBytes, 1 << 30, '', true)]);
+        expect(values).toHaveLength(keys.length);
         for (const [i, key] of keys.entries()) {
           const id = key.slice('sess:'.length);
           if (i === keys.length - 1) {
-            expect([raws[i], pttls[i]]).toEqual([null, -2]);
+            expect([raws[i], values[i], pttls[i]]).toEqual([null, null, -2]);
           } else {
             expect(JSON.parse(String(raws[i]))).toMatchObject({ passport: { user: seeded.get(id) } });
+            expect(values[i]).toEqual(raws[i]);
             expect(pttls[i]).toBeGreaterThan(DAY_MS - 120000);
           }
         }

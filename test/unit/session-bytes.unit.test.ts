@@ -7,7 +7,13 @@ import fc from 'fast-check';
 import { idBytes, showId, validateSessionId } from '../../src/core/keys.js';
 import { exactNumberText, MAX_NESTING, nestsDeeperThan } from '../../src/core/session-json.js';
 import { DEFAULT_USER_FIELDS, escapeC1, sessionJsonLine, toSessionRecord, withLifetime, type LineInfo } from '../../src/core/session-record.js';
-import { userPrefilter } from '../../src/core/sessions.js';
+import { prefilterNeedle, prefilterPasses } from '../../src/core/sessions.js';
+
+/** The prefilter for `user`: undefined when there is none. */
+function userPrefilter(user: string): ((raw: Buffer) => boolean) | undefined {
+  const needle = prefilterNeedle(user);
+  return needle === '' ? undefined : (raw) => prefilterPasses(raw, needle);
+}
 
 const NOW = Date.UTC(2026, 10, 28, 1, 0, 0);
 

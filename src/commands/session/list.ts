@@ -35,7 +35,10 @@ function details(record: SessionRecord): string {
 function ndjson(lines: string[]): Buffer {
   let units = 0;
   for (const line of lines) units += line.length + 1;
-  const buffer = Buffer.allocUnsafe(units * 3); // a UTF-16 unit never takes more than 3 bytes
+  // A UTF-16 unit never takes more than 3 bytes; past a megabyte (sessions holding large
+  // values) the exact size is worth a second pass rather than a buffer three times too big.
+  const size = units < 1 << 20 ? units * 3 : lines.reduce((n, line) => n + Buffer.byteLength(line) + 1, 0);
+  const buffer = Buffer.allocUnsafe(size);
   let end = 0;
   for (const line of lines) {
     end += buffer.write(line, end);

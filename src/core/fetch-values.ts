@@ -1,0 +1,123 @@
+/**
+ * Reading many session values without swelling the server. A reply waiting to be read sits in
+ * the server's client output buffer, which counts as used memory: at maxmemory with an eviction
+ * policy, six 500-value MGETs of 1 KB sessions in flight (3 MB) made Redis evict sessions that
+ * `redis-cli --scan` left alone, and a 500-key MGET of 8 MB values built a 4 GB reply that
+ * timed out. So values are read by a script that stops before its reply passes READ_BYTES
+ * (node-ops' read), the reads in flight on a node reserve at most IN_FLIGHT_BYTES together, a
+ * value larger than READ_BYTES is fetched by itself once nothing else is in flight, and a batch
+ * stops reading ahead once it holds PREFETCH_BYTES: its consumer reads the rest as it gets there.
+ *
+ * Measured (docs/performance.md, change 23): at maxmemory 512 KB above the data (20,000 1 KB
+ * sessions, allkeys-lru) a listing evicts nothing, where it evicted hundreds before; with
+ * 256 KB of headroom, where `redis-cli --scan` evicts nothing, it evicts a few to a few
+ * dozen at times: its second connection (the SCAN) and batched commands need that much.
+ * 64/128 KB kept the 1M listing's speed; 32/64 KB cost it ~15%.
+ */
+import type { Redis } from './connection.js';
+import { SKIPPED, WRONG_TYPE, type NodeOps } from './node-ops.js';
+
+/** Bytes of values one read may return (a larger single value is fetched alone). */
+export const READ_BYTES = 64 * 1024;
+/** The same for a read with the --user prefilter, whose replies are mostly empty. */
+export const FILTERED_READ_BYTES = 16 * 1024;
+/** Bytes of replies requested and not yet read, per node. */
+export const IN_FLIGHT_BYTES = 128 * 1024;
+/** A batch stops reading ahead once it holds this many bytes of values. */
+export const PREFETCH_BYTES = 1024 * 1024;
+
+/** A first-come, first-served allowance of bytes; a request larger than the limit waits until it is alone. */
+export class ByteBudget {
+  private used = 0;
+  private readonly queue: Array<{ bytes: number; grant: () => void }> = [];
+
+  constructor(private readonly limit = IN_FLIGHT_BYTES) {}
+
+  acquire(bytes: number): Promise<void> {
+    return new Promise((grant) => {
+      this.queue.push({ bytes, grant });
+      this.pump();
+    });
+  }
+
+  release(bytes: number): void {
+    this.used -= bytes;
+    this.pump();
+  }
+
+  /** Run `fn` with `bytes` reserved. */
+  async with<T>(bytes: number, fn: () => Promise<T>): Promise<T> {
+    await this.acquire(bytes);
+    try {
+      return await fn();
+    } finally {
+      this.release(bytes);
+    }
+  }
+
+  private pump(): void {
+    for (let next = this.queue[0]; next !== undefined; next = this.queue[0]) {
+      if (this.used > 0 && this.used + next.bytes > this.limit) return;
+      this.queue.shift();
+      this.used += next.bytes;
+      next.grant();
+    }
+  }
+}
+
+/** Values of keys[start..end), by position from `start`. */
+export interface ValuePart {
+  start: number;
+  end: number;
+  pttls: number[];
+  /** The value; null: none (no such key when its PTTL is -2, else a key of another type); undefined: skipped by the prefilter. */
+  raws: Array<Buffer | null | undefined>;
+}
+
+/**
+ * Read keys[from..] in order until every key is read or the part holds `hold` bytes of values.
+ * `needle` (may be empty) is the --user prefilter, applied by the server; `ttls`: read PTTLs too.
+ */
+export async function readPart(ops: NodeOps, client: Redis, budget: ByteBudget, keys: Buffer[], needle: Buffer | string, ttls: boolean, from: number, hold: number): Promise<ValuePart> {
+  const part: ValuePart = { start: from, end: from, pttls: [], raws: [] };
+  let held = 0;
+  while (part.end < keys.length && (part.end === from || held < hold)) {
+    const at = part.end;
+    // With a prefilter most values stay on the server: a smaller cap lets more reads (of as
+    // many keys) be in flight for the same bytes.
+    const cap = needle.length > 0 ? FILTERED_READ_BYTES : READ_BYTES;
+    const reply = await budget.with(cap, () => ops.read(client, at === 0 ? keys : keys.slice(at), cap, needle, ttls));
+    for (let j = 0; j < reply.values.length; j += 1) {
+      const value = reply.values[j] ?? null;
+      let pttl = reply.pttls[j] ?? -2;
+      let raw: Buffer | null | undefined;
+      if (typeof value !== 'number') raw = value;
+      else if (value === WRONG_TYPE) raw = null;
+      else if (value === SKIPPED) raw = undefined;
+      else {
+        // Too large to share a reply: fetched by itself, once the node has nothing else in flight.
+        raw = (await budget.with(value, () => ops.values(client, [keys[at + j] as Buffer])))[0] ?? null;
+        if (raw === null) pttl = -2; // gone (or retyped) since its length was read
+        else if (needle.length > 0 && !raw.includes(needle) && !raw.includes(0x5c)) raw = undefined;
+      }
+      if (raw) held += raw.length;
+      part.pttls.push(pttl);
+      part.raws.push(raw);
+    }
+    part.end += reply.values.length;
+  }
+  return part;
+}
+
+/**
+ * A batch's values part by part: `first` is what was read ahead (when given), then the rest is
+ * read as the caller gets to it, each part at most PREFETCH_BYTES (or one value).
+ */
+export async function* valueParts(ops: NodeOps, client: Redis, budget: ByteBudget, keys: Buffer[], needle: Buffer | string, ttls: boolean, first?: ValuePart): AsyncGenerator<ValuePart> {
+  let part = first ?? (await readPart(ops, client, budget, keys, needle, ttls, 0, PREFETCH_BYTES));
+  for (;;) {
+    yield part;
+    if (part.end >= keys.length) return;
+    part = await readPart(ops, client, budget, keys, needle, ttls, part.end, PREFETCH_BYTES);
+  }
+}
