@@ -117,7 +117,7 @@ export function sessionKey(prefix: string, id: string): Buffer {
 }
 
 /** Ids made only of these bytes are shown as they are (nearly all: express-session ids are base64url). */
-const PLAIN_ID = /^[\x21-\x5b\x5d-\x7e]*$/;
+export const PLAIN_ID = /^[\x21-\x5b\x5d-\x7e]*$/;
 
 /**
  * How an id (the bytes of a key after the prefix) is shown and typed back: valid UTF-8 stays as

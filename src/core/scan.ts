@@ -24,12 +24,13 @@ export interface ScanOptions {
  */
 export const DEFAULT_SCAN_COUNT = 1000;
 /**
- * How many SCAN replies may wait for the consumer: 4 x COUNT keys cover the DEFAULT_DEPTH x
- * MAX_BATCH (6 x 500) in flight in bulk.ts. Keys waiting longer than that outlive two
- * scavenges and are promoted: with 8, a 1M listing peaked at 117-126 MB against 108-110 MB
- * with 4, same speed (docs/performance.md, change 17).
+ * How many SCAN replies may wait for the consumer. Keys waiting longer than two scavenges are
+ * promoted to V8's old generation and raise the peak RSS: with 8, a 1M listing peaked at
+ * 117-126 MB against 108-110 MB with 4 (change 17); once keys became Buffers and values came
+ * in byte-bounded reads (issue 13), the consumer took longer per key and 4 peaked at 122-137 MB
+ * against 107-108 MB with 2 and a listing depth of 4 (docs/performance.md, change 23).
  */
-const READ_AHEAD = 4;
+const READ_AHEAD = 2;
 
 function scanArgs(opts: ScanOptions) {
   return { MATCH: opts.match, COUNT: opts.count ?? DEFAULT_SCAN_COUNT, ...(opts.type ? { TYPE: opts.type } : {}) };

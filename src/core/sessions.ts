@@ -81,6 +81,13 @@ export function prefilterPasses(raw: Buffer, needle: Buffer | ''): boolean {
  */
 type Build<T> = (id: string, raw: Buffer, pttl: number, now: number, info: LineInfo) => T | undefined;
 
+/**
+ * Batches a listing reads ahead. The reads themselves are bounded by bytes (fetch-values.ts);
+ * what is read ahead waits for the consumer, and past 4 batches it lived long enough to be
+ * promoted to V8's old generation (peak RSS, docs/performance.md change 23).
+ */
+const LIST_DEPTH = 4;
+
 /** One byte budget per master for the replies in flight on its connection (fetch-values.ts). */
 function budgets(): (node: MasterNode) => ByteBudget {
   const byNode = new Map<MasterNode, ByteBudget>();
@@ -103,7 +110,7 @@ async function* walkSessions<T>(topology: Topology, opts: ListOptions, build: Bu
   const info: LineInfo = { readable: true };
   // Each batch reads ahead up to PREFETCH_BYTES of values; the loop below reads the rest.
   const work = (node: MasterNode, keys: Buffer[]) => readPart(ops, node.client, budgetOf(node), keys, needle, true, 0, PREFETCH_BYTES);
-  for await (const { node, keys, result } of scanAndProcess(topology, { match: `${escapeGlob(opts.prefix)}*` }, work)) {
+  for await (const { node, keys, result } of scanAndProcess(topology, { match: `${escapeGlob(opts.prefix)}*` }, work, LIST_DEPTH)) {
     stats.scanned += keys.length;
     const now = Date.now();
     let out: T[] = [];
