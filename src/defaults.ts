@@ -13,6 +13,8 @@ export const PASSWORD_MIN_CHARS = 8;
 
 export const DEFAULT_USER_PREFIX = 'user:';
 export const DEFAULT_SESSION_PREFIX = 'sess:';
+/** express-session's default cookie name (its `name` option). */
+export const DEFAULT_COOKIE_NAME = 'connect.sid';
 
 /** Tried in order when --user-field is not given. */
 export const DEFAULT_USER_FIELDS: readonly string[] = Object.freeze(['passport.user', 'userId', 'user.id', 'username']);

@@ -9,6 +9,7 @@ import type { CostCaps, HashPolicy } from './core/hashing.js';
 import { validatePrefix } from './core/keys.js';
 import {
   DEFAULT_CAPS,
+  DEFAULT_COOKIE_NAME,
   DEFAULT_POLICY,
   DEFAULT_SESSION_PREFIX,
   DEFAULT_URL,
@@ -71,7 +72,8 @@ export function addAuditOptions(cmd: Command): Command {
 /** Find a session by the cookie a responder holds (from a log or a browser). */
 export function addCookieOptions(cmd: Command): Command {
   return cmd
-    .option('--cookie <value>', "express-session cookie value (s:<id>.<signature>, URL-encoded or not); '-' reads it from stdin")
+    .option('--cookie <value>', "the session cookie: its value (s:<id>.<signature>, URL-encoded or not), a Cookie header or a cookie-jar line; '-' reads it from stdin")
+    .addOption(new Option('--cookie-name <name>', 'the session cookie to take from a Cookie header or a cookie jar').env('REDIS_ACCOUNTS_COOKIE_NAME').default(DEFAULT_COOKIE_NAME))
     .addOption(new Option('--cookie-secret-file <file>', "check the cookie's signature against the app's secrets (one per line)").env('REDIS_ACCOUNTS_COOKIE_SECRET_FILE'));
 }
 

@@ -2,9 +2,17 @@
  * express-session's cookie value: `s:<session id>.<signature>`, where the signature is
  * HMAC-SHA256(secret, id) in base64 without padding (the cookie-signature package), and the
  * whole value is URL-encoded in the Set-Cookie header (`s%3A...`). Responders paste it from
- * logs and browsers, with or without the `name=` in front.
+ * logs, browsers and curl in several shapes, all accepted here:
+ * - the bare value, URL-encoded or not (`s:<id>.<sig>`, `s%3A...`);
+ * - a Cookie request header (`theme=dark; connect.sid=s%3A...`, `Cookie: ` in front or not) or
+ *   a Set-Cookie one (`connect.sid=s%3A...; Path=/; HttpOnly`): the cookie is picked by name;
+ * - cookie-jar lines as curl writes them (Netscape format: domain, include-subdomains flag,
+ *   path, secure, expiry, name, value, separated by tabs; `#HttpOnly_` before the domain of
+ *   an HttpOnly cookie; other `#` lines are comments): picked by name as well.
+ * The value is a live credential: no error here quotes it, or any part of it.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { DEFAULT_COOKIE_NAME } from '../defaults.js';
 import { NegativeAnswer, UsageError } from '../errors.js';
 import { validateSessionId } from './keys.js';
 
@@ -15,12 +23,112 @@ export interface ParsedCookie {
   signature: string;
 }
 
-export function parseSessionCookie(input: string): ParsedCookie {
-  let value = input.trim();
-  // `connect.sid=s%3A...; Path=/` as copied from a header: keep only the value.
-  const eq = value.indexOf('=');
-  if (eq > 0 && !value.startsWith('s:') && !/^s%3A/i.test(value)) value = value.slice(eq + 1);
-  value = value.split(';')[0]?.trim() ?? '';
+/** RFC 6265 cookie-name (an RFC 7230 token): what --cookie-name may be. */
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,256}$/;
+
+export function validateCookieName(name: string): string {
+  if (!COOKIE_NAME.test(name)) {
+    throw new UsageError('--cookie-name must be a cookie name: 1 to 256 characters, without spaces, control characters or any of ()<>@,;:\\"/[]?={}');
+  }
+  return name;
+}
+
+/** Set-Cookie attributes: names after the cookie in a Set-Cookie header, not cookies. */
+const SET_COOKIE_ATTRIBUTES = new Set(['path', 'domain', 'expires', 'max-age', 'httponly', 'secure', 'samesite', 'partitioned', 'priority']);
+/** How many cookie names an error lists, and how much of each. */
+const NAMES_SHOWN = 20;
+const NAME_CHARS_SHOWN = 64;
+
+interface Cookie {
+  name: string;
+  value: string;
+  /** Its domain, for a cookie-jar line. */
+  domain?: string;
+}
+
+/** A cookie value may be wrapped in double quotes (RFC 6265); the app's parser drops them. */
+function unquote(value: string): string {
+  return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
+}
+
+function jarCookies(input: string): Cookie[] {
+  const cookies: Cookie[] = [];
+  input.split('\n').forEach((raw, i) => {
+    let line = raw.replace(/\r$/, '');
+    if (line.trim() === '') return;
+    if (line.startsWith('#HttpOnly_')) line = line.slice('#HttpOnly_'.length);
+    else if (line.startsWith('#')) return;
+    const fields = line.split('\t');
+    const [domain, , , , , name, value] = fields;
+    if (fields.length !== 7 || domain === undefined || name === undefined || value === undefined) {
+      throw new UsageError(`line ${i + 1} of the cookie jar in --cookie has ${fields.length} tab-separated fields, not 7`, {
+        hint: 'a cookie-jar line (curl -c, Netscape format) is: domain, include-subdomains flag, path, secure, expiry, name, value',
+      });
+    }
+    cookies.push({ name, value, domain });
+  });
+  return cookies;
+}
+
+function headerCookies(input: string): Cookie[] {
+  const cookies: Cookie[] = [];
+  for (const part of input.split(';')) {
+    const eq = part.indexOf('=');
+    // Pairs without '=' are flags such as HttpOnly (or a browser's nameless cookie): no name to pick.
+    if (eq < 0) continue;
+    const name = part.slice(0, eq).trim();
+    if (name !== '') cookies.push({ name, value: unquote(part.slice(eq + 1).trim()) });
+  }
+  return cookies;
+}
+
+function noSuchCookie(name: string, cookies: Cookie[]): UsageError {
+  // Names only, never values. A pasted token with base64 padding (`abc==`) parses as a
+  // cookie named by the token itself with a value of '' or '=': such names are left out.
+  const names = [...new Set(cookies.filter((c) => !/^=*$/.test(c.value) && !SET_COOKIE_ATTRIBUTES.has(c.name.toLowerCase())).map((c) => c.name))];
+  const shown = names.slice(0, NAMES_SHOWN).map((n) => (n.length > NAME_CHARS_SHOWN ? `${n.slice(0, NAME_CHARS_SHOWN)}...` : n));
+  const more = names.length > NAMES_SHOWN ? ` and ${names.length - NAMES_SHOWN} more` : '';
+  const there = shown.length === 0 ? 'it names no cookie' : `it has ${shown.join(', ')}${more}`;
+  return new UsageError(`--cookie has no cookie named ${name}: ${there}`, {
+    hint: 'name the session cookie with --cookie-name (or REDIS_ACCOUNTS_COOKIE_NAME), as the app names it in express-session\'s `name` option',
+  });
+}
+
+/**
+ * The session cookie's value, as sent (URL-encoded or not), out of whatever was pasted:
+ * a bare value, a Cookie or Set-Cookie header, or cookie-jar lines.
+ */
+function pickCookieValue(input: string, name: string = DEFAULT_COOKIE_NAME): string {
+  const text = input.trim().replace(/^(?:set-)?cookie:/i, '').trim();
+  // A bare value, possibly followed by Set-Cookie attributes (`s%3A...; Path=/`).
+  if (/^"?s(?::|%3A)/i.test(text)) return unquote(text.split(';')[0]?.trim() ?? '');
+  // A Cookie header holds no tab; a cookie jar separates its fields with tabs.
+  const jar = text.includes('\t');
+  // `--cookie - < cookies.txt` reads one line: the jar's first, a comment.
+  if (!jar && /^#\s/.test(text)) {
+    throw new UsageError('--cookie got a comment line of a cookie jar, not a cookie', {
+      hint: 'give the line of the session cookie, e.g. grep connect.sid cookies.txt | redis-accounts ... --cookie -',
+    });
+  }
+  if (!jar && !text.includes('=')) return text;
+  const cookies = jar ? jarCookies(input) : headerCookies(text);
+  const named = cookies.filter((c) => c.name === name);
+  const first = named[0];
+  if (first === undefined) throw noSuchCookie(name, cookies);
+  // Twice in a Cookie header (two paths): the app takes the first, as its cookie parser
+  // does. A jar has no such order: two different values under one name are ambiguous.
+  if (jar && named.some((c) => c.value !== first.value)) {
+    const domains = [...new Set(named.map((c) => c.domain ?? ''))].join(', ');
+    throw new UsageError(`the cookie jar in --cookie has ${named.length} different cookies named ${name} (domains ${domains})`, {
+      hint: "give only the line for the app's domain",
+    });
+  }
+  return first.value;
+}
+
+/** The session id (and signature) in a pasted cookie; `name` picks it from a header or jar. */
+export function parseSessionCookie(input: string, name: string = DEFAULT_COOKIE_NAME): ParsedCookie {
+  let value = pickCookieValue(input, name);
   if (/%[0-9A-Fa-f]{2}/.test(value)) {
     try {
       value = decodeURIComponent(value);
@@ -29,12 +137,21 @@ export function parseSessionCookie(input: string): ParsedCookie {
     }
   }
   if (!value.startsWith('s:')) {
-    throw new UsageError('not an express-session cookie (expected s:<id>.<signature>, URL-encoded or not)');
+    throw new UsageError('not an express-session cookie (expected s:<id>.<signature>, URL-encoded or not)', {
+      hint: 'give the cookie value, a Cookie header or a cookie-jar line; --cookie-name picks the session cookie among several',
+    });
   }
   const body = value.slice(2);
   const dot = body.lastIndexOf('.');
   if (dot <= 0 || dot === body.length - 1) throw new UsageError('the cookie has no signature (expected s:<id>.<signature>)');
-  const id = validateSessionId(body.slice(0, dot));
+  let id: string;
+  try {
+    id = validateSessionId(body.slice(0, dot));
+  } catch (err) {
+    // Its message quotes the id, a part of the credential.
+    if (err instanceof UsageError) throw new UsageError('the cookie holds an invalid session id', { hint: err.hint });
+    throw err;
+  }
   return { id, signed: body.slice(0, dot), signature: body.slice(dot + 1) };
 }
 

@@ -1,9 +1,10 @@
 /** Input rules shared by the session commands. */
 import { readFile } from 'node:fs/promises';
 import type { CommandContext } from '../../context.js';
-import { parseSecrets, parseSessionCookie, verifyCookieSignature } from '../../core/cookie.js';
+import { parseSecrets, parseSessionCookie, validateCookieName, verifyCookieSignature } from '../../core/cookie.js';
 import type { OddUsers } from '../../core/sessions.js';
 import { validateSessionId } from '../../core/keys.js';
+import { DEFAULT_COOKIE_NAME } from '../../defaults.js';
 import { UsageError } from '../../errors.js';
 import { readSecretLine } from '../../prompt.js';
 
@@ -23,10 +24,11 @@ export function validateSessionUser(user: string): string {
 export async function sessionIdFrom(id: string | undefined, ctx: CommandContext): Promise<string | undefined> {
   const { opts } = ctx;
   // A cookie is a live credential: '-' keeps it out of argv (and so out of `ps`).
-  const cookie = opts['cookie'] === '-' ? await readSecretLine(ctx.io) : opts['cookie'];
+  const cookie = opts['cookie'] === '-' ? await readSecretLine(ctx.io, 'cookie') : opts['cookie'];
   if (typeof cookie !== 'string') return id === undefined ? undefined : validateSessionId(id);
   if (id !== undefined) throw new UsageError('give a session id or --cookie, not both');
-  const parsed = parseSessionCookie(cookie);
+  const name = opts['cookieName'];
+  const parsed = parseSessionCookie(cookie, validateCookieName(typeof name === 'string' ? name : DEFAULT_COOKIE_NAME));
   const secretFile = opts['cookieSecretFile'];
   if (typeof secretFile === 'string') {
     let text: string;
