@@ -20,9 +20,27 @@ import {
 
 export const DEFAULT_TIMEOUT = '5s';
 
-/** Options every command that talks to Redis accepts. */
+/**
+ * Help headings. A command's help lists its own options first (commander's "Options:"), then
+ * these groups in the order the command adds them, the connection options last: a group's
+ * place is that of its first option, so each command adds its own options first and
+ * addUserOptions or addSessionOptions (which end with the connection options) last.
+ * Each helper below puts its options under its heading, then returns to "Options:".
+ */
+export const HELP_GROUPS = {
+  hashing: 'Password hashing options:',
+  audit: 'Audit trail options:',
+  data: 'Stored data options:',
+  connection: 'Connection options:',
+} as const;
+const OWN = '';
+
+/** `--json` and `--debug` (among the command's own options), then the options every command that talks to Redis accepts. */
 export function addConnectionOptions(cmd: Command): Command {
   return cmd
+    .option('--json', 'machine-readable output on stdout')
+    .option('--debug', 'print stack traces of unexpected errors')
+    .optionsGroup(HELP_GROUPS.connection)
     .addOption(new Option('--url <url>', 'Redis URL; rediss:// for TLS').env('REDIS_URL').default(DEFAULT_URL))
     .addOption(new Option('--tls-ca <file>', 'PEM file of the CA that signed the server certificate').env('REDIS_TLS_CA'))
     .addOption(new Option('--tls-cert <file>', 'PEM client certificate, for servers that require one').env('REDIS_TLS_CERT'))
@@ -32,41 +50,56 @@ export function addConnectionOptions(cmd: Command): Command {
     .addOption(new Option('--cluster', 'the URL names a Redis Cluster node (detected when omitted)').env('REDIS_CLUSTER'))
     .addOption(new Option('--sentinel <host:port,...>', 'find the master through these Sentinels').env('REDIS_SENTINELS'))
     .addOption(new Option('--sentinel-master <name>', 'the master name the Sentinels monitor').env('REDIS_SENTINEL_MASTER'))
-    .option('--json', 'machine-readable output on stdout')
-    .option('--debug', 'print stack traces of unexpected errors');
+    .optionsGroup(OWN);
 }
 
+/** Where user records are, then the connection options (so: add it last). */
 export function addUserOptions(cmd: Command): Command {
-  return addConnectionOptions(cmd).addOption(
-    new Option('--user-prefix <prefix>', 'key prefix of user records').env('REDIS_ACCOUNTS_USER_PREFIX').default(DEFAULT_USER_PREFIX),
-  );
+  cmd
+    .optionsGroup(HELP_GROUPS.data)
+    .addOption(new Option('--user-prefix <prefix>', 'key prefix of user records').env('REDIS_ACCOUNTS_USER_PREFIX').default(DEFAULT_USER_PREFIX))
+    .optionsGroup(OWN);
+  return addConnectionOptions(cmd);
 }
 
 export function addPolicyOptions(cmd: Command): Command {
   return cmd
+    .optionsGroup(HELP_GROUPS.hashing)
     .addOption(new Option('--argon2-memory <KiB>', 'argon2id memory cost of new hashes').env('REDIS_ACCOUNTS_ARGON2_MEMORY').default(String(DEFAULT_POLICY.memoryCost)))
     .addOption(new Option('--argon2-time <n>', 'argon2id iterations of new hashes').env('REDIS_ACCOUNTS_ARGON2_TIME').default(String(DEFAULT_POLICY.timeCost)))
     .addOption(new Option('--argon2-parallelism <n>', 'argon2id lanes of new hashes').env('REDIS_ACCOUNTS_ARGON2_PARALLELISM').default(String(DEFAULT_POLICY.parallelism)))
     .addOption(new Option('--argon2-max-memory <KiB>', 'refuse stored hashes asking for more memory').env('REDIS_ACCOUNTS_ARGON2_MAX_MEMORY').default(String(DEFAULT_CAPS.maxMemoryCost)))
     .addOption(new Option('--argon2-max-time <n>', 'refuse stored hashes asking for more iterations').env('REDIS_ACCOUNTS_ARGON2_MAX_TIME').default(String(DEFAULT_CAPS.maxTimeCost)))
-    .addOption(new Option('--argon2-max-parallelism <n>', 'refuse stored hashes asking for more lanes').env('REDIS_ACCOUNTS_ARGON2_MAX_PARALLELISM').default(String(DEFAULT_CAPS.maxParallelism)));
+    .addOption(new Option('--argon2-max-parallelism <n>', 'refuse stored hashes asking for more lanes').env('REDIS_ACCOUNTS_ARGON2_MAX_PARALLELISM').default(String(DEFAULT_CAPS.maxParallelism)))
+    .optionsGroup(OWN);
 }
 
+/** Where sessions are and whose they are, then the connection options (so: add it last). */
 export function addSessionOptions(cmd: Command): Command {
-  return addConnectionOptions(cmd)
+  cmd
+    .optionsGroup(HELP_GROUPS.data)
     .addOption(new Option('--session-prefix <prefix>', 'key prefix of sessions (connect-redis "prefix")').env('REDIS_ACCOUNTS_SESSION_PREFIX').default(DEFAULT_SESSION_PREFIX))
     .addOption(
       new Option('--user-field <path>', `JSON path of the user in a session (default: first of ${DEFAULT_USER_FIELDS.join(', ')})`).env('REDIS_ACCOUNTS_USER_FIELD'),
-    );
+    )
+    .optionsGroup(OWN);
+  return addConnectionOptions(cmd);
+}
+
+/** For the commands that draw a progress line while they scan (src/progress.ts). */
+export function addProgressOption(cmd: Command): Command {
+  return cmd.option('--progress', 'show the progress line (stderr on a terminal) also when stdout is a pipe; it may mix with the piped output');
 }
 
 /** Options of the commands that change data: who did it, why, and where the trail is kept. */
 export function addAuditOptions(cmd: Command): Command {
   return cmd
+    .optionsGroup(HELP_GROUPS.audit)
     .addOption(new Option('--reason <text>', 'why (e.g. a ticket id), recorded in the audit trail').env('REDIS_ACCOUNTS_REASON'))
     .addOption(new Option('--actor <name>', 'who, for the audit trail (default: OS user@host)').env('REDIS_ACCOUNTS_ACTOR'))
     .addOption(new Option('--audit-key <key>', 'Redis stream of the audit trail').env('REDIS_ACCOUNTS_AUDIT_KEY'))
-    .addOption(new Option('--audit-log <file>', 'also append each audit entry to this file, one JSON line (created 0600)').env('REDIS_ACCOUNTS_AUDIT_LOG'));
+    .addOption(new Option('--audit-log <file>', 'also append each audit entry to this file, one JSON line (created 0600)').env('REDIS_ACCOUNTS_AUDIT_LOG'))
+    .optionsGroup(OWN);
 }
 
 /** Find a session by the cookie a responder holds (from a log or a browser). */

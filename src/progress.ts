@@ -1,7 +1,9 @@
 /**
  * A one-line progress display on stderr for long scans, only on a terminal: scripts see
- * nothing but the final summary. Redrawn at most ten times a second.
+ * nothing but the final summary, and output piped to another program on the terminal is
+ * not mixed with it unless --progress asks. Redrawn at most ten times a second.
  */
+import { fstatSync } from 'node:fs';
 import type { Io } from './io.js';
 
 export interface Progress {
@@ -17,8 +19,32 @@ export interface Progress {
 
 const NONE: Progress = { update: () => undefined, clear: () => undefined, beforeData: () => undefined };
 
-export function progressLine(io: Io, label: string): Progress {
+/**
+ * Whether stdout goes into another program (a pipe or a socket): `session list | grep`.
+ * That program writes to the same terminal as our stderr, so its lines would land on the
+ * progress line, and we cannot erase the line before them as we do before our own rows.
+ * A regular file (`> out.ndjson`), /dev/null and a terminal are not pipes; neither is a
+ * stream without a file descriptor (one an embedding program passed in).
+ */
+export function stdoutIsPipe(io: Io): boolean {
+  if (io.stdout.isTTY === true) return false;
+  const fd = (io.stdout as { fd?: unknown }).fd;
+  if (typeof fd !== 'number') return false;
+  try {
+    const stat = fstatSync(fd);
+    return stat.isFIFO() || stat.isSocket();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Drawn when stderr is a terminal, unless stdout is a pipe (see stdoutIsPipe) and `asked`
+ * (--progress) is not set.
+ */
+export function progressLine(io: Io, label: string, asked = false): Progress {
   if (io.stderr.isTTY !== true) return NONE;
+  if (!asked && stdoutIsPipe(io)) return NONE;
   const started = Date.now();
   let last = 0;
   let drawn = false;

@@ -38,16 +38,20 @@ export class Pty {
 
   /**
    * Start `redis-accounts <args>` on a fresh terminal with only the environment given here;
-   * with `stdoutFile`, stdout goes to that file (as `> file` would) and stderr stays on the terminal.
+   * with `stdout` a file name, stdout goes to that file (as `> file` would), and with
+   * `{ pipe: 'cat' }` into that shell command (as `| cat` would, which writes to the same
+   * terminal); stderr stays on the terminal.
    */
-  async start(args: string[], redisUrl: string, extraEnv: Record<string, string> = {}, stdoutFile?: string): Promise<void> {
+  async start(args: string[], redisUrl: string, extraEnv: Record<string, string> = {}, stdout?: string | { pipe: string }): Promise<void> {
     const conf = join(this.dir, 'tmux.conf');
     // No status line (its window list marks the current window with `*`); keep the pane
     // after the program exits so the final screen can be read.
     writeFileSync(conf, 'set -g status off\nset -g remain-on-exit on\nset -g history-limit 2000\n');
-    const cli = [process.execPath, BIN, ...args].map(quote).join(' ') + (stdoutFile === undefined ? '' : ` > ${quote(stdoutFile)}`);
+    const cli = [process.execPath, BIN, ...args].map(quote).join(' ') + (typeof stdout === 'string' ? ` > ${quote(stdout)}` : '');
+    // The exit code is the CLI's, also in a pipe (POSIX sh has no PIPESTATUS).
+    const run = `${cli}; echo $? > ${quote(this.exitFile)}`;
     // `read` holds the program back until output capture is in place (one Enter below).
-    const command = `read -r _; ${cli}; echo $? > ${quote(this.exitFile)}`;
+    const command = `read -r _; ${typeof stdout === 'object' ? `{ ${run}; } | ${stdout.pipe}` : run}`;
     // The tmux server and so the pane inherit exactly this environment; REDIS_URL is also
     // passed with -e so the test server is the only Redis the CLI can reach.
     const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp', TERM: 'xterm-256color', LANG: 'C.UTF-8', ...extraEnv };

@@ -95,7 +95,9 @@ describe('session show', () => {
     await t.redis.set(`sess:${id}`, sessionJson({ passport: { user: 'alice' } }), { EX: 60 });
     const r = await runCli(['session', 'revoke', id], { env: t.env });
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`error: unknown option '${id}'\n(an argument that begins with '-', as some session ids do, goes after '--': session revoke -- ${id})\n(run with --help for usage)\n`);
+    expect(r.stderr).toBe(
+      `error: unknown option '${id}'\n(an argument that begins with '-', as some session ids do, goes after '--', and options before it: redis-accounts session revoke -- ${id})\n(run with --help for usage)\n`,
+    );
     expect(await t.redis.exists(`sess:${id}`)).toBe(1);
     // A short unknown option is a typo, not an id: no such hint.
     const typo = await runCli(['session', 'list', '-x'], { env: t.env });

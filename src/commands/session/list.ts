@@ -92,8 +92,9 @@ export async function run(ctx: CommandContext): Promise<number> {
   return withTopology(ctx, async (topology) => {
     const stats = emptyStats();
     // Drawn only on a terminal's stderr (an operator waiting on a long scan, also with stdout
-    // redirected to a file); in a pipe stderr gets only the summary.
-    const progress = progressLine(io, 'Listing');
+    // redirected to a file), and with stdout a pipe only if asked (--progress); with stderr
+    // a pipe it gets only the summary.
+    const progress = progressLine(io, 'Listing', opts['progress'] === true);
     const onScanned = (s: ListStats) => progress.update({ scanned: s.scanned, listed: s.listed });
     let complete: boolean;
     try {

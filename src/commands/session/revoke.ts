@@ -110,7 +110,7 @@ async function byIds(topology: Topology, req: Request, ctx: CommandContext): Pro
 
 async function bulk(topology: Topology, req: Request, ctx: CommandContext): Promise<number> {
   const { io, opts } = ctx;
-  const display = progressLine(io, req.dryRun ? 'Scanning' : 'Revoking');
+  const display = progressLine(io, req.dryRun ? 'Scanning' : 'Revoking', opts['progress'] === true);
   const interrupt = stopOnInterrupt();
   let latest: RevokeProgress = { scanned: 0, matched: 0, revoked: 0, interrupted: false, oddUser: 0 };
   // Only with --hold: the ids to guard afterwards (memory grows with the revoked count).

@@ -85,7 +85,7 @@ function shortfalls(user: ScannedUser, policy: HashPolicy): { reasons: string[];
 async function check(topology: Topology, ctx: CommandContext, prefix: string, policy: HashPolicy): Promise<number> {
   const { io } = ctx;
   const json = wantsJson(ctx);
-  const display = progressLine(io, 'Checking');
+  const display = progressLine(io, 'Checking', ctx.opts['progress'] === true);
   const table = json ? undefined : await createRowPrinter(io, [{ header: 'User', width: 32 }, { header: 'Why', width: 60 }], () => display.beforeData());
   const seen = new Set<string>();
   const skipped = new Set<string>();
