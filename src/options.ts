@@ -179,6 +179,23 @@ export function costCaps(opts: RawOptions): CostCaps {
   };
 }
 
+/**
+ * The policy and the caps of a command that verifies. A policy above the caps is refused: the
+ * decoy hash an unknown user costs (at the policy) would be refused with exit 5 where a known
+ * user's wrong password gets exit 1, telling which names exist.
+ */
+export function policyAndCaps(opts: RawOptions): { policy: HashPolicy; caps: CostCaps } {
+  const policy = hashPolicy(opts);
+  const caps = costCaps(opts);
+  const over = [
+    policy.memoryCost > caps.maxMemoryCost ? `--argon2-memory ${policy.memoryCost} is above --argon2-max-memory ${caps.maxMemoryCost}` : '',
+    policy.timeCost > caps.maxTimeCost ? `--argon2-time ${policy.timeCost} is above --argon2-max-time ${caps.maxTimeCost}` : '',
+    policy.parallelism > caps.maxParallelism ? `--argon2-parallelism ${policy.parallelism} is above --argon2-max-parallelism ${caps.maxParallelism}` : '',
+  ].filter(Boolean);
+  if (over.length > 0) throw new UsageError(`the hashing policy exceeds the caps on stored hashes: ${over.join('; ')}`, { hint: 'raise the --argon2-max-* cap or lower the policy' });
+  return { policy, caps };
+}
+
 export function userPrefix(opts: RawOptions): string {
   return validatePrefix(str(opts, 'userPrefix') ?? DEFAULT_USER_PREFIX, '--user-prefix');
 }

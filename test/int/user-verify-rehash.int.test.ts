@@ -236,6 +236,20 @@ describe('user verify', () => {
   });
 });
 
+describe('a hashing policy above the caps', () => {
+  // The decoy hash of an unknown user is computed at the policy: above the caps it was refused
+  // with exit 5 while a known user's wrong password got exit 1, telling which names exist.
+  test('is refused with exit 2 by verify and rehash, before any lookup', async () => {
+    await seed('bob', await nodeArgon2('right password', { memoryCost: 1024 }));
+    for (const name of ['bob', 'ghost']) {
+      for (const command of ['verify', 'rehash']) {
+        const r = await cli(['user', command, name, '--password-stdin', '--argon2-memory', '300000'], 'wrong password');
+        expect([r.code, r.stderr]).toEqual([2, expect.stringMatching(/--argon2-memory 300000 is above --argon2-max-memory 262144/)]);
+      }
+    }
+  });
+});
+
 describe('user rehash <name>', () => {
   test('an outdated hash is rehashed at the policy, exit 0, and the new hash verifies', async () => {
     const stored = await nodeArgon2(PW, { memoryCost: 4096 });

@@ -6,6 +6,7 @@ import {
   costCaps,
   DEFAULT_TIMEOUT,
   hashPolicy,
+  policyAndCaps,
   parseInteger,
   parseTimeout,
   sessionPrefix,
@@ -156,6 +157,20 @@ describe('hashPolicy and costCaps', () => {
     ['argon2MaxParallelism', '256', /--argon2-max-parallelism/],
   ])('cap %s=%s is refused', (name, value, pattern) => {
     expect(usageError(() => costCaps({ ...capOpts, [name]: value })).message).toMatch(pattern);
+  });
+
+  // An unknown user's decoy hash at a policy above the caps was refused (exit 5) where a known
+  // user's wrong password got exit 1: that told which names exist.
+  test.each([
+    [{ argon2Memory: '300000' }, /--argon2-memory 300000 is above --argon2-max-memory 262144/],
+    [{ argon2Time: '20' }, /--argon2-time 20 is above --argon2-max-time 16/],
+    [{ argon2Parallelism: '17' }, /--argon2-parallelism 17 is above --argon2-max-parallelism 16/],
+  ])('a policy above the caps is refused: %j', (over, pattern) => {
+    expect(usageError(() => policyAndCaps({ ...policyOpts, ...capOpts, ...over })).message).toMatch(pattern);
+  });
+
+  test('a policy within the caps passes', () => {
+    expect(policyAndCaps({ ...policyOpts, ...capOpts })).toEqual({ policy: DEFAULT_POLICY, caps: DEFAULT_CAPS });
   });
 });
 

@@ -5,7 +5,7 @@
 import { audited, auditFields } from '../../audited.js';
 import { withRedis, withTopology, wantsJson, type CommandContext } from '../../context.js';
 import { ConflictError, NegativeAnswer, UsageError } from '../../errors.js';
-import { costCaps, hashPolicy, userPrefix } from '../../options.js';
+import { hashPolicy, policyAndCaps, userPrefix } from '../../options.js';
 import { decoyHash, hashPassword, preparePassword, verifyPassword, weaknesses } from '../../core/hashing.js';
 import { userKey, validateUsername } from '../../core/keys.js';
 import { getUser, replaceHash, scanUsers, type ScannedUser } from '../../core/users.js';
@@ -31,8 +31,7 @@ export async function run(name: string | undefined, ctx: CommandContext): Promis
 async function rehashOne(given: string, ctx: CommandContext): Promise<number> {
   const { io, opts } = ctx;
   const name = validateUsername(given); // normalized to NFC
-  const policy = hashPolicy(opts);
-  const caps = costCaps(opts);
+  const { policy, caps } = policyAndCaps(opts);
   const key = userKey(userPrefix(opts), name);
   const force = opts['force'] === true;
   auditFields(ctx);

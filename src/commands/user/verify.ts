@@ -1,7 +1,7 @@
 /** `user verify <name>`: exit 0 if the password matches, 1 if not or if there is no such user. */
 import { audited, auditFields } from '../../audited.js';
 import { withRedis, wantsJson, type CommandContext } from '../../context.js';
-import { costCaps, hashPolicy, userPrefix } from '../../options.js';
+import { policyAndCaps, userPrefix } from '../../options.js';
 import { decoyHash, hashPassword, preparePassword, verifyPassword, weaknesses } from '../../core/hashing.js';
 import { userKey, validateUsername } from '../../core/keys.js';
 import { getUser, replaceHash } from '../../core/users.js';
@@ -12,8 +12,7 @@ import { readPassword } from '../../prompt.js';
 export async function run(given: string, ctx: CommandContext): Promise<number> {
   const { io, opts } = ctx;
   const name = validateUsername(given); // normalized to NFC
-  const policy = hashPolicy(opts);
-  const caps = costCaps(opts);
+  const { policy, caps } = policyAndCaps(opts);
   const key = userKey(userPrefix(opts), name);
   auditFields(ctx);
   const password = await readPassword(io, { fromStdin: opts['passwordStdin'] === true, confirm: false, message: `Password for ${name}:` });
