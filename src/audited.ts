@@ -24,9 +24,15 @@ export interface Change {
   doneSoFar?: () => number;
 }
 
+/**
+ * --audit-key or REDIS_ACCOUNTS_AUDIT_KEY, else the default. Set but empty (an environment
+ * variable a template left blank) is refused, as empty session and user prefixes are:
+ * falling back to the default would write and read another trail than the one configured.
+ */
 export function auditKey(opts: CommandContext['opts']): string {
   const key = opts['auditKey'];
-  return typeof key === 'string' && key !== '' ? key : DEFAULT_AUDIT_KEY;
+  if (key === '') throw new UsageError('--audit-key (REDIS_ACCOUNTS_AUDIT_KEY) may not be empty', { hint: `give the stream's key, or unset it for the default ${DEFAULT_AUDIT_KEY}` });
+  return typeof key === 'string' ? key : DEFAULT_AUDIT_KEY;
 }
 
 /**
@@ -51,6 +57,7 @@ function text(opts: CommandContext['opts'], name: string, max: number): string {
 
 /** Check --reason and --actor before any change is made (so bad input never half-applies). */
 export function auditFields(ctx: CommandContext): { actor: string; reason: string } {
+  auditKey(ctx.opts); // refused when empty, before anything changes
   return { actor: text(ctx.opts, 'actor', 200) || defaultActor(), reason: text(ctx.opts, 'reason', 1000) };
 }
 

@@ -3,12 +3,90 @@
  * tab-separated columns in a pipe, or JSON with --json. Colors only where useColor() allows.
  */
 import type { Writable } from 'node:stream';
+import { toAppError } from './core/redis-errors.js';
 import { useColor, type Io } from './io.js';
 
 export interface Column {
   header: string;
-  /** Width on a terminal; longer cells are cut with an ellipsis. */
+  /** Width on a terminal wide enough (or of unknown width); longer cells are cut with an ellipsis. */
   width: number;
+  /** The narrowest it gets on a narrower terminal (default: width, never narrowed). */
+  min?: number;
+  /**
+   * Which columns narrow first: lower ranks down to their minimum before higher ones; columns
+   * of one rank share the cut in proportion to what each can give. Default: after all others.
+   */
+  shrink?: number;
+  /**
+   * When even the minimum widths do not fit, optional columns are left out, lowest number
+   * first (details, reasons), and the rest widen again into the room they leave.
+   */
+  optional?: number;
+}
+
+/**
+ * What a column takes beyond its width in the layout below: a cell is width + 2 (a cut cell
+ * fills at most `width`, then one padding space), and one space separates two cells.
+ */
+const GAP = 3;
+
+/** How wide a table of these column widths is (0 = left out), its last column's padding included. */
+export function tableWidth(widths: readonly number[]): number {
+  const shown = widths.filter((w) => w > 0);
+  return shown.reduce((sum, w) => sum + w, 0) + GAP * shown.length - 1;
+}
+
+/** Narrow the columns in `keep` by rank until the table fits `total`, or all are at their minimum. */
+function narrowed(columns: readonly Column[], keep: readonly boolean[], total: number): number[] {
+  const widths = columns.map((c, i) => (keep[i] === true ? c.width : 0));
+  let over = tableWidth(widths) - total;
+  const ranks = [...new Set(columns.map((c) => c.shrink ?? Infinity))].sort((a, b) => a - b);
+  for (const rank of ranks) {
+    if (over <= 0) break;
+    const group = columns.flatMap((c, i) => (keep[i] === true && (c.shrink ?? Infinity) === rank ? [i] : []));
+    const slack = group.map((i) => (columns[i] as Column).width - ((columns[i] as Column).min ?? (columns[i] as Column).width));
+    const room = slack.reduce((sum, n) => sum + n, 0);
+    if (room <= 0) continue;
+    const cut = Math.min(over, room);
+    // Cumulative rounding: the cuts add up to exactly `cut`, each within its column's slack.
+    let given = 0;
+    let before = 0;
+    group.forEach((i, j) => {
+      given += slack[j] ?? 0;
+      const upTo = Math.round((given * cut) / room);
+      widths[i] = (widths[i] ?? 0) - (upTo - before);
+      before = upTo;
+    });
+    over -= cut;
+  }
+  return widths;
+}
+
+/**
+ * Column widths for a terminal `total` columns wide (undefined: unknown, the preferred widths).
+ * 0 means the column is left out. When nothing more can be narrowed or left out, the lines
+ * are wider than the terminal: columns never go below their minimum (a session id stays whole).
+ */
+export function fitColumns(columns: readonly Column[], total: number | undefined): number[] {
+  const keep = columns.map(() => true);
+  if (total === undefined || !(total > 0)) return columns.map((c) => c.width);
+  const droppable = columns.flatMap((c, i) => (c.optional === undefined ? [] : [{ i, order: c.optional }])).sort((a, b) => a.order - b.order);
+  for (;;) {
+    const widths = narrowed(columns, keep, total);
+    const next = droppable.shift();
+    if (tableWidth(widths) <= total || next === undefined) return widths;
+    keep[next.i] = false;
+  }
+}
+
+/**
+ * A time as tables show it: UTC, ISO 8601 to the second, with its zone (`2026-11-28T03:08:53Z`).
+ * The one rule for every table and tab-separated listing; --json keeps milliseconds.
+ */
+export function tableTime(iso: string | null | undefined, none = '-'): string {
+  if (iso === null || iso === undefined || iso === '') return none;
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? iso : `${new Date(ms).toISOString().slice(0, 19)}Z`;
 }
 
 /**
@@ -25,9 +103,14 @@ const jsonEscape = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4,
  * so the text stays the same JSON value and cannot drive a terminal it is printed on.
  */
 export function printJson(out: Writable, value: unknown): void {
+  out.write(jsonLine(value));
+}
+
+/** The line printJson writes, newline included: for callers that write many in one go. */
+export function jsonLine(value: unknown): string {
   const text = JSON.stringify(value);
   // Tested first: almost no output has any, and the test is cheaper than a replace.
-  out.write(`${JSON_UNSAFE.test(text) ? text.replace(JSON_UNSAFE_ALL, jsonEscape) : text}\n`);
+  return `${JSON_UNSAFE.test(text) ? text.replace(JSON_UNSAFE_ALL, jsonEscape) : text}\n`;
 }
 
 function fit(text: string, width: number): string {
@@ -58,8 +141,8 @@ export interface RowPrinter {
 /**
  * A streaming table: the header once, then rows in chunks with fixed column widths, so
  * output starts before a long scan ends and memory does not grow with the row count.
- * `beforeTerminalWrite` runs before each chunk reaches the terminal (a progress line's
- * beforeData, say).
+ * The widths fit the terminal's width when it is known (fitColumns). `beforeTerminalWrite`
+ * runs before each chunk reaches the terminal (a progress line's beforeData, say).
  */
 export async function createRowPrinter(io: Io, columns: Column[], beforeTerminalWrite: () => void = () => undefined): Promise<RowPrinter> {
   const tty = io.stdout.isTTY === true;
@@ -73,10 +156,13 @@ export async function createRowPrinter(io: Io, columns: Column[], beforeTerminal
   const [{ default: Table }, { Chalk }] = await Promise.all([import('cli-table3'), import('chalk')]);
   const chalk = new Chalk({ level: useColor(io.stdout, io.env) ? 1 : 0 });
   const blank = { top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: ' ' };
+  // Fixed when the table starts: the rows of one table line up even if the window is resized.
+  const widths = fitColumns(columns, (io.stdout as { columns?: number }).columns);
+  const shown = widths.flatMap((w, i) => (w > 0 ? [i] : []));
   const make = () =>
-    new Table({ chars: blank, colWidths: columns.map((c) => c.width + 2), style: { head: [], border: [], 'padding-left': 0, 'padding-right': 1 }, wordWrap: false });
+    new Table({ chars: blank, colWidths: shown.map((i) => (widths[i] ?? 0) + 2), style: { head: [], border: [], 'padding-left': 0, 'padding-right': 1 }, wordWrap: false });
   const header = make();
-  header.push(columns.map((c) => chalk.bold(c.header)));
+  header.push(shown.map((i) => chalk.bold(columns[i]?.header ?? '')));
   io.stdout.write(`${header.toString()}\n`);
   let pending = make();
   let count = 0;
@@ -89,7 +175,7 @@ export async function createRowPrinter(io: Io, columns: Column[], beforeTerminal
   };
   return {
     row(cells) {
-      pending.push(cells.map((c, i) => fit(printable(c), columns[i]?.width ?? 20)));
+      pending.push(shown.map((i) => fit(printable(cells[i] ?? ''), widths[i] ?? 20)));
       count += 1;
       if (count >= 100) flush();
     },
@@ -100,6 +186,16 @@ export async function createRowPrinter(io: Io, columns: Column[], beforeTerminal
 export async function colorizer(io: Io, stream: 'stdout' | 'stderr' = 'stderr') {
   const { Chalk } = await import('chalk');
   return new Chalk({ level: useColor(io[stream], io.env) ? 1 : 0 });
+}
+
+/**
+ * A listing that failed after writing `rows` rows (a lost connection, a timeout): its one
+ * error line says so, or the rows above it would pass for the whole list.
+ */
+export function incomplete(err: unknown, rows: number, noun: string, nouns = `${noun}s`): unknown {
+  const failure = toAppError(err) ?? err;
+  if (rows > 0 && failure instanceof Error) failure.message += ` after listing ${plural(rows, noun, nouns)}: the output is incomplete`;
+  return failure;
 }
 
 /** "1 session", "2 sessions". */

@@ -45,18 +45,22 @@ export async function* scanBatches(client: Redis, opts: ScanOptions): AsyncGener
   const args = scanArgs(opts);
   const redis = bytesView(client);
   const scan = (cursor: string | Buffer) => redis.scan(cursor as string, args) as unknown as Promise<{ cursor: Buffer; keys: Buffer[] }>;
-  let pending = scan('0');
-  try {
-    for (;;) {
-      const { cursor, keys } = await pending;
-      const done = String(cursor) === '0';
-      if (!done) pending = scan(cursor);
-      if (keys.length > 0) yield keys;
-      if (done) return;
-    }
-  } finally {
-    // If the consumer stopped early, a prefetched SCAN may still fail; nobody awaits it.
-    pending.catch(() => undefined);
+  // The next SCAN is in flight while the consumer holds this batch, maybe for long (it waits
+  // on a full read-ahead buffer): a lost connection rejects it then, before anyone awaits it.
+  // Handled at once so that counts as a failure of the walk (awaited below, or dropped when
+  // the consumer stopped early), never as an unhandled rejection that crashes the process.
+  const send = (cursor: string | Buffer) => {
+    const reply = scan(cursor);
+    reply.catch(() => undefined);
+    return reply;
+  };
+  let pending = send('0');
+  for (;;) {
+    const { cursor, keys } = await pending;
+    const done = String(cursor) === '0';
+    if (!done) pending = send(cursor);
+    if (keys.length > 0) yield keys;
+    if (done) return;
   }
 }
 

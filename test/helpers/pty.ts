@@ -30,6 +30,9 @@ export class Pty {
   private readonly logFile = join(this.dir, 'output.log');
   private started = false;
 
+  /** `width`: the terminal's columns (160 unless given), as `stty size` would report them. */
+  constructor(private readonly opts: { width?: number } = {}) {}
+
   private tmux(args: string[], env?: Record<string, string>): string {
     const r = spawnSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8', ...(env ? { env } : {}) });
     if (r.error || r.status !== 0) throw new Error(`tmux ${args[0]} failed: ${r.error?.message ?? r.stderr}`);
@@ -55,7 +58,7 @@ export class Pty {
     // The tmux server and so the pane inherit exactly this environment; REDIS_URL is also
     // passed with -e so the test server is the only Redis the CLI can reach.
     const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp', TERM: 'xterm-256color', LANG: 'C.UTF-8', ...extraEnv };
-    this.tmux(['-f', conf, 'new-session', '-d', '-s', 'ra', '-x', '160', '-y', '40', '-e', `REDIS_URL=${redisUrl}`, command], env);
+    this.tmux(['-f', conf, 'new-session', '-d', '-s', 'ra', '-x', String(this.opts.width ?? 160), '-y', '40', '-e', `REDIS_URL=${redisUrl}`, command], env);
     this.started = true;
     this.tmux(['pipe-pane', '-o', '-t', 'ra', `cat >> ${quote(this.logFile)}`]);
     this.tmux(['send-keys', '-t', 'ra', 'Enter']);

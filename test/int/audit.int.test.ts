@@ -300,3 +300,27 @@ describe('audit list --limit takes the newest (issue 13 item 26)', () => {
     expect(row?.split('\t').slice(-3)).toEqual(['failed', 'INC-8', 'session gone not found (no key sess:gone)']);
   });
 });
+
+describe('an empty audit key is refused (issue 13 item 2)', () => {
+  test('--audit-key "" and REDIS_ACCOUNTS_AUDIT_KEY= : exit 2 before anything changes or is read, no entry anywhere', async () => {
+    await t.redis.set('sess:s1', sessionJson({ passport: { user: 'alice' } }), { EX: 3600 });
+    const runs: Array<[string[], Record<string, string>, string?]> = [
+      [['user', 'add', 'ivan', '--password-stdin', '--audit-key', '', ...CHEAP], {}, `${PASSWORD}\n`],
+      [['user', 'add', 'ivan', '--password-stdin', ...CHEAP], { REDIS_ACCOUNTS_AUDIT_KEY: '' }, `${PASSWORD}\n`],
+      [['session', 'revoke', '--all', '--yes'], { REDIS_ACCOUNTS_AUDIT_KEY: '' }],
+      [['session', 'revoke', 's1', '--audit-key', ''], {}],
+      [['session', 'ttl', 's1', '30m'], { REDIS_ACCOUNTS_AUDIT_KEY: '' }],
+      [['audit', 'list'], { REDIS_ACCOUNTS_AUDIT_KEY: '' }],
+      [['audit', 'list', '--audit-key', ''], {}],
+    ];
+    for (const [args, env, input] of runs) {
+      const r = await runCli(args, { env: { ...t.env, ...env }, ...(input === undefined ? {} : { input }) });
+      expect([args, env, r.code, r.stdout]).toEqual([args, env, 2, '']);
+      expect(r.stderr).toMatch(/^redis-accounts: --audit-key \(REDIS_ACCOUNTS_AUDIT_KEY\) may not be empty/);
+    }
+    expect(await t.redis.exists(['user:{ivan}', AUDIT_KEY])).toBe(0);
+    expect(await t.redis.get('sess:s1')).not.toBeNull();
+    expect(Number(await t.redis.pTTL('sess:s1'))).toBeGreaterThan(1800 * 1000);
+    expect(await t.redis.dbSize()).toBe(1);
+  });
+});

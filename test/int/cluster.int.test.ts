@@ -198,7 +198,10 @@ describe('session list / revoke / ttl over three masters', () => {
     const expected = [...seeded.values()].filter((u) => u === user).length;
     const r = await cli(['session', 'revoke', '--user', user, '--dry-run', '--json']);
     expect(r.code).toBe(0);
-    expect(ndjson(r.stdout)).toEqual([{ dryRun: true, revoked: expected, scanned: SESSIONS, user }]);
+    // Changed by issue 13 item 23: one {"id"} line per session first, and the count is `wouldRevoke` (was `revoked`).
+    const lines = ndjson(r.stdout);
+    expect(lines.pop()).toEqual({ dryRun: true, wouldRevoke: expected, scanned: SESSIONS, user });
+    expect(lines.map((l) => String(l['id'])).sort()).toEqual([...seeded].filter(([, u]) => u === user).map(([id]) => id).sort());
     const perNode = await Promise.all(cluster.ports.map((p) => countOn(p, 'sess:*')));
     expect(perNode.reduce((a, b) => a + b, 0)).toBe(SESSIONS);
   }, 60000);

@@ -72,7 +72,8 @@ describe('session list', () => {
     const [alice, anon, bob] = data as [string[], string[], string[]];
     expect(alice.slice(0, 2)).toEqual(['s-alice', 'alice']);
     expect(alice[2]).toMatch(/^(23h 59m|1d)$/);
-    expect(alice[3]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+    // Changed by issue 13 item 22: table times say their zone (ISO 8601 UTC to the second, `Z`).
+    expect(alice[3]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(alice[4]).toBe('ip=203.0.113.7');
     expect(bob.slice(0, 2)).toEqual(['s-bob', 'bob']);
     expect(bob[2]).toMatch(/^(1h 59m|2h)$/);
@@ -383,11 +384,55 @@ describe('session revoke', () => {
     expect(sorted(byId.stdout)).toEqual(['b1']);
     expect(byId.stderr).toContain('Session missing not found.');
 
+    // Changed by issue 13 item 23: the ids, then a summary whose count is `wouldRevoke` (was only `revoked`: 2).
     const json = await cli(['session', 'revoke', '--user', 'alice', '--dry-run', '--json']);
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toMatchObject({ dryRun: true, revoked: 2, user: 'alice' });
+    expect(ndjson(json.stdout).slice(-1)[0]).toMatchObject({ dryRun: true, wouldRevoke: 2, user: 'alice' });
 
     expect(await allKeys()).toEqual(before);
+  });
+
+  test('--dry-run --json: one {"id"} line per session that would go, then {"dryRun":true,"wouldRevoke":N,...}; exactly what a revoke then removes', async () => {
+    // Enough sessions for several SCAN batches; users a, b, c in turn; and keys a revoke leaves alone.
+    for (let start = 0; start < 1200; start += 400) {
+      const multi = redis.multi();
+      for (let i = start; i < start + 400; i += 1) multi.set(`sess:dry-${i}`, sessionJson({ passport: { user: 'abc'[i % 3] as string } }), { EX: 3600 });
+      await multi.exec();
+    }
+    await redis.hSet('sess:h', { passport: 'a' });
+    await redis.set('other:1', sessionJson({ passport: { user: 'a' } }));
+
+    /** The dry run's id lines (checked to be exactly {"id"}) and its summary. */
+    const dryRun = async (args: string[]) => {
+      const r = await cli(['session', 'revoke', ...args, '--dry-run', '--json']);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe('');
+      const lines = ndjson(r.stdout);
+      const summary = lines.pop() as Record<string, unknown>;
+      for (const line of lines) expect(Object.keys(line)).toEqual(['id']);
+      return { ids: lines.map((l) => String(l['id'])).sort(), summary };
+    };
+    const gone = async (run: () => Promise<CliResult>) => {
+      const before = new Set(await allKeys());
+      expect((await run()).code).toBe(0);
+      const after = new Set(await allKeys());
+      return [...before].filter((k) => !after.has(k)).map((k) => k.slice('sess:'.length)).sort();
+    };
+
+    const a = await dryRun(['--user', 'a']);
+    expect(a.ids).toHaveLength(400);
+    expect(a.summary).toEqual({ dryRun: true, wouldRevoke: 400, scanned: expect.any(Number), user: 'a' });
+    expect(a.summary['scanned']).toBeGreaterThanOrEqual(1201); // every key under sess:, of any type
+    expect(await gone(() => cli(['session', 'revoke', '--user', 'a']))).toEqual(a.ids);
+
+    const all = await dryRun(['--all']);
+    expect(all.ids).toHaveLength(800);
+    expect(all.summary).toEqual({ dryRun: true, wouldRevoke: 800, scanned: expect.any(Number) });
+    // Without --dry-run the JSON is as before: only the summary, the count called `revoked`.
+    let real: CliResult | undefined;
+    expect(await gone(async () => (real = await cli(['session', 'revoke', '--all', '--yes', '--json'])))).toEqual(all.ids);
+    expect(ndjson(real?.stdout ?? '')).toEqual([{ dryRun: false, revoked: 800, scanned: expect.any(Number) }]);
+    expect(await allKeys()).toEqual(['other:1', 'sess:h']);
   });
 
   test('ids together with --user or --all, or no target at all, is a usage error and deletes nothing', async () => {

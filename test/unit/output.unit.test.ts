@@ -1,7 +1,10 @@
-/** printable() and printJson(): stored text must not drive or disguise the operator's terminal. */
+/**
+ * printable() and printJson(): stored text must not drive or disguise the operator's terminal.
+ * fitColumns() and tableTime(): tables fit the terminal and say their time zone.
+ */
 import { PassThrough } from 'node:stream';
 import { describe, expect, test } from '@jest/globals';
-import { printable, printJson } from '../../src/output.js';
+import { fitColumns, printable, printJson, tableTime, tableWidth, type Column } from '../../src/output.js';
 
 function jsonLine(value: unknown): string {
   const out = new PassThrough();
@@ -60,5 +63,87 @@ describe('printJson', () => {
   test('C0 controls stay escaped as JSON.stringify writes them, and plain output is unchanged', () => {
     expect(jsonLine({ a: '\u001b[2J', b: 'x\ny' })).toBe('{"a":"\\u001b[2J","b":"x\\ny"}\n');
     expect(jsonLine({ user: 'José', n: 1, list: ['名前'] })).toBe('{"user":"José","n":1,"list":["名前"]}\n');
+  });
+});
+
+describe('fitColumns (issue 13 item 22)', () => {
+  const columns: Column[] = [
+    { header: 'ID', width: 34, min: 32, shrink: 3 },
+    { header: 'User', width: 20, min: 8, shrink: 2 },
+    { header: 'TTL', width: 8 },
+    { header: 'Details', width: 50, min: 12, shrink: 1, optional: 1 },
+  ];
+  const preferred = [34, 20, 8, 50];
+
+  test('a table is as wide as its columns plus three cells each, less one', () => {
+    expect(tableWidth(preferred)).toBe(34 + 20 + 8 + 50 + 4 * 3 - 1);
+    expect(tableWidth([34, 0, 8, 0])).toBe(34 + 8 + 2 * 3 - 1);
+  });
+
+  test('unknown width (or 0): the preferred widths; wide enough: the same', () => {
+    expect(fitColumns(columns, undefined)).toEqual(preferred);
+    expect(fitColumns(columns, 0)).toEqual(preferred);
+    expect(fitColumns(columns, 500)).toEqual(preferred);
+  });
+
+  test('the lowest rank narrows first, and the table then fills the width exactly', () => {
+    const widths = fitColumns(columns, 100);
+    expect(widths).toEqual([34, 20, 8, 50 - (tableWidth(preferred) - 100)]);
+    expect(tableWidth(widths)).toBe(100);
+  });
+
+  test('the next rank only once the first is at its minimum; the id never below its minimum', () => {
+    const widths = fitColumns(columns, 80);
+    expect(widths[3]).toBe(12);
+    expect(widths[1]).toBeGreaterThanOrEqual(8);
+    expect(widths[0]).toBeGreaterThanOrEqual(32);
+    expect(tableWidth(widths)).toBe(80);
+  });
+
+  test('when the minimums do not fit, an optional column is left out and the others widen again', () => {
+    const widths = fitColumns(columns, 70);
+    expect(widths[3]).toBe(0);
+    expect(tableWidth(widths)).toBe(70);
+    expect(widths[1]).toBe(70 - tableWidth([34, 0, 8, 0]) - 3); // User gets all the room the id does not need
+  });
+
+  test('nothing left to narrow or leave out: the minimums, wider than the terminal, never less', () => {
+    expect(fitColumns(columns, 20)).toEqual([32, 8, 8, 0]);
+  });
+
+  test('columns of one rank share the cut in proportion to what each can give, exactly', () => {
+    const pair: Column[] = [
+      { header: 'A', width: 30, min: 10, shrink: 1 },
+      { header: 'B', width: 50, min: 10, shrink: 1 },
+    ];
+    for (let total = tableWidth([20, 20]); total <= tableWidth([30, 50]); total += 1) {
+      const [a = 0, b = 0] = fitColumns(pair, total);
+      expect(tableWidth([a, b])).toBe(total);
+      expect(a).toBeGreaterThanOrEqual(10);
+      expect(b).toBeGreaterThanOrEqual(10);
+    }
+    // 20 of A's slack and 40 of B's: a cut of 30 takes 10 and 20.
+    expect(fitColumns(pair, tableWidth([30, 50]) - 30)).toEqual([20, 30]);
+  });
+
+  test('optional columns go in their order, not their position', () => {
+    const audit: Column[] = [
+      { header: 'Time', width: 20 },
+      { header: 'Count', width: 8, min: 7, shrink: 0, optional: 3 },
+      { header: 'Reason', width: 30, min: 8, shrink: 1, optional: 1 },
+      { header: 'Error', width: 40, min: 10, shrink: 1, optional: 2 },
+    ];
+    expect(fitColumns(audit, tableWidth([20, 7, 0, 10]))).toEqual([20, 7, 0, 10]);
+    expect(fitColumns(audit, tableWidth([20, 7, 0, 0]))).toEqual([20, 7, 0, 0]);
+    expect(fitColumns(audit, tableWidth([20, 7, 0, 0]) - 1)).toEqual([20, 0, 0, 0]);
+  });
+});
+
+describe('tableTime', () => {
+  test('UTC, to the second, with a Z; none is "-" (or what the caller says)', () => {
+    expect(tableTime('2026-11-28T03:08:53.134Z')).toBe('2026-11-28T03:08:53Z');
+    expect(tableTime('2026-11-28T04:08:53.134+01:00')).toBe('2026-11-28T03:08:53Z');
+    expect(tableTime(null)).toBe('-');
+    expect(tableTime('', '')).toBe('');
   });
 });

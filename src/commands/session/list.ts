@@ -6,16 +6,20 @@ import type { Topology } from '../../core/topology.js';
 import type { SessionRecord } from '../../core/session-record.js';
 import { say } from '../../io.js';
 import { parseInteger, sessionPrefix, userFields } from '../../options.js';
-import { createRowPrinter, drained, plural } from '../../output.js';
+import { createRowPrinter, drained, incomplete, plural, tableTime, type Column } from '../../output.js';
 import { progressLine, type Progress } from '../../progress.js';
 import { oddUserNote, validateSessionUser } from './scope.js';
 
-const COLUMNS = [
-  { header: 'ID', width: 34 },
-  { header: 'User', width: 20 },
+/**
+ * On a narrow terminal Details narrows first (and is left out below 12), then User; an id
+ * keeps 32 characters (express-session's), so one is never cut on an 80-column terminal.
+ */
+const COLUMNS: Column[] = [
+  { header: 'ID', width: 34, min: 32, shrink: 3 },
+  { header: 'User', width: 20, min: 8, shrink: 2 },
   { header: 'TTL', width: 8 },
   { header: 'Expires at', width: 20 },
-  { header: 'Details', width: 50 },
+  { header: 'Details', width: 50, min: 12, shrink: 1, optional: 1 },
 ];
 
 /** A one-line summary of what a session records beyond its cookie and user. */
@@ -47,13 +51,19 @@ function ndjson(lines: string[]): Buffer {
   return buffer.subarray(0, end);
 }
 
+/** Sessions written to stdout so far: what a listing that fails midway has shown. */
+interface Written {
+  rows: number;
+}
+
 /**
  * Write each batch as it comes, waiting for a slow reader (`| less`) before the next one.
  * Returns false when stdout's reader went away (`| head`).
  */
-async function pump<T>(ctx: CommandContext, batches: AsyncIterable<T[]>, write: (batch: T[]) => void): Promise<boolean> {
+async function pump<T>(ctx: CommandContext, batches: AsyncIterable<T[]>, written: Written, write: (batch: T[]) => void): Promise<boolean> {
   for await (const batch of batches) {
     write(batch);
+    written.rows += batch.length;
     await drained(ctx.io.stdout);
     if (ctx.readerGone.aborted) return false;
   }
@@ -64,19 +74,19 @@ async function pump<T>(ctx: CommandContext, batches: AsyncIterable<T[]>, write: 
  * NDJSON built straight from the stored JSON (no record objects), one write per batch: a
  * million small writes cost more than the scan itself.
  */
-function writeLines(ctx: CommandContext, topology: Topology, listing: ListOptions, progress: Progress): Promise<boolean> {
-  return pump(ctx, listSessionLines(topology, listing), (lines) => {
+function writeLines(ctx: CommandContext, topology: Topology, listing: ListOptions, progress: Progress, written: Written): Promise<boolean> {
+  return pump(ctx, listSessionLines(topology, listing), written, (lines) => {
     progress.beforeData();
     ctx.io.stdout.write(ndjson(lines));
   });
 }
 
 /** A table on a terminal, tab-separated in a pipe. */
-async function writeRows(ctx: CommandContext, topology: Topology, listing: ListOptions, progress: Progress): Promise<boolean> {
+async function writeRows(ctx: CommandContext, topology: Topology, listing: ListOptions, progress: Progress, written: Written): Promise<boolean> {
   const table = await createRowPrinter(ctx.io, COLUMNS, () => progress.beforeData());
-  return pump(ctx, listSessions(topology, listing), (batch) => {
+  return pump(ctx, listSessions(topology, listing), written, (batch) => {
     for (const s of batch) {
-      table.row([s.id, s.user ?? '-', s.ttlSeconds < 0 ? 'none' : formatTtl(s.ttlSeconds), s.expiresAt?.slice(0, 19).replace('T', ' ') ?? '-', details(s)]);
+      table.row([s.id, s.user ?? '-', s.ttlSeconds < 0 ? 'none' : formatTtl(s.ttlSeconds), tableTime(s.expiresAt), details(s)]);
     }
     table.flush();
   });
@@ -96,9 +106,12 @@ export async function run(ctx: CommandContext): Promise<number> {
     // a pipe it gets only the summary.
     const progress = progressLine(io, 'Listing', opts['progress'] === true);
     const onScanned = (s: ListStats) => progress.update({ scanned: s.scanned, listed: s.listed });
+    const written: Written = { rows: 0 };
     let complete: boolean;
     try {
-      complete = await write(ctx, topology, { ...scope, user, limit, stats, onScanned }, progress);
+      complete = await write(ctx, topology, { ...scope, user, limit, stats, onScanned }, progress, written);
+    } catch (err) {
+      throw incomplete(err, written.rows, 'session');
     } finally {
       progress.clear();
     }

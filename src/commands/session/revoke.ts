@@ -4,15 +4,16 @@
  */
 import { audited, auditFields } from '../../audited.js';
 import { withTopology, wantsJson, type CommandContext } from '../../context.js';
+import { databaseOf } from '../../core/connection.js';
 import { parseDuration } from '../../core/duration.js';
 import { holdRevoked, holdSummary, type HoldResult } from '../../core/hold.js';
 import { toAppError } from '../../core/redis-errors.js';
 import { revokeIds, revokeMatching, type IdRevokeResult, type RevokeProgress } from '../../core/sessions.js';
 import type { Topology } from '../../core/topology.js';
-import { ExitCode, UsageError } from '../../errors.js';
+import { ExitCode, InterruptedError, UsageError } from '../../errors.js';
 import { say } from '../../io.js';
-import { sessionPrefix, userFields } from '../../options.js';
-import { plural, printJson, printable } from '../../output.js';
+import { connectionOptions, sessionPrefix, userFields } from '../../options.js';
+import { jsonLine, plural, printJson, printable } from '../../output.js';
 import { progressLine, stopOnInterrupt } from '../../progress.js';
 import { confirm } from '../../prompt.js';
 import { oddUserNote, sessionIdFrom, validateSessionUser } from './scope.js';
@@ -56,12 +57,68 @@ export async function run(idArgs: string[], ctx: CommandContext): Promise<number
 
   if (req.all && !req.dryRun && ctx.opts['yes'] !== true) {
     if (io.stdin.isTTY !== true) throw new UsageError('--all deletes every session; add --yes to confirm when not on a terminal');
-    if (!(await confirm(io, `Revoke EVERY session under "${req.prefix}"?`))) {
+    // Counted over a connection of its own, closed while the operator reads the question:
+    // a server's idle timeout cannot break the revoke that follows a slow answer.
+    const { count, server } = await withTopology(ctx, async (topology) => ({ count: await countAll(topology, req, ctx), server: await serverName(topology) }));
+    const where = `under "${printable(req.prefix)}" on ${server}`;
+    if (count === 0) {
+      say(io, `No sessions ${where}; nothing revoked.`);
+      return 0;
+    }
+    const what = count === 1 ? 'the only session' : `all ${count.toLocaleString('en-US')} sessions`;
+    if (!(await confirm(io, `Revoke ${what} ${where}?`))) {
       say(io, 'Nothing revoked.');
       return 0;
     }
+    return reconnected(ctx, (topology) => bulk(topology, req, ctx));
   }
   return withTopology(ctx, (topology) => (req.ids.length > 0 ? byIds(topology, req, ctx) : bulk(topology, req, ctx)));
+}
+
+/** withTopology for a second connection: its warnings (a password in argv) were printed by the first. */
+async function reconnected<T>(ctx: CommandContext, fn: (topology: Topology) => Promise<T>): Promise<T> {
+  const { openTopology } = await import('../../core/topology.js');
+  const topology = await openTopology(connectionOptions(ctx.opts, ctx.urlSource, ctx.io.env), () => undefined);
+  try {
+    return await fn(topology);
+  } catch (err) {
+    throw toAppError(err) ?? err;
+  } finally {
+    await topology.close();
+  }
+}
+
+/** Where a bulk revoke would delete: `host:port/db`, or the cluster it walks. */
+async function serverName(topology: Topology): Promise<string> {
+  const masters = await topology.masters();
+  const address = (url: URL) => `${url.hostname}:${url.port || '6379'}`;
+  const first = masters[0]?.settings.url;
+  if (first === undefined) return 'the server';
+  if (topology.kind === 'cluster') return `the Redis Cluster of ${plural(masters.length, 'master')} (${masters.map((m) => address(m.settings.url)).join(', ')})`;
+  return `${address(first)}/${databaseOf(first)}`;
+}
+
+/**
+ * How many sessions `--all` would revoke now: the walk of --dry-run, printing nothing but a
+ * progress line. Ctrl-C ends it (nothing has changed) with exit 130.
+ */
+async function countAll(topology: Topology, req: Request, ctx: CommandContext): Promise<number> {
+  const display = progressLine(ctx.io, 'Counting', ctx.opts['progress'] === true);
+  const interrupt = stopOnInterrupt();
+  try {
+    const found = await revokeMatching(topology, {
+      prefix: req.prefix,
+      userFields: userFields(ctx.opts),
+      dryRun: true,
+      signal: interrupt.signal,
+      onBatch: (_ids, p) => display.update({ scanned: p.scanned, sessions: p.matched }),
+    });
+    if (found.interrupted) throw new InterruptedError('interrupted while counting the sessions; nothing revoked');
+    return found.matched;
+  } finally {
+    interrupt.release();
+    display.clear();
+  }
 }
 
 function target(req: Request): string {
@@ -123,9 +180,10 @@ async function bulk(topology: Topology, req: Request, ctx: CommandContext): Prom
       dryRun: req.dryRun,
       signal: interrupt.signal,
       onBatch: (batch, p) => {
-        if (req.dryRun && !req.json && batch.length > 0) {
+        if (req.dryRun && batch.length > 0) {
           display.beforeData();
-          io.stdout.write(batch.map((id) => `${printable(id)}\n`).join(''));
+          // --json: one {"id"} line per session, before the summary line.
+          io.stdout.write(batch.map((id) => (req.json ? jsonLine({ id }) : `${printable(id)}\n`)).join(''));
         }
         batch.forEach((id) => revokedIds?.add(id));
         latest = { ...p };
@@ -158,7 +216,8 @@ async function bulk(topology: Topology, req: Request, ctx: CommandContext): Prom
   if (req.json) {
     printJson(io.stdout, {
       dryRun: req.dryRun,
-      revoked: count,
+      // A dry run revoked nothing: its count is named for what it is.
+      ...(req.dryRun ? { wouldRevoke: count } : { revoked: count }),
       scanned: latest.scanned,
       ...(req.user === undefined ? {} : { user: req.user }),
       ...(latest.interrupted ? { interrupted: true } : {}),

@@ -10,7 +10,7 @@ import { decoyHash, hashPassword, preparePassword, verifyPassword, weaknesses } 
 import { userKey, validateUsername } from '../../core/keys.js';
 import { getUser, replaceHash, scanUsers, type ScannedUser } from '../../core/users.js';
 import { say, type Io } from '../../io.js';
-import { createRowPrinter, plural, printJson } from '../../output.js';
+import { createRowPrinter, plural, printJson, type Column } from '../../output.js';
 import { progressLine } from '../../progress.js';
 import { readPassword } from '../../prompt.js';
 import type { Topology } from '../../core/topology.js';
@@ -80,12 +80,18 @@ function shortfalls(user: ScannedUser, policy: HashPolicy): { reasons: string[];
   }
 }
 
+/** On a narrow terminal Why narrows first, then User. */
+const CHECK_COLUMNS: Column[] = [
+  { header: 'User', width: 32, min: 16, shrink: 2 },
+  { header: 'Why', width: 60, min: 20, shrink: 1 },
+];
+
 /** Exit 0 when every hash meets the policy, 1 when some do not (so CI can gate on it). */
 async function check(topology: Topology, ctx: CommandContext, prefix: string, policy: HashPolicy): Promise<number> {
   const { io } = ctx;
   const json = wantsJson(ctx);
   const display = progressLine(io, 'Checking', ctx.opts['progress'] === true);
-  const table = json ? undefined : await createRowPrinter(io, [{ header: 'User', width: 32 }, { header: 'Why', width: 60 }], () => display.beforeData());
+  const table = json ? undefined : await createRowPrinter(io, CHECK_COLUMNS, () => display.beforeData());
   const seen = new Set<string>();
   const skipped = new Set<string>();
   let outdated = 0;
