@@ -4,6 +4,7 @@
  */
 import type { Writable } from 'node:stream';
 import { toAppError } from './core/redis-errors.js';
+import { TopologyChangedError } from './errors.js';
 import { useColor, type Io } from './io.js';
 
 export interface Column {
@@ -194,7 +195,8 @@ export async function colorizer(io: Io, stream: 'stdout' | 'stderr' = 'stderr') 
  */
 export function incomplete(err: unknown, rows: number, noun: string, nouns = `${noun}s`): unknown {
   const failure = toAppError(err) ?? err;
-  if (rows > 0 && failure instanceof Error) failure.message += ` after listing ${plural(rows, noun, nouns)}: the output is incomplete`;
+  // A failover or resharding found after the walk already says its results may be incomplete.
+  if (rows > 0 && failure instanceof Error && !(failure instanceof TopologyChangedError)) failure.message += ` after listing ${plural(rows, noun, nouns)}: the output is incomplete`;
   return failure;
 }
 

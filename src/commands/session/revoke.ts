@@ -12,7 +12,7 @@ import { revokeIds, revokeMatching, type IdRevokeResult, type RevokeProgress } f
 import type { Topology } from '../../core/topology.js';
 import { ExitCode, InterruptedError, UsageError } from '../../errors.js';
 import { say } from '../../io.js';
-import { connectionOptions, sessionPrefix, userFields } from '../../options.js';
+import { sessionPrefix, userFields } from '../../options.js';
 import { jsonLine, plural, printJson, printable } from '../../output.js';
 import { progressLine, stopOnInterrupt } from '../../progress.js';
 import { confirm } from '../../prompt.js';
@@ -70,22 +70,9 @@ export async function run(idArgs: string[], ctx: CommandContext): Promise<number
       say(io, 'Nothing revoked.');
       return 0;
     }
-    return reconnected(ctx, (topology) => bulk(topology, req, ctx));
+    return withTopology(ctx, (topology) => bulk(topology, req, ctx), true);
   }
   return withTopology(ctx, (topology) => (req.ids.length > 0 ? byIds(topology, req, ctx) : bulk(topology, req, ctx)));
-}
-
-/** withTopology for a second connection: its warnings (a password in argv) were printed by the first. */
-async function reconnected<T>(ctx: CommandContext, fn: (topology: Topology) => Promise<T>): Promise<T> {
-  const { openTopology } = await import('../../core/topology.js');
-  const topology = await openTopology(connectionOptions(ctx.opts, ctx.urlSource, ctx.io.env), () => undefined);
-  try {
-    return await fn(topology);
-  } catch (err) {
-    throw toAppError(err) ?? err;
-  } finally {
-    await topology.close();
-  }
 }
 
 /** Where a bulk revoke would delete: `host:port/db`, or the cluster it walks. */
