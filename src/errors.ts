@@ -8,7 +8,7 @@ export const ExitCode = {
   negative: 1,
   /** Usage error or invalid input. */
   usage: 2,
-  /** Redis unreachable, authentication, ACL or TLS failure, timeout. */
+  /** Redis unreachable or refusing: authentication, ACL, TLS, out of memory, read-only replica, timeout. */
   connection: 3,
   /** Conflict: the thing exists already, or changed concurrently. */
   conflict: 4,
@@ -42,7 +42,7 @@ export class UsageError extends AppError {
   readonly exitCode = ExitCode.usage;
 }
 
-/** Exit 3: we could not talk to Redis (network, TLS, AUTH, ACL, timeout). */
+/** Exit 3: we could not talk to Redis (network, TLS, AUTH, ACL, timeout), or it refused (out of memory, a replica). */
 export class ConnectionError extends AppError {
   readonly exitCode = ExitCode.connection;
 }

@@ -149,9 +149,23 @@ export async function createRowPrinter(io: Io, columns: Column[], beforeTerminal
   const tty = io.stdout.isTTY === true;
   if (!tty) {
     io.stdout.write(`${columns.map((c) => c.header.toLowerCase()).join('\t')}\n`);
+    // Rows go out a hundred at a time, as on a terminal: one write per row was a system call
+    // per session when stdout is a file (a third of a 1M listing's time).
+    let lines = '';
+    let count = 0;
+    const flush = (): void => {
+      if (count === 0) return;
+      io.stdout.write(lines);
+      lines = '';
+      count = 0;
+    };
     return {
-      row: (cells) => io.stdout.write(`${cells.map((c) => printable(c).replace(/\t/g, ' ')).join('\t')}\n`),
-      flush: () => undefined,
+      row(cells) {
+        lines += `${cells.map((c) => printable(c).replace(/\t/g, ' ')).join('\t')}\n`;
+        count += 1;
+        if (count >= 100) flush();
+      },
+      flush,
     };
   }
   const [{ default: Table }, { Chalk }] = await Promise.all([import('cli-table3'), import('chalk')]);

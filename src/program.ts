@@ -20,7 +20,8 @@ Examples:
   $ redis-accounts session ttl 3fa1c0de 30m
 
 Exit codes: 0 ok, 1 no (wrong password, not found, outdated), 2 usage, 3 Redis
-unreachable/auth/ACL/TLS/timeout, 4 conflict, 5 unusable stored data, 130 interrupted.`;
+unreachable or refusing (auth, ACL, TLS, out of memory, timeout), 4 conflict, 5 unusable
+stored data, 130 interrupted.`;
 
 /** A command's Examples section (its help ends with it): each line as typed at a shell prompt. */
 const examples = (...lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}`;

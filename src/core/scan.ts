@@ -10,6 +10,8 @@ export interface ScanOptions {
   match: string;
   count?: number;
   type?: string;
+  /** SCAN replies that may wait for the consumer (READ_AHEAD when not given). */
+  readAhead?: number;
 }
 
 /**
@@ -27,8 +29,9 @@ export const DEFAULT_SCAN_COUNT = 1000;
  * How many SCAN replies may wait for the consumer. Keys waiting longer than two scavenges are
  * promoted to V8's old generation and raise the peak RSS: with 8, a 1M listing peaked at
  * 117-126 MB against 108-110 MB with 4 (change 17); once keys became Buffers and values came
- * in byte-bounded reads (issue 13), the consumer took longer per key and 4 peaked at 122-137 MB
- * against 107-108 MB with 2 and a listing depth of 4 (docs/performance.md, change 23).
+ * in byte-bounded reads (issue 13), the consumer took longer per key and 4 peaked at 122-137 MB.
+ * Listings, which build a line or a record per key, wait with 1 (107-114 MB, the speed of 2);
+ * the revokes keep 2, which their SCAN-bound walks need (docs/performance.md, change 23).
  */
 const READ_AHEAD = 2;
 
@@ -83,7 +86,7 @@ export async function* scanAhead(settings: NodeSettings, opts: ScanOptions): Asy
         if (stopped) return;
         buffer.push(keys);
         wakeConsumer?.();
-        while (buffer.length >= READ_AHEAD && !stopped) await new Promise<void>((r) => (wakeProducer = r));
+        while (buffer.length >= (opts.readAhead ?? READ_AHEAD) && !stopped) await new Promise<void>((r) => (wakeProducer = r));
       }
     } catch (err) {
       failure = err;

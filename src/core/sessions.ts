@@ -110,7 +110,7 @@ async function* walkSessions<T>(topology: Topology, opts: ListOptions, build: Bu
   const info: LineInfo = { readable: true };
   // Each batch reads ahead up to PREFETCH_BYTES of values; the loop below reads the rest.
   const work = (node: MasterNode, keys: Buffer[]) => readPart(ops, node.client, budgetOf(node), keys, needle, true, 0, PREFETCH_BYTES);
-  for await (const { node, keys, result } of scanAndProcess(topology, { match: `${escapeGlob(opts.prefix)}*` }, work, LIST_DEPTH)) {
+  for await (const { node, keys, result } of scanAndProcess(topology, { match: `${escapeGlob(opts.prefix)}*`, readAhead: 1 }, work, LIST_DEPTH)) {
     stats.scanned += keys.length;
     const now = Date.now();
     let out: T[] = [];
