@@ -3,6 +3,7 @@
  * tab-separated columns in a pipe, or JSON with --json. Colors only where useColor() allows.
  */
 import type { Writable } from 'node:stream';
+import { safeJson } from './core/json-safe.js';
 import { toAppError } from './core/redis-errors.js';
 import { TopologyChangedError } from './errors.js';
 import { useColor, type Io } from './io.js';
@@ -91,14 +92,6 @@ export function tableTime(iso: string | null | undefined, none = '-'): string {
 }
 
 /**
- * What JSON.stringify leaves raw but a terminal may act on: DEL and the C1 controls
- * (U+009B is CSI on some terminals), the bidi controls and the line/paragraph separators.
- */
-const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
-const JSON_UNSAFE_ALL = new RegExp(JSON_UNSAFE.source, 'g');
-const jsonEscape = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
-
-/**
  * Print an object as one line of JSON (NDJSON when called per item). C0 controls are
  * escaped by JSON.stringify itself; the rest of what printable() filters is escaped here,
  * so the text stays the same JSON value and cannot drive a terminal it is printed on.
@@ -109,9 +102,7 @@ export function printJson(out: Writable, value: unknown): void {
 
 /** The line printJson writes, newline included: for callers that write many in one go. */
 export function jsonLine(value: unknown): string {
-  const text = JSON.stringify(value);
-  // Tested first: almost no output has any, and the test is cheaper than a replace.
-  return `${JSON_UNSAFE.test(text) ? text.replace(JSON_UNSAFE_ALL, jsonEscape) : text}\n`;
+  return `${safeJson(JSON.stringify(value))}\n`;
 }
 
 function fit(text: string, width: number): string {

@@ -63,7 +63,7 @@ function scriptTable(): Array<[string, RegExp]> {
   return table;
 }
 
-/** The scripts a character belongs to (undefined: any script), with the UTS #39 additions. */
+/** The scripts a character belongs to (undefined: every script), with the UTS #39 additions. */
 function scriptsOf(c: string): Set<string> | undefined {
   if (c < '\u0080') return /[A-Za-z]/.test(c) ? new Set(['Latin']) : undefined;
   if (ANY.test(c)) return undefined;

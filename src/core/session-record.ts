@@ -4,6 +4,7 @@
  * Pure functions only; no Redis here.
  */
 
+import { mayNeedSafeJson, safeJson } from './json-safe.js';
 import { exactNumberText, MAX_NESTING, nestsDeeperThan, objectMembers, valueAt } from './session-json.js';
 
 export { DEFAULT_USER_FIELDS } from '../defaults.js';
@@ -40,7 +41,7 @@ export type Unreadable = 'not JSON' | `nested deeper than ${typeof MAX_NESTING} 
 
 export interface DecodedSession {
   bytes: Buffer;
-  /** The value as text (bytes that are not UTF-8 read as U+FFFD, as any JSON reader would). */
+  /** The value as text (bytes that are not UTF-8 read as U+FFFD, as every JSON reader would). */
   text: string;
   session: JsonObject;
 }
@@ -208,15 +209,6 @@ export function isoTime(ms: number): string {
 const LONG_DIGITS = /\d{16}/;
 
 /**
- * Whether a line built from these stored bytes can hold a C1 control: only if the bytes hold
- * one (UTF-8 0xC2 0x80-0x9F) or a backslash (a `\u0085` escape). Two native byte searches:
- * testing every line with a regular expression cost ~4% of a listing's CPU.
- */
-function mayHoldC1(bytes: Buffer): boolean {
-  return bytes.indexOf(0xc2) >= 0 || bytes.indexOf(0x5c) >= 0;
-}
-
-/**
  * The JSON text of a member's value, as stored, without the whitespace between its tokens (an
  * NDJSON line may not hold a line break). Used where re-serializing would round a number.
  */
@@ -237,23 +229,13 @@ function compactSlice(bytes: Buffer, start: number, end: number): string {
 }
 
 /**
- * C1 controls (U+0080-U+009F) are legal raw in JSON, and JSON.stringify leaves them so, but a
- * terminal may act on them (U+009B is CSI): escape them in every line we print.
- */
-const C1 = /[\u0080-\u009f]/;
-const C1_ALL = /[\u0080-\u009f]/g;
-export function escapeC1(line: string): string {
-  return C1.test(line) ? line.replace(C1_ALL, (c) => `\\u00${c.charCodeAt(0).toString(16)}`) : line;
-}
-
-/**
  * The NDJSON line of one stored session, exactly `recordJsonLine(toSessionRecord(...))`
  * (field for field, same escaping and key order), built without the intermediate record,
  * its `extra` object or a Date: `session list --json` does this a million times and the
  * allocations cost more than the JSON.parse. Returns undefined when `onlyUser` is given and
  * the session is not that user's. Sets `info` as toSessionRecord does. Two exceptions to
- * "exactly": numbers beyond 2^53 in `extra` keep their stored digits, and C1 controls are
- * escaped (escapeC1).
+ * "exactly": numbers beyond 2^53 in `extra` keep their stored digits, and what a terminal may
+ * act on is escaped (json-safe.ts, as printJson does).
  */
 export function sessionJsonLine(
   id: string,
@@ -300,7 +282,7 @@ export function sessionJsonLine(
   }
   const line = `${head}${found === undefined || found.user === null ? 'null' : quote(found.user)},${times},"readable":true,"extra":${hasExtra ? `{${extra}}` : 'null'}}`;
   // Ids are escaped (showId); anything else comes from the stored value.
-  return mayHoldC1(bytes) ? escapeC1(line) : line;
+  return mayNeedSafeJson(bytes) ? safeJson(line) : line;
 }
 
 /**

@@ -6,7 +6,8 @@ import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { idBytes, showId, validateSessionId } from '../../src/core/keys.js';
 import { exactNumberText, MAX_NESTING, nestsDeeperThan } from '../../src/core/session-json.js';
-import { DEFAULT_USER_FIELDS, escapeC1, sessionJsonLine, toSessionRecord, withLifetime, type LineInfo } from '../../src/core/session-record.js';
+import { safeJson } from '../../src/core/json-safe.js';
+import { DEFAULT_USER_FIELDS, sessionJsonLine, toSessionRecord, withLifetime, type LineInfo } from '../../src/core/session-record.js';
 import { prefilterNeedle, prefilterPasses } from '../../src/core/sessions.js';
 
 /** The prefilter for `user`: undefined when there is none. */
@@ -189,11 +190,21 @@ describe('withLifetime rewrites only the cookie timing bytes (items 14, 15)', ()
   });
 });
 
-describe('C1 controls in --json lines (item 5)', () => {
-  test('are escaped, everything else is left alone', () => {
-    expect(escapeC1('{"a":"x\u009b2Jy\u0085"}')).toBe('{"a":"x\\u009b2Jy\\u0085"}');
-    expect(escapeC1('{"a":"caf\u00e9"}')).toBe('{"a":"caf\u00e9"}');
-    const raw = Buffer.from('{"cookie":{},"ua":"\u009b31m"}');
-    expect(sessionJsonLine('sid', raw, 1000, DEFAULT_USER_FIELDS, NOW, undefined, { readable: true })).toContain('"ua":"\\u009b31m"');
+describe('what a terminal may act on, in --json lines (item 5)', () => {
+  test('is escaped (C1, DEL, bidi controls, line separators), everything else is left alone', () => {
+    expect(safeJson('{"a":"x\u009b2Jy\u0085"}')).toBe('{"a":"x\\u009b2Jy\\u0085"}');
+    expect(safeJson('{"a":"\u202eevil\u007f\u2028"}')).toBe('{"a":"\\u202eevil\\u007f\\u2028"}');
+    expect(safeJson('{"a":"caf\u00e9 \u2026"}')).toBe('{"a":"caf\u00e9 \u2026"}');
+  });
+
+  test.each([
+    ['a raw C1 control', '{"cookie":{},"ua":"\u009b31m"}', '"ua":"\\u009b31m"'],
+    ['a C1 control written as a JSON escape', '{"cookie":{},"ua":"\\u009b31m"}', '"ua":"\\u009b31m"'],
+    ['a raw bidi override', '{"cookie":{},"name":"\u202eevil"}', '"name":"\\u202eevil"'],
+    ['DEL', '{"cookie":{},"x":"a\u007fb"}', '"x":"a\\u007fb"'],
+  ])('the listing line of a value holding %s is escaped like printJson', (_, text, expected) => {
+    const line = sessionJsonLine('sid', Buffer.from(text), 1000, DEFAULT_USER_FIELDS, NOW, undefined, { readable: true });
+    expect(line).toContain(expected);
+    expect(JSON.parse(line as string)).toEqual(JSON.parse(line as string)); // still JSON
   });
 });

@@ -1,0 +1,25 @@
+/**
+ * JSON text that cannot drive a terminal it is printed on. JSON.stringify escapes C0 controls
+ * but leaves DEL, the C1 controls (U+009B is CSI on some terminals), the bidi controls and the
+ * line/paragraph separators raw; they are escaped here as `\uXXXX`, so the text stays the same
+ * JSON value. One rule for every --json line (output.ts printJson, the listing's own lines).
+ */
+import { isAscii } from 'node:buffer';
+
+const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const JSON_UNSAFE_ALL = new RegExp(JSON_UNSAFE.source, 'g');
+const escape = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+export function safeJson(text: string): string {
+  // Tested first: almost no output holds one, and the test is cheaper than a replace.
+  return JSON_UNSAFE.test(text) ? text.replace(JSON_UNSAFE_ALL, escape) : text;
+}
+
+/**
+ * Whether JSON built from these stored bytes can hold one of those characters: only if the
+ * bytes are not all ASCII, or hold DEL or a backslash (a `\u009b` escape). Native checks: a
+ * regular expression over every line of a listing of millions cost ~4% of its CPU.
+ */
+export function mayNeedSafeJson(bytes: Buffer): boolean {
+  return !isAscii(bytes) || bytes.indexOf(0x5c) >= 0 || bytes.indexOf(0x7f) >= 0;
+}
