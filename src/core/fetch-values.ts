@@ -16,6 +16,7 @@
  */
 import type { Redis } from './connection.js';
 import { SKIPPED, WRONG_TYPE, type NodeOps } from './node-ops.js';
+import { prefilterPasses, type Needle } from './prefilter.js';
 
 /** Bytes of values one read may return (a larger single value is fetched alone). */
 export const READ_BYTES = 64 * 1024;
@@ -84,7 +85,7 @@ export interface ValuePart {
  * Read keys[from..] in order until every key is read or the part holds `hold` bytes of values.
  * `needle` (may be empty) is the --user prefilter, applied by the server; `ttls`: read PTTLs too.
  */
-export async function readPart(ops: NodeOps, client: Redis, budget: ByteBudget, keys: Buffer[], needle: Buffer | string, ttls: boolean, from: number, hold: number): Promise<ValuePart> {
+export async function readPart(ops: NodeOps, client: Redis, budget: ByteBudget, keys: Buffer[], needle: Needle, ttls: boolean, from: number, hold: number): Promise<ValuePart> {
   const part: ValuePart = { start: from, end: from, pttls: [], raws: [] };
   let held = 0;
   while (part.end < keys.length && (part.end === from || held < hold)) {
@@ -105,7 +106,7 @@ export async function readPart(ops: NodeOps, client: Redis, budget: ByteBudget, 
         // Too large to share a reply: fetched by itself, once the node has nothing else in flight.
         raw = (await budget.with(value, () => ops.values(client, [keys[at + j] as Buffer])))[0] ?? null;
         if (raw === null) pttl = -2; // gone (or retyped) since its length was read
-        else if (needle.length > 0 && !raw.includes(needle) && !raw.includes(0x5c)) raw = undefined;
+        else if (!prefilterPasses(raw, needle)) raw = undefined;
       }
       if (raw) held += raw.length;
       part.pttls.push(pttl);
@@ -120,7 +121,7 @@ export async function readPart(ops: NodeOps, client: Redis, budget: ByteBudget, 
  * A batch's values part by part: `first` is what was read ahead (when given), then the rest is
  * read as the caller gets to it, each part at most PREFETCH_BYTES (or one value).
  */
-export async function* valueParts(ops: NodeOps, client: Redis, budget: ByteBudget, keys: Buffer[], needle: Buffer | string, ttls: boolean, first?: ValuePart): AsyncGenerator<ValuePart> {
+export async function* valueParts(ops: NodeOps, client: Redis, budget: ByteBudget, keys: Buffer[], needle: Needle, ttls: boolean, first?: ValuePart): AsyncGenerator<ValuePart> {
   let part = first ?? (await readPart(ops, client, budget, keys, needle, ttls, 0, PREFETCH_BYTES));
   for (;;) {
     yield part;

@@ -13,9 +13,10 @@
  * the hold checks at once and goes on polling for the rest of the time, and says so.
  */
 import type { Redis } from './connection.js';
-import { disconnect, openClient } from './connection.js';
+import { databaseOf, disconnect, openClient } from './connection.js';
 import { ConflictError, NegativeAnswer } from '../errors.js';
 import { sessionKey, showId } from './keys.js';
+import { decodeSession } from './session-record.js';
 import { setTtl, type SetTtlResult } from './sessions.js';
 import type { Topology } from './topology.js';
 
@@ -92,7 +93,7 @@ async function guard(topology: Topology, watch: Watch, durationMs: number, signa
   let fallbackReason: string | undefined;
 
   if (node !== undefined && watch.published(classes)) {
-    const db = Number(node.settings.url.pathname.replace('/', '') || 0);
+    const db = databaseOf(node.settings.url);
     const subscriber = await openClient(node.settings);
     const pending: Array<Promise<void>> = [];
     let failure: unknown;
@@ -195,15 +196,14 @@ export interface LifetimeHoldResult extends HoldReport {
   reapplied: number;
 }
 
-/** express-session's cookie.originalMaxAge in a stored value; undefined when it has no cookie object. */
+/**
+ * express-session's cookie.originalMaxAge in a stored value (null when the cookie lacks it),
+ * read by the one session decoder; undefined when it is not a session with a cookie object.
+ */
 function cookieMaxAge(raw: string): unknown {
-  try {
-    const value: unknown = JSON.parse(raw);
-    const cookie: unknown = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)['cookie'] : undefined;
-    return cookie !== null && typeof cookie === 'object' && !Array.isArray(cookie) ? ((cookie as Record<string, unknown>)['originalMaxAge'] ?? null) : undefined;
-  } catch {
-    return undefined;
-  }
+  const decoded = decodeSession(raw);
+  const cookie: unknown = typeof decoded === 'string' ? undefined : decoded.session['cookie'];
+  return cookie !== null && typeof cookie === 'object' && !Array.isArray(cookie) ? ((cookie as Record<string, unknown>)['originalMaxAge'] ?? null) : undefined;
 }
 
 /**

@@ -8,6 +8,7 @@
 import { bytesView } from './bytes.js';
 import type { Redis } from './connection.js';
 import { runScript, script } from './scripts.js';
+import { prefilterPasses, type Needle } from './prefilter.js';
 import { keySlot } from './slot.js';
 
 // Script flags need Redis >= 7: no-writes lets reads run on a server that refuses writes
@@ -119,7 +120,7 @@ export interface NodeOps {
    * `maxBytes` (at least one key is always answered). `needle`, unless empty, is the --user
    * prefilter's bytes.
    */
-  read(node: Redis, keys: Buffer[], maxBytes: number, needle: Buffer | string, ttls: boolean): Promise<ReadReply>;
+  read(node: Redis, keys: Buffer[], maxBytes: number, needle: Needle, ttls: boolean): Promise<ReadReply>;
   hashField(node: Redis, keys: Buffer[], field: string): Promise<Array<string | null>>;
   /** How many of the keys were deleted. */
   unlink(node: Redis, keys: Buffer[]): Promise<number>;
@@ -218,7 +219,7 @@ function perSlotOps(): NodeOps {
       const values: Array<Buffer | null | number> = [];
       let total = 0;
       for (const raw of raws) {
-        if (raw instanceof Buffer && needle.length > 0 && !raw.includes(needle) && !raw.includes(0x5c)) values.push(SKIPPED);
+        if (raw instanceof Buffer && !prefilterPasses(raw, needle)) values.push(SKIPPED);
         else if (raw instanceof Buffer && total + raw.length > maxBytes) {
           if (total === 0) values.push(raw.length); // alone too large: the only answer
           break;

@@ -129,10 +129,18 @@ export interface LineInfo {
   oddUserShape?: string;
 }
 
-function noteUser(info: LineInfo | undefined, found: UserLookup | undefined): void {
-  if (info === undefined) return;
+/**
+ * The one reading of a stored value both record builders share: decode it, find its user, and
+ * note in `info` what the caller counts (unreadable, a user field that names no user).
+ */
+function readSession(raw: Buffer | string, fields: readonly string[], info: LineInfo): { decoded: DecodedSession; found: UserLookup | undefined } | Unreadable {
+  const decoded = decodeSession(raw);
+  const found = typeof decoded === 'string' ? undefined : sessionUser(decoded.session, fields, decoded.bytes);
+  info.readable = typeof decoded !== 'string';
+  info.unreadable = typeof decoded === 'string' ? decoded : undefined;
   info.oddUserField = found !== undefined && found.user === null ? found.field : undefined;
   info.oddUserShape = found !== undefined && found.user === null ? found.shape : undefined;
+  return typeof decoded === 'string' ? decoded : { decoded, found };
 }
 
 /** The root key of the field the user came from: left out of `extra`. */
@@ -144,18 +152,10 @@ function userRootOf(fields: readonly string[], found: UserLookup | undefined): s
 export function toSessionRecord(id: string, raw: Buffer | string, pttlMs: number, fields: readonly string[], now: number, info?: LineInfo): SessionRecord {
   const ttlSeconds = pttlMs < 0 ? -1 : Math.ceil(pttlMs / 1000);
   const expiresAt = pttlMs < 0 ? null : new Date(now + pttlMs).toISOString();
-  const decoded = decodeSession(raw);
-  if (info !== undefined) {
-    info.readable = typeof decoded !== 'string';
-    info.unreadable = typeof decoded === 'string' ? decoded : undefined;
-  }
-  if (typeof decoded === 'string') {
-    noteUser(info, undefined);
-    return { id, user: null, ttlSeconds, expiresAt, readable: false, extra: null, unreadable: decoded };
-  }
-  const { session, bytes } = decoded;
-  const found = sessionUser(session, fields, bytes);
-  noteUser(info, found);
+  const read = readSession(raw, fields, info ?? { readable: true });
+  if (typeof read === 'string') return { id, user: null, ttlSeconds, expiresAt, readable: false, extra: null, unreadable: read };
+  const { session } = read.decoded;
+  const { found } = read;
   const userRoot = userRootOf(fields, found);
   let extra: JsonObject | null = null;
   for (const k in session) {
@@ -248,16 +248,10 @@ export function sessionJsonLine(
 ): string | undefined {
   const head = `{"id":${quote(id)},"user":`;
   const times = pttlMs < 0 ? `"ttlSeconds":-1,"expiresAt":null` : `"ttlSeconds":${Math.ceil(pttlMs / 1000)},"expiresAt":"${isoTime(now + pttlMs)}"`;
-  const decoded = decodeSession(raw);
-  info.readable = typeof decoded !== 'string';
-  info.unreadable = typeof decoded === 'string' ? decoded : undefined;
-  if (typeof decoded === 'string') {
-    noteUser(info, undefined);
-    return onlyUser === undefined ? `${head}null,${times},"readable":false,"extra":null}` : undefined;
-  }
-  const { session, bytes, text } = decoded;
-  const found = sessionUser(session, fields, bytes);
-  noteUser(info, found);
+  const read = readSession(raw, fields, info);
+  if (typeof read === 'string') return onlyUser === undefined ? `${head}null,${times},"readable":false,"extra":null}` : undefined;
+  const { session, bytes, text } = read.decoded;
+  const { found } = read;
   if (onlyUser !== undefined && found?.user !== onlyUser) return undefined;
   const userRoot = userRootOf(fields, found);
   // `extra` as JSON.stringify would write the object toSessionRecord builds: same keys in

@@ -11,6 +11,7 @@ import { scanAndProcess } from './bulk.js';
 import { escapeGlob, sessionKey, showId } from './keys.js';
 import { ByteBudget, PREFETCH_BYTES, readPart, valueParts } from './fetch-values.js';
 import { opsFor } from './node-ops.js';
+import { prefilterNeedle } from './prefilter.js';
 import type { MasterNode, Topology } from './topology.js';
 import { sessionJsonLine, toSessionRecord, withLifetime, type LineInfo, type SessionRecord } from './session-record.js';
 
@@ -53,26 +54,6 @@ function countOdd(into: OddUsers, info: LineInfo): void {
   into.oddUser += 1;
   into.oddUserField ??= info.oddUserField;
   into.oddUserShape ??= info.oddUserShape;
-}
-
-/**
- * A cheap test on the stored bytes that can only say "certainly not this user", before the
- * full parse; the server runs it (node-ops' read), and prefilterPasses is its definition. It must
- * never reject a value the full parse would give to the user (a session kept alive by a wrong
- * "no" survives `revoke --user`). JSON writes a string either literally or with backslash
- * escapes (`\u002B`, `\/`), so a value without a single backslash that lacks the user's bytes
- * holds no string equal to the user. A number has many spellings (100, 1e2, 100.0), so a user
- * that could be one (starting with a digit or '-') gets no prefilter, nor one holding U+FFFD
- * (what bytes that are not UTF-8 decode to). Returns the bytes to look for, or '' for none.
- */
-export function prefilterNeedle(user: string | undefined): Buffer | '' {
-  if (user === undefined || /^[-0-9]/.test(user) || user.includes('\ufffd')) return '';
-  return Buffer.from(user, 'utf8');
-}
-
-/** Whether a stored value passes the prefilter of `needle` (see prefilterNeedle). */
-export function prefilterPasses(raw: Buffer, needle: Buffer | ''): boolean {
-  return needle === '' || raw.includes(needle) || raw.includes(0x5c);
 }
 
 /**

@@ -8,7 +8,7 @@ import { idBytes, showId, validateSessionId } from '../../src/core/keys.js';
 import { exactNumberText, MAX_NESTING, nestsDeeperThan } from '../../src/core/session-json.js';
 import { safeJson } from '../../src/core/json-safe.js';
 import { DEFAULT_USER_FIELDS, sessionJsonLine, toSessionRecord, withLifetime, type LineInfo } from '../../src/core/session-record.js';
-import { prefilterNeedle, prefilterPasses } from '../../src/core/sessions.js';
+import { prefilterNeedle, prefilterPasses } from '../../src/core/prefilter.js';
 
 /** The prefilter for `user`: undefined when there is none. */
 function userPrefilter(user: string): ((raw: Buffer) => boolean) | undefined {

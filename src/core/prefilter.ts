@@ -1,0 +1,25 @@
+/**
+ * The --user prefilter: a cheap test on the stored bytes that can only say "certainly not this
+ * user", before the full parse. It must never reject a value the full parse would give to the
+ * user (a session kept alive by a wrong "no" survives `revoke --user`). JSON writes a string
+ * either literally or with backslash escapes (`\u002B`, `\/`), so a value without a single
+ * backslash that lacks the user's bytes holds no string equal to the user. A number has many
+ * spellings (100, 1e2, 100.0), so a user that could be one (starting with a digit or '-') gets no
+ * prefilter, nor one holding U+FFFD (what bytes that are not UTF-8 decode to).
+ *
+ * prefilterPasses is the definition; node-ops' read script runs the same test on the server
+ * (two plain `string.find`s), and must stay in step with it.
+ */
+
+/** The bytes to look for, or '' for no prefilter. */
+export type Needle = Buffer | '';
+
+export function prefilterNeedle(user: string | undefined): Needle {
+  if (user === undefined || /^[-0-9]/.test(user) || user.includes('\ufffd')) return '';
+  return Buffer.from(user, 'utf8');
+}
+
+/** Whether a stored value passes the prefilter of `needle` (see prefilterNeedle). */
+export function prefilterPasses(raw: Buffer, needle: Needle): boolean {
+  return needle === '' || raw.includes(needle) || raw.includes(0x5c);
+}
