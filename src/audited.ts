@@ -11,7 +11,7 @@
  */
 import type { CommandContext } from './context.js';
 import { appendAudit, defaultActor, DEFAULT_AUDIT_KEY, idTime, openAuditLog, type AuditLog, type AuditRecord } from './core/audit.js';
-import type { Redis } from './core/connection.js';
+import { normalizeUrl, type Redis } from './core/connection.js';
 import { toAppError } from './core/redis-errors.js';
 import { UsageError } from './errors.js';
 import { say } from './io.js';
@@ -84,7 +84,8 @@ function worthANewConnection(err: unknown): boolean {
 /** Where the entry was meant to go, for the file copy: the URL without credentials. */
 function serverOf(ctx: CommandContext): string {
   try {
-    const url = new URL(connectionOptions(ctx.opts, ctx.urlSource, ctx.io.env).url);
+    // As the connection reads it: a bare host:port is redis:// (connection.ts normalizeUrl).
+    const url = new URL(normalizeUrl(connectionOptions(ctx.opts, ctx.urlSource, ctx.io.env).url));
     return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
   } catch {
     return '';

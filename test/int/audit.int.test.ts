@@ -257,6 +257,15 @@ describe('time from the server, and a copy outside Redis (issue 13 item 19)', ()
     expect(readFileSync(fresh, 'utf8')).not.toContain('$argon2');
   });
 
+  // REDIS_URL=host:port is read as redis://host:port (item 25); the file named the server
+  // "127.0.0.1://..." when it parsed the bare address on its own.
+  test('the audit log names the server as the connection reads a bare host:port', async () => {
+    const log = tempFile('bare.log');
+    const bare = t.server.url.replace(/^redis:\/\//, '');
+    expect((await runCli(['user', 'add', 'bare-bo', '--password-stdin', ...CHEAP, '--audit-log', log], { env: { REDIS_URL: bare }, input: `${PASSWORD}\n` })).code).toBe(0);
+    expect(fileLines(log)).toEqual([expect.objectContaining({ target: 'user bare-bo', server: t.server.url, stored: true })]);
+  });
+
   test('an audit log file that cannot be opened stops the change before it is made (exit 2)', async () => {
     await t.redis.set('sess:s1', sessionJson({ passport: { user: 'alice' } }), { EX: 3600 });
     const r = await runCli(['session', 'ttl', 's1', '30m', '--audit-log', join(tempFile('x'), 'no-such-dir', 'audit.log')], { env: t.env });
