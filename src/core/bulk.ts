@@ -4,7 +4,8 @@
  * order. Memory is bounded by depth x batch size whatever the key count; the server sees
  * only short commands.
  */
-import { scanAhead, type ScanOptions } from './scan.js';
+import { scanAhead, scanBatches, type ScanOptions } from './scan.js';
+import { isTight, memoryHeadroom, TIGHT_SCAN_COUNT } from './headroom.js';
 import { TopologyChangedError } from '../errors.js';
 import type { Topology, MasterNode } from './topology.js';
 
@@ -22,6 +23,11 @@ export const MAX_BATCH = 500;
  */
 export const DEFAULT_DEPTH = 6;
 
+/** How a node is walked: `tight` when it is near its maxmemory (headroom.ts). */
+export interface NodePace {
+  tight: boolean;
+}
+
 export interface BatchResult<T> {
   node: MasterNode;
   /** Key names as bytes, as SCAN returned them. */
@@ -29,20 +35,28 @@ export interface BatchResult<T> {
   result: T;
 }
 
-/**
- * `stop`: once aborted, no new batch is started, but the batches already in flight are
- * still yielded: their work (an UNLINK, say) has been sent and may have happened, so the
- * caller must be able to count it.
- */
-export async function* scanAndProcess<T>(
-  topology: Topology,
-  scan: ScanOptions,
-  work: (node: MasterNode, keys: Buffer[]) => Promise<T>,
-  depth = DEFAULT_DEPTH,
-  stop?: AbortSignal,
-): AsyncGenerator<BatchResult<T>> {
+export interface WalkOptions {
+  /** Batches in flight per master (DEFAULT_DEPTH). */
+  depth?: number;
+  /**
+   * Once aborted, no new batch is started, but the batches already in flight are still
+   * yielded: their work (an UNLINK, say) has been sent and may have happened, so the caller
+   * must be able to count it.
+   */
+  stop?: AbortSignal;
+  /**
+   * Walk every node at full pace, however close to maxmemory: for a walk whose every batch
+   * frees more than it takes (revoke --all deletes each batch it scans).
+   */
+  ignoreHeadroom?: boolean;
+}
+
+export type Work<T> = (node: MasterNode, keys: Buffer[], pace: NodePace) => Promise<T>;
+
+export async function* scanAndProcess<T>(topology: Topology, scan: ScanOptions, work: Work<T>, opts: WalkOptions = {}): AsyncGenerator<BatchResult<T>> {
+  const stop = opts.stop;
   try {
-    yield* walk(topology, scan, work, depth, stop);
+    yield* walk(topology, scan, work, opts);
   } catch (err) {
     // A failover mid-walk usually surfaces as a lost connection: say what happened, if we can tell.
     try {
@@ -56,22 +70,28 @@ export async function* scanAndProcess<T>(
   if (stop?.aborted !== true) await topology.assertUnchanged();
 }
 
-async function* walk<T>(topology: Topology, scan: ScanOptions, work: (node: MasterNode, keys: Buffer[]) => Promise<T>, depth: number, stop?: AbortSignal): AsyncGenerator<BatchResult<T>> {
+async function* walk<T>(topology: Topology, scan: ScanOptions, work: Work<T>, opts: WalkOptions): AsyncGenerator<BatchResult<T>> {
+  const stop = opts.stop;
   for (const node of await topology.masters()) {
     const queue: Array<Promise<BatchResult<T>>> = [];
+    // Near maxmemory, take no more of the server's memory than a connection already holds:
+    // no second connection, short SCAN replies, one batch at a time.
+    const pace: NodePace = { tight: opts.ignoreHeadroom !== true && isTight(await memoryHeadroom(node.client)) };
+    const batches = pace.tight ? scanBatches(node.client, { ...scan, count: TIGHT_SCAN_COUNT }) : scanAhead(node.settings, scan);
+    const inFlight = pace.tight ? 1 : (opts.depth ?? DEFAULT_DEPTH);
     try {
-      scanning: for await (const scanned of scanAhead(node.settings, scan)) {
+      scanning: for await (const scanned of batches) {
         // On a cluster, a key in a slot being migrated can show up on two masters: keep it
         // only where it is owned now, so merged results have no duplicates.
         const owned = node.owns ? scanned.filter(node.owns) : scanned;
         for (let start = 0; start < owned.length; start += MAX_BATCH) {
           if (stop?.aborted === true) break scanning;
           const keys = owned.length <= MAX_BATCH ? owned : owned.slice(start, start + MAX_BATCH);
-          const pending = work(node, keys).then((result) => ({ node, keys, result }));
+          const pending = work(node, keys, pace).then((result) => ({ node, keys, result }));
           // Awaited later, in order; this only stops an early failure counting as unhandled.
           pending.catch(() => undefined);
           queue.push(pending);
-          if (queue.length >= depth) yield await (queue.shift() as Promise<BatchResult<T>>);
+          if (queue.length >= inFlight) yield await (queue.shift() as Promise<BatchResult<T>>);
         }
       }
       while (queue.length > 0) yield await (queue.shift() as Promise<BatchResult<T>>);

@@ -8,10 +8,9 @@
  * value larger than READ_BYTES is fetched by itself once nothing else is in flight, and a batch
  * stops reading ahead once it holds PREFETCH_BYTES: its consumer reads the rest as it gets there.
  *
- * Measured (docs/performance.md, change 23): at maxmemory 512 KB above the data (20,000 1 KB
- * sessions, allkeys-lru) a listing evicts nothing, where it evicted hundreds before; with
- * 256 KB of headroom, where `redis-cli --scan` evicts nothing, it evicts a few to a few
- * dozen at times: its second connection (the SCAN) and batched commands need that much.
+ * Measured (docs/performance.md, changes 23 and 25): 20,000 1 KB sessions, allkeys-lru, a
+ * listing evicts nothing with 256 KB of headroom or more, where it evicted hundreds before.
+ * Closer to maxmemory than 1 MB a walk runs tight (headroom.ts: one read of 8 KB at a time).
  * 64/128 KB kept the 1M listing's speed; 32/64 KB cost it ~15%.
  */
 import type { Redis } from './connection.js';
@@ -38,7 +37,7 @@ export class ByteBudget {
   private used = 0;
   private readonly queue: Array<{ bytes: number; grant: () => void }> = [];
 
-  constructor(private readonly limit = IN_FLIGHT_BYTES) {}
+  constructor(readonly limit = IN_FLIGHT_BYTES) {}
 
   acquire(bytes: number): Promise<void> {
     return new Promise((grant) => {
@@ -92,7 +91,8 @@ export async function readPart(ops: NodeOps, client: Redis, budget: ByteBudget, 
     const at = part.end;
     // With a prefilter most values stay on the server: a smaller cap lets more reads (of as
     // many keys) be in flight for the same bytes.
-    const cap = needle.length > 0 ? FILTERED_READ_BYTES : READ_BYTES;
+    // A budget smaller than a read (a node near maxmemory) caps the read too.
+    const cap = Math.min(needle.length > 0 ? FILTERED_READ_BYTES : READ_BYTES, budget.limit);
     const ask = at === 0 && keys.length <= READ_KEYS ? keys : keys.slice(at, at + READ_KEYS);
     const reply = await budget.with(cap, () => ops.read(client, ask, cap, needle, ttls));
     for (let j = 0; j < reply.values.length; j += 1) {

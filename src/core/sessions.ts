@@ -7,9 +7,10 @@ import { createHash } from 'node:crypto';
 import { BadDataError, ConflictError, NegativeAnswer } from '../errors.js';
 import { bytesView } from './bytes.js';
 import type { Redis } from './connection.js';
-import { scanAndProcess } from './bulk.js';
+import { scanAndProcess, type NodePace } from './bulk.js';
+import { TIGHT_IN_FLIGHT } from './headroom.js';
 import { escapeGlob, sessionKey, showId } from './keys.js';
-import { ByteBudget, PREFETCH_BYTES, readPart, valueParts } from './fetch-values.js';
+import { ByteBudget, IN_FLIGHT_BYTES, PREFETCH_BYTES, readPart, valueParts } from './fetch-values.js';
 import { opsFor } from './node-ops.js';
 import { prefilterNeedle } from './prefilter.js';
 import type { MasterNode, Topology } from './topology.js';
@@ -69,12 +70,15 @@ type Build<T> = (id: string, raw: Buffer, pttl: number, now: number, info: LineI
  */
 const LIST_DEPTH = 4;
 
-/** One byte budget per master for the replies in flight on its connection (fetch-values.ts). */
-function budgets(): (node: MasterNode) => ByteBudget {
+/**
+ * One byte budget per master for the replies in flight on its connection (fetch-values.ts),
+ * made by the first batch of the node, which knows its pace (headroom.ts).
+ */
+function budgets(): (node: MasterNode, pace?: NodePace) => ByteBudget {
   const byNode = new Map<MasterNode, ByteBudget>();
-  return (node) => {
+  return (node, pace) => {
     let budget = byNode.get(node);
-    if (budget === undefined) byNode.set(node, (budget = new ByteBudget()));
+    if (budget === undefined) byNode.set(node, (budget = new ByteBudget(pace?.tight === true ? TIGHT_IN_FLIGHT : IN_FLIGHT_BYTES)));
     return budget;
   };
 }
@@ -90,8 +94,8 @@ async function* walkSessions<T>(topology: Topology, opts: ListOptions, build: Bu
   const prefixLength = Buffer.byteLength(opts.prefix);
   const info: LineInfo = { readable: true };
   // Each batch reads ahead up to PREFETCH_BYTES of values; the loop below reads the rest.
-  const work = (node: MasterNode, keys: Buffer[]) => readPart(ops, node.client, budgetOf(node), keys, needle, true, 0, PREFETCH_BYTES);
-  for await (const { node, keys, result } of scanAndProcess(topology, { match: `${escapeGlob(opts.prefix)}*`, readAhead: 1 }, work, LIST_DEPTH)) {
+  const work = (node: MasterNode, keys: Buffer[], pace: NodePace) => readPart(ops, node.client, budgetOf(node, pace), keys, needle, true, 0, PREFETCH_BYTES);
+  for await (const { node, keys, result } of scanAndProcess(topology, { match: `${escapeGlob(opts.prefix)}*`, readAhead: 1 }, work, { depth: LIST_DEPTH })) {
     stats.scanned += keys.length;
     const now = Date.now();
     let out: T[] = [];
@@ -188,11 +192,11 @@ export async function revokeMatching(topology: Topology, opts: BulkRevokeOptions
   const budgetOf = budgets();
   // One batch: pick the targets, delete them. Runs with a few batches in flight. Values are
   // read in byte-bounded parts (fetch-values.ts), prefiltered by the server, dropped once matched.
-  const work = async (node: MasterNode, keys: Buffer[]) => {
+  const work = async (node: MasterNode, keys: Buffer[], pace: NodePace) => {
     let targets = keys;
     if (user !== undefined) {
       targets = [];
-      for await (const { start, end, raws } of valueParts(ops, node.client, budgetOf(node), keys, needle, false)) {
+      for await (const { start, end, raws } of valueParts(ops, node.client, budgetOf(node, pace), keys, needle, false)) {
         for (let i = start; i < end; i += 1) if (belongs(raws[i - start])) targets.push(keys[i] as Buffer);
       }
     }
@@ -203,7 +207,10 @@ export async function revokeMatching(topology: Topology, opts: BulkRevokeOptions
   const scan = { match: `${escapeGlob(opts.prefix)}*`, ...(user === undefined ? { type: 'string' } : {}) };
   // On abort, scanAndProcess starts no new batch but still hands over those in flight, whose
   // UNLINKs may have run: counting them keeps `revoked` exactly what is gone.
-  for await (const { keys, result } of scanAndProcess(topology, scan, work, undefined, opts.signal)) {
+  // Revoking everything frees each batch as it goes, more than the walk takes: it keeps its
+  // pace near maxmemory (headroom.ts), where an incident needs it most.
+  const walk = { stop: opts.signal, ignoreHeadroom: user === undefined };
+  for await (const { keys, result } of scanAndProcess(topology, scan, work, walk)) {
     progress.scanned += keys.length;
     progress.matched += result.targets.length;
     progress.revoked += result.removed;

@@ -4,7 +4,7 @@
  * buffer, which counts against maxmemory.
  */
 import { spawnSync } from 'node:child_process';
-import { describe, expect, test } from '@jest/globals';
+import { afterEach, describe, expect, test } from '@jest/globals';
 import type { RedisClientType } from 'redis';
 import { BIN } from '../helpers/cli.js';
 import type { RedisServer } from '../helpers/redis-server.js';
@@ -42,22 +42,69 @@ function shell(command: string): { code: number | null; stderr: string; peakKb: 
   return { code: r.status, stderr: lines.slice(0, -1).join('\n'), peakKb: Number(lines.at(-1)) };
 }
 
+/**
+ * Seed 1 KB sessions until the server, at maxmemory with allkeys-lru, has evicted some: full.
+ * 1,000 per MULTI: a larger one is a query buffer that evicts megabytes on its own.
+ */
+async function fillUp(): Promise<void> {
+  for (let from = 0; (await evictedKeys()) === 0; from += 1000) {
+    const pad = 'x'.repeat(1024 - 150);
+    const cookie = { originalMaxAge: 86400000, expires: '2030-01-01T00:00:00.000Z', path: '/' };
+    const multi = redis.multi();
+    for (let i = from; i < from + 1000; i += 1) {
+      multi.set(`sess:${String(i).padStart(8, '0')}`, JSON.stringify({ cookie, passport: { user: `user${i % 100}` }, pad }), { EX: 86400 });
+    }
+    await multi.exec();
+  }
+}
+
+async function connectionsReceived(): Promise<number> {
+  return Number(/total_connections_received:(\d+)/.exec(await redis.info('stats'))?.[1]);
+}
+
 describe('session list at maxmemory (item 8)', () => {
-  test('with 512 KB of headroom a listing of 20,000 1 KB sessions evicts nothing, as redis-cli --scan', async () => {
+  afterEach(async () => {
+    await redis.configSet({ maxmemory: '0', 'maxmemory-policy': 'noeviction' });
+  });
+
+  test("the issue's setting: 1 KB sessions up to maxmemory 120mb, allkeys-lru: redis-cli --scan and a listing both evict nothing", async () => {
+    await redis.configSet({ maxmemory: '120mb', 'maxmemory-policy': 'allkeys-lru' });
+    await fillUp();
+    const sessions = await redis.dbSize();
+    expect(sessions).toBeGreaterThan(100_000);
+    await redis.configResetStat();
+    const cli = spawnSync('redis-cli', ['-p', String(server.port), '--scan', '--pattern', 'sess:*'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    expect(cli.stdout.trim().split('\n')).toHaveLength(sessions);
+    expect(await evictedKeys()).toBe(0);
+    // Before the walk knew the server's headroom, this listing evicted 161 sessions (2,450
+    // when it read 500 values per MGET, six in flight).
+    const before = await connectionsReceived();
+    const r = shell(`node ${BIN} session list --json --url ${server.url} > /dev/null`);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(`${sessions} sessions.`);
+    expect(await evictedKeys()).toBe(0);
+    // Near maxmemory the SCAN runs on the tool's one connection (a second costs the server
+    // tens of KB); with room to spare it has its own (next test).
+    expect((await connectionsReceived()) - before).toBe(1);
+  }, 120_000);
+
+  test('with 256 KB of headroom a listing of 20,000 1 KB sessions evicts nothing, as redis-cli --scan', async () => {
     await seed(20_000, 1024);
     const used = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1]);
-    await redis.configSet({ maxmemory: String(used + 512 * 1024), 'maxmemory-policy': 'allkeys-lru' });
-    try {
-      const cli = spawnSync('redis-cli', ['-p', String(server.port), '--scan', '--pattern', 'sess:*'], { encoding: 'utf8', maxBuffer: 1 << 26 });
-      expect(cli.stdout.trim().split('\n')).toHaveLength(20_000);
-      expect(await evictedKeys()).toBe(0);
-      const r = shell(`node ${BIN} session list --json --url ${server.url} > /dev/null`);
-      expect(r.code).toBe(0);
-      expect(r.stderr).toBe('20000 sessions.');
-      expect(await evictedKeys()).toBe(0);
-    } finally {
-      await redis.configSet({ maxmemory: '0', 'maxmemory-policy': 'noeviction' });
-    }
+    await redis.configSet({ maxmemory: String(used + 256 * 1024), 'maxmemory-policy': 'allkeys-lru' });
+    const cli = spawnSync('redis-cli', ['-p', String(server.port), '--scan', '--pattern', 'sess:*'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    expect(cli.stdout.trim().split('\n')).toHaveLength(20_000);
+    expect(await evictedKeys()).toBe(0);
+    const r = shell(`node ${BIN} session list --json --url ${server.url} > /dev/null`);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('20000 sessions.');
+    expect(await evictedKeys()).toBe(0);
+    // With 4 MB to spare, the SCAN gets a connection of its own again (the faster walk).
+    await redis.configSet({ maxmemory: String(used + 4096 * 1024) });
+    const before = await connectionsReceived();
+    expect(shell(`node ${BIN} session list --json --url ${server.url} > /dev/null`).stderr).toBe('20000 sessions.');
+    expect((await connectionsReceived()) - before).toBe(2);
+    expect(await evictedKeys()).toBe(0);
   }, 60_000);
 
   test('80 values of 8 MB list without timing out, one at a time: peak memory stays well below their sum', async () => {
