@@ -345,7 +345,8 @@ async function main(): Promise<void> {
 
 async function inProcessHashMs(): Promise<number> {
   // From src (compiled beside the bench): dist is a bundle whose only entry is the CLI.
-  const { hashPassword, preparePassword, DEFAULT_POLICY } = await import('../src/core/hashing.js');
+  const { hashPassword, preparePassword } = await import('../src/core/users/hashing.js');
+  const { DEFAULT_POLICY } = await import('../src/core/defaults.js');
   const bytes = preparePassword('correct horse battery');
   await hashPassword(bytes, DEFAULT_POLICY); // load the native binding first
   const runs: number[] = [];

@@ -1,4 +1,4 @@
-// Builds dist/: src/cli.ts and its pure-JavaScript dependencies as one ES module graph, each
+// Builds dist/: src/main.ts and its pure-JavaScript dependencies as one ES module graph, each
 // command (and each library only some commands use) a chunk loaded on first use. Why bundle:
 // Node loads a CommonJS package file by file, and ESM one module at a time; bundled, `--help`
 // went from 1.50x to 1.19x `node -e 0`, and a one-key command from ~0.38 s to ~0.21 s, most
@@ -48,7 +48,7 @@ const cheapPrototypes = {
 
 rmSync('dist', { recursive: true, force: true });
 const result = await build({
-  entryPoints: ['src/cli.ts'],
+  entryPoints: ['src/main.ts'],
   outdir: 'dist',
   bundle: true,
   splitting: true,

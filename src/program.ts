@@ -3,9 +3,9 @@
  * so `--help` never loads Redis, argon2 or inquirer.
  */
 import { Command, Option } from 'commander';
-import type { CommandContext } from './context.js';
-import type { Io } from './io.js';
-import { addAuditOptions, addConnectionOptions, addCookieOptions, addPolicyOptions, addProgressOption, addSessionOptions, addUserOptions, PASSWORD_MIN_DEFAULT } from './options.js';
+import type { CommandContext } from './cli/context.js';
+import type { Io } from './cli/io.js';
+import { addAuditOptions, addConnectionOptions, addCookieOptions, addPolicyOptions, addProgressOption, addSessionOptions, addUserOptions, PASSWORD_MIN_DEFAULT } from './cli/options.js';
 
 /** Receives each command's exit code. */
 export type ExitSink = (code: number) => void;

@@ -9,8 +9,8 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
-import { UsageError } from '../errors.js';
-import type { Redis } from './connection.js';
+import { UsageError } from './errors.js';
+import type { Redis } from './redis/connection.js';
 
 export const DEFAULT_AUDIT_KEY = 'redis-accounts:audit';
 /** Approximate cap: the stream is trimmed past this many entries (MAXLEN ~). */

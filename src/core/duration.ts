@@ -1,5 +1,5 @@
 /** Durations as operators type them (3600, 90s, 30m, 12h, 7d) and TTLs as they read them. */
-import { UsageError } from '../errors.js';
+import { UsageError } from './errors.js';
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
 /** Ten years: longer is certainly a typo, and keeps millisecond arithmetic exact. */

@@ -1,6 +1,6 @@
 /** Assertions on the typed errors that pure functions throw. */
 import { expect } from '@jest/globals';
-import { ExitCode, UsageError } from '../../src/errors.js';
+import { ExitCode, UsageError } from '../../src/core/errors.js';
 
 /** `fn` must throw a UsageError (exit 2); returns it for checks on the message. */
 export function usageError(fn: () => unknown): UsageError {

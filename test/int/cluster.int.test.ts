@@ -8,8 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import argon2 from 'argon2';
 import { createClient, createCluster, type RedisClientType, type RedisClusterType } from 'redis';
-import type { Redis } from '../../src/core/connection.js';
-import { keySlot } from '../../src/core/slot.js';
+import type { Redis } from '../../src/core/redis/connection.js';
+import { keySlot } from '../../src/core/redis/slot.js';
 import { ndjson, runCli, type CliResult } from '../helpers/cli.js';
 import { sessionJson } from '../helpers/client.js';
 import { commandAt, startCluster, type TestCluster } from '../helpers/topologies.js';
@@ -396,7 +396,7 @@ describe('a cluster of Redis < 7 (no allow-cross-slot-keys): batches go one slot
   // refuses any multi-key command whose keys span two slots (CROSSSLOT), which is exactly
   // what an older cluster does with the flagged scripts.
   test('values, TTLs, hash fields and unlink over keys of many slots, on every master', async () => {
-    const { nodeOps } = await import('../../src/core/node-ops.js');
+    const { nodeOps } = await import('../../src/core/walk/node-ops.js');
     const ops = nodeOps(true, false);
     await clearSessions();
     const seeded = await seedSessions(600, userNames);
@@ -410,7 +410,7 @@ describe('a cluster of Redis < 7 (no allow-cross-slot-keys): batches go one slot
         const keys = [...(await keysOn(port, 'sess:*')), missing]; // and one that does not exist
         expect(new Set(keys.map(keySlot)).size).toBeGreaterThan(50);
         const keyBytes = keys.map((k) => Buffer.from(k));
-        const [raws, { pttls, values }] = await Promise.all([ops.values(node as unknown as Redis, keyBytes), ops.read(node as unknown as Redis, keyBytes, 1 << 30, '', true)]);
+        const [raws, { pttls, values }] = await Promise.all([ops.values(node as unknown as Redis, keyBytes), ops.read(node as unknown as Redis, keyBytes, 1 << 30, [], true)]);
         expect(values).toHaveLength(keys.length);
         for (const [i, key] of keys.entries()) {
           const id = key.slice('sess:'.length);
@@ -466,8 +466,8 @@ describe('a cluster that changes under a walk is reported, never a silent short 
   });
 
   test('a slot moved between the same masters during a walk is seen (TopologyChangedError, exit 3)', async () => {
-    const { openTopology } = await import('../../src/core/topology.js');
-    const { TopologyChangedError } = await import('../../src/errors.js');
+    const { openTopology } = await import('../../src/core/redis/topology.js');
+    const { TopologyChangedError } = await import('../../src/core/errors.js');
     const topology = await openTopology({ url: cluster.url, urlFromArgv: false, timeoutMs: 5000 }, () => undefined);
     const move = async (to: { id: string }) => {
       for (const port of [source.port, target.port]) await commandAt(port, ['CLUSTER', 'SETSLOT', String(slot), 'NODE', to.id]);

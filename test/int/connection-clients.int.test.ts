@@ -5,7 +5,7 @@
  * command classes once per connection (~20 MB of start-up garbage in every listing).
  */
 import { describe, expect, test } from '@jest/globals';
-import { disconnect, nodeSettings, openClient } from '../../src/core/connection.js';
+import { disconnect, nodeSettings, openClient } from '../../src/core/redis/connection.js';
 import { useTestRedis } from '../helpers/fixture.js';
 
 describe('openClient', () => {

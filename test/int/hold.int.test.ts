@@ -65,7 +65,9 @@ describe('a request in flight during the revoke', () => {
     const other = await app.login('alice');
     const id = sessionId(cookie);
     const slow = await app.slowRequest(cookie);
-    const cli = startCli(['session', 'revoke', '--user', 'bob', '--hold', '3s', '--json']);
+    // 6 s: the app's write-back must land inside the hold, also on a loaded machine (once, under
+    // the full suite, a 3 s hold ended before it).
+    const cli = startCli(['session', 'revoke', '--user', 'bob', '--hold', '6s', '--json']);
     await until('the revoke', async () => (await redis.exists(`sess:${id}`)) === 0);
     slow.release();
     expect(await slow.done).toBe(200);

@@ -26,7 +26,7 @@ describe('npm pack', () => {
     expect(help).toContain('Usage: redis-accounts');
     // The tarball carries the built code, not the sources or tests.
     const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' });
-    expect(listing).toContain('package/dist/cli.js');
+    expect(listing).toContain('package/dist/main.js');
     expect(listing).not.toContain('package/test/');
   }, 180000);
 });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import argon2 from 'argon2';
 import type { RedisClientType } from 'redis';
-import { replaceHash } from '../../src/core/users.js';
+import { replaceHash } from '../../src/core/users/store.js';
 import { BIN, ndjson, runCli, type CliResult } from '../helpers/cli.js';
 import { AUDIT_KEY, dataKeys, useTestRedis } from '../helpers/fixture.js';
 

@@ -1,9 +1,9 @@
 /** The audit fields an operator types, and the server time of an entry. */
 import { describe, expect, test } from '@jest/globals';
-import { auditFields } from '../../src/audited.js';
-import type { CommandContext } from '../../src/context.js';
+import { auditFields } from '../../src/cli/audited.js';
+import type { CommandContext } from '../../src/cli/context.js';
 import { idTime } from '../../src/core/audit.js';
-import { processIo } from '../../src/io.js';
+import { processIo } from '../../src/cli/io.js';
 import { usageError } from '../helpers/errors.js';
 
 function ctx(opts: Record<string, unknown>): CommandContext {

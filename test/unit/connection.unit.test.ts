@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { atAddress, databaseOf, nodeSettings, normalizeUrl, resolveTarget, type ConnectionOptions } from '../../src/core/connection.js';
-import { ExitCode, UsageError } from '../../src/errors.js';
+import { atAddress, databaseOf, nodeSettings, normalizeUrl, resolveTarget, type ConnectionOptions } from '../../src/core/redis/connection.js';
+import { ExitCode, UsageError } from '../../src/core/errors.js';
 
 const base: ConnectionOptions = { url: 'redis://127.0.0.1:6379', urlFromArgv: false, timeoutMs: 1000 };
 

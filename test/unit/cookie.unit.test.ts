@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { parseSecrets, parseSessionCookie, validateCookieName, verifyCookieSignature } from '../../src/core/cookie.js';
-import { ExitCode, NegativeAnswer } from '../../src/errors.js';
+import { parseSecrets, parseSessionCookie, validateCookieName, verifyCookieSignature } from '../../src/core/sessions/cookie.js';
+import { ExitCode, NegativeAnswer } from '../../src/core/errors.js';
 import { usageError } from '../helpers/errors.js';
 
 /** What express-session (cookie-signature) sets: s:<id>.<HMAC-SHA256 base64, no padding>. */

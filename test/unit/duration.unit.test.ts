@@ -1,5 +1,5 @@
 import { describe, test, expect } from '@jest/globals';
-import { ExitCode, UsageError } from '../../src/errors.js';
+import { ExitCode, UsageError } from '../../src/core/errors.js';
 import { formatTtl, MAX_DURATION_SECONDS, parseDuration } from '../../src/core/duration.js';
 
 function expectUsageError(text: string): UsageError {

@@ -1,6 +1,6 @@
 /** The byte allowance that bounds the replies in flight on a node (issue 13 item 8). */
 import { describe, expect, test } from '@jest/globals';
-import { ByteBudget } from '../../src/core/fetch-values.js';
+import { ByteBudget } from '../../src/core/walk/fetch-values.js';
 
 /** Which of the requests have been granted so far (after pending callbacks ran). */
 async function granted(requests: Array<Promise<void>>): Promise<boolean[]> {

@@ -1,19 +1,18 @@
+import { DEFAULT_CAPS, DEFAULT_POLICY } from '../../src/core/defaults.js';
 import { describe, test, expect } from '@jest/globals';
 import argon2 from 'argon2';
-import { BadDataError, ExitCode, UsageError } from '../../src/errors.js';
+import { BadDataError, ExitCode, UsageError } from '../../src/core/errors.js';
 import {
   checkCaps,
   decoyHash,
-  DEFAULT_CAPS,
-  DEFAULT_POLICY,
   hashPassword,
   preparePassword,
   verifyPassword,
   weaknesses,
   type CostCaps,
   type HashPolicy,
-} from '../../src/core/hashing.js';
-import { formatPhc, parsePhc, type PhcHash } from '../../src/core/phc.js';
+} from '../../src/core/users/hashing.js';
+import { formatPhc, parsePhc, type PhcHash } from '../../src/core/users/phc.js';
 
 /** Cheap enough that a test hashes in milliseconds. */
 const CHEAP: HashPolicy = { memoryCost: 1024, timeCost: 1, parallelism: 1 };

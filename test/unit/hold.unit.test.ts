@@ -1,7 +1,7 @@
 /** The pure parts of --hold: waiting without leaking listeners, and telling an undone lifetime. */
 import { getEventListeners } from 'node:events';
 import { describe, expect, test } from '@jest/globals';
-import { holdSummary, lifetimeUndone, sleep } from '../../src/core/hold.js';
+import { holdSummary, lifetimeUndone, sleep } from '../../src/core/sessions/hold.js';
 
 describe('sleep', () => {
   test('leaves no abort listener behind, however many times it runs (a polling hold sleeps 4 times a second)', async () => {

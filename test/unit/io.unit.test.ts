@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { useColor } from '../../src/io.js';
+import { useColor } from '../../src/cli/io.js';
 
 describe('useColor', () => {
   const tty = { isTTY: true };

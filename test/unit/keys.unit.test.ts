@@ -1,19 +1,10 @@
 import { describe, test, expect } from '@jest/globals';
-import { UsageError } from '../../src/errors.js';
-import {
-  DEFAULT_SESSION_PREFIX,
-  DEFAULT_USER_PREFIX,
-  escapeGlob,
-  sessionKey,
-  USERNAME_MAX_CHARS,
-  userKey,
-  usernameFromKey,
-  validatePrefix,
-  validateNewUsername,
-  validateSessionId,
-  validateUsername,
-} from '../../src/core/keys.js';
-import { SCRIPT_NAMES, scriptMix } from '../../src/core/script-mix.js';
+import { DEFAULT_SESSION_PREFIX, DEFAULT_USER_PREFIX } from '../../src/core/defaults.js';
+import { UsageError } from '../../src/core/errors.js';
+import { sessionKey, validateSessionId } from '../../src/core/sessions/ids.js';
+import { USERNAME_MAX_CHARS, userKey, usernameFromKey, validateNewUsername, validateUsername } from '../../src/core/users/names.js';
+import { escapeGlob, validatePrefix } from '../../src/core/redis/keys.js';
+import { SCRIPT_NAMES, scriptMix } from '../../src/core/users/script-mix.js';
 import { usageError } from '../helpers/errors.js';
 
 

@@ -1,6 +1,5 @@
 import { describe, test, expect } from '@jest/globals';
-import { DEFAULT_USER_FIELDS } from '../../src/core/session-record.js';
-import { DEFAULT_CAPS, DEFAULT_POLICY } from '../../src/core/hashing.js';
+import { DEFAULT_CAPS, DEFAULT_POLICY, DEFAULT_USER_FIELDS } from '../../src/core/defaults.js';
 import {
   connectionOptions,
   costCaps,
@@ -12,7 +11,7 @@ import {
   sessionPrefix,
   userFields,
   userPrefix,
-} from '../../src/options.js';
+} from '../../src/cli/options.js';
 import { usageError } from '../helpers/errors.js';
 
 

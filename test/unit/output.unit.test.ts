@@ -4,7 +4,7 @@
  */
 import { PassThrough } from 'node:stream';
 import { describe, expect, test } from '@jest/globals';
-import { fitColumns, printable, printJson, tableTime, tableWidth, type Column } from '../../src/output.js';
+import { fitColumns, printable, printJson, tableTime, tableWidth, type Column } from '../../src/cli/output.js';
 
 function jsonLine(value: unknown): string {
   const out = new PassThrough();

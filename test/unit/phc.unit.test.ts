@@ -1,5 +1,5 @@
 import { describe, test, expect } from '@jest/globals';
-import { formatPhc, parsePhc, PhcFormatError, type PhcHash } from '../../src/core/phc.js';
+import { formatPhc, parsePhc, PhcFormatError, type PhcHash } from '../../src/core/users/phc.js';
 
 /** 16 bytes "0123456789abcdef" and 32 bytes of 0x07, as unpadded base64. */
 const SALT = Buffer.from('0123456789abcdef');

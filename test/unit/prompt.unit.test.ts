@@ -1,9 +1,9 @@
 /** readSecretLine on a pipe: one line, strict UTF-8 (issue 13 item 12). */
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, test } from '@jest/globals';
-import { readPassword, readSecretLine } from '../../src/prompt.js';
-import { UsageError } from '../../src/errors.js';
-import type { Io } from '../../src/io.js';
+import { readPassword, readSecretLine } from '../../src/cli/prompt.js';
+import { UsageError } from '../../src/core/errors.js';
+import type { Io } from '../../src/cli/io.js';
 
 function pipeIo(...chunks: Buffer[]): Io {
   return { stdin: Readable.from(chunks), stdout: new PassThrough(), stderr: new PassThrough(), env: {} };

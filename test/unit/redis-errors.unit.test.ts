@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { ErrorReply } from 'redis';
-import { toAppError } from '../../src/core/redis-errors.js';
-import { ExitCode } from '../../src/errors.js';
+import { toAppError } from '../../src/core/redis/redis-errors.js';
+import { ExitCode } from '../../src/core/errors.js';
 
 describe('toAppError', () => {
   test('a CROSSSLOT reply is not mistaken for a TLS failure', () => {

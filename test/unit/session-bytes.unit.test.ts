@@ -2,18 +2,21 @@
  * Sessions as bytes and hostile JSON (issue 13 items 6, 7, 13, 14, 15): ids that are not UTF-8,
  * the --user prefilter against every JSON spelling, nesting, big integers, byte-exact rewrites.
  */
+import { DEFAULT_USER_FIELDS } from '../../src/core/defaults.js';
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { idBytes, showId, validateSessionId } from '../../src/core/keys.js';
-import { exactNumberText, MAX_NESTING, nestsDeeperThan } from '../../src/core/session-json.js';
+import { idBytes, showId } from '../../src/core/redis/keys.js';
+import { validateSessionId } from '../../src/core/sessions/ids.js';
+import { exactNumberText, MAX_NESTING, nestsDeeperThan } from '../../src/core/sessions/layouts/connect-redis/json.js';
 import { safeJson } from '../../src/core/json-safe.js';
-import { DEFAULT_USER_FIELDS, sessionJsonLine, toSessionRecord, withLifetime, type LineInfo } from '../../src/core/session-record.js';
-import { prefilterNeedle, prefilterPasses } from '../../src/core/prefilter.js';
+import { sessionJsonLine, toSessionRecord, withLifetime, type LineInfo } from '../../src/core/sessions/layouts/connect-redis/record.js';
+import { prefilterNeedle } from '../../src/core/sessions/layouts/connect-redis/prefilter.js';
+import { prefilterPasses } from '../../src/core/walk/prefilter.js';
 
 /** The prefilter for `user`: undefined when there is none. */
 function userPrefilter(user: string): ((raw: Buffer) => boolean) | undefined {
   const needle = prefilterNeedle(user);
-  return needle === '' ? undefined : (raw) => prefilterPasses(raw, needle);
+  return needle.length === 0 ? undefined : (raw) => prefilterPasses(raw, needle);
 }
 
 const NOW = Date.UTC(2026, 10, 28, 1, 0, 0);

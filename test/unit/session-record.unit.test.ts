@@ -1,12 +1,12 @@
+import { DEFAULT_USER_FIELDS } from '../../src/core/defaults.js';
 import { describe, test, expect } from '@jest/globals';
 import {
-  DEFAULT_USER_FIELDS,
   parseSessionJson,
   sessionUser,
   toSessionRecord,
   withLifetime,
   type LineInfo,
-} from '../../src/core/session-record.js';
+} from '../../src/core/sessions/layouts/connect-redis/record.js';
 
 const NOW = Date.UTC(2026, 10, 28, 1, 0, 0); // 2026-11-28T01:00:00.000Z
 const DAY_MS = 86_400_000;

@@ -4,7 +4,7 @@
  * that is not empty), modulo 16384. The integration test compares against CLUSTER KEYSLOT.
  */
 import { describe, expect, test } from '@jest/globals';
-import { crc16, hashTag, keySlot } from '../../src/core/slot.js';
+import { crc16, hashTag, keySlot } from '../../src/core/redis/slot.js';
 
 describe('crc16', () => {
   test('the CRC16/XMODEM check value from the cluster spec', () => {

@@ -3,14 +3,14 @@
  * changed it, when and why. Always printed in time order; --limit keeps the newest N (a tail),
  * or with --oldest-first the oldest N from --since on.
  */
-import { auditKey } from '../../audited.js';
-import { withRedis, wantsJson, type CommandContext } from '../../context.js';
+import { auditKey } from '../../cli/audited.js';
+import { withRedis, wantsJson, type CommandContext } from '../../cli/context.js';
 import { readAudit, readNewestAudit, type AuditEntry } from '../../core/audit.js';
 import { parseDuration } from '../../core/duration.js';
-import { UsageError } from '../../errors.js';
-import { say } from '../../io.js';
-import { parseInteger } from '../../options.js';
-import { createRowPrinter, incomplete, plural, printJson, tableTime, type Column } from '../../output.js';
+import { UsageError } from '../../core/errors.js';
+import { say } from '../../cli/io.js';
+import { parseInteger } from '../../cli/options.js';
+import { createRowPrinter, incomplete, plural, printJson, tableTime, type Column } from '../../cli/output.js';
 
 /**
  * On a narrow terminal the padding of Command and Count goes first, then Reason and Error

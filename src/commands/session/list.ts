@@ -1,13 +1,13 @@
 /** `session list`: stream sessions as a table, tab-separated lines, or NDJSON (--json). */
-import { withTopology, wantsJson, type CommandContext } from '../../context.js';
+import { withTopology, wantsJson, type CommandContext } from '../../cli/context.js';
 import { formatTtl } from '../../core/duration.js';
-import { emptyStats, listSessionLines, listSessions, type ListOptions, type ListStats } from '../../core/sessions.js';
-import type { Topology } from '../../core/topology.js';
-import type { SessionRecord } from '../../core/session-record.js';
-import { say } from '../../io.js';
-import { parseInteger, sessionPrefix, userFields } from '../../options.js';
-import { createRowPrinter, drained, incomplete, plural, tableTime, type Column } from '../../output.js';
-import { progressLine, type Progress } from '../../progress.js';
+import { emptyStats, listSessionLines, listSessions, type ListOptions, type ListStats } from '../../core/sessions/sessions.js';
+import type { Topology } from '../../core/redis/topology.js';
+import type { SessionRecord } from '../../core/sessions/layouts/connect-redis/record.js';
+import { say } from '../../cli/io.js';
+import { parseInteger, sessionPrefix, userFields } from '../../cli/options.js';
+import { createRowPrinter, drained, incomplete, plural, tableTime, type Column } from '../../cli/output.js';
+import { progressLine, type Progress } from '../../cli/progress.js';
 import { oddUserNote, validateSessionUser } from './scope.js';
 
 /**

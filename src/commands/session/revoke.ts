@@ -2,20 +2,20 @@
  * `session revoke <id...> | --cookie <value> | --user <name> | --all`: delete sessions, say
  * how many went, record it in the audit trail, and with --hold keep them deleted.
  */
-import { audited, auditFields } from '../../audited.js';
-import { withTopology, wantsJson, type CommandContext } from '../../context.js';
-import { databaseOf } from '../../core/connection.js';
+import { audited, auditFields } from '../../cli/audited.js';
+import { withTopology, wantsJson, type CommandContext } from '../../cli/context.js';
+import { databaseOf } from '../../core/redis/connection.js';
 import { parseDuration } from '../../core/duration.js';
-import { holdRevoked, holdSummary, type HoldResult } from '../../core/hold.js';
-import { toAppError } from '../../core/redis-errors.js';
-import { revokeIds, revokeMatching, type IdRevokeResult, type RevokeProgress } from '../../core/sessions.js';
-import type { Topology } from '../../core/topology.js';
-import { ExitCode, InterruptedError, UsageError } from '../../errors.js';
-import { say } from '../../io.js';
-import { sessionPrefix, userFields } from '../../options.js';
-import { jsonLine, plural, printJson, printable } from '../../output.js';
-import { progressLine, stopOnInterrupt } from '../../progress.js';
-import { confirm } from '../../prompt.js';
+import { holdRevoked, holdSummary, type HoldResult } from '../../core/sessions/hold.js';
+import { toAppError } from '../../core/redis/redis-errors.js';
+import { revokeIds, revokeMatching, type IdRevokeResult, type RevokeProgress } from '../../core/sessions/sessions.js';
+import type { Topology } from '../../core/redis/topology.js';
+import { ExitCode, InterruptedError, UsageError } from '../../core/errors.js';
+import { say } from '../../cli/io.js';
+import { sessionPrefix, userFields } from '../../cli/options.js';
+import { jsonLine, plural, printJson, printable } from '../../cli/output.js';
+import { progressLine, stopOnInterrupt } from '../../cli/progress.js';
+import { confirm } from '../../cli/prompt.js';
 import { oddUserNote, sessionIdFrom, validateSessionUser } from './scope.js';
 
 interface Request {

@@ -1,12 +1,12 @@
 /** Input rules shared by the session commands. */
 import { readFile } from 'node:fs/promises';
-import type { CommandContext } from '../../context.js';
-import { parseSecrets, parseSessionCookie, validateCookieName, verifyCookieSignature } from '../../core/cookie.js';
-import type { OddUsers } from '../../core/sessions.js';
-import { validateSessionId } from '../../core/keys.js';
-import { DEFAULT_COOKIE_NAME } from '../../defaults.js';
-import { UsageError } from '../../errors.js';
-import { readSecretLine } from '../../prompt.js';
+import type { CommandContext } from '../../cli/context.js';
+import { parseSecrets, parseSessionCookie, validateCookieName, verifyCookieSignature } from '../../core/sessions/cookie.js';
+import type { OddUsers } from '../../core/sessions/sessions.js';
+import { validateSessionId } from '../../core/sessions/ids.js';
+import { DEFAULT_COOKIE_NAME } from '../../core/defaults.js';
+import { UsageError } from '../../core/errors.js';
+import { readSecretLine } from '../../cli/prompt.js';
 
 /**
  * A user to match sessions against. Compared for exact equality with the session's user

@@ -1,10 +1,10 @@
 /** `session show <id> | --cookie <value>`: one session in full, found by id or by its cookie. */
-import { withRedis, wantsJson, type CommandContext } from '../../context.js';
-import { UsageError } from '../../errors.js';
+import { withRedis, wantsJson, type CommandContext } from '../../cli/context.js';
+import { UsageError } from '../../core/errors.js';
 import { formatTtl } from '../../core/duration.js';
-import { showSession } from '../../core/session-show.js';
-import { sessionPrefix, userFields } from '../../options.js';
-import { printJson, printable } from '../../output.js';
+import { showSession } from '../../core/sessions/show.js';
+import { sessionPrefix, userFields } from '../../cli/options.js';
+import { printJson, printable } from '../../cli/output.js';
 import { sessionIdFrom } from './scope.js';
 
 export async function run(idArg: string | undefined, ctx: CommandContext): Promise<number> {

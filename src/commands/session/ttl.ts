@@ -3,18 +3,18 @@
  * remaining lifetime; with --hold, set it again whenever a request that was in flight
  * writes the session back with its old lifetime.
  */
-import { audited, auditFields } from '../../audited.js';
-import { withTopology, wantsJson, type CommandContext } from '../../context.js';
+import { audited, auditFields } from '../../cli/audited.js';
+import { withTopology, wantsJson, type CommandContext } from '../../cli/context.js';
 import { formatTtl, parseDuration } from '../../core/duration.js';
-import { holdLifetime, holdSummary, type LifetimeHoldResult } from '../../core/hold.js';
-import { validateSessionId } from '../../core/keys.js';
-import { getTtl, setTtl, type SetTtlResult, type TtlInfo } from '../../core/sessions.js';
-import type { Topology } from '../../core/topology.js';
-import { UsageError } from '../../errors.js';
-import { say } from '../../io.js';
-import { sessionPrefix } from '../../options.js';
-import { plural, printJson } from '../../output.js';
-import { stopOnInterrupt } from '../../progress.js';
+import { holdLifetime, holdSummary, type LifetimeHoldResult } from '../../core/sessions/hold.js';
+import { validateSessionId } from '../../core/sessions/ids.js';
+import { getTtl, setTtl, type SetTtlResult, type TtlInfo } from '../../core/sessions/sessions.js';
+import type { Topology } from '../../core/redis/topology.js';
+import { UsageError } from '../../core/errors.js';
+import { say } from '../../cli/io.js';
+import { sessionPrefix } from '../../cli/options.js';
+import { plural, printJson } from '../../cli/output.js';
+import { stopOnInterrupt } from '../../cli/progress.js';
 
 export async function run(id: string, duration: string | undefined, ctx: CommandContext): Promise<number> {
   const { io, opts } = ctx;

@@ -1,14 +1,14 @@
 /** `user add <name>`: create a user with an argon2id hash of a password read safely. */
-import { audited, auditFields } from '../../audited.js';
-import { withRedis, wantsJson, type CommandContext } from '../../context.js';
-import { BadDataError, ConflictError } from '../../errors.js';
-import { hashPassword, preparePassword } from '../../core/hashing.js';
-import { userKey, validateNewUsername } from '../../core/keys.js';
-import { createUser } from '../../core/users.js';
-import { say } from '../../io.js';
-import { hashPolicy, parseInteger, userPrefix } from '../../options.js';
-import { printJson } from '../../output.js';
-import { readPassword } from '../../prompt.js';
+import { audited, auditFields } from '../../cli/audited.js';
+import { withRedis, wantsJson, type CommandContext } from '../../cli/context.js';
+import { BadDataError, ConflictError } from '../../core/errors.js';
+import { hashPassword, preparePassword } from '../../core/users/hashing.js';
+import { userKey, validateNewUsername } from '../../core/users/names.js';
+import { createUser } from '../../core/users/store.js';
+import { say } from '../../cli/io.js';
+import { hashPolicy, parseInteger, userPrefix } from '../../cli/options.js';
+import { printJson } from '../../cli/output.js';
+import { readPassword } from '../../cli/prompt.js';
 
 export async function run(given: string, ctx: CommandContext): Promise<number> {
   const { io, opts } = ctx;

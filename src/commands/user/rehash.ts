@@ -2,19 +2,19 @@
  * `user rehash <name>`: re-hash one user's password at the current policy (compare-and-set).
  * `user rehash --check`: report every user whose stored hash is weaker than the policy.
  */
-import { audited, auditFields } from '../../audited.js';
-import { withRedis, withTopology, wantsJson, type CommandContext } from '../../context.js';
-import { ConflictError, NegativeAnswer, UsageError } from '../../errors.js';
-import { hashPolicy, policyAndCaps, userPrefix } from '../../options.js';
-import { decoyHash, hashPassword, preparePassword, verifyPassword, weaknesses } from '../../core/hashing.js';
-import { userKey, validateUsername } from '../../core/keys.js';
-import { getUser, replaceHash, scanUsers, type ScannedUser } from '../../core/users.js';
-import { say, type Io } from '../../io.js';
-import { createRowPrinter, plural, printJson, type Column } from '../../output.js';
-import { progressLine } from '../../progress.js';
-import { readPassword } from '../../prompt.js';
-import type { Topology } from '../../core/topology.js';
-import type { HashPolicy } from '../../core/hashing.js';
+import { audited, auditFields } from '../../cli/audited.js';
+import { withRedis, withTopology, wantsJson, type CommandContext } from '../../cli/context.js';
+import { ConflictError, NegativeAnswer, UsageError } from '../../core/errors.js';
+import { hashPolicy, policyAndCaps, userPrefix } from '../../cli/options.js';
+import { decoyHash, hashPassword, preparePassword, verifyPassword, weaknesses } from '../../core/users/hashing.js';
+import { userKey, validateUsername } from '../../core/users/names.js';
+import { getUser, replaceHash, scanUsers, type ScannedUser } from '../../core/users/store.js';
+import { say, type Io } from '../../cli/io.js';
+import { createRowPrinter, plural, printJson, type Column } from '../../cli/output.js';
+import { progressLine } from '../../cli/progress.js';
+import { readPassword } from '../../cli/prompt.js';
+import type { Topology } from '../../core/redis/topology.js';
+import type { HashPolicy } from '../../core/users/hashing.js';
 
 export async function run(name: string | undefined, ctx: CommandContext): Promise<number> {
   const { opts } = ctx;

@@ -1,13 +1,13 @@
 /** `user verify <name>`: exit 0 if the password matches, 1 if not or if there is no such user. */
-import { audited, auditFields } from '../../audited.js';
-import { withRedis, wantsJson, type CommandContext } from '../../context.js';
-import { policyAndCaps, userPrefix } from '../../options.js';
-import { decoyHash, hashPassword, preparePassword, verifyPassword, weaknesses } from '../../core/hashing.js';
-import { userKey, validateUsername } from '../../core/keys.js';
-import { getUser, replaceHash } from '../../core/users.js';
-import { say } from '../../io.js';
-import { printJson } from '../../output.js';
-import { readPassword } from '../../prompt.js';
+import { audited, auditFields } from '../../cli/audited.js';
+import { withRedis, wantsJson, type CommandContext } from '../../cli/context.js';
+import { policyAndCaps, userPrefix } from '../../cli/options.js';
+import { decoyHash, hashPassword, preparePassword, verifyPassword, weaknesses } from '../../core/users/hashing.js';
+import { userKey, validateUsername } from '../../core/users/names.js';
+import { getUser, replaceHash } from '../../core/users/store.js';
+import { say } from '../../cli/io.js';
+import { printJson } from '../../cli/output.js';
+import { readPassword } from '../../cli/prompt.js';
 
 export async function run(given: string, ctx: CommandContext): Promise<number> {
   const { io, opts } = ctx;

@@ -3,9 +3,9 @@
  * tab-separated columns in a pipe, or JSON with --json. Colors only where useColor() allows.
  */
 import type { Writable } from 'node:stream';
-import { safeJson } from './core/json-safe.js';
-import { toAppError } from './core/redis-errors.js';
-import { TopologyChangedError } from './errors.js';
+import { safeJson } from '../core/json-safe.js';
+import { toAppError } from '../core/redis/redis-errors.js';
+import { TopologyChangedError } from '../core/errors.js';
 import { useColor, type Io } from './io.js';
 
 export interface Column {

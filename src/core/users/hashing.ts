@@ -25,7 +25,6 @@ export interface CostCaps {
   maxParallelism: number;
 }
 
-export { DEFAULT_CAPS, DEFAULT_POLICY } from '../defaults.js';
 export const SALT_BYTES = 16;
 export const HASH_BYTES = 32;
 

@@ -7,19 +7,14 @@
  * spellings (100, 1e2, 100.0), so a user that could be one (starting with a digit or '-') gets no
  * prefilter, nor one holding U+FFFD (what bytes that are not UTF-8 decode to).
  *
- * prefilterPasses is the definition; node-ops' read script runs the same test on the server
- * (two plain `string.find`s), and must stay in step with it.
+ * The walker runs it (walk/prefilter.ts): on the server, in its read script.
  */
+import { NO_PREFILTER, type Needle } from '../../../walk/prefilter.js';
 
-/** The bytes to look for, or '' for no prefilter. */
-export type Needle = Buffer | '';
+const BACKSLASH = Buffer.from('\\');
 
+/** The walker's prefilter (walk/prefilter.ts) for `user`: its bytes or a backslash; none when it cannot be used. */
 export function prefilterNeedle(user: string | undefined): Needle {
-  if (user === undefined || /^[-0-9]/.test(user) || user.includes('\ufffd')) return '';
-  return Buffer.from(user, 'utf8');
-}
-
-/** Whether a stored value passes the prefilter of `needle` (see prefilterNeedle). */
-export function prefilterPasses(raw: Buffer, needle: Needle): boolean {
-  return needle === '' || raw.includes(needle) || raw.includes(0x5c);
+  if (user === undefined || /^[-0-9]/.test(user) || user.includes('\ufffd')) return NO_PREFILTER;
+  return [Buffer.from(user, 'utf8'), BACKSLASH];
 }

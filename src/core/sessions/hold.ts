@@ -12,13 +12,14 @@
  * If the notification connection drops (CLIENT KILL, the server's pubsub output-buffer limit),
  * the hold checks at once and goes on polling for the rest of the time, and says so.
  */
-import type { Redis } from './connection.js';
-import { databaseOf, disconnect, openClient } from './connection.js';
+import type { Redis } from '../redis/connection.js';
+import { databaseOf, disconnect, openClient } from '../redis/connection.js';
 import { ConflictError, NegativeAnswer } from '../errors.js';
-import { sessionKey, showId } from './keys.js';
-import { decodeSession } from './session-record.js';
+import { sessionKey } from './ids.js';
+import { showId } from '../redis/keys.js';
+import { decodeSession } from './layouts/connect-redis/record.js';
 import { setTtl, type SetTtlResult } from './sessions.js';
-import type { Topology } from './topology.js';
+import type { Topology } from '../redis/topology.js';
 
 export type HoldMode = 'notifications' | 'polling' | 'notifications, then polling';
 

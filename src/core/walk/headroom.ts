@@ -7,7 +7,7 @@
  * connection already holds (its 16 KB reply buffer): SCAN on the one connection, small
  * replies, one read at a time (docs/performance.md, change 25).
  */
-import type { Redis } from './connection.js';
+import type { Redis } from '../redis/connection.js';
 
 /** Headroom below which a walk runs tight: four times the measured usual footprint. */
 export const TIGHT_BELOW = 1024 * 1024;

@@ -14,7 +14,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { DEFAULT_COOKIE_NAME } from '../defaults.js';
 import { NegativeAnswer, UsageError } from '../errors.js';
-import { validateSessionId } from './keys.js';
+import { validateSessionId } from './ids.js';
 
 export interface ParsedCookie {
   id: string;

@@ -1,8 +1,8 @@
 /** One session in full, as `session show` prints it. */
-import { bytesView } from './bytes.js';
-import type { Redis } from './connection.js';
-import { sessionKey } from './keys.js';
-import { decodeSession, toSessionRecord, type SessionRecord } from './session-record.js';
+import { bytesView } from '../redis/bytes.js';
+import type { Redis } from '../redis/connection.js';
+import { sessionKey } from './ids.js';
+import { decodeSession, toSessionRecord, type SessionRecord } from './layouts/connect-redis/record.js';
 import { notASession, notFound, type SessionScope } from './sessions.js';
 
 export interface SessionDetail extends SessionRecord {

@@ -13,7 +13,7 @@
  * Closer to maxmemory than 1 MB a walk runs tight (headroom.ts: one read of 8 KB at a time).
  * 64/128 KB kept the 1M listing's speed; 32/64 KB cost it ~15%.
  */
-import type { Redis } from './connection.js';
+import type { Redis } from '../redis/connection.js';
 import { SKIPPED, WRONG_TYPE, type NodeOps } from './node-ops.js';
 import { prefilterPasses, type Needle } from './prefilter.js';
 

@@ -4,10 +4,9 @@
  * Pure functions only; no Redis here.
  */
 
-import { mayNeedSafeJson, safeJson } from './json-safe.js';
-import { exactNumberText, MAX_NESTING, nestsDeeperThan, objectMembers, valueAt } from './session-json.js';
+import { mayNeedSafeJson, safeJson } from '../../../json-safe.js';
+import { exactNumberText, MAX_NESTING, nestsDeeperThan, objectMembers, valueAt } from './json.js';
 
-export { DEFAULT_USER_FIELDS } from '../defaults.js';
 
 export interface SessionRecord {
   id: string;

@@ -1,7 +1,7 @@
 /** What a command module receives: its streams, its parsed options, and a way to reach Redis. */
-import type { Redis } from './core/connection.js';
-import { toAppError } from './core/redis-errors.js';
-import type { Topology } from './core/topology.js';
+import type { Redis } from '../core/redis/connection.js';
+import { toAppError } from '../core/redis/redis-errors.js';
+import type { Topology } from '../core/redis/topology.js';
 import { say, type Io } from './io.js';
 import { connectionOptions, type RawOptions } from './options.js';
 
@@ -19,7 +19,7 @@ export interface CommandContext {
  * second connection of the same command, whose warnings (a password in argv) were printed once.
  */
 export async function withTopology<T>(ctx: CommandContext, fn: (topology: Topology) => Promise<T>, again = false): Promise<T> {
-  const { openTopology } = await import('./core/topology.js');
+  const { openTopology } = await import('../core/redis/topology.js');
   const topology = await openTopology(connectionOptions(ctx.opts, ctx.urlSource, ctx.io.env), again ? () => undefined : (line) => say(ctx.io, line));
   try {
     return await fn(topology);

@@ -5,11 +5,11 @@
  * allow-cross-slot-keys (Redis >= 7) does the same work on the node that owns them all;
  * on older clusters, one command per slot does.
  */
-import { bytesView } from './bytes.js';
-import type { Redis } from './connection.js';
-import { runScript, script } from './scripts.js';
+import { bytesView } from '../redis/bytes.js';
+import type { Redis } from '../redis/connection.js';
+import { runScript, script } from '../redis/scripts.js';
 import { prefilterPasses, type Needle } from './prefilter.js';
-import { keySlot } from './slot.js';
+import { keySlot } from '../redis/slot.js';
 
 // Script flags need Redis >= 7: no-writes lets reads run on a server that refuses writes
 // (CLIENT PAUSE WRITE, min-replicas-to-write), allow-cross-slot-keys lets a Cluster node
@@ -51,19 +51,23 @@ for i = 2, #ARGV do
 end
 return o`;
 // Reading sessions in replies bounded by bytes (see fetch-values.ts). For each key in order,
-// its value (GET) and, when ARGV[3] is '1', its PTTL (else 0), until the values would pass
+// its value (GET) and, when ARGV[2] is '1', its PTTL (else 0), until the values would pass
 // ARGV[1] bytes: the reply then ends, and the caller asks again for the keys it did not reach.
-// A value is replaced by -1 for a key of another type, by -2 when it cannot hold ARGV[2] (the
-// --user prefilter: neither those bytes nor a backslash, see sessions.ts), and by its length
-// when it alone is larger than ARGV[1] (then it is the only key answered, and the caller
-// fetches it by itself).
+// A value is replaced by -1 for a key of another type, by -2 when it holds none of the ARGV[3]
+// byte strings that follow ARGV[3] (the --user prefilter, prefilter.ts; none: no prefilter),
+// and by its length when it alone is larger than ARGV[1] (then it is the only key answered,
+// and the caller fetches it by itself).
 const READ_LOOP = `local bytes, o = 0, {}
 for i, k in ipairs(keys) do
   local v = redis.pcall('GET', k)
   if type(v) == 'table' then
     if string.find(tostring(v.err), '^WRONGTYPE') then v = -1 else return redis.error_reply(v.err) end
   elseif v then
-    if needle ~= '' and not string.find(v, needle, 1, true) and not string.find(v, '\\\\', 1, true) then
+    local held = #needles == 0
+    for _, n in ipairs(needles) do
+      if string.find(v, n, 1, true) then held = true break end
+    end
+    if not held then
       v = -2
     elseif bytes + #v > cap then
       if bytes > 0 then return o end
@@ -77,11 +81,16 @@ for i, k in ipairs(keys) do
   o[2 * i] = v
 end
 return o`;
-const READ_BODY = `local keys, cap, needle, ttls = KEYS, tonumber(ARGV[1]), ARGV[2], ARGV[3] == '1'
+const READ_ARGS = `local cap, ttls, needles = tonumber(ARGV[1]), ARGV[2] == '1', {}
+local first = 4 + tonumber(ARGV[3])
+for i = 4, first - 1 do needles[i - 3] = ARGV[i] end`;
+const READ_BODY = `${READ_ARGS}
+local keys = KEYS
 ${READ_LOOP}`;
-// On a cluster node the keys follow the three arguments in ARGV.
-const READ_ARGV_BODY = `local keys, cap, needle, ttls = {}, tonumber(ARGV[1]), ARGV[2], ARGV[3] == '1'
-for i = 4, #ARGV do keys[i - 3] = ARGV[i] end
+// On a cluster node the keys follow the arguments in ARGV.
+const READ_ARGV_BODY = `${READ_ARGS}
+local keys = {}
+for i = first, #ARGV do keys[i - first + 1] = ARGV[i] end
 ${READ_LOOP}`;
 const UNLINKS_BODY = `local n = 0
 for _, k in ipairs(KEYS) do n = n + redis.call('UNLINK', k) end
@@ -118,7 +127,7 @@ export interface NodeOps {
   /**
    * Values (and with `ttls` PTTLs, else 0s) of the keys in order, until the values would pass
    * `maxBytes` (at least one key is always answered). `needle`, unless empty, is the --user
-   * prefilter's bytes.
+   * prefilter (prefilter.ts).
    */
   read(node: Redis, keys: Buffer[], maxBytes: number, needle: Needle, ttls: boolean): Promise<ReadReply>;
   hashField(node: Redis, keys: Buffer[], field: string): Promise<Array<string | null>>;
@@ -190,7 +199,7 @@ export function nodeOps(cluster: boolean, modern = true): NodeOps {
   return {
     values,
     async read(node, keys, maxBytes, needle, ttls) {
-      const limits = [String(maxBytes), needle, ttls ? '1' : '0'];
+      const limits = [String(maxBytes), ttls ? '1' : '0', String(needle.length), ...needle];
       const bytes = bytesView(node);
       return splitRead(cluster ? await runScript(bytes, READ_CROSS, [], [...limits, ...keys]) : await runScript(bytes, modern ? READ : READ_LEGACY, keys, limits));
     },

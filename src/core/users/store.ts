@@ -4,11 +4,12 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { BadDataError } from '../errors.js';
-import type { Redis } from './connection.js';
-import { escapeGlob, showId, usernameFromKey } from './keys.js';
-import { scanAndProcess } from './bulk.js';
-import { opsFor } from './node-ops.js';
-import type { MasterNode, Topology } from './topology.js';
+import type { Redis } from '../redis/connection.js';
+import { escapeGlob, showId } from '../redis/keys.js';
+import { usernameFromKey } from './names.js';
+import { scanAndProcess } from '../walk/bulk.js';
+import { opsFor } from '../walk/node-ops.js';
+import type { MasterNode, Topology } from '../redis/topology.js';
 
 export const FIELD_HASH = 'password_hash';
 export const FIELD_CREATED = 'created_at';

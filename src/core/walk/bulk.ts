@@ -7,7 +7,7 @@
 import { scanAhead, scanBatches, type ScanOptions } from './scan.js';
 import { isTight, memoryHeadroom, TIGHT_SCAN_COUNT } from './headroom.js';
 import { TopologyChangedError } from '../errors.js';
-import type { Topology, MasterNode } from './topology.js';
+import type { Topology, MasterNode } from '../redis/topology.js';
 
 /**
  * Keys per command (MGET, the PTTL script, UNLINK); a longer SCAN reply is split. Measured

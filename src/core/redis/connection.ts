@@ -28,7 +28,6 @@ export interface ConnectionOptions {
   sentinelMaster?: string;
 }
 
-export { DEFAULT_URL } from '../defaults.js';
 
 export interface ResolvedTarget {
   url: URL;

@@ -2,8 +2,8 @@
  * SCAN, never KEYS: an async stream of key batches that never blocks the server. Keys come as
  * bytes (Buffers): a key name need not be UTF-8, and one decoded lossily could not be named again.
  */
-import { bytesView } from './bytes.js';
-import { disconnect, openClient, type NodeSettings, type Redis } from './connection.js';
+import { bytesView } from '../redis/bytes.js';
+import { disconnect, openClient, type NodeSettings, type Redis } from '../redis/connection.js';
 
 export interface ScanOptions {
   /** A glob pattern; callers escape any user-supplied part with escapeGlob(). */

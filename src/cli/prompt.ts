@@ -8,9 +8,9 @@
  * different passwords (`\xff...` and `\xfe...`) would become the same one. Invalid input is
  * refused (exit 2), never repaired.
  */
-import { InterruptedError, UsageError } from './errors.js';
+import { InterruptedError, UsageError } from '../core/errors.js';
 import type { Io } from './io.js';
-import { PASSWORD_MAX_BYTES } from './core/hashing.js';
+import { PASSWORD_MAX_BYTES } from '../core/users/hashing.js';
 
 /** Stop reading stdin past this: a longer "password" is refused without being hashed. */
 const STDIN_READ_LIMIT = PASSWORD_MAX_BYTES * 4 + 2;

@@ -10,10 +10,10 @@
  * With --audit-log every entry is also appended to a file, whether Redis took it or not.
  */
 import type { CommandContext } from './context.js';
-import { appendAudit, defaultActor, DEFAULT_AUDIT_KEY, idTime, openAuditLog, type AuditLog, type AuditRecord } from './core/audit.js';
-import { normalizeUrl, type Redis } from './core/connection.js';
-import { toAppError } from './core/redis-errors.js';
-import { UsageError } from './errors.js';
+import { appendAudit, defaultActor, DEFAULT_AUDIT_KEY, idTime, openAuditLog, type AuditLog, type AuditRecord } from '../core/audit.js';
+import { normalizeUrl, type Redis } from '../core/redis/connection.js';
+import { toAppError } from '../core/redis/redis-errors.js';
+import { UsageError } from '../core/errors.js';
 import { say } from './io.js';
 import { connectionOptions } from './options.js';
 
@@ -93,7 +93,7 @@ function serverOf(ctx: CommandContext): string {
 }
 
 async function overNewConnection<T>(ctx: CommandContext, fn: (redis: Redis) => Promise<T>): Promise<T> {
-  const { openTopology } = await import('./core/topology.js');
+  const { openTopology } = await import('../core/redis/topology.js');
   // Warnings (a password in argv) were printed when the command connected.
   const topology = await openTopology(connectionOptions(ctx.opts, ctx.urlSource, ctx.io.env), () => undefined);
   try {

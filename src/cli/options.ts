@@ -3,10 +3,10 @@
  * typed settings the core takes. Every environment variable the tool reads is named here.
  */
 import { Command, Option } from 'commander';
-import { UsageError } from './errors.js';
-import type { ConnectionOptions } from './core/connection.js';
-import type { CostCaps, HashPolicy } from './core/hashing.js';
-import { validatePrefix } from './core/keys.js';
+import { UsageError } from '../core/errors.js';
+import type { ConnectionOptions } from '../core/redis/connection.js';
+import type { CostCaps, HashPolicy } from '../core/users/hashing.js';
+import { validatePrefix } from '../core/redis/keys.js';
 import {
   DEFAULT_CAPS,
   DEFAULT_COOKIE_NAME,
@@ -16,7 +16,7 @@ import {
   DEFAULT_USER_FIELDS,
   DEFAULT_USER_PREFIX,
   PASSWORD_MIN_CHARS,
-} from './defaults.js';
+} from '../core/defaults.js';
 
 export const DEFAULT_TIMEOUT = '5s';
 

@@ -5,16 +5,17 @@
  */
 import { createHash } from 'node:crypto';
 import { BadDataError, ConflictError, NegativeAnswer } from '../errors.js';
-import { bytesView } from './bytes.js';
-import type { Redis } from './connection.js';
-import { scanAndProcess, type NodePace } from './bulk.js';
-import { TIGHT_IN_FLIGHT } from './headroom.js';
-import { escapeGlob, sessionKey, showId } from './keys.js';
-import { ByteBudget, IN_FLIGHT_BYTES, PREFETCH_BYTES, readPart, valueParts } from './fetch-values.js';
-import { opsFor } from './node-ops.js';
-import { prefilterNeedle } from './prefilter.js';
-import type { MasterNode, Topology } from './topology.js';
-import { sessionJsonLine, toSessionRecord, withLifetime, type LineInfo, type SessionRecord } from './session-record.js';
+import { bytesView } from '../redis/bytes.js';
+import type { Redis } from '../redis/connection.js';
+import { scanAndProcess, type NodePace } from '../walk/bulk.js';
+import { TIGHT_IN_FLIGHT } from '../walk/headroom.js';
+import { escapeGlob, showId } from '../redis/keys.js';
+import { sessionKey } from './ids.js';
+import { ByteBudget, IN_FLIGHT_BYTES, PREFETCH_BYTES, readPart, valueParts } from '../walk/fetch-values.js';
+import { opsFor } from '../walk/node-ops.js';
+import { prefilterNeedle } from './layouts/connect-redis/prefilter.js';
+import type { MasterNode, Topology } from '../redis/topology.js';
+import { sessionJsonLine, toSessionRecord, withLifetime, type LineInfo, type SessionRecord } from './layouts/connect-redis/record.js';
 
 export interface SessionScope {
   prefix: string;

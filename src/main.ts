@@ -4,11 +4,11 @@
  * trace unless --debug is given.
  */
 import { CommanderError } from 'commander';
-import { AppError, ExitCode } from './errors.js';
-import { processIo, type Io } from './io.js';
+import { AppError, ExitCode } from './core/errors.js';
+import { processIo, type Io } from './cli/io.js';
 import { makeProgram } from './program.js';
-import { printable } from './output.js';
-import { toAppError } from './core/redis-errors.js';
+import { printable } from './cli/output.js';
+import { toAppError } from './core/redis/redis-errors.js';
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   // dist/ is a bundle: map --debug stack traces back to src/ (the maps ship beside it).

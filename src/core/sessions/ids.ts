@@ -1,0 +1,23 @@
+/** Session ids: how one names a key, and what may be one. */
+import { UsageError } from '../errors.js';
+import { idBytes } from '../redis/keys.js';
+
+
+/**
+ * The key of a session, as bytes: the prefix (UTF-8) and the id in its shown form (see
+ * showId), whose `\xHH` escapes stand for the bytes they name.
+ */
+export function sessionKey(prefix: string, id: string): Buffer {
+  return Buffer.concat([Buffer.from(prefix, 'utf8'), idBytes(id)]);
+}
+
+/** Session ids come from argv or cookies: refuse what cannot be an id before touching Redis. */
+export function validateSessionId(id: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (id.length === 0 || id.length > 256 || /[\u0000-\u0020\u007f-\u009f]/.test(id)) {
+    throw new UsageError(`invalid session id "${id.slice(0, 40).replace(/[^\x21-\x7e]/g, '?')}"`, {
+      hint: 'a session id is 1 to 256 printable characters without spaces',
+    });
+  }
+  return id;
+}
