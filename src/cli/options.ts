@@ -2,6 +2,8 @@
  * Commander option definitions shared by the commands, and their conversion into the
  * typed settings the core takes. Every environment variable the tool reads is named here.
  */
+import type { SessionLayout } from '../core/sessions/layout.js';
+import { connectRedis } from '../core/sessions/layouts/connect-redis/index.js';
 import { Command, Option } from 'commander';
 import { UsageError } from '../core/errors.js';
 import type { ConnectionOptions } from '../core/redis/connection.js';
@@ -202,6 +204,11 @@ export function userPrefix(opts: RawOptions): string {
 
 export function sessionPrefix(opts: RawOptions): string {
   return validatePrefix(str(opts, 'sessionPrefix') ?? DEFAULT_SESSION_PREFIX, '--session-prefix');
+}
+
+/** How the application keeps its sessions: connect-redis's layout, the only one so far. */
+export function sessionLayout(): SessionLayout {
+  return connectRedis;
 }
 
 export function userFields(opts: RawOptions): readonly string[] {

@@ -5,7 +5,7 @@ import { emptyStats, listSessionLines, listSessions, type ListOptions, type List
 import type { Topology } from '../../core/redis/topology.js';
 import type { SessionRecord } from '../../core/sessions/layouts/connect-redis/record.js';
 import { say } from '../../cli/io.js';
-import { parseInteger, sessionPrefix, userFields } from '../../cli/options.js';
+import { parseInteger, sessionLayout, sessionPrefix, userFields } from '../../cli/options.js';
 import { createRowPrinter, drained, incomplete, plural, tableTime, type Column } from '../../cli/output.js';
 import { progressLine, type Progress } from '../../cli/progress.js';
 import { oddUserNote, validateSessionUser } from './scope.js';
@@ -96,7 +96,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   const { io, opts } = ctx;
   const user = opts['user'] === undefined ? undefined : validateSessionUser(String(opts['user']));
   const limit = opts['limit'] === undefined ? undefined : parseInteger(String(opts['limit']), '--limit', 1, Number.MAX_SAFE_INTEGER);
-  const scope = { prefix: sessionPrefix(opts), userFields: userFields(opts) };
+  const scope = { layout: sessionLayout(), prefix: sessionPrefix(opts), userFields: userFields(opts) };
   const write = wantsJson(ctx) ? writeLines : writeRows;
 
   return withTopology(ctx, async (topology) => {

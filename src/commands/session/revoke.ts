@@ -12,7 +12,7 @@ import { revokeIds, revokeMatching, type IdRevokeResult, type RevokeProgress } f
 import type { Topology } from '../../core/redis/topology.js';
 import { ExitCode, InterruptedError, UsageError } from '../../core/errors.js';
 import { say } from '../../cli/io.js';
-import { sessionPrefix, userFields } from '../../cli/options.js';
+import { sessionLayout, sessionPrefix, userFields } from '../../cli/options.js';
 import { jsonLine, plural, printJson, printable } from '../../cli/output.js';
 import { progressLine, stopOnInterrupt } from '../../cli/progress.js';
 import { confirm } from '../../cli/prompt.js';
@@ -94,6 +94,7 @@ async function countAll(topology: Topology, req: Request, ctx: CommandContext): 
   const interrupt = stopOnInterrupt();
   try {
     const found = await revokeMatching(topology, {
+      layout: sessionLayout(),
       prefix: req.prefix,
       userFields: userFields(ctx.opts),
       dryRun: true,
@@ -161,6 +162,7 @@ async function bulk(topology: Topology, req: Request, ctx: CommandContext): Prom
   const revokedIds = req.holdMs === undefined ? undefined : new Set<string>();
   const walk = async () => {
     latest = await revokeMatching(topology, {
+      layout: sessionLayout(),
       prefix: req.prefix,
       userFields: userFields(opts),
       user: req.user,

@@ -3,7 +3,7 @@ import { withRedis, wantsJson, type CommandContext } from '../../cli/context.js'
 import { UsageError } from '../../core/errors.js';
 import { formatTtl } from '../../core/duration.js';
 import { showSession } from '../../core/sessions/show.js';
-import { sessionPrefix, userFields } from '../../cli/options.js';
+import { sessionLayout, sessionPrefix, userFields } from '../../cli/options.js';
 import { printJson, printable } from '../../cli/output.js';
 import { sessionIdFrom } from './scope.js';
 
@@ -11,7 +11,7 @@ export async function run(idArg: string | undefined, ctx: CommandContext): Promi
   const { io, opts } = ctx;
   const id = await sessionIdFrom(idArg, ctx);
   if (id === undefined) throw new UsageError('name a session id, or give --cookie <value>');
-  const scope = { prefix: sessionPrefix(opts), userFields: userFields(opts) };
+  const scope = { layout: sessionLayout(), prefix: sessionPrefix(opts), userFields: userFields(opts) };
   return withRedis(ctx, async (redis) => {
     const detail = await showSession(redis, scope, id);
     if (wantsJson(ctx)) {

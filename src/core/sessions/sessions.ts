@@ -9,15 +9,16 @@ import { bytesView } from '../redis/bytes.js';
 import type { Redis } from '../redis/connection.js';
 import { scanAndProcess, type NodePace } from '../walk/bulk.js';
 import { TIGHT_IN_FLIGHT } from '../walk/headroom.js';
-import { escapeGlob, showId } from '../redis/keys.js';
 import { sessionKey } from './ids.js';
 import { ByteBudget, IN_FLIGHT_BYTES, PREFETCH_BYTES, readPart, valueParts } from '../walk/fetch-values.js';
 import { opsFor } from '../walk/node-ops.js';
-import { prefilterNeedle } from './layouts/connect-redis/prefilter.js';
 import type { MasterNode, Topology } from '../redis/topology.js';
-import { sessionJsonLine, toSessionRecord, withLifetime, type LineInfo, type SessionRecord } from './layouts/connect-redis/record.js';
+import { withLifetime } from './layouts/connect-redis/record.js';
+import type { LineInfo, SessionLayout, SessionRecord } from './layout.js';
 
 export interface SessionScope {
+  /** How the application keeps its sessions (layout.ts). */
+  layout: SessionLayout;
   prefix: string;
   userFields: readonly string[];
 }
@@ -91,12 +92,12 @@ async function* walkSessions<T>(topology: Topology, opts: ListOptions, build: Bu
   if (limit <= 0) return;
   const ops = opsFor(topology);
   const budgetOf = budgets();
-  const needle = prefilterNeedle(opts.user);
-  const prefixLength = Buffer.byteLength(opts.prefix);
+  const { layout, prefix } = opts;
+  const needle = layout.userPrefilter(opts.user);
   const info: LineInfo = { readable: true };
   // Each batch reads ahead up to PREFETCH_BYTES of values; the loop below reads the rest.
   const work = (node: MasterNode, keys: Buffer[], pace: NodePace) => readPart(ops, node.client, budgetOf(node, pace), keys, needle, true, 0, PREFETCH_BYTES);
-  for await (const { node, keys, result } of scanAndProcess(topology, { match: `${escapeGlob(opts.prefix)}*`, readAhead: 1 }, work, { depth: LIST_DEPTH })) {
+  for await (const { node, keys, result } of scanAndProcess(topology, { match: layout.match(prefix), readAhead: 1 }, work, { depth: LIST_DEPTH })) {
     stats.scanned += keys.length;
     const now = Date.now();
     let out: T[] = [];
@@ -114,7 +115,7 @@ async function* walkSessions<T>(topology: Topology, opts: ListOptions, build: Bu
           if (pttl !== -2) stats.wrongType += 1;
           continue;
         }
-        const item = build(showId((keys[i] as Buffer).subarray(prefixLength)), raw, pttl, now, info);
+        const item = build(layout.id(prefix, keys[i] as Buffer), raw, pttl, now, info);
         countOdd(stats, info);
         if (item === undefined) continue;
         if (!info.readable) stats.unreadable += 1;
@@ -140,7 +141,7 @@ async function* walkSessions<T>(topology: Topology, opts: ListOptions, build: Bu
 /** Every session under the prefix (optionally of one user), streamed one batch at a time. */
 export function listSessions(topology: Topology, opts: ListOptions): AsyncGenerator<SessionRecord[]> {
   return walkSessions(topology, opts, (id, raw, pttl, now, info) => {
-    const record = toSessionRecord(id, raw, pttl, opts.userFields, now, info);
+    const record = opts.layout.record(id, raw, pttl, opts.userFields, now, info);
     return opts.user !== undefined && record.user !== opts.user ? undefined : record;
   });
 }
@@ -150,7 +151,7 @@ export function listSessions(topology: Topology, opts: ListOptions): AsyncGenera
  * built straight from the stored JSON: the fast path of `session list --json`.
  */
 export function listSessionLines(topology: Topology, opts: ListOptions): AsyncGenerator<string[]> {
-  return walkSessions(topology, opts, (id, raw, pttl, now, info) => sessionJsonLine(id, raw, pttl, opts.userFields, now, opts.user, info));
+  return walkSessions(topology, opts, (id, raw, pttl, now, info) => opts.layout.jsonLine(id, raw, pttl, opts.userFields, now, opts.user, info));
 }
 
 export interface RevokeProgress extends OddUsers {
@@ -179,13 +180,12 @@ export interface BulkRevokeOptions extends SessionScope {
 export async function revokeMatching(topology: Topology, opts: BulkRevokeOptions): Promise<RevokeProgress> {
   const progress: RevokeProgress = { scanned: 0, matched: 0, revoked: 0, interrupted: false, oddUser: 0 };
   const ops = opsFor(topology);
-  const user = opts.user;
-  const needle = prefilterNeedle(user);
-  const prefixLength = Buffer.byteLength(opts.prefix);
+  const { layout, prefix, user } = opts;
+  const needle = layout.userPrefilter(user);
   const info: LineInfo = { readable: true };
   const belongs = (raw: Buffer | null | undefined): boolean => {
     if (!raw) return false;
-    const owner = toSessionRecord('', raw, -1, opts.userFields, 0, info).user;
+    const owner = layout.record('', raw, -1, opts.userFields, 0, info).user;
     countOdd(progress, info);
     return owner === user;
   };
@@ -205,7 +205,7 @@ export async function revokeMatching(topology: Topology, opts: BulkRevokeOptions
     return { targets, removed };
   };
   // Revoking everything needs no values: let the server keep only strings.
-  const scan = { match: `${escapeGlob(opts.prefix)}*`, ...(user === undefined ? { type: 'string' } : {}) };
+  const scan = { match: layout.match(prefix), ...(user === undefined ? { type: layout.keyType } : {}) };
   // On abort, scanAndProcess starts no new batch but still hands over those in flight, whose
   // UNLINKs may have run: counting them keeps `revoked` exactly what is gone.
   // Revoking everything frees each batch as it goes, more than the walk takes: it keeps its
@@ -215,7 +215,7 @@ export async function revokeMatching(topology: Topology, opts: BulkRevokeOptions
     progress.scanned += keys.length;
     progress.matched += result.targets.length;
     progress.revoked += result.removed;
-    opts.onBatch?.(result.targets.map((k) => showId(k.subarray(prefixLength))), progress);
+    opts.onBatch?.(result.targets.map((k) => layout.id(prefix, k)), progress);
   }
   progress.interrupted = opts.signal?.aborted === true;
   return progress;

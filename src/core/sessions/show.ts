@@ -1,8 +1,7 @@
 /** One session in full, as `session show` prints it. */
 import { bytesView } from '../redis/bytes.js';
 import type { Redis } from '../redis/connection.js';
-import { sessionKey } from './ids.js';
-import { decodeSession, toSessionRecord, type SessionRecord } from './layouts/connect-redis/record.js';
+import type { SessionRecord } from './layout.js';
 import { notASession, notFound, type SessionScope } from './sessions.js';
 
 export interface SessionDetail extends SessionRecord {
@@ -13,13 +12,14 @@ export interface SessionDetail extends SessionRecord {
 }
 
 export async function showSession(redis: Redis, scope: SessionScope, id: string): Promise<SessionDetail> {
-  const key = sessionKey(scope.prefix, id);
+  const { layout, prefix } = scope;
+  const key = layout.key(prefix, id);
   const [type, pttl] = await Promise.all([redis.type(key), redis.pTTL(key)]);
-  if (type === 'none') throw notFound(scope.prefix, id);
-  if (type !== 'string') throw notASession(scope.prefix, id, type);
+  if (type === 'none') throw notFound(prefix, id);
+  if (type !== layout.keyType) throw notASession(prefix, id, type);
   const raw = (await bytesView(redis).get(key)) as unknown as Buffer | null;
-  if (raw === null) throw notFound(scope.prefix, id);
-  const record = toSessionRecord(id, raw, Number(pttl), scope.userFields, Date.now());
-  const decoded = decodeSession(raw);
-  return typeof decoded === 'string' ? { ...record, session: null, raw: raw.toString('utf8') } : { ...record, session: decoded.session };
+  if (raw === null) throw notFound(prefix, id);
+  const record = layout.record(id, raw, Number(pttl), scope.userFields, Date.now());
+  const session = layout.content(raw);
+  return session === undefined ? { ...record, session: null, raw: raw.toString('utf8') } : { ...record, session };
 }

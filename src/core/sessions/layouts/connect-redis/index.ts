@@ -1,0 +1,28 @@
+/**
+ * express-session with connect-redis: one string key `<prefix><id>` per session, holding the
+ * session as JSON, with the TTL connect-redis derives from cookie.expires.
+ */
+import { escapeGlob, showId } from '../../../redis/keys.js';
+import { sessionKey } from '../../ids.js';
+import type { SessionLayout } from '../../layout.js';
+import { prefilterNeedle } from './prefilter.js';
+import { decodeSession, sessionJsonLine, toSessionRecord, withLifetime } from './record.js';
+
+export const connectRedis: SessionLayout = {
+  name: 'connect-redis',
+  keyType: 'string',
+  key: sessionKey,
+  match: (prefix) => `${escapeGlob(prefix)}*`,
+  id: (prefix, key) => showId(key.subarray(Buffer.byteLength(prefix))),
+  record: toSessionRecord,
+  jsonLine: sessionJsonLine,
+  content(raw) {
+    const decoded = decodeSession(raw);
+    return typeof decoded === 'string' ? undefined : decoded.session;
+  },
+  userPrefilter: prefilterNeedle,
+  withLifetime: (raw, ttlMs, now) => withLifetime(raw, ttlMs, now),
+  // SET of the whole value; its TTL comes with it (SET ... PX).
+  writeEvents: ['set'],
+  writeEventClasses: '$',
+};
