@@ -360,7 +360,7 @@ async function inProcessHashMs(): Promise<number> {
 
 /** Run the real command in-process (the built CLI's main) with given stdin; returns ms. */
 async function runInProcess(argv: string[], input: string, env: NodeJS.ProcessEnv): Promise<{ ms: number; code: number }> {
-  const { main } = await import(join(ROOT, 'dist', 'cli.js'));
+  const { main } = await import(join(ROOT, 'dist', 'main.js'));
   const sink = () => new Writable({ write: (_c, _e, cb) => cb() });
   const start = process.hrtime.bigint();
   const code = await main(['node', 'redis-accounts', ...argv], { stdin: Readable.from([Buffer.from(input)]), stdout: sink(), stderr: sink(), env });

@@ -5,7 +5,7 @@
 import { Command, Option } from 'commander';
 import type { CommandContext } from './cli/context.js';
 import type { Io } from './cli/io.js';
-import { addAuditOptions, addConnectionOptions, addCookieOptions, addPolicyOptions, addProgressOption, addSessionOptions, addUserOptions, PASSWORD_MIN_DEFAULT } from './cli/options.js';
+import { addAuditOptions, auditKeyOption, addConnectionOptions, addCookieOptions, addPolicyOptions, addProgressOption, addSessionOptions, addUserOptions, PASSWORD_MIN_DEFAULT } from './cli/options.js';
 
 /** Receives each command's exit code. */
 export type ExitSink = (code: number) => void;
@@ -194,7 +194,7 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
     session
       .command('ttl')
       .argument('<id>', 'session id')
-      .argument('[duration]', 'new lifetime: 3600, 90s, 30m, 12h, 7d')
+      .argument('[duration]', 'new lifetime: 3600, 90s, 30m, 12h, 7d, 2w')
       .description('print the remaining lifetime of a session, or set a new one that survives its next request'),
     (c) => {
       c.option('--hold <duration>', 'keep the new lifetime this long, setting it again whenever a request in flight writes the old one back');
@@ -214,7 +214,7 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
       c.option('--since <time>', 'from this ISO time or date, or this long ago (12h, 7d)')
         .option('--limit <n>', 'only the newest n entries (still printed oldest first)')
         .option('--oldest-first', 'with --limit: the oldest n entries (from --since on) instead of the newest')
-        .addOption(new Option('--audit-key <key>', 'Redis stream of the audit trail').env('REDIS_ACCOUNTS_AUDIT_KEY'));
+        .addOption(auditKeyOption());
       addConnectionOptions(c);
     },
     examples(

@@ -9,6 +9,7 @@
  * something else; no connection), stderr says so: a change is never left unrecorded silently.
  * With --audit-log every entry is also appended to a file, whether Redis took it or not.
  */
+import { UNPRINTABLE } from '../core/text.js';
 import type { CommandContext } from './context.js';
 import { appendAudit, defaultActor, DEFAULT_AUDIT_KEY, idTime, openAuditLog, type AuditLog, type AuditRecord } from '../core/audit.js';
 import { normalizeUrl, type Redis } from '../core/redis/connection.js';
@@ -35,19 +36,12 @@ export function auditKey(opts: CommandContext['opts']): string {
   return typeof key === 'string' ? key : DEFAULT_AUDIT_KEY;
 }
 
-/**
- * Characters that would let a reason or actor fake or hide text when the trail is read:
- * C0 and C1 controls (line breaks, escapes, U+0085), line and paragraph separators
- * (U+2028, U+2029) and bidi controls (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069).
- */
-// eslint-disable-next-line no-control-regex
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
-
 function text(opts: CommandContext['opts'], name: string, max: number): string {
   const value = opts[name];
   if (typeof value !== 'string') return '';
   if (value.length > max) throw new UsageError(`--${name} must be at most ${max} characters`);
-  const bad = UNSAFE.exec(value)?.[0];
+  // What would let a reason or actor fake or hide text when the trail is read.
+  const bad = UNPRINTABLE.exec(value)?.[0];
   if (bad !== undefined) {
     const code = `U+${(bad.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
     throw new UsageError(`--${name} contains ${code}: control characters, line or paragraph separators and bidi controls are not allowed`);

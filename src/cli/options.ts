@@ -2,6 +2,7 @@
  * Commander option definitions shared by the commands, and their conversion into the
  * typed settings the core takes. Every environment variable the tool reads is named here.
  */
+import { durationMs } from '../core/duration.js';
 import type { SessionLayout } from '../core/sessions/layout.js';
 import { connectRedis } from '../core/sessions/layouts/connect-redis/index.js';
 import { Command, Option } from 'commander';
@@ -93,13 +94,18 @@ export function addProgressOption(cmd: Command): Command {
   return cmd.option('--progress', 'show the progress line (stderr on a terminal) also when stdout is a pipe; it may mix with the piped output');
 }
 
+/** Where the audit trail is kept: for the commands that write it and for `audit list`. */
+export function auditKeyOption(): Option {
+  return new Option('--audit-key <key>', 'Redis stream of the audit trail').env('REDIS_ACCOUNTS_AUDIT_KEY');
+}
+
 /** Options of the commands that change data: who did it, why, and where the trail is kept. */
 export function addAuditOptions(cmd: Command): Command {
   return cmd
     .optionsGroup(HELP_GROUPS.audit)
     .addOption(new Option('--reason <text>', 'why (e.g. a ticket id), recorded in the audit trail').env('REDIS_ACCOUNTS_REASON'))
     .addOption(new Option('--actor <name>', 'who, for the audit trail (default: OS user@host)').env('REDIS_ACCOUNTS_ACTOR'))
-    .addOption(new Option('--audit-key <key>', 'Redis stream of the audit trail').env('REDIS_ACCOUNTS_AUDIT_KEY'))
+    .addOption(auditKeyOption())
     .addOption(new Option('--audit-log <file>', 'also append each audit entry to this file, one JSON line (created 0600)').env('REDIS_ACCOUNTS_AUDIT_LOG'))
     .optionsGroup(OWN);
 }
@@ -128,11 +134,10 @@ export function parseInteger(text: string, what: string, min: number, max: numbe
   return n;
 }
 
-/** "500ms", "5s", "2m" or plain seconds, into milliseconds. */
+/** --timeout: a duration (core/duration.ts) from 10ms to 1h, in milliseconds. */
 export function parseTimeout(text: string): number {
-  const m = /^([0-9]{1,7})(ms|s|m)?$/.exec(text.trim());
-  if (!m) throw new UsageError(`invalid --timeout "${text.slice(0, 20)}"`, { hint: 'e.g. 500ms, 5s, 1m' });
-  const ms = Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60000 : 1000);
+  const ms = durationMs(text);
+  if (ms === undefined) throw new UsageError(`invalid --timeout "${text.slice(0, 20)}"`, { hint: 'e.g. 500ms, 5s, 1m' });
   if (ms < 10 || ms > 3600000) throw new UsageError('--timeout must be between 10ms and 1h');
   return ms;
 }

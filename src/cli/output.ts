@@ -2,6 +2,7 @@
  * Turning command results into text. Data goes to stdout: a table on a terminal,
  * tab-separated columns in a pipe, or JSON with --json. Colors only where useColor() allows.
  */
+import { UNPRINTABLE } from '../core/text.js';
 import type { Writable } from 'node:stream';
 import { safeJson } from '../core/json-safe.js';
 import { toAppError } from '../core/redis/redis-errors.js';
@@ -116,12 +117,11 @@ function fit(text: string, width: number): string {
  * U+202A-U+202E, U+2066-U+2069: they reorder the rest of a line) and U+2028/U+2029 (line
  * and paragraph separators, a new line to some viewers).
  */
-// eslint-disable-next-line no-control-regex
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const UNPRINTABLE_ALL = new RegExp(UNPRINTABLE.source, 'g');
 
 /** Replace (with U+FFFD) every character that would let stored data drive the operator's terminal. */
 export function printable(text: string): string {
-  return text.replace(UNPRINTABLE, '\ufffd');
+  return text.replace(UNPRINTABLE_ALL, '\ufffd');
 }
 
 export interface RowPrinter {
@@ -189,11 +189,6 @@ export async function createRowPrinter(io: Io, columns: Column[], beforeTerminal
   };
 }
 
-export async function colorizer(io: Io, stream: 'stdout' | 'stderr' = 'stderr') {
-  const { Chalk } = await import('chalk');
-  return new Chalk({ level: useColor(io[stream], io.env) ? 1 : 0 });
-}
-
 /**
  * A listing that failed after writing `rows` rows (a lost connection, a timeout): its one
  * error line says so, or the rows above it would pass for the whole list.
@@ -227,9 +222,4 @@ export async function drained(out: Writable): Promise<void> {
     out.on('close', done);
     out.on('error', done);
   });
-}
-
-export async function writeChunk(out: Writable, text: string): Promise<void> {
-  out.write(text);
-  await drained(out);
 }

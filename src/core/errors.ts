@@ -1,6 +1,6 @@
 /**
  * The one list of failures a command can end in, each with its documented exit code.
- * Core modules throw these; only src/cli.ts turns them into a message and an exit code.
+ * Core modules throw these; only src/main.ts turns them into a message and an exit code.
  */
 export const ExitCode = {
   ok: 0,

@@ -4,9 +4,9 @@
  * line/paragraph separators raw; they are escaped here as `\uXXXX`, so the text stays the same
  * JSON value. One rule for every --json line (output.ts printJson, the listing's own lines).
  */
+import { JSON_UNSAFE } from './text.js';
 import { isAscii } from 'node:buffer';
 
-const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 const JSON_UNSAFE_ALL = new RegExp(JSON_UNSAFE.source, 'g');
 const escape = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 

@@ -84,7 +84,7 @@ describe('accounts-auditor can read and change nothing', () => {
     [['session', 'revoke', '--user', 'alice'], /'unlink'/],
     [['session', 'revoke', '--all', '--yes'], /'unlink'/],
     [['session', 'revoke', 's1'], /'eval'|ACL/],
-    [['session', 'ttl', 's1', '30m'], /'eval'/],
+    [['session', 'ttl', 's1', '30m'], /'evalsha'/], // every Lua script runs by EVALSHA (redis/scripts.ts)
   ])('%j is denied: exit 3 naming the command, nothing changed', async (args, named) => {
     const before = await t.redis.get('sess:s1');
     const ttlBefore = Number(await t.redis.ttl('sess:s1'));
@@ -105,7 +105,7 @@ describe('accounts-auditor can read and change nothing', () => {
   test('user add is denied (exit 3) and writes nothing', async () => {
     const r = await runCli(['user', 'add', 'mallory', '--password-stdin', ...CHEAP], { env: envFor('accounts-auditor'), input: 'correct horse battery\n' });
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/permission denied by Redis ACL.*'eval'/);
+    expect(r.stderr).toMatch(/permission denied by Redis ACL.*'evalsha'/);
     expect(await t.redis.exists('user:{mallory}')).toBe(0);
   });
 });

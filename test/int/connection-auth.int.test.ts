@@ -194,12 +194,12 @@ describe('ACL authentication', () => {
   });
 
   describe('ACL user lacking a command the operation needs', () => {
-    test('no EVAL: user add ends in exit 3 naming eval, and nothing is written', async () => {
+    test('no EVAL/EVALSHA: user add ends in exit 3 naming evalsha (every script runs by EVALSHA), and nothing is written', async () => {
       const r = await run(['user', 'add', 'acl-dave', '--password-stdin', '--url', base, ...FAST_ARGON2], {
         input: 'correct horse battery\n',
         env: { REDIS_USERNAME: 'noeval', REDIS_PASSWORD: NOEVAL_PASSWORD },
       });
-      expectFailureWithoutSecrets(r, /permission denied by Redis ACL: .*'eval'/i);
+      expectFailureWithoutSecrets(r, /permission denied by Redis ACL: .*'evalsha'/i);
       expect(await admin.exists('user:{acl-dave}')).toBe(0);
     });
 

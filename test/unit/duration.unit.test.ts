@@ -1,6 +1,8 @@
 import { describe, test, expect } from '@jest/globals';
 import { ExitCode, UsageError } from '../../src/core/errors.js';
-import { formatTtl, MAX_DURATION_SECONDS, parseDuration } from '../../src/core/duration.js';
+import { durationMs, formatTtl, MAX_DURATION_SECONDS, parseDuration } from '../../src/core/duration.js';
+import { parseTimeout } from '../../src/cli/options.js';
+import { parseSince } from '../../src/commands/audit/list.js';
 
 function expectUsageError(text: string): UsageError {
   try {
@@ -126,5 +128,36 @@ describe('formatTtl', () => {
       const seconds = parseDuration(text);
       expect(formatTtl(seconds)).toBe(text === '90s' ? '1m 30s' : text);
     }
+  });
+});
+
+describe('one grammar for every duration (issue 14)', () => {
+  test.each([
+    ['500ms', 500],
+    ['90s', 90_000],
+    ['2m', 120_000],
+    ['1h', 3_600_000],
+    ['1d', 86_400_000],
+    ['1w', 604_800_000],
+    ['3600', 3_600_000],
+  ])('%s is %i ms', (text, ms) => {
+    expect(durationMs(text)).toBe(ms);
+  });
+
+  test.each(['', '5M', '1h30m', '1.5h', '-1s', '5 s', '10y', 'ms'])('%j is not a duration', (text) => {
+    expect(durationMs(text)).toBeUndefined();
+  });
+
+  test('--timeout takes hours and days within its bounds, ttl and --hold take milliseconds in whole seconds', () => {
+    expect(parseTimeout('1h')).toBe(3_600_000);
+    expect(() => parseTimeout('1d')).toThrow(/between 10ms and 1h/);
+    expect(parseDuration('2000ms')).toBe(2);
+    expect(expectUsageError('1500ms').message).toMatch(/whole seconds/);
+    expect(expectUsageError('500ms').message).toMatch(/at least one second/);
+  });
+
+  test('--since counts back in the same grammar', () => {
+    expect(parseSince('90s', 1_000_000)).toBe(910_000);
+    expect(parseSince('500ms', 1_000_000)).toBe(999_500);
   });
 });

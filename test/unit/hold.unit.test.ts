@@ -1,7 +1,8 @@
 /** The pure parts of --hold: waiting without leaking listeners, and telling an undone lifetime. */
 import { getEventListeners } from 'node:events';
 import { describe, expect, test } from '@jest/globals';
-import { holdSummary, lifetimeUndone, sleep } from '../../src/core/sessions/hold.js';
+import { holdSummary, sleep } from '../../src/core/sessions/hold.js';
+import { lifetimeUndone } from '../../src/core/sessions/layouts/connect-redis/record.js';
 
 describe('sleep', () => {
   test('leaves no abort listener behind, however many times it runs (a polling hold sleeps 4 times a second)', async () => {

@@ -17,7 +17,7 @@ const LAYERS: Array<[name: string, prefixes: string[]]> = [
   ['sessions and users', ['core/sessions/', 'core/users/', 'core/audit.ts']],
   ['walk', ['core/walk/']],
   ['redis', ['core/redis/']],
-  ['base', ['core/errors.ts', 'core/defaults.ts', 'core/duration.ts', 'core/json-safe.ts']],
+  ['base', ['core/errors.ts', 'core/defaults.ts', 'core/duration.ts', 'core/json-safe.ts', 'core/text.ts']],
 ];
 
 function layerOf(path: string): number {

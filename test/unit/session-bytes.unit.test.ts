@@ -9,7 +9,8 @@ import { idBytes, showId } from '../../src/core/redis/keys.js';
 import { validateSessionId } from '../../src/core/sessions/ids.js';
 import { exactNumberText, MAX_NESTING, nestsDeeperThan } from '../../src/core/sessions/layouts/connect-redis/json.js';
 import { safeJson } from '../../src/core/json-safe.js';
-import { sessionJsonLine, toSessionRecord, withLifetime, type LineInfo } from '../../src/core/sessions/layouts/connect-redis/record.js';
+import { sessionJsonLine, toSessionRecord, withLifetime } from '../../src/core/sessions/layouts/connect-redis/record.js';
+import type { LineInfo } from '../../src/core/sessions/layout.js';
 import { prefilterNeedle } from '../../src/core/sessions/layouts/connect-redis/prefilter.js';
 import { prefilterPasses } from '../../src/core/walk/prefilter.js';
 

@@ -6,7 +6,7 @@
 import { auditKey } from '../../cli/audited.js';
 import { withRedis, wantsJson, type CommandContext } from '../../cli/context.js';
 import { readAudit, readNewestAudit, type AuditEntry } from '../../core/audit.js';
-import { parseDuration } from '../../core/duration.js';
+import { durationMs, MAX_DURATION_SECONDS } from '../../core/duration.js';
 import { UsageError } from '../../core/errors.js';
 import { say } from '../../cli/io.js';
 import { parseInteger } from '../../cli/options.js';
@@ -31,7 +31,11 @@ const COLUMNS: Column[] = [
 /** `--since`: an ISO time or date, or a duration back from now (30m, 12h, 7d). */
 export function parseSince(text: string | undefined, now = Date.now()): number {
   if (text === undefined) return 0;
-  if (/^[0-9]+[smhdw]?$/.test(text)) return now - parseDuration(text) * 1000;
+  const ago = durationMs(text);
+  if (ago !== undefined) {
+    if (ago / 1000 > MAX_DURATION_SECONDS) throw new UsageError('--since is longer than ten years ago');
+    return now - ago;
+  }
   const ms = Date.parse(text);
   if (!/^\d{4}-\d\d-\d\d/.test(text) || Number.isNaN(ms)) {
     throw new UsageError(`invalid --since "${text.slice(0, 40)}"`, { hint: 'use an ISO time (2026-11-28T10:00:00Z), a date, or a duration ago (12h, 7d)' });

@@ -3,7 +3,7 @@ import { withTopology, wantsJson, type CommandContext } from '../../cli/context.
 import { formatTtl } from '../../core/duration.js';
 import { emptyStats, listSessionLines, listSessions, type ListOptions, type ListStats } from '../../core/sessions/sessions.js';
 import type { Topology } from '../../core/redis/topology.js';
-import type { SessionRecord } from '../../core/sessions/layouts/connect-redis/record.js';
+import type { SessionRecord } from '../../core/sessions/layout.js';
 import { say } from '../../cli/io.js';
 import { parseInteger, sessionLayout, sessionPrefix, userFields } from '../../cli/options.js';
 import { createRowPrinter, drained, incomplete, plural, tableTime, type Column } from '../../cli/output.js';

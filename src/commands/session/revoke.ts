@@ -2,6 +2,7 @@
  * `session revoke <id...> | --cookie <value> | --user <name> | --all`: delete sessions, say
  * how many went, record it in the audit trail, and with --hold keep them deleted.
  */
+import type { SessionLayout } from '../../core/sessions/layout.js';
 import { audited, auditFields } from '../../cli/audited.js';
 import { withTopology, wantsJson, type CommandContext } from '../../cli/context.js';
 import { databaseOf } from '../../core/redis/connection.js';
@@ -24,6 +25,7 @@ interface Request {
   all: boolean;
   dryRun: boolean;
   holdMs: number | undefined;
+  layout: SessionLayout;
   prefix: string;
   json: boolean;
 }
@@ -44,6 +46,7 @@ async function parseRequest(idArgs: string[], ctx: CommandContext): Promise<Requ
     all,
     dryRun: opts['dryRun'] === true,
     holdMs: typeof holdText === 'string' ? parseDuration(holdText) * 1000 : undefined,
+    layout: sessionLayout(),
     prefix: sessionPrefix(opts),
     json: wantsJson(ctx),
   };
@@ -94,7 +97,7 @@ async function countAll(topology: Topology, req: Request, ctx: CommandContext): 
   const interrupt = stopOnInterrupt();
   try {
     const found = await revokeMatching(topology, {
-      layout: sessionLayout(),
+      layout: req.layout,
       prefix: req.prefix,
       userFields: userFields(ctx.opts),
       dryRun: true,
@@ -122,7 +125,7 @@ async function hold(topology: Topology, req: Request, ctx: CommandContext, ids: 
   if (io.stderr.isTTY === true) say(io, `Holding ${plural(ids.size, 'revoked session')} for ${Math.round(req.holdMs / 1000)}s (Ctrl-C ends the hold early) ...`);
   const interrupt = stopOnInterrupt();
   try {
-    const held = await holdRevoked(topology, { prefix: req.prefix, ids, durationMs: req.holdMs, signal: interrupt.signal });
+    const held = await holdRevoked(topology, { layout: req.layout, prefix: req.prefix, ids, durationMs: req.holdMs, signal: interrupt.signal });
     if (!req.json) say(io, holdSummary(`Hold over: ${plural(held.caught, 'revoked session')} came back and ${held.caught === 1 ? 'was' : 'were'} deleted again`, held));
     return held;
   } finally {
@@ -134,7 +137,7 @@ async function byIds(topology: Topology, req: Request, ctx: CommandContext): Pro
   const { io } = ctx;
   let result: IdRevokeResult | undefined;
   const run = async () => {
-    result = await revokeIds(topology.keyed, req.prefix, req.ids, req.dryRun);
+    result = await revokeIds(topology.keyed, req, req.ids, req.dryRun);
     return { count: result.revoked.length };
   };
   if (req.dryRun) await run();
@@ -162,7 +165,7 @@ async function bulk(topology: Topology, req: Request, ctx: CommandContext): Prom
   const revokedIds = req.holdMs === undefined ? undefined : new Set<string>();
   const walk = async () => {
     latest = await revokeMatching(topology, {
-      layout: sessionLayout(),
+      layout: req.layout,
       prefix: req.prefix,
       userFields: userFields(opts),
       user: req.user,

@@ -1,4 +1,5 @@
 /** Input rules shared by the session commands. */
+import { CONTROL } from '../../core/text.js';
 import { readFile } from 'node:fs/promises';
 import type { CommandContext } from '../../cli/context.js';
 import { parseSecrets, parseSessionCookie, validateCookieName, verifyCookieSignature } from '../../core/sessions/cookie.js';
@@ -13,8 +14,7 @@ import { readSecretLine } from '../../cli/prompt.js';
  * field, never placed in a SCAN pattern, so any printable text is safe.
  */
 export function validateSessionUser(user: string): string {
-  // eslint-disable-next-line no-control-regex
-  if (user.length === 0 || user.length > 1024 || /[\u0000-\u001f\u007f]/.test(user)) {
+  if (user.length === 0 || user.length > 1024 || CONTROL.test(user)) {
     throw new UsageError('--user must be 1 to 1024 characters without control characters');
   }
   return user;

@@ -8,11 +8,11 @@ import { withTopology, wantsJson, type CommandContext } from '../../cli/context.
 import { formatTtl, parseDuration } from '../../core/duration.js';
 import { holdLifetime, holdSummary, type LifetimeHoldResult } from '../../core/sessions/hold.js';
 import { validateSessionId } from '../../core/sessions/ids.js';
-import { getTtl, setTtl, type SetTtlResult, type TtlInfo } from '../../core/sessions/sessions.js';
+import { getTtl, setTtl, type KeyScope, type SetTtlResult, type TtlInfo } from '../../core/sessions/sessions.js';
 import type { Topology } from '../../core/redis/topology.js';
 import { UsageError } from '../../core/errors.js';
 import { say } from '../../cli/io.js';
-import { sessionPrefix } from '../../cli/options.js';
+import { sessionLayout, sessionPrefix } from '../../cli/options.js';
 import { plural, printJson } from '../../cli/output.js';
 import { stopOnInterrupt } from '../../cli/progress.js';
 
@@ -22,18 +22,18 @@ export async function run(id: string, duration: string | undefined, ctx: Command
   const seconds = duration === undefined ? undefined : parseDuration(duration);
   const holdMs = typeof opts['hold'] === 'string' ? parseDuration(opts['hold']) * 1000 : undefined;
   if (holdMs !== undefined && seconds === undefined) throw new UsageError('--hold guards a new lifetime: give one (session ttl <id> <duration> --hold <d>)');
-  const prefix = sessionPrefix(opts);
+  const scope = { layout: sessionLayout(), prefix: sessionPrefix(opts) };
   if (seconds !== undefined) auditFields(ctx);
   return withTopology(ctx, async (topology) => {
     const redis = topology.keyed;
     let info: TtlInfo | SetTtlResult;
     let held: LifetimeHoldResult | undefined;
-    if (seconds === undefined) info = await getTtl(redis, prefix, id);
+    if (seconds === undefined) info = await getTtl(redis, scope, id);
     else {
-      const set = await audited(ctx, redis, { command: 'session ttl', target: `session ${id}` }, async () => ({ count: 1, result: await setTtl(redis, prefix, id, seconds) }));
+      const set = await audited(ctx, redis, { command: 'session ttl', target: `session ${id}` }, async () => ({ count: 1, result: await setTtl(redis, scope, id, seconds) }));
       info = set.result;
       if (holdMs !== undefined) {
-        held = await hold(topology, ctx, { prefix, id, seconds, holdMs }, (again) => (info = again));
+        held = await hold(topology, ctx, { ...scope, id, seconds, holdMs }, (again) => (info = again));
       }
     }
     if (wantsJson(ctx)) printJson(io.stdout, { ...info, ...(held === undefined ? {} : { held }) });
@@ -56,14 +56,14 @@ export async function run(id: string, duration: string | undefined, ctx: Command
 async function hold(
   topology: Topology,
   ctx: CommandContext,
-  what: { prefix: string; id: string; seconds: number; holdMs: number },
+  what: KeyScope & { id: string; seconds: number; holdMs: number },
   onReapply: (result: SetTtlResult) => void,
 ): Promise<LifetimeHoldResult> {
   const { io } = ctx;
   if (io.stderr.isTTY === true) say(io, `Holding the new lifetime for ${Math.round(what.holdMs / 1000)}s (Ctrl-C ends the hold early) ...`);
   const interrupt = stopOnInterrupt();
   try {
-    return await holdLifetime(topology, { prefix: what.prefix, id: what.id, seconds: what.seconds, durationMs: what.holdMs, signal: interrupt.signal, onReapply });
+    return await holdLifetime(topology, { layout: what.layout, prefix: what.prefix, id: what.id, seconds: what.seconds, durationMs: what.holdMs, signal: interrupt.signal, onReapply });
   } finally {
     interrupt.release();
   }

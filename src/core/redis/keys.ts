@@ -1,6 +1,7 @@
 /**
  * Key names as bytes, and what may go into a SCAN pattern. See docs/schema.md.
  */
+import { CONTROL } from '../text.js';
 import { UsageError } from '../errors.js';
 
 /**
@@ -11,8 +12,7 @@ import { UsageError } from '../errors.js';
  */
 export function validatePrefix(prefix: string, what: string): string {
   if (prefix === '') throw new UsageError(`${what} may not be empty: it would match every key in the database`, { hint: 'give the prefix the application uses, e.g. sess:' });
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u0020\u007f{}]/.test(prefix) || prefix.length > 128) {
+  if (CONTROL.test(prefix) || /[ {}]/.test(prefix) || prefix.length > 128) {
     throw new UsageError(`${what} may not contain spaces, control characters or braces, and is at most 128 characters`);
   }
   return prefix;

@@ -15,10 +15,8 @@
 import type { Redis } from '../redis/connection.js';
 import { databaseOf, disconnect, openClient } from '../redis/connection.js';
 import { ConflictError, NegativeAnswer } from '../errors.js';
-import { sessionKey } from './ids.js';
-import { showId } from '../redis/keys.js';
-import { decodeSession } from './layouts/connect-redis/record.js';
-import { setTtl, type SetTtlResult } from './sessions.js';
+import { bytesView } from '../redis/bytes.js';
+import { setTtl, type KeyScope, type SetTtlResult } from './sessions.js';
 import type { Topology } from '../redis/topology.js';
 
 export type HoldMode = 'notifications' | 'polling' | 'notifications, then polling';
@@ -35,8 +33,7 @@ export interface HoldResult extends HoldReport {
   caught: number;
 }
 
-export interface HoldOptions {
-  prefix: string;
+export interface HoldOptions extends KeyScope {
   ids: ReadonlySet<string>;
   durationMs: number;
   signal?: AbortSignal;
@@ -148,18 +145,18 @@ function hasClasses(classes: string, needed: string): boolean {
 
 /** `session revoke --hold`: delete any revoked session that is written again. */
 export async function holdRevoked(topology: Topology, opts: HoldOptions): Promise<HoldResult> {
+  const { layout } = opts;
   const prefix = Buffer.from(opts.prefix, 'utf8');
   const caught = (id: string) => {
     opts.onCatch?.(id);
     return 1;
   };
   const watch: Watch = {
-    events: ['set'],
-    // Keyevent notifications (E) for string commands ($, or A for all).
-    published: (classes) => hasClasses(classes, '$'),
+    events: layout.writeEvents,
+    published: (classes) => hasClasses(classes, layout.writeEventClasses),
     async onKey(key) {
       if (!key.subarray(0, prefix.length).equals(prefix)) return 0;
-      const id = showId(key.subarray(prefix.length));
+      const id = layout.id(opts.prefix, key);
       if (!opts.ids.has(id)) return 0;
       return Number(await topology.keyed.unlink(key)) > 0 ? caught(id) : 0;
     },
@@ -169,7 +166,7 @@ export async function holdRevoked(topology: Topology, opts: HoldOptions): Promis
       for (let i = 0; i < ids.length; i += SWEEP_BATCH) {
         const batch = ids.slice(i, i + SWEEP_BATCH);
         // One key per UNLINK: on a Cluster each goes to the node that owns it.
-        const removed = await Promise.all(batch.map((id) => topology.keyed.unlink(sessionKey(opts.prefix, id))));
+        const removed = await Promise.all(batch.map((id) => topology.keyed.unlink(layout.key(opts.prefix, id))));
         removed.forEach((r, j) => {
           if (Number(r) > 0) n += caught(batch[j] as string);
         });
@@ -181,8 +178,7 @@ export async function holdRevoked(topology: Topology, opts: HoldOptions): Promis
   return { caught: fixed, ...report };
 }
 
-export interface LifetimeHoldOptions {
-  prefix: string;
+export interface LifetimeHoldOptions extends KeyScope {
   id: string;
   /** The lifetime that was set, in seconds. */
   seconds: number;
@@ -197,38 +193,17 @@ export interface LifetimeHoldResult extends HoldReport {
   reapplied: number;
 }
 
-/**
- * express-session's cookie.originalMaxAge in a stored value (null when the cookie lacks it),
- * read by the one session decoder; undefined when it is not a session with a cookie object.
- */
-function cookieMaxAge(raw: string): unknown {
-  const decoded = decodeSession(raw);
-  const cookie: unknown = typeof decoded === 'string' ? undefined : decoded.session['cookie'];
-  return cookie !== null && typeof cookie === 'object' && !Array.isArray(cookie) ? ((cookie as Record<string, unknown>)['originalMaxAge'] ?? null) : undefined;
-}
-
-/**
- * Whether a session no longer has the lifetime that was set: its key lives longer than that
- * (a save or touch by a request that began before the change), or its cookie carries another
- * maxAge (the next request would roll it back). A request that began after the change writes
- * the new maxAge and a TTL within it, and is left alone.
- */
-export function lifetimeUndone(raw: string, pttl: number, ttlMs: number): boolean {
-  if (pttl === -1 || pttl > ttlMs) return true;
-  const maxAge = cookieMaxAge(raw);
-  return maxAge !== undefined && maxAge !== ttlMs;
-}
-
 /** `session ttl <id> <duration> --hold`: set the lifetime again whenever the app undoes it. */
 export async function holdLifetime(topology: Topology, opts: LifetimeHoldOptions): Promise<LifetimeHoldResult> {
   const redis = topology.keyed;
-  const key = sessionKey(opts.prefix, opts.id);
+  const { layout } = opts;
+  const key = layout.key(opts.prefix, opts.id);
   const ttlMs = opts.seconds * 1000;
   const check = async (): Promise<number> => {
-    const [raw, pttl] = await Promise.all([redis.get(key), redis.pTTL(key)]);
-    if (raw === null || !lifetimeUndone(raw, Number(pttl), ttlMs)) return 0;
+    const [raw, pttl] = await Promise.all([bytesView(redis).get(key) as unknown as Promise<Buffer | null>, redis.pTTL(key)]);
+    if (raw === null || !layout.lifetimeUndone(raw, Number(pttl), ttlMs)) return 0;
     try {
-      opts.onReapply?.(await setTtl(redis, opts.prefix, opts.id, opts.seconds));
+      opts.onReapply?.(await setTtl(redis, opts, opts.id, opts.seconds));
       return 1;
     } catch (err) {
       // Gone (revoked, expired): nothing left to hold. Still changing: the next check retries.
@@ -240,9 +215,9 @@ export async function holdLifetime(topology: Topology, opts: LifetimeHoldOptions
   let queue: Promise<number> = Promise.resolve(0);
   const serial = (): Promise<number> => (queue = queue.then(check, check));
   const watch: Watch = {
-    // A save is a SET; a touch (an unmodified session) is an EXPIRE.
-    events: ['set', 'expire'],
-    published: (classes) => hasClasses(classes, '$g'),
+    // A save writes the value; a touch (an unmodified session) renews only the TTL.
+    events: [...layout.writeEvents, ...layout.touchEvents],
+    published: (classes) => hasClasses(classes, layout.writeEventClasses + layout.touchEventClasses),
     onKey: (k) => (k.equals(key) ? serial() : Promise.resolve(0)),
     sweep: serial,
   };

@@ -1,4 +1,5 @@
 /** Session ids: how one names a key, and what may be one. */
+import { CONTROL } from '../text.js';
 import { UsageError } from '../errors.js';
 import { idBytes } from '../redis/keys.js';
 
@@ -13,8 +14,7 @@ export function sessionKey(prefix: string, id: string): Buffer {
 
 /** Session ids come from argv or cookies: refuse what cannot be an id before touching Redis. */
 export function validateSessionId(id: string): string {
-  // eslint-disable-next-line no-control-regex
-  if (id.length === 0 || id.length > 256 || /[\u0000-\u0020\u007f-\u009f]/.test(id)) {
+  if (id.length === 0 || id.length > 256 || CONTROL.test(id) || id.includes(' ')) {
     throw new UsageError(`invalid session id "${id.slice(0, 40).replace(/[^\x21-\x7e]/g, '?')}"`, {
       hint: 'a session id is 1 to 256 printable characters without spaces',
     });

@@ -10,9 +10,36 @@
  * layout that needs it, so that nothing here is declared and never called.
  */
 import type { Needle } from '../walk/prefilter.js';
-import type { LineInfo, SessionRecord } from './layouts/connect-redis/record.js';
 
-export type { LineInfo, SessionRecord };
+export interface SessionRecord {
+  id: string;
+  /** The user the session belongs to, or null when none of the user fields is present. */
+  user: string | null;
+  /** Seconds left; -1 when the key has no expiry. */
+  ttlSeconds: number;
+  /** When Redis will drop the key (ISO 8601), or null without expiry. */
+  expiresAt: string | null;
+  /** false when the layout cannot read the value; user and extra are then null. */
+  readable: boolean;
+  /** What the session holds beyond its user and lifetime (e.g. ip, userAgent), when anything. */
+  extra: Record<string, unknown> | null;
+  /** Why the value is unreadable (only on unreadable records; not a --json field of the listing). */
+  unreadable?: string;
+}
+
+/**
+ * Set by the record builders for their caller's statistics (an out-parameter: no object per
+ * session in a listing of millions).
+ */
+export interface LineInfo {
+  readable: boolean;
+  /** Why not, when `readable` is false. */
+  unreadable?: string;
+  /** The user field that held a value naming no user (see sessionUser), if any. */
+  oddUserField?: string;
+  /** What that field held ("an object", ...). */
+  oddUserShape?: string;
+}
 
 export interface SessionLayout {
   /** As `--layout` will name it. */
@@ -44,8 +71,16 @@ export interface SessionLayout {
    * the application's next request does not undo it; undefined when only the TTL can change.
    */
   withLifetime(raw: Buffer, ttlMs: number, now: number): Buffer | undefined;
+  /**
+   * Whether a stored session no longer has the lifetime `ttlMs` that was set: a request that
+   * began before the change wrote back the old one (`session ttl --hold` sets it again).
+   */
+  lifetimeUndone(raw: Buffer, pttlMs: number, ttlMs: number): boolean;
   /** Keyevents the application's write-back of a session publishes (`--hold` listens for them). */
   readonly writeEvents: readonly string[];
   /** notify-keyspace-events classes that publish `writeEvents` (with E, or A for all). */
   readonly writeEventClasses: string;
+  /** Keyevents of a touch: the application renews a session's TTL without writing it. */
+  readonly touchEvents: readonly string[];
+  readonly touchEventClasses: string;
 }

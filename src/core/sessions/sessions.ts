@@ -3,17 +3,16 @@
  * Listing and bulk revocation stream over SCAN with a bounded number of batches in flight,
  * so memory stays flat and the server is never blocked.
  */
+import { runScript, script } from '../redis/scripts.js';
 import { createHash } from 'node:crypto';
 import { BadDataError, ConflictError, NegativeAnswer } from '../errors.js';
 import { bytesView } from '../redis/bytes.js';
 import type { Redis } from '../redis/connection.js';
 import { scanAndProcess, type NodePace } from '../walk/bulk.js';
 import { TIGHT_IN_FLIGHT } from '../walk/headroom.js';
-import { sessionKey } from './ids.js';
 import { ByteBudget, IN_FLIGHT_BYTES, PREFETCH_BYTES, readPart, valueParts } from '../walk/fetch-values.js';
 import { opsFor } from '../walk/node-ops.js';
 import type { MasterNode, Topology } from '../redis/topology.js';
-import { withLifetime } from './layouts/connect-redis/record.js';
 import type { LineInfo, SessionLayout, SessionRecord } from './layout.js';
 
 export interface SessionScope {
@@ -38,6 +37,9 @@ export interface ListStats extends OddUsers {
   /** Keys under the prefix that are not strings (not sessions); skipped. */
   wrongType: number;
 }
+
+/** What names one session's key: the layout and the prefix. */
+export type KeyScope = Pick<SessionScope, 'layout' | 'prefix'>;
 
 export interface ListOptions extends SessionScope {
   /** Only sessions of this user (exact match). */
@@ -228,23 +230,23 @@ export interface IdRevokeResult {
   notSessions: string[];
 }
 
-/** UNLINK only a string key. 1 = revoked, 0 = no such key, -1 = not a string (kept). */
-const UNLINK_SESSION = `
+/** UNLINK only a key of the layout's type (ARGV[1]). 1 = revoked, 0 = no such key, -1 = another type (kept). */
+const UNLINK_SESSION = script(`
 local t = redis.call('TYPE', KEYS[1])['ok']
 if t == 'none' then return 0 end
-if t ~= 'string' then return -1 end
-return redis.call('UNLINK', KEYS[1])`;
+if t ~= ARGV[1] then return -1 end
+return redis.call('UNLINK', KEYS[1])`);
 
 /** With dryRun, the same answer without deleting. */
-const PROBE_SESSION = `
+const PROBE_SESSION = script(`
 local t = redis.call('TYPE', KEYS[1])['ok']
 if t == 'none' then return 0 end
-if t ~= 'string' then return -1 end
-return 1`;
+if t ~= ARGV[1] then return -1 end
+return 1`);
 
-export async function revokeIds(redis: Redis, prefix: string, ids: string[], dryRun: boolean): Promise<IdRevokeResult> {
-  const script = dryRun ? PROBE_SESSION : UNLINK_SESSION;
-  const found = await Promise.all(ids.map(async (id) => Number(await redis.eval(script, { keys: [sessionKey(prefix, id)] }))));
+export async function revokeIds(redis: Redis, scope: KeyScope, ids: string[], dryRun: boolean): Promise<IdRevokeResult> {
+  const probe = dryRun ? PROBE_SESSION : UNLINK_SESSION;
+  const found = await Promise.all(ids.map(async (id) => Number(await runScript(redis, probe, [scope.layout.key(scope.prefix, id)], [scope.layout.keyType]))));
   return {
     revoked: ids.filter((_, i) => found[i] === 1),
     missing: ids.filter((_, i) => found[i] === 0),
@@ -263,16 +265,17 @@ export function notFound(prefix: string, id: string): NegativeAnswer {
   return new NegativeAnswer(`session ${id} not found (no key ${prefix}${id})`, { hint: 'check --session-prefix (REDIS_ACCOUNTS_SESSION_PREFIX) and --url' });
 }
 
-export function notASession(prefix: string, id: string, type: string): BadDataError {
-  return new BadDataError(`${prefix}${id} is a ${type}, not a session (a string)`);
+export function notASession(scope: KeyScope, id: string, type: string): BadDataError {
+  return new BadDataError(`${scope.prefix}${id} is a ${type}, not a session (a ${scope.layout.keyType})`);
 }
 
-export async function getTtl(redis: Redis, prefix: string, id: string): Promise<TtlInfo> {
-  const key = sessionKey(prefix, id);
+export async function getTtl(redis: Redis, scope: KeyScope, id: string): Promise<TtlInfo> {
+  const { layout, prefix } = scope;
+  const key = layout.key(prefix, id);
   const [type, pttlReply] = await Promise.all([redis.type(key), redis.pTTL(key)]);
   const pttl = Number(pttlReply);
   if (type === 'none' || pttl === -2) throw notFound(prefix, id);
-  if (type !== 'string') throw notASession(prefix, id, type);
+  if (type !== layout.keyType) throw notASession(scope, id, type);
   return {
     id,
     ttlSeconds: pttl < 0 ? -1 : Math.ceil(pttl / 1000),
@@ -285,7 +288,7 @@ export async function getTtl(redis: Redis, prefix: string, id: string): Promise<
  * we read (same SHA-1), never creates the key. 1 = set, 0 = changed meanwhile, -2 = gone.
  * ARGV[2] empty means "not an express-session object: change only the TTL".
  */
-const SET_LIFETIME = `
+const SET_LIFETIME = script(`
 local v = redis.call('GET', KEYS[1])
 if not v then return -2 end
 if redis.sha1hex(v) ~= ARGV[1] then return 0 end
@@ -294,7 +297,7 @@ if ARGV[2] == '' then
 else
   redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 end
-return 1`;
+return 1`);
 
 const SET_TTL_ATTEMPTS = 5;
 
@@ -307,8 +310,9 @@ export interface SetTtlResult extends TtlInfo {
  * Give a session a new lifetime that survives the user's next request (see withLifetime).
  * Retries when the application writes the session in between; exit 4 if it keeps doing so.
  */
-export async function setTtl(redis: Redis, prefix: string, id: string, seconds: number): Promise<SetTtlResult> {
-  const key = sessionKey(prefix, id);
+export async function setTtl(redis: Redis, scope: KeyScope, id: string, seconds: number): Promise<SetTtlResult> {
+  const { layout, prefix } = scope;
+  const key = layout.key(prefix, id);
   const ttlMs = seconds * 1000;
   // Bytes in, bytes out: the digest must be of the bytes Redis holds, and the rewrite keeps
   // every byte but the cookie's two values (a value need not be UTF-8).
@@ -318,14 +322,14 @@ export async function setTtl(redis: Redis, prefix: string, id: string, seconds: 
     try {
       raw = (await bytes.get(key)) as unknown as Buffer | null;
     } catch (err) {
-      if (err instanceof Error && /^WRONGTYPE/.test(err.message)) throw notASession(prefix, id, String(await redis.type(key)));
+      if (err instanceof Error && /^WRONGTYPE/.test(err.message)) throw notASession(scope, id, String(await redis.type(key)));
       throw err;
     }
     if (raw === null) throw notFound(prefix, id);
     const now = Date.now();
-    const next = withLifetime(raw, ttlMs, now);
+    const next = layout.withLifetime(raw, ttlMs, now);
     const digest = createHash('sha1').update(raw).digest('hex');
-    const result = await redis.eval(SET_LIFETIME, { keys: [key], arguments: [digest, next ?? '', String(ttlMs)] });
+    const result = await runScript(redis, SET_LIFETIME, [key], [digest, next ?? '', String(ttlMs)]);
     if (result === -2) throw notFound(prefix, id);
     if (result === 1) {
       return { id, ttlSeconds: seconds, expiresAt: new Date(now + ttlMs).toISOString(), cookieUpdated: next !== undefined };

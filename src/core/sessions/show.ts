@@ -16,7 +16,7 @@ export async function showSession(redis: Redis, scope: SessionScope, id: string)
   const key = layout.key(prefix, id);
   const [type, pttl] = await Promise.all([redis.type(key), redis.pTTL(key)]);
   if (type === 'none') throw notFound(prefix, id);
-  if (type !== layout.keyType) throw notASession(prefix, id, type);
+  if (type !== layout.keyType) throw notASession(scope, id, type);
   const raw = (await bytesView(redis).get(key)) as unknown as Buffer | null;
   if (raw === null) throw notFound(prefix, id);
   const record = layout.record(id, raw, Number(pttl), scope.userFields, Date.now());

@@ -49,6 +49,8 @@ export function preparePassword(password: string, minChars = PASSWORD_MIN_CHARS)
   const normalized = password.normalize('NFC');
   const bytes = Buffer.from(normalized, 'utf8');
   if (bytes.length > PASSWORD_MAX_BYTES) throw new UsageError(`password is longer than ${PASSWORD_MAX_BYTES} bytes`);
+  // C0 and DEL only, not all of text.ts CONTROL: C1 characters have always been accepted in
+  // passwords, and refusing them now would make verify refuse (exit 2) a password that was set.
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(normalized)) throw new UsageError('password contains a control character');
   if ([...normalized].length < minChars) throw new UsageError(`password is shorter than ${minChars} characters`);

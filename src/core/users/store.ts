@@ -2,6 +2,7 @@
  * User records: one hash per user at `<prefix>{<name>}` (see docs/schema.md).
  * Every write is a single Lua script, so concurrent writers can never interleave.
  */
+import { runScript, script } from '../redis/scripts.js';
 import { isUtf8 } from 'node:buffer';
 import { BadDataError } from '../errors.js';
 import type { Redis } from '../redis/connection.js';
@@ -22,35 +23,29 @@ export interface UserRecord {
 }
 
 /** Create the hash only if the key does not exist yet. 1 = created, 0 = exists. */
-const CREATE_IF_ABSENT = `
+const CREATE_IF_ABSENT = script(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
-return 1`;
+return 1`);
 
 /** Compare-and-set of the hash field. 1 = replaced, 0 = changed meanwhile, -1 = user gone. */
-const REPLACE_IF_UNCHANGED = `
+const REPLACE_IF_UNCHANGED = script(`
 local current = redis.call('HGET', KEYS[1], ARGV[1])
 if not current then return -1 end
 if current ~= ARGV[2] then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3], ARGV[4], ARGV[5])
-return 1`;
+return 1`);
 
 export async function createUser(redis: Redis, key: string, passwordHash: string, now: Date): Promise<boolean> {
   const stamp = now.toISOString();
-  const created = await redis.eval(CREATE_IF_ABSENT, {
-    keys: [key],
-    arguments: [FIELD_HASH, passwordHash, FIELD_CREATED, stamp, FIELD_UPDATED, stamp],
-  });
+  const created = await runScript(redis, CREATE_IF_ABSENT, [key], [FIELD_HASH, passwordHash, FIELD_CREATED, stamp, FIELD_UPDATED, stamp]);
   return created === 1;
 }
 
 export type ReplaceResult = 'replaced' | 'changed' | 'gone';
 
 export async function replaceHash(redis: Redis, key: string, expected: string, next: string, now: Date): Promise<ReplaceResult> {
-  const result = await redis.eval(REPLACE_IF_UNCHANGED, {
-    keys: [key],
-    arguments: [FIELD_HASH, expected, next, FIELD_UPDATED, now.toISOString()],
-  });
+  const result = await runScript(redis, REPLACE_IF_UNCHANGED, [key], [FIELD_HASH, expected, next, FIELD_UPDATED, now.toISOString()]);
   return result === 1 ? 'replaced' : result === 0 ? 'changed' : 'gone';
 }
 

@@ -6,7 +6,7 @@ import { escapeGlob, showId } from '../../../redis/keys.js';
 import { sessionKey } from '../../ids.js';
 import type { SessionLayout } from '../../layout.js';
 import { prefilterNeedle } from './prefilter.js';
-import { decodeSession, sessionJsonLine, toSessionRecord, withLifetime } from './record.js';
+import { decodeSession, lifetimeUndone, sessionJsonLine, toSessionRecord, withLifetime } from './record.js';
 
 export const connectRedis: SessionLayout = {
   name: 'connect-redis',
@@ -22,7 +22,10 @@ export const connectRedis: SessionLayout = {
   },
   userPrefilter: prefilterNeedle,
   withLifetime: (raw, ttlMs, now) => withLifetime(raw, ttlMs, now),
-  // SET of the whole value; its TTL comes with it (SET ... PX).
+  lifetimeUndone,
+  // A save is a SET of the whole value, its TTL with it (SET ... EX); a touch is an EXPIRE.
   writeEvents: ['set'],
   writeEventClasses: '$',
+  touchEvents: ['expire'],
+  touchEventClasses: 'g',
 };

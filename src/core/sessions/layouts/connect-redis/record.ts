@@ -4,25 +4,10 @@
  * Pure functions only; no Redis here.
  */
 
+import type { LineInfo, SessionRecord } from '../../layout.js';
 import { mayNeedSafeJson, safeJson } from '../../../json-safe.js';
 import { exactNumberText, MAX_NESTING, nestsDeeperThan, objectMembers, valueAt } from './json.js';
 
-
-export interface SessionRecord {
-  id: string;
-  /** The user the session belongs to, or null when none of the user fields is present. */
-  user: string | null;
-  /** Seconds left; -1 when the key has no expiry. */
-  ttlSeconds: number;
-  /** When Redis will drop the key (ISO 8601), or null without expiry. */
-  expiresAt: string | null;
-  /** false when the value is not a JSON object; user and extra are then null. */
-  readable: boolean;
-  /** Top-level fields beyond cookie and the user field (e.g. ip, userAgent), when present. */
-  extra: Record<string, unknown> | null;
-  /** Why the value is unreadable (only on unreadable records; not a --json field of the listing). */
-  unreadable?: Unreadable;
-}
 
 export type JsonObject = Record<string, unknown>;
 
@@ -112,20 +97,6 @@ export function sessionUser(session: JsonObject, fields: readonly string[], raw?
     return { user: null, field, shape: Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `a ${typeof value}` };
   }
   return undefined;
-}
-
-/**
- * Set by the record builders for their caller's statistics (an out-parameter: no object per
- * session in a listing of millions).
- */
-export interface LineInfo {
-  readable: boolean;
-  /** Why not, when `readable` is false. */
-  unreadable?: Unreadable;
-  /** The user field that held a value naming no user (see sessionUser), if any. */
-  oddUserField?: string;
-  /** What that field held ("an object", ...). */
-  oddUserShape?: string;
 }
 
 /**
@@ -318,4 +289,26 @@ export function withLifetime<T extends Buffer | string>(raw: T, ttlMs: number, n
   parts.push(bytes.subarray(from));
   const out = Buffer.concat(parts);
   return (typeof raw === 'string' ? out.toString('utf8') : out) as T;
+}
+
+/**
+ * express-session's cookie.originalMaxAge in a stored value (null when the cookie lacks it),
+ * read by the one session decoder; undefined when it is not a session with a cookie object.
+ */
+function cookieMaxAge(raw: Buffer | string): unknown {
+  const decoded = decodeSession(raw);
+  const cookie: unknown = typeof decoded === 'string' ? undefined : decoded.session['cookie'];
+  return cookie !== null && typeof cookie === 'object' && !Array.isArray(cookie) ? ((cookie as Record<string, unknown>)['originalMaxAge'] ?? null) : undefined;
+}
+
+/**
+ * Whether a session no longer has the lifetime that was set: its key lives longer than that
+ * (a save or touch by a request that began before the change), or its cookie carries another
+ * maxAge (the next request would roll it back). A request that began after the change writes
+ * the new maxAge and a TTL within it, and is left alone.
+ */
+export function lifetimeUndone(raw: Buffer | string, pttl: number, ttlMs: number): boolean {
+  if (pttl === -1 || pttl > ttlMs) return true;
+  const maxAge = cookieMaxAge(raw);
+  return maxAge !== undefined && maxAge !== ttlMs;
 }
