@@ -5,7 +5,22 @@
 import { Command, Option } from 'commander';
 import type { CommandContext } from './cli/context.js';
 import type { Io } from './cli/io.js';
-import { addAuditOptions, auditKeyOption, addConnectionOptions, addCookieOptions, addPolicyOptions, addProgressOption, addSessionOptions, addUserOptions, PASSWORD_MIN_DEFAULT } from './cli/options.js';
+import {
+  addAuditOptions,
+  addConnectionOptions,
+  addCookieOptions,
+  addPolicyOptions,
+  addProgressOption,
+  addSessionOptions,
+  addUserOptions,
+  auditKeyOption,
+  type ConnectionFlags,
+  minLengthOption,
+  parseHold,
+  parseLimit,
+  parseSessionUser,
+  parseSince,
+} from './cli/options.js';
 
 /** Receives each command's exit code. */
 export type ExitSink = (code: number) => void;
@@ -80,7 +95,8 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
       writeErr: (s) => io.stderr.write(s),
     });
 
-  const context = (cmd: Command): CommandContext => ({ io, opts: cmd.opts(), urlSource: cmd.getOptionValueSource('url'), readerGone });
+  // Each command's options as parsed (the argParsers in options.ts): the type is the command's own.
+  const context = <O extends ConnectionFlags>(cmd: Command): CommandContext<O> => ({ io, opts: cmd.opts<O>(), urlSource: cmd.getOptionValueSource('url'), readerGone });
 
   // Each leaf's options are added only when its group is entered: building all of them
   // would cost --help a few ms, for options it never prints (STYLE: --help starts fast).
@@ -111,7 +127,7 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
   leaf(
     user.command('add').argument('<name>', 'username').description('create a user; prompts for the password without echo'),
     (c) => {
-      passwordStdin(c).addOption(new Option('--min-length <n>', 'minimum password length in characters').env('REDIS_ACCOUNTS_PASSWORD_MIN').default(PASSWORD_MIN_DEFAULT));
+      passwordStdin(c).addOption(minLengthOption());
       addUserOptions(addAuditOptions(addPolicyOptions(c)));
     },
     examples(
@@ -152,7 +168,7 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
   leaf(
     session.command('list').description('list sessions: a table on a terminal, NDJSON with --json'),
     (c) => {
-      c.option('--user <name>', 'only sessions of this user').option('--limit <n>', 'stop after this many sessions');
+      c.option('--user <name>', 'only sessions of this user', parseSessionUser).option('--limit <n>', 'stop after this many sessions', parseLimit);
       addSessionOptions(addProgressOption(c));
     },
     examples(
@@ -165,11 +181,11 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
   leaf(
     session.command('revoke').argument('[ids...]', 'session ids').description('delete sessions by id, by --cookie, by --user, or --all'),
     (c) => {
-      c.option('--user <name>', 'revoke every session of this user')
+      c.option('--user <name>', 'revoke every session of this user', parseSessionUser)
         .option('--all', 'revoke every session (asks on a terminal; needs --yes otherwise)')
         .option('--yes', 'do not ask for confirmation')
         .option('--dry-run', 'list what would be revoked, change nothing')
-        .option('--hold <duration>', 'keep guarding the revoked ids this long, deleting any that a request in flight writes back');
+        .option('--hold <duration>', 'keep guarding the revoked ids this long, deleting any that a request in flight writes back', parseHold);
       addSessionOptions(addAuditOptions(addProgressOption(addCookieOptions(c))));
     },
     examples(
@@ -197,7 +213,7 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
       .argument('[duration]', 'new lifetime: 3600, 90s, 30m, 12h, 7d, 2w')
       .description('print the remaining lifetime of a session, or set a new one that survives its next request'),
     (c) => {
-      c.option('--hold <duration>', 'keep the new lifetime this long, setting it again whenever a request in flight writes the old one back');
+      c.option('--hold <duration>', 'keep the new lifetime this long, setting it again whenever a request in flight writes the old one back', parseHold);
       addSessionOptions(addAuditOptions(c));
     },
     examples(
@@ -211,8 +227,8 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
   leaf(
     audit.command('list').description('list audit entries in time order (server time)'),
     (c) => {
-      c.option('--since <time>', 'from this ISO time or date, or this long ago (12h, 7d)')
-        .option('--limit <n>', 'only the newest n entries (still printed oldest first)')
+      c.option('--since <time>', 'from this ISO time or date, or this long ago (12h, 7d)', (text: string) => parseSince(text))
+        .option('--limit <n>', 'only the newest n entries (still printed oldest first)', parseLimit)
         .option('--oldest-first', 'with --limit: the oldest n entries (from --since on) instead of the newest')
         .addOption(auditKeyOption());
       addConnectionOptions(c);

@@ -9,14 +9,12 @@
  * something else; no connection), stderr says so: a change is never left unrecorded silently.
  * With --audit-log every entry is also appended to a file, whether Redis took it or not.
  */
-import { UNPRINTABLE } from '../core/text.js';
 import type { CommandContext } from './context.js';
-import { appendAudit, defaultActor, DEFAULT_AUDIT_KEY, idTime, openAuditLog, type AuditLog, type AuditRecord } from '../core/audit.js';
+import { appendAudit, defaultActor, idTime, openAuditLog, type AuditLog, type AuditRecord } from '../core/audit.js';
 import { normalizeUrl, type Redis } from '../core/redis/connection.js';
 import { toAppError } from '../core/redis/redis-errors.js';
-import { UsageError } from '../core/errors.js';
 import { say } from './io.js';
-import { connectionOptions } from './options.js';
+import { connectionOptions, type AuditFlags, type ConnectionFlags } from './options.js';
 
 export interface Change {
   command: string;
@@ -25,40 +23,17 @@ export interface Change {
   doneSoFar?: () => number;
 }
 
-/**
- * --audit-key or REDIS_ACCOUNTS_AUDIT_KEY, else the default. Set but empty (an environment
- * variable a template left blank) is refused, as empty session and user prefixes are:
- * falling back to the default would write and read another trail than the one configured.
- */
-export function auditKey(opts: CommandContext['opts']): string {
-  const key = opts['auditKey'];
-  if (key === '') throw new UsageError('--audit-key (REDIS_ACCOUNTS_AUDIT_KEY) may not be empty', { hint: `give the stream's key, or unset it for the default ${DEFAULT_AUDIT_KEY}` });
-  return typeof key === 'string' ? key : DEFAULT_AUDIT_KEY;
-}
+/** A command that changes data: it has the audit options and talks to Redis. */
+export type AuditedContext = CommandContext<ConnectionFlags & AuditFlags>;
 
-function text(opts: CommandContext['opts'], name: string, max: number): string {
-  const value = opts[name];
-  if (typeof value !== 'string') return '';
-  if (value.length > max) throw new UsageError(`--${name} must be at most ${max} characters`);
-  // What would let a reason or actor fake or hide text when the trail is read.
-  const bad = UNPRINTABLE.exec(value)?.[0];
-  if (bad !== undefined) {
-    const code = `U+${(bad.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
-    throw new UsageError(`--${name} contains ${code}: control characters, line or paragraph separators and bidi controls are not allowed`);
-  }
-  return value;
-}
-
-/** Check --reason and --actor before any change is made (so bad input never half-applies). */
-export function auditFields(ctx: CommandContext): { actor: string; reason: string } {
-  auditKey(ctx.opts); // refused when empty, before anything changes
-  return { actor: text(ctx.opts, 'actor', 200) || defaultActor(), reason: text(ctx.opts, 'reason', 1000) };
+/** Who and why, for the trail (both checked when the command line was read: options.ts). */
+export function auditFields(ctx: AuditedContext): { actor: string; reason: string } {
+  return { actor: ctx.opts.actor || defaultActor(), reason: ctx.opts.reason ?? '' };
 }
 
 /** --audit-log or REDIS_ACCOUNTS_AUDIT_LOG, if given. */
-function auditLogPath(opts: CommandContext['opts']): string | undefined {
-  const path = opts['auditLog'];
-  return typeof path === 'string' && path !== '' ? path : undefined;
+function auditLogPath(opts: AuditFlags): string | undefined {
+  return opts.auditLog === '' ? undefined : opts.auditLog;
 }
 
 function oneLine(err: unknown): string {
@@ -76,7 +51,7 @@ function worthANewConnection(err: unknown): boolean {
 }
 
 /** Where the entry was meant to go, for the file copy: the URL without credentials. */
-function serverOf(ctx: CommandContext): string {
+function serverOf(ctx: AuditedContext): string {
   try {
     // As the connection reads it: a bare host:port is redis:// (connection.ts normalizeUrl).
     const url = new URL(normalizeUrl(connectionOptions(ctx.opts, ctx.urlSource, ctx.io.env).url));
@@ -86,7 +61,7 @@ function serverOf(ctx: CommandContext): string {
   }
 }
 
-async function overNewConnection<T>(ctx: CommandContext, fn: (redis: Redis) => Promise<T>): Promise<T> {
+async function overNewConnection<T>(ctx: AuditedContext, fn: (redis: Redis) => Promise<T>): Promise<T> {
   const { openTopology } = await import('../core/redis/topology.js');
   // Warnings (a password in argv) were printed when the command connected.
   const topology = await openTopology(connectionOptions(ctx.opts, ctx.urlSource, ctx.io.env), () => undefined);
@@ -99,9 +74,9 @@ async function overNewConnection<T>(ctx: CommandContext, fn: (redis: Redis) => P
 
 type Outcome = Pick<AuditRecord, 'outcome' | 'count' | 'error'>;
 
-async function record(ctx: CommandContext, redis: Redis, change: Change, log: AuditLog | undefined, outcome: Outcome): Promise<void> {
+async function record(ctx: AuditedContext, redis: Redis, change: Change, log: AuditLog | undefined, outcome: Outcome): Promise<void> {
   const { actor, reason } = auditFields(ctx);
-  const key = auditKey(ctx.opts);
+  const key = ctx.opts.auditKey;
   const entry: AuditRecord = { clientTime: new Date().toISOString(), actor, command: change.command, target: change.target, count: outcome.count, outcome: outcome.outcome, reason, error: outcome.error };
   let id: string | undefined;
   let notStored: string | undefined;
@@ -139,7 +114,7 @@ async function record(ctx: CommandContext, redis: Redis, change: Change, log: Au
  * interrupted. A failure to record does not undo or fail the change (nor mask its error):
  * it is reported on stderr.
  */
-export async function audited<T extends { count: number; interrupted?: boolean }>(ctx: CommandContext, redis: Redis, change: Change, run: () => Promise<T>): Promise<T> {
+export async function audited<T extends { count: number; interrupted?: boolean }>(ctx: AuditedContext, redis: Redis, change: Change, run: () => Promise<T>): Promise<T> {
   const path = auditLogPath(ctx.opts);
   // Before the change: a file that cannot be written stops the command while nothing is done.
   const log = path === undefined ? undefined : await openAuditLog(path);

@@ -2,10 +2,13 @@
  * Commander option definitions shared by the commands, and their conversion into the
  * typed settings the core takes. Every environment variable the tool reads is named here.
  */
-import { durationMs } from '../core/duration.js';
 import type { SessionLayout } from '../core/sessions/layout.js';
 import { connectRedis } from '../core/sessions/layouts/connect-redis/index.js';
 import { Command, Option } from 'commander';
+import { DEFAULT_AUDIT_KEY } from '../core/audit.js';
+import { durationMs, MAX_DURATION_SECONDS, parseDuration } from '../core/duration.js';
+import { validateCookieName } from '../core/sessions/cookie.js';
+import { CONTROL, UNPRINTABLE } from '../core/text.js';
 import { UsageError } from '../core/errors.js';
 import type { ConnectionOptions } from '../core/redis/connection.js';
 import type { CostCaps, HashPolicy } from '../core/users/hashing.js';
@@ -49,9 +52,9 @@ export function addConnectionOptions(cmd: Command): Command {
     .addOption(new Option('--tls-cert <file>', 'PEM client certificate, for servers that require one').env('REDIS_TLS_CERT'))
     .addOption(new Option('--tls-key <file>', 'PEM private key of the client certificate').env('REDIS_TLS_KEY'))
     .addOption(new Option('--redis-password-file <file>', 'read the Redis (ACL) password from this file').env('REDIS_PASSWORD_FILE'))
-    .addOption(new Option('--timeout <duration>', 'limit for connecting and for each command (e.g. 500ms, 5s)').env('REDIS_ACCOUNTS_TIMEOUT').default(DEFAULT_TIMEOUT))
+    .addOption(new Option('--timeout <duration>', 'limit for connecting and for each command (e.g. 500ms, 5s)').env('REDIS_ACCOUNTS_TIMEOUT').argParser(parseTimeout).default(parseTimeout(DEFAULT_TIMEOUT), JSON.stringify(DEFAULT_TIMEOUT)))
     .addOption(new Option('--cluster', 'the URL names a Redis Cluster node (detected when omitted)').env('REDIS_CLUSTER'))
-    .addOption(new Option('--sentinel <host:port,...>', 'find the master through these Sentinels').env('REDIS_SENTINELS'))
+    .addOption(new Option('--sentinel <host:port,...>', 'find the master through these Sentinels').env('REDIS_SENTINELS').argParser(parseSentinels))
     .addOption(new Option('--sentinel-master <name>', 'the master name the Sentinels monitor').env('REDIS_SENTINEL_MASTER'))
     .optionsGroup(OWN);
 }
@@ -60,7 +63,7 @@ export function addConnectionOptions(cmd: Command): Command {
 export function addUserOptions(cmd: Command): Command {
   cmd
     .optionsGroup(HELP_GROUPS.data)
-    .addOption(new Option('--user-prefix <prefix>', 'key prefix of user records').env('REDIS_ACCOUNTS_USER_PREFIX').default(DEFAULT_USER_PREFIX))
+    .addOption(new Option('--user-prefix <prefix>', 'key prefix of user records').env('REDIS_ACCOUNTS_USER_PREFIX').argParser(prefixParser('--user-prefix')).default(DEFAULT_USER_PREFIX))
     .optionsGroup(OWN);
   return addConnectionOptions(cmd);
 }
@@ -68,12 +71,12 @@ export function addUserOptions(cmd: Command): Command {
 export function addPolicyOptions(cmd: Command): Command {
   return cmd
     .optionsGroup(HELP_GROUPS.hashing)
-    .addOption(new Option('--argon2-memory <KiB>', 'argon2id memory cost of new hashes').env('REDIS_ACCOUNTS_ARGON2_MEMORY').default(String(DEFAULT_POLICY.memoryCost)))
-    .addOption(new Option('--argon2-time <n>', 'argon2id iterations of new hashes').env('REDIS_ACCOUNTS_ARGON2_TIME').default(String(DEFAULT_POLICY.timeCost)))
-    .addOption(new Option('--argon2-parallelism <n>', 'argon2id lanes of new hashes').env('REDIS_ACCOUNTS_ARGON2_PARALLELISM').default(String(DEFAULT_POLICY.parallelism)))
-    .addOption(new Option('--argon2-max-memory <KiB>', 'refuse stored hashes asking for more memory').env('REDIS_ACCOUNTS_ARGON2_MAX_MEMORY').default(String(DEFAULT_CAPS.maxMemoryCost)))
-    .addOption(new Option('--argon2-max-time <n>', 'refuse stored hashes asking for more iterations').env('REDIS_ACCOUNTS_ARGON2_MAX_TIME').default(String(DEFAULT_CAPS.maxTimeCost)))
-    .addOption(new Option('--argon2-max-parallelism <n>', 'refuse stored hashes asking for more lanes').env('REDIS_ACCOUNTS_ARGON2_MAX_PARALLELISM').default(String(DEFAULT_CAPS.maxParallelism)))
+    .addOption(integerOption('--argon2-memory <KiB>', 'argon2id memory cost of new hashes', 'REDIS_ACCOUNTS_ARGON2_MEMORY', 1024, 4194304, DEFAULT_POLICY.memoryCost))
+    .addOption(integerOption('--argon2-time <n>', 'argon2id iterations of new hashes', 'REDIS_ACCOUNTS_ARGON2_TIME', 1, 100, DEFAULT_POLICY.timeCost))
+    .addOption(integerOption('--argon2-parallelism <n>', 'argon2id lanes of new hashes', 'REDIS_ACCOUNTS_ARGON2_PARALLELISM', 1, 64, DEFAULT_POLICY.parallelism))
+    .addOption(integerOption('--argon2-max-memory <KiB>', 'refuse stored hashes asking for more memory', 'REDIS_ACCOUNTS_ARGON2_MAX_MEMORY', 1024, 16777216, DEFAULT_CAPS.maxMemoryCost))
+    .addOption(integerOption('--argon2-max-time <n>', 'refuse stored hashes asking for more iterations', 'REDIS_ACCOUNTS_ARGON2_MAX_TIME', 1, 1000, DEFAULT_CAPS.maxTimeCost))
+    .addOption(integerOption('--argon2-max-parallelism <n>', 'refuse stored hashes asking for more lanes', 'REDIS_ACCOUNTS_ARGON2_MAX_PARALLELISM', 1, 255, DEFAULT_CAPS.maxParallelism))
     .optionsGroup(OWN);
 }
 
@@ -81,9 +84,16 @@ export function addPolicyOptions(cmd: Command): Command {
 export function addSessionOptions(cmd: Command): Command {
   cmd
     .optionsGroup(HELP_GROUPS.data)
-    .addOption(new Option('--session-prefix <prefix>', 'key prefix of sessions (connect-redis "prefix")').env('REDIS_ACCOUNTS_SESSION_PREFIX').default(DEFAULT_SESSION_PREFIX))
     .addOption(
-      new Option('--user-field <path>', `JSON path of the user in a session (default: first of ${DEFAULT_USER_FIELDS.join(', ')})`).env('REDIS_ACCOUNTS_USER_FIELD'),
+      new Option('--session-prefix <prefix>', 'key prefix of sessions (connect-redis "prefix")')
+        .env('REDIS_ACCOUNTS_SESSION_PREFIX')
+        .argParser(prefixParser('--session-prefix'))
+        .default(DEFAULT_SESSION_PREFIX),
+    )
+    .addOption(
+      new Option('--user-field <path>', `JSON path of the user in a session (default: first of ${DEFAULT_USER_FIELDS.join(', ')})`)
+        .env('REDIS_ACCOUNTS_USER_FIELD')
+        .argParser(parseUserField),
     )
     .optionsGroup(OWN);
   return addConnectionOptions(cmd);
@@ -96,15 +106,15 @@ export function addProgressOption(cmd: Command): Command {
 
 /** Where the audit trail is kept: for the commands that write it and for `audit list`. */
 export function auditKeyOption(): Option {
-  return new Option('--audit-key <key>', 'Redis stream of the audit trail').env('REDIS_ACCOUNTS_AUDIT_KEY');
+  return new Option('--audit-key <key>', 'Redis stream of the audit trail').env('REDIS_ACCOUNTS_AUDIT_KEY').argParser(parseAuditKey).default(DEFAULT_AUDIT_KEY);
 }
 
 /** Options of the commands that change data: who did it, why, and where the trail is kept. */
 export function addAuditOptions(cmd: Command): Command {
   return cmd
     .optionsGroup(HELP_GROUPS.audit)
-    .addOption(new Option('--reason <text>', 'why (e.g. a ticket id), recorded in the audit trail').env('REDIS_ACCOUNTS_REASON'))
-    .addOption(new Option('--actor <name>', 'who, for the audit trail (default: OS user@host)').env('REDIS_ACCOUNTS_ACTOR'))
+    .addOption(new Option('--reason <text>', 'why (e.g. a ticket id), recorded in the audit trail').env('REDIS_ACCOUNTS_REASON').argParser(trailText('--reason', 1000)))
+    .addOption(new Option('--actor <name>', 'who, for the audit trail (default: OS user@host)').env('REDIS_ACCOUNTS_ACTOR').argParser(trailText('--actor', 200)))
     .addOption(auditKeyOption())
     .addOption(new Option('--audit-log <file>', 'also append each audit entry to this file, one JSON line (created 0600)').env('REDIS_ACCOUNTS_AUDIT_LOG'))
     .optionsGroup(OWN);
@@ -114,16 +124,13 @@ export function addAuditOptions(cmd: Command): Command {
 export function addCookieOptions(cmd: Command): Command {
   return cmd
     .option('--cookie <value>', "the session cookie: its value (s:<id>.<signature>, URL-encoded or not), a Cookie header or a cookie-jar line; '-' reads it from stdin")
-    .addOption(new Option('--cookie-name <name>', 'the session cookie to take from a Cookie header or a cookie jar').env('REDIS_ACCOUNTS_COOKIE_NAME').default(DEFAULT_COOKIE_NAME))
+    .addOption(
+      new Option('--cookie-name <name>', 'the session cookie to take from a Cookie header or a cookie jar')
+        .env('REDIS_ACCOUNTS_COOKIE_NAME')
+        .argParser(validateCookieName)
+        .default(DEFAULT_COOKIE_NAME),
+    )
     .addOption(new Option('--cookie-secret-file <file>', "check the cookie's signature against the app's secrets (one per line)").env('REDIS_ACCOUNTS_COOKIE_SECRET_FILE'));
-}
-
-/** Raw option values as commander hands them over (strings unless boolean flags). */
-export type RawOptions = Record<string, unknown>;
-
-function str(opts: RawOptions, name: string): string | undefined {
-  const v = opts[name];
-  return typeof v === 'string' ? v : undefined;
 }
 
 export function parseInteger(text: string, what: string, min: number, max: number): number {
@@ -142,26 +149,27 @@ export function parseTimeout(text: string): number {
   return ms;
 }
 
-export function connectionOptions(opts: RawOptions, urlSource: string | undefined, env: NodeJS.ProcessEnv): ConnectionOptions {
+export function connectionOptions(opts: ConnectionFlags, urlSource: string | undefined, env: NodeJS.ProcessEnv): ConnectionOptions {
   return {
-    url: str(opts, 'url') ?? DEFAULT_URL,
+    url: opts.url,
     urlFromArgv: urlSource === 'cli',
     username: env['REDIS_USERNAME'] || undefined,
     password: env['REDIS_PASSWORD'] || undefined,
-    passwordFile: str(opts, 'redisPasswordFile'),
-    tlsCa: str(opts, 'tlsCa'),
-    tlsCert: str(opts, 'tlsCert'),
-    tlsKey: str(opts, 'tlsKey'),
-    timeoutMs: parseTimeout(str(opts, 'timeout') ?? DEFAULT_TIMEOUT),
-    cluster: opts['cluster'] === true || opts['cluster'] === '1' || opts['cluster'] === 'true' ? true : undefined,
-    sentinels: parseSentinels(str(opts, 'sentinel')),
-    sentinelMaster: str(opts, 'sentinelMaster'),
+    passwordFile: opts.redisPasswordFile,
+    tlsCa: opts.tlsCa,
+    tlsCert: opts.tlsCert,
+    tlsKey: opts.tlsKey,
+    timeoutMs: opts.timeout,
+    // A flag, or REDIS_CLUSTER set to 1 or true (commander hands an environment value over as text).
+    cluster: opts.cluster === true || opts.cluster === '1' || opts.cluster === 'true' ? true : undefined,
+    sentinels: opts.sentinel,
+    sentinelMaster: opts.sentinelMaster,
   };
 }
 
 /** "host:port,host:port" (IPv6 as [::1]:26379). */
-export function parseSentinels(text: string | undefined): Array<{ host: string; port: number }> | undefined {
-  if (text === undefined || text.trim() === '') return undefined;
+export function parseSentinels(text: string): Array<{ host: string; port: number }> | undefined {
+  if (text.trim() === '') return undefined;
   return text.split(',').map((item) => {
     const m = /^\s*(\[[0-9a-fA-F:.]+\]|[^\s:,[\]]+):([0-9]{1,5})\s*$/.exec(item);
     const port = Number(m?.[2]);
@@ -170,20 +178,12 @@ export function parseSentinels(text: string | undefined): Array<{ host: string; 
   });
 }
 
-export function hashPolicy(opts: RawOptions): HashPolicy {
-  return {
-    memoryCost: parseInteger(str(opts, 'argon2Memory') ?? '', '--argon2-memory', 1024, 4194304),
-    timeCost: parseInteger(str(opts, 'argon2Time') ?? '', '--argon2-time', 1, 100),
-    parallelism: parseInteger(str(opts, 'argon2Parallelism') ?? '', '--argon2-parallelism', 1, 64),
-  };
+export function hashPolicy(opts: PolicyFlags): HashPolicy {
+  return { memoryCost: opts.argon2Memory, timeCost: opts.argon2Time, parallelism: opts.argon2Parallelism };
 }
 
-export function costCaps(opts: RawOptions): CostCaps {
-  return {
-    maxMemoryCost: parseInteger(str(opts, 'argon2MaxMemory') ?? '', '--argon2-max-memory', 1024, 16777216),
-    maxTimeCost: parseInteger(str(opts, 'argon2MaxTime') ?? '', '--argon2-max-time', 1, 1000),
-    maxParallelism: parseInteger(str(opts, 'argon2MaxParallelism') ?? '', '--argon2-max-parallelism', 1, 255),
-  };
+export function costCaps(opts: PolicyFlags): CostCaps {
+  return { maxMemoryCost: opts.argon2MaxMemory, maxTimeCost: opts.argon2MaxTime, maxParallelism: opts.argon2MaxParallelism };
 }
 
 /**
@@ -191,7 +191,7 @@ export function costCaps(opts: RawOptions): CostCaps {
  * decoy hash an unknown user costs (at the policy) would be refused with exit 5 where a known
  * user's wrong password gets exit 1, telling which names exist.
  */
-export function policyAndCaps(opts: RawOptions): { policy: HashPolicy; caps: CostCaps } {
+export function policyAndCaps(opts: PolicyFlags): { policy: HashPolicy; caps: CostCaps } {
   const policy = hashPolicy(opts);
   const caps = costCaps(opts);
   const over = [
@@ -203,24 +203,159 @@ export function policyAndCaps(opts: RawOptions): { policy: HashPolicy; caps: Cos
   return { policy, caps };
 }
 
-export function userPrefix(opts: RawOptions): string {
-  return validatePrefix(str(opts, 'userPrefix') ?? DEFAULT_USER_PREFIX, '--user-prefix');
-}
-
-export function sessionPrefix(opts: RawOptions): string {
-  return validatePrefix(str(opts, 'sessionPrefix') ?? DEFAULT_SESSION_PREFIX, '--session-prefix');
-}
-
 /** How the application keeps its sessions: connect-redis's layout, the only one so far. */
 export function sessionLayout(): SessionLayout {
   return connectRedis;
 }
 
-export function userFields(opts: RawOptions): readonly string[] {
-  const field = str(opts, 'userField');
-  if (field === undefined) return DEFAULT_USER_FIELDS;
+/** --user-field: a dotted JSON path, the one field to take the user from. */
+export function parseUserField(field: string): readonly string[] {
   if (!/^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/.test(field)) throw new UsageError(`invalid --user-field "${field.slice(0, 40)}"`, { hint: 'a dotted path such as passport.user' });
   return [field];
 }
 
-export const PASSWORD_MIN_DEFAULT = String(PASSWORD_MIN_CHARS);
+/** --min-length of `user add`: from 1 to 1024 characters. */
+export function minLengthOption(): Option {
+  return integerOption('--min-length <n>', 'minimum password length in characters', 'REDIS_ACCOUNTS_PASSWORD_MIN', 1, 1024, PASSWORD_MIN_CHARS);
+}
+
+/** An option that takes a whole number in [min, max], parsed when the command line is. */
+function integerOption(flags: string, description: string, env: string, min: number, max: number, fallback: number): Option {
+  const name = flags.split(' ')[0] as string;
+  return new Option(flags, description)
+    .env(env)
+    .argParser((text: string) => parseInteger(text, name, min, max))
+    .default(fallback);
+}
+
+/** --limit: how many to print, at least 1. */
+export function parseLimit(text: string): number {
+  return parseInteger(text, '--limit', 1, Number.MAX_SAFE_INTEGER);
+}
+
+/** --since of `audit list`: milliseconds since the epoch. */
+/** `--since`: an ISO time or date, or a duration back from now (30m, 12h, 7d). */
+export function parseSince(text: string, now = Date.now()): number {
+  const ago = durationMs(text);
+  if (ago !== undefined) {
+    if (ago / 1000 > MAX_DURATION_SECONDS) throw new UsageError('--since is longer than ten years ago');
+    return now - ago;
+  }
+  const ms = Date.parse(text);
+  if (!/^\d{4}-\d\d-\d\d/.test(text) || Number.isNaN(ms)) {
+    throw new UsageError(`invalid --since "${text.slice(0, 40)}"`, { hint: 'use an ISO time (2026-11-28T10:00:00Z), a date, or a duration ago (12h, 7d)' });
+  }
+  return ms;
+}
+
+/** --hold: how long to guard a change, in milliseconds (whole seconds, core/duration.ts). */
+export function parseHold(text: string): number {
+  return parseDuration(text) * 1000;
+}
+
+/** A key prefix option (--session-prefix, --user-prefix): see validatePrefix. */
+function prefixParser(what: string): (text: string) => string {
+  return (text) => validatePrefix(text, what);
+}
+
+/**
+ * --audit-key or REDIS_ACCOUNTS_AUDIT_KEY. Set but empty (an environment variable a template
+ * left blank) is refused, as empty session and user prefixes are: falling back to the default
+ * would write and read another trail than the one configured.
+ */
+export function parseAuditKey(key: string): string {
+  if (key === '') throw new UsageError('--audit-key (REDIS_ACCOUNTS_AUDIT_KEY) may not be empty', { hint: `give the stream's key, or unset it for the default ${DEFAULT_AUDIT_KEY}` });
+  return key;
+}
+
+/** --reason and --actor: at most `max` characters, none that could fake or hide text when the trail is read. */
+function trailText(what: string, max: number): (text: string) => string {
+  return (value) => {
+    if (value.length > max) throw new UsageError(`${what} must be at most ${max} characters`);
+    const bad = UNPRINTABLE.exec(value)?.[0];
+    if (bad !== undefined) {
+      const code = `U+${(bad.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+      throw new UsageError(`${what} contains ${code}: control characters, line or paragraph separators and bidi controls are not allowed`);
+    }
+    return value;
+  };
+}
+
+/**
+ * A user to match sessions against (--user of the session commands). Compared for exact
+ * equality with the session's user field, never placed in a SCAN pattern, so any text
+ * without control characters is safe.
+ */
+export function parseSessionUser(user: string): string {
+  if (user.length === 0 || user.length > 1024 || CONTROL.test(user)) {
+    throw new UsageError('--user must be 1 to 1024 characters without control characters');
+  }
+  return user;
+}
+
+/**
+ * The options of each group after parsing: what a command's `ctx.opts` holds. Values are
+ * parsed and checked as the command line is read (argParser), so a command never sees text
+ * it has to parse again, and a bad value fails before anything connects. Parsers throw the
+ * tool's UsageError (one line, exit 2) rather than commander's InvalidArgumentError, whose
+ * two-line message would be the one error in another format.
+ */
+export interface ConnectionFlags {
+  json?: true;
+  debug?: true;
+  url: string;
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  redisPasswordFile?: string;
+  /** Milliseconds. */
+  timeout: number;
+  cluster?: true | string;
+  sentinel?: Array<{ host: string; port: number }>;
+  sentinelMaster?: string;
+}
+
+export interface UserFlags extends ConnectionFlags {
+  userPrefix: string;
+}
+
+export interface SessionFlags extends ConnectionFlags {
+  sessionPrefix: string;
+  /** Without --user-field: DEFAULT_USER_FIELDS (see userFieldsOf). */
+  userField?: readonly string[];
+}
+
+/** Where a session names its user: --user-field, else the first present of DEFAULT_USER_FIELDS. */
+export function userFieldsOf(opts: SessionFlags): readonly string[] {
+  return opts.userField ?? DEFAULT_USER_FIELDS;
+}
+
+export interface PolicyFlags {
+  argon2Memory: number;
+  argon2Time: number;
+  argon2Parallelism: number;
+  argon2MaxMemory: number;
+  argon2MaxTime: number;
+  argon2MaxParallelism: number;
+}
+
+export interface AuditFlags {
+  reason?: string;
+  actor?: string;
+  auditKey: string;
+  auditLog?: string;
+}
+
+export interface CookieFlags {
+  cookie?: string;
+  cookieName: string;
+  cookieSecretFile?: string;
+}
+
+export interface ProgressFlag {
+  progress?: true;
+}
+
+export interface PasswordStdinFlag {
+  passwordStdin?: true;
+}

@@ -1,13 +1,17 @@
 /** The audit fields an operator types, and the server time of an entry. */
 import { describe, expect, test } from '@jest/globals';
-import { auditFields } from '../../src/cli/audited.js';
-import type { CommandContext } from '../../src/cli/context.js';
+import { Command } from 'commander';
+import { auditFields, type AuditedContext } from '../../src/cli/audited.js';
+import { addAuditOptions, addConnectionOptions } from '../../src/cli/options.js';
 import { idTime } from '../../src/core/audit.js';
 import { processIo } from '../../src/cli/io.js';
 import { usageError } from '../helpers/errors.js';
 
-function ctx(opts: Record<string, unknown>): CommandContext {
-  return { io: processIo(), opts, urlSource: 'default', readerGone: new AbortController().signal };
+/** The context of a command given these audit options: parsed (and checked) as commander reads the command line. */
+function ctx(given: { reason?: string; actor?: string }): AuditedContext {
+  const cmd = addConnectionOptions(addAuditOptions(new Command('t').exitOverride()));
+  cmd.parse(Object.entries(given).flatMap(([k, v]) => [`--${k}`, v]), { from: 'user' });
+  return { io: processIo(), opts: cmd.opts<AuditedContext['opts']>(), urlSource: 'default', readerGone: new AbortController().signal };
 }
 
 describe('--reason and --actor', () => {

@@ -1,8 +1,7 @@
 import { describe, test, expect } from '@jest/globals';
 import { ExitCode, UsageError } from '../../src/core/errors.js';
 import { durationMs, formatTtl, MAX_DURATION_SECONDS, parseDuration } from '../../src/core/duration.js';
-import { parseTimeout } from '../../src/cli/options.js';
-import { parseSince } from '../../src/commands/audit/list.js';
+import { parseSince, parseTimeout } from '../../src/cli/options.js';
 
 function expectUsageError(text: string): UsageError {
   try {

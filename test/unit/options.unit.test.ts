@@ -1,6 +1,11 @@
 import { describe, test, expect } from '@jest/globals';
 import { DEFAULT_CAPS, DEFAULT_POLICY, DEFAULT_USER_FIELDS } from '../../src/core/defaults.js';
+import { Command } from 'commander';
 import {
+  addConnectionOptions,
+  addPolicyOptions,
+  addSessionOptions,
+  addUserOptions,
   connectionOptions,
   costCaps,
   DEFAULT_TIMEOUT,
@@ -8,11 +13,37 @@ import {
   policyAndCaps,
   parseInteger,
   parseTimeout,
-  sessionPrefix,
-  userFields,
-  userPrefix,
+  type ConnectionFlags,
+  type PolicyFlags,
+  type SessionFlags,
+  type UserFlags,
+  userFieldsOf,
 } from '../../src/cli/options.js';
 import { usageError } from '../helpers/errors.js';
+
+/**
+ * The options a command gets from this command line and environment: option groups are parsed
+ * (and checked) by commander as the command line is read, so that is what these tests drive.
+ */
+function parsed<O extends object>(add: (cmd: Command) => Command, argv: string[] = [], env: Record<string, string> = {}): O {
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  try {
+    const cmd = add(new Command('t').exitOverride().configureOutput({ writeErr: () => undefined }));
+    cmd.parse(argv, { from: 'user' });
+    return cmd.opts<O>();
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+const policyFlags = (...argv: string[]) => parsed<PolicyFlags>(addPolicyOptions, argv);
+const sessionFlags = (...argv: string[]) => parsed<SessionFlags>(addSessionOptions, argv);
+const userFlags = (...argv: string[]) => parsed<UserFlags>(addUserOptions, argv);
+const connectionFlags = (argv: string[], env: Record<string, string> = {}) => parsed<ConnectionFlags>(addConnectionOptions, argv, env);
+const userFields = (field?: string) => userFieldsOf(sessionFlags(...(field === undefined ? [] : ['--user-field', field])));
 
 
 describe('parseTimeout', () => {
@@ -98,97 +129,98 @@ describe('parseInteger', () => {
 
 describe('userFields', () => {
   test('without --user-field, the default list', () => {
-    expect(userFields({})).toEqual(['passport.user', 'userId', 'user.id', 'username']);
-    expect(userFields({})).toEqual(DEFAULT_USER_FIELDS);
-    expect(userFields({ userField: undefined })).toEqual(DEFAULT_USER_FIELDS);
+    expect(userFields()).toEqual(['passport.user', 'userId', 'user.id', 'username']);
+    expect(userFields()).toEqual(DEFAULT_USER_FIELDS);
   });
 
   test.each(['passport.user', 'userId', 'user.id', 'user_id', 'a-b', '$user', 'a.b.c.d', 'A9', 'session.auth.sub'])(
     'a dotted path %s is used alone',
     (field) => {
-      expect(userFields({ userField: field })).toEqual([field]);
+      expect(userFields(field)).toEqual([field]);
     },
   );
 
   test.each(['', '.', '.user', 'user.', 'a..b', 'a b', ' user', 'user ', 'a[0]', "a['b']", 'a/b', 'a*', 'a:b', 'a\nb', 'a\u0000', 'ä'])(
     'rejects %j with a hint',
     (field) => {
-      const err = usageError(() => userFields({ userField: field }));
+      const err = usageError(() => userFields(field));
       expect(err.message).toMatch(/--user-field/);
       expect(err.hint).toMatch(/passport\.user/);
     },
   );
 
   test('a long invalid value is not echoed in full', () => {
-    expect(usageError(() => userFields({ userField: '!'.repeat(1000) })).message.length).toBeLessThan(80);
+    expect(usageError(() => userFields('!'.repeat(1000))).message.length).toBeLessThan(80);
   });
 });
 
 describe('hashPolicy and costCaps', () => {
-  const policyOpts = { argon2Memory: '19456', argon2Time: '2', argon2Parallelism: '1' };
-  const capOpts = { argon2MaxMemory: '262144', argon2MaxTime: '16', argon2MaxParallelism: '16' };
+  const policyArgs = ['--argon2-memory', '19456', '--argon2-time', '2', '--argon2-parallelism', '1'];
+  const capArgs = ['--argon2-max-memory', '262144', '--argon2-max-time', '16', '--argon2-max-parallelism', '16'];
 
   test('convert the option strings (the defaults give the default policy and caps)', () => {
-    expect(hashPolicy(policyOpts)).toEqual(DEFAULT_POLICY);
-    expect(costCaps(capOpts)).toEqual(DEFAULT_CAPS);
+    expect(hashPolicy(policyFlags(...policyArgs))).toEqual(DEFAULT_POLICY);
+    expect(costCaps(policyFlags(...capArgs))).toEqual(DEFAULT_CAPS);
+    expect(hashPolicy(policyFlags())).toEqual(DEFAULT_POLICY);
+    expect(costCaps(policyFlags())).toEqual(DEFAULT_CAPS);
   });
 
-  test('a missing value is a usage error, not a silent default', () => {
-    usageError(() => hashPolicy({ argon2Time: '2', argon2Parallelism: '1' }));
-    usageError(() => costCaps({ argon2MaxTime: '16', argon2MaxParallelism: '16' }));
+  test('an empty value is a usage error, not a silent default', () => {
+    usageError(() => policyFlags('--argon2-time', ''));
+    usageError(() => parsed(addPolicyOptions, [], { REDIS_ACCOUNTS_ARGON2_MAX_TIME: '' }));
   });
 
   test.each([
-    ['argon2Memory', '1023', /--argon2-memory/],
-    ['argon2Memory', '4194305', /--argon2-memory/],
-    ['argon2Time', '0', /--argon2-time/],
-    ['argon2Time', '101', /--argon2-time/],
-    ['argon2Parallelism', '0', /--argon2-parallelism/],
-    ['argon2Parallelism', '65', /--argon2-parallelism/],
-    ['argon2Memory', '19 MiB', /--argon2-memory/],
+    ['--argon2-memory', '1023', /--argon2-memory/],
+    ['--argon2-memory', '4194305', /--argon2-memory/],
+    ['--argon2-time', '0', /--argon2-time/],
+    ['--argon2-time', '101', /--argon2-time/],
+    ['--argon2-parallelism', '0', /--argon2-parallelism/],
+    ['--argon2-parallelism', '65', /--argon2-parallelism/],
+    ['--argon2-memory', '19 MiB', /--argon2-memory/],
   ])('policy %s=%s is refused', (name, value, pattern) => {
-    expect(usageError(() => hashPolicy({ ...policyOpts, [name]: value })).message).toMatch(pattern);
+    expect(usageError(() => policyFlags(...policyArgs, name, value)).message).toMatch(pattern);
   });
 
   test.each([
-    ['argon2MaxMemory', '1023', /--argon2-max-memory/],
-    ['argon2MaxTime', '0', /--argon2-max-time/],
-    ['argon2MaxParallelism', '256', /--argon2-max-parallelism/],
+    ['--argon2-max-memory', '1023', /--argon2-max-memory/],
+    ['--argon2-max-time', '0', /--argon2-max-time/],
+    ['--argon2-max-parallelism', '256', /--argon2-max-parallelism/],
   ])('cap %s=%s is refused', (name, value, pattern) => {
-    expect(usageError(() => costCaps({ ...capOpts, [name]: value })).message).toMatch(pattern);
+    expect(usageError(() => policyFlags(...capArgs, name, value)).message).toMatch(pattern);
   });
 
   // An unknown user's decoy hash at a policy above the caps was refused (exit 5) where a known
   // user's wrong password got exit 1: that told which names exist.
   test.each([
-    [{ argon2Memory: '300000' }, /--argon2-memory 300000 is above --argon2-max-memory 262144/],
-    [{ argon2Time: '20' }, /--argon2-time 20 is above --argon2-max-time 16/],
-    [{ argon2Parallelism: '17' }, /--argon2-parallelism 17 is above --argon2-max-parallelism 16/],
+    [['--argon2-memory', '300000'], /--argon2-memory 300000 is above --argon2-max-memory 262144/],
+    [['--argon2-time', '20'], /--argon2-time 20 is above --argon2-max-time 16/],
+    [['--argon2-parallelism', '17'], /--argon2-parallelism 17 is above --argon2-max-parallelism 16/],
   ])('a policy above the caps is refused: %j', (over, pattern) => {
-    expect(usageError(() => policyAndCaps({ ...policyOpts, ...capOpts, ...over })).message).toMatch(pattern);
+    expect(usageError(() => policyAndCaps(policyFlags(...policyArgs, ...capArgs, ...over))).message).toMatch(pattern);
   });
 
   test('a policy within the caps passes', () => {
-    expect(policyAndCaps({ ...policyOpts, ...capOpts })).toEqual({ policy: DEFAULT_POLICY, caps: DEFAULT_CAPS });
+    expect(policyAndCaps(policyFlags(...policyArgs, ...capArgs))).toEqual({ policy: DEFAULT_POLICY, caps: DEFAULT_CAPS });
   });
 });
 
 describe('prefixes', () => {
   test('default to user: and sess:', () => {
-    expect(userPrefix({})).toBe('user:');
-    expect(sessionPrefix({})).toBe('sess:');
+    expect(userFlags().userPrefix).toBe('user:');
+    expect(sessionFlags().sessionPrefix).toBe('sess:');
   });
 
   test('are validated, naming the option', () => {
-    expect(usageError(() => userPrefix({ userPrefix: 'a b' })).message).toMatch(/--user-prefix/);
-    expect(usageError(() => sessionPrefix({ sessionPrefix: 'x{' })).message).toMatch(/--session-prefix/);
-    expect(sessionPrefix({ sessionPrefix: 'myapp:' })).toBe('myapp:');
+    expect(usageError(() => userFlags('--user-prefix', 'a b')).message).toMatch(/--user-prefix/);
+    expect(usageError(() => sessionFlags('--session-prefix', 'x{')).message).toMatch(/--session-prefix/);
+    expect(sessionFlags('--session-prefix', 'myapp:').sessionPrefix).toBe('myapp:');
   });
 });
 
 describe('connectionOptions', () => {
   test('takes url, timeout and credentials from options and environment', () => {
-    const c = connectionOptions({ url: 'redis://h:6380', timeout: '500ms', redisPasswordFile: '/run/pw' }, 'env', {
+    const c = connectionOptions(connectionFlags(['--url', 'redis://h:6380', '--timeout', '500ms', '--redis-password-file', '/run/pw']), 'env', {
       REDIS_USERNAME: 'ops',
       REDIS_PASSWORD: 'pw',
     });
@@ -196,20 +228,21 @@ describe('connectionOptions', () => {
   });
 
   test('marks a URL given on the command line, so a password in it can be warned about', () => {
-    expect(connectionOptions({ url: 'redis://:pw@h' }, 'cli', {}).urlFromArgv).toBe(true);
-    expect(connectionOptions({ url: 'redis://:pw@h' }, 'default', {}).urlFromArgv).toBe(false);
+    expect(connectionOptions(connectionFlags(['--url', 'redis://:pw@h']), 'cli', {}).urlFromArgv).toBe(true);
+    expect(connectionOptions(connectionFlags(['--url', 'redis://:pw@h']), 'default', {}).urlFromArgv).toBe(false);
   });
 
   test('empty REDIS_USERNAME / REDIS_PASSWORD count as unset', () => {
-    const c = connectionOptions({}, undefined, { REDIS_USERNAME: '', REDIS_PASSWORD: '' });
+    const c = connectionOptions(connectionFlags([]), undefined, { REDIS_USERNAME: '', REDIS_PASSWORD: '' });
     expect(c.username).toBeUndefined();
     expect(c.password).toBeUndefined();
     expect(c.url).toBe('redis://127.0.0.1:6379');
     expect(c.timeoutMs).toBe(5000);
   });
 
-  test('an invalid timeout is a usage error', () => {
-    usageError(() => connectionOptions({ timeout: '2h' }, undefined, {}));
+  test('an invalid timeout is a usage error, also from the environment', () => {
+    usageError(() => connectionFlags(['--timeout', '2h']));
+    usageError(() => connectionFlags([], { REDIS_ACCOUNTS_TIMEOUT: '2h' }));
   });
 });
 

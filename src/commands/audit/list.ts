@@ -3,13 +3,11 @@
  * changed it, when and why. Always printed in time order; --limit keeps the newest N (a tail),
  * or with --oldest-first the oldest N from --since on.
  */
-import { auditKey } from '../../cli/audited.js';
 import { withRedis, wantsJson, type CommandContext } from '../../cli/context.js';
 import { readAudit, readNewestAudit, type AuditEntry } from '../../core/audit.js';
-import { durationMs, MAX_DURATION_SECONDS } from '../../core/duration.js';
 import { UsageError } from '../../core/errors.js';
 import { say } from '../../cli/io.js';
-import { parseInteger } from '../../cli/options.js';
+import type { ConnectionFlags } from '../../cli/options.js';
 import { createRowPrinter, incomplete, plural, printJson, tableTime, type Column } from '../../cli/output.js';
 
 /**
@@ -28,29 +26,23 @@ const COLUMNS: Column[] = [
   { header: 'Error', width: 40, min: 10, shrink: 1, optional: 2 },
 ];
 
-/** `--since`: an ISO time or date, or a duration back from now (30m, 12h, 7d). */
-export function parseSince(text: string | undefined, now = Date.now()): number {
-  if (text === undefined) return 0;
-  const ago = durationMs(text);
-  if (ago !== undefined) {
-    if (ago / 1000 > MAX_DURATION_SECONDS) throw new UsageError('--since is longer than ten years ago');
-    return now - ago;
-  }
-  const ms = Date.parse(text);
-  if (!/^\d{4}-\d\d-\d\d/.test(text) || Number.isNaN(ms)) {
-    throw new UsageError(`invalid --since "${text.slice(0, 40)}"`, { hint: 'use an ISO time (2026-11-28T10:00:00Z), a date, or a duration ago (12h, 7d)' });
-  }
-  return ms;
+
+export interface AuditListFlags extends ConnectionFlags {
+  /** Milliseconds since the epoch (options.ts parseSince). */
+  since?: number;
+  limit?: number;
+  oldestFirst?: true;
+  auditKey: string;
 }
 
-export async function run(ctx: CommandContext): Promise<number> {
+export async function run(ctx: CommandContext<AuditListFlags>): Promise<number> {
   const { io, opts } = ctx;
-  const since = parseSince(typeof opts['since'] === 'string' ? opts['since'] : undefined);
-  const limit = opts['limit'] === undefined ? undefined : parseInteger(String(opts['limit']), '--limit', 1, Number.MAX_SAFE_INTEGER);
-  const oldestFirst = opts['oldestFirst'] === true;
+  const since = opts.since ?? 0;
+  const { limit } = opts;
+  const oldestFirst = opts.oldestFirst === true;
   if (oldestFirst && limit === undefined) throw new UsageError('--oldest-first chooses which entries --limit keeps; give --limit <n> too');
   const json = wantsJson(ctx);
-  const key = auditKey(opts);
+  const key = opts.auditKey;
   return withRedis(ctx, async (redis) => {
     // Without --limit (or with --oldest-first) the trail streams forward in pages; the newest N
     // are read backwards and turned around.

@@ -5,10 +5,10 @@ import { emptyStats, listSessionLines, listSessions, type ListOptions, type List
 import type { Topology } from '../../core/redis/topology.js';
 import type { SessionRecord } from '../../core/sessions/layout.js';
 import { say } from '../../cli/io.js';
-import { parseInteger, sessionLayout, sessionPrefix, userFields } from '../../cli/options.js';
+import { sessionLayout, userFieldsOf, type ProgressFlag, type SessionFlags } from '../../cli/options.js';
 import { createRowPrinter, drained, incomplete, plural, tableTime, type Column } from '../../cli/output.js';
 import { progressLine, type Progress } from '../../cli/progress.js';
-import { oddUserNote, validateSessionUser } from './scope.js';
+import { oddUserNote } from './scope.js';
 
 /**
  * On a narrow terminal Details narrows first (and is left out below 12), then User; an id
@@ -92,11 +92,15 @@ async function writeRows(ctx: CommandContext, topology: Topology, listing: ListO
   });
 }
 
-export async function run(ctx: CommandContext): Promise<number> {
+export interface ListFlags extends SessionFlags, ProgressFlag {
+  user?: string;
+  limit?: number;
+}
+
+export async function run(ctx: CommandContext<ListFlags>): Promise<number> {
   const { io, opts } = ctx;
-  const user = opts['user'] === undefined ? undefined : validateSessionUser(String(opts['user']));
-  const limit = opts['limit'] === undefined ? undefined : parseInteger(String(opts['limit']), '--limit', 1, Number.MAX_SAFE_INTEGER);
-  const scope = { layout: sessionLayout(), prefix: sessionPrefix(opts), userFields: userFields(opts) };
+  const { user, limit } = opts;
+  const scope = { layout: sessionLayout(), prefix: opts.sessionPrefix, userFields: userFieldsOf(opts) };
   const write = wantsJson(ctx) ? writeLines : writeRows;
 
   return withTopology(ctx, async (topology) => {
@@ -104,7 +108,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     // Drawn only on a terminal's stderr (an operator waiting on a long scan, also with stdout
     // redirected to a file), and with stdout a pipe only if asked (--progress); with stderr
     // a pipe it gets only the summary.
-    const progress = progressLine(io, 'Listing', opts['progress'] === true);
+    const progress = progressLine(io, 'Listing', opts.progress === true);
     const onScanned = (s: ListStats) => progress.update({ scanned: s.scanned, listed: s.listed });
     const written: Written = { rows: 0 };
     let complete: boolean;

@@ -3,23 +3,23 @@
  * how many went, record it in the audit trail, and with --hold keep them deleted.
  */
 import type { SessionLayout } from '../../core/sessions/layout.js';
-import { audited, auditFields } from '../../cli/audited.js';
+import { audited } from '../../cli/audited.js';
 import { withTopology, wantsJson, type CommandContext } from '../../cli/context.js';
 import { databaseOf } from '../../core/redis/connection.js';
-import { parseDuration } from '../../core/duration.js';
-import { holdRevoked, holdSummary, type HoldResult } from '../../core/sessions/hold.js';
+import { holdRevoked, type HoldResult } from '../../core/sessions/hold.js';
 import { toAppError } from '../../core/redis/redis-errors.js';
 import { revokeIds, revokeMatching, type IdRevokeResult, type RevokeProgress } from '../../core/sessions/sessions.js';
 import type { Topology } from '../../core/redis/topology.js';
 import { ExitCode, InterruptedError, UsageError } from '../../core/errors.js';
 import { say } from '../../cli/io.js';
-import { sessionLayout, sessionPrefix, userFields } from '../../cli/options.js';
-import { jsonLine, plural, printJson, printable } from '../../cli/output.js';
+import { sessionLayout, userFieldsOf, type AuditFlags, type CookieFlags, type ProgressFlag, type SessionFlags } from '../../cli/options.js';
+import { plural, printable } from '../../cli/output.js';
 import { progressLine, stopOnInterrupt } from '../../cli/progress.js';
 import { confirm } from '../../cli/prompt.js';
-import { oddUserNote, sessionIdFrom, validateSessionUser } from './scope.js';
+import { sessionIdFrom } from './scope.js';
+import { printBulkOutcome, printDryRunBatch, printHold, printIdsOutcome, type BulkOutcome, type IdsOutcome, type RevokeAsked } from './revoke-print.js';
 
-interface Request {
+interface Request extends RevokeAsked {
   ids: string[];
   user: string | undefined;
   all: boolean;
@@ -30,35 +30,44 @@ interface Request {
   json: boolean;
 }
 
-async function parseRequest(idArgs: string[], ctx: CommandContext): Promise<Request> {
+export interface RevokeFlags extends SessionFlags, CookieFlags, AuditFlags, ProgressFlag {
+  user?: string;
+  all?: true;
+  yes?: true;
+  dryRun?: true;
+  /** Milliseconds (options.ts parseHold). */
+  hold?: number;
+}
+
+type RevokeContext = CommandContext<RevokeFlags>;
+
+async function parseRequest(idArgs: string[], ctx: RevokeContext): Promise<Request> {
   const { opts } = ctx;
-  const user = opts['user'] === undefined ? undefined : validateSessionUser(String(opts['user']));
-  const all = opts['all'] === true;
-  const fromCookie = opts['cookie'] !== undefined;
+  const { user } = opts;
+  const all = opts.all === true;
+  const fromCookie = opts.cookie !== undefined;
   const modes = [idArgs.length > 0, fromCookie, user !== undefined, all].filter(Boolean).length;
   if (modes !== 1) throw new UsageError('give session ids, or --cookie <value>, or --user <name>, or --all (exactly one of them)');
   const cookieId = fromCookie ? await sessionIdFrom(undefined, ctx) : undefined;
   const ids = cookieId === undefined ? idArgs.map((id) => sessionIdFrom(id, ctx)) : [Promise.resolve(cookieId)];
-  const holdText = opts['hold'];
   return {
     ids: (await Promise.all(ids)).filter((id): id is string => id !== undefined),
     user,
     all,
-    dryRun: opts['dryRun'] === true,
-    holdMs: typeof holdText === 'string' ? parseDuration(holdText) * 1000 : undefined,
+    dryRun: opts.dryRun === true,
+    holdMs: opts.hold,
     layout: sessionLayout(),
-    prefix: sessionPrefix(opts),
+    prefix: opts.sessionPrefix,
     json: wantsJson(ctx),
   };
 }
 
-export async function run(idArgs: string[], ctx: CommandContext): Promise<number> {
+export async function run(idArgs: string[], ctx: RevokeContext): Promise<number> {
   const { io } = ctx;
   const req = await parseRequest(idArgs, ctx);
-  auditFields(ctx);
   if (req.holdMs !== undefined && req.dryRun) throw new UsageError('--hold guards what was revoked; it cannot go with --dry-run');
 
-  if (req.all && !req.dryRun && ctx.opts['yes'] !== true) {
+  if (req.all && !req.dryRun && ctx.opts.yes !== true) {
     if (io.stdin.isTTY !== true) throw new UsageError('--all deletes every session; add --yes to confirm when not on a terminal');
     // Counted over a connection of its own, closed while the operator reads the question:
     // a server's idle timeout cannot break the revoke that follows a slow answer.
@@ -73,9 +82,21 @@ export async function run(idArgs: string[], ctx: CommandContext): Promise<number
       say(io, 'Nothing revoked.');
       return 0;
     }
-    return withTopology(ctx, (topology) => bulk(topology, req, ctx), true);
+    return finishBulk(ctx, req, await withTopology(ctx, (topology) => bulk(topology, req, ctx), true));
   }
-  return withTopology(ctx, (topology) => (req.ids.length > 0 ? byIds(topology, req, ctx) : bulk(topology, req, ctx)));
+  if (req.ids.length > 0) {
+    const outcome = await withTopology(ctx, (topology) => byIds(topology, req, ctx));
+    printIdsOutcome(io, req, outcome);
+    const { notSessions, missing } = outcome.result;
+    // Unusable data outranks a mere "not found".
+    return notSessions.length > 0 ? ExitCode.badData : missing.length > 0 ? ExitCode.negative : ExitCode.ok;
+  }
+  return finishBulk(ctx, req, await withTopology(ctx, (topology) => bulk(topology, req, ctx)));
+}
+
+function finishBulk(ctx: RevokeContext, req: Request, outcome: BulkOutcome): number {
+  printBulkOutcome(ctx.io, req, outcome);
+  return outcome.progress.interrupted ? ExitCode.interrupted : ExitCode.ok;
 }
 
 /** Where a bulk revoke would delete: `host:port/db`, or the cluster it walks. */
@@ -92,14 +113,14 @@ async function serverName(topology: Topology): Promise<string> {
  * How many sessions `--all` would revoke now: the walk of --dry-run, printing nothing but a
  * progress line. Ctrl-C ends it (nothing has changed) with exit 130.
  */
-async function countAll(topology: Topology, req: Request, ctx: CommandContext): Promise<number> {
-  const display = progressLine(ctx.io, 'Counting', ctx.opts['progress'] === true);
+async function countAll(topology: Topology, req: Request, ctx: RevokeContext): Promise<number> {
+  const display = progressLine(ctx.io, 'Counting', ctx.opts.progress === true);
   const interrupt = stopOnInterrupt();
   try {
     const found = await revokeMatching(topology, {
       layout: req.layout,
       prefix: req.prefix,
-      userFields: userFields(ctx.opts),
+      userFields: userFieldsOf(ctx.opts),
       dryRun: true,
       signal: interrupt.signal,
       onBatch: (_ids, p) => display.update({ scanned: p.scanned, sessions: p.matched }),
@@ -126,15 +147,14 @@ async function hold(topology: Topology, req: Request, ctx: CommandContext, ids: 
   const interrupt = stopOnInterrupt();
   try {
     const held = await holdRevoked(topology, { layout: req.layout, prefix: req.prefix, ids, durationMs: req.holdMs, signal: interrupt.signal });
-    if (!req.json) say(io, holdSummary(`Hold over: ${plural(held.caught, 'revoked session')} came back and ${held.caught === 1 ? 'was' : 'were'} deleted again`, held));
+    printHold(io, req, held);
     return held;
   } finally {
     interrupt.release();
   }
 }
 
-async function byIds(topology: Topology, req: Request, ctx: CommandContext): Promise<number> {
-  const { io } = ctx;
+async function byIds(topology: Topology, req: Request, ctx: RevokeContext): Promise<IdsOutcome> {
   let result: IdRevokeResult | undefined;
   const run = async () => {
     result = await revokeIds(topology.keyed, req, req.ids, req.dryRun);
@@ -143,22 +163,12 @@ async function byIds(topology: Topology, req: Request, ctx: CommandContext): Pro
   if (req.dryRun) await run();
   else await audited(ctx, topology.keyed, { command: 'session revoke', target: target(req) }, run);
   const r = result as IdRevokeResult;
-  const held = await hold(topology, req, ctx, new Set(r.revoked));
-  if (req.json) {
-    printJson(io.stdout, { dryRun: req.dryRun, revoked: r.revoked.length, ids: r.revoked, missing: r.missing, notSessions: r.notSessions, ...(held ? { held } : {}) });
-  } else {
-    if (req.dryRun) r.revoked.forEach((id) => io.stdout.write(`${printable(id)}\n`));
-    for (const id of r.missing) say(io, `Session ${printable(id)} not found.`);
-    for (const id of r.notSessions) say(io, `${req.prefix}${printable(id)} is not a session (not a string key); left alone.`);
-    say(io, `${req.dryRun ? 'Would revoke' : 'Revoked'} ${r.revoked.length} of ${plural(req.ids.length, 'session')}.`);
-  }
-  // Unusable data outranks a mere "not found".
-  return r.notSessions.length > 0 ? ExitCode.badData : r.missing.length > 0 ? ExitCode.negative : ExitCode.ok;
+  return { result: r, held: await hold(topology, req, ctx, new Set(r.revoked)) };
 }
 
-async function bulk(topology: Topology, req: Request, ctx: CommandContext): Promise<number> {
+async function bulk(topology: Topology, req: Request, ctx: RevokeContext): Promise<BulkOutcome> {
   const { io, opts } = ctx;
-  const display = progressLine(io, req.dryRun ? 'Scanning' : 'Revoking', opts['progress'] === true);
+  const display = progressLine(io, req.dryRun ? 'Scanning' : 'Revoking', opts.progress === true);
   const interrupt = stopOnInterrupt();
   let latest: RevokeProgress = { scanned: 0, matched: 0, revoked: 0, interrupted: false, oddUser: 0 };
   // Only with --hold: the ids to guard afterwards (memory grows with the revoked count).
@@ -167,15 +177,14 @@ async function bulk(topology: Topology, req: Request, ctx: CommandContext): Prom
     latest = await revokeMatching(topology, {
       layout: req.layout,
       prefix: req.prefix,
-      userFields: userFields(opts),
+      userFields: userFieldsOf(opts),
       user: req.user,
       dryRun: req.dryRun,
       signal: interrupt.signal,
       onBatch: (batch, p) => {
         if (req.dryRun && batch.length > 0) {
           display.beforeData();
-          // --json: one {"id"} line per session, before the summary line.
-          io.stdout.write(batch.map((id) => (req.json ? jsonLine({ id }) : `${printable(id)}\n`)).join(''));
+          printDryRunBatch(io, req.json, batch);
         }
         batch.forEach((id) => revokedIds?.add(id));
         latest = { ...p };
@@ -203,24 +212,6 @@ async function bulk(topology: Topology, req: Request, ctx: CommandContext): Prom
     interrupt.release();
     display.clear();
   }
-  const count = req.dryRun ? latest.matched : latest.revoked;
   const held = latest.interrupted || revokedIds === undefined ? undefined : await hold(topology, req, ctx, revokedIds);
-  if (req.json) {
-    printJson(io.stdout, {
-      dryRun: req.dryRun,
-      // A dry run revoked nothing: its count is named for what it is.
-      ...(req.dryRun ? { wouldRevoke: count } : { revoked: count }),
-      scanned: latest.scanned,
-      ...(req.user === undefined ? {} : { user: req.user }),
-      ...(latest.interrupted ? { interrupted: true } : {}),
-      ...(held ? { held } : {}),
-    });
-  }
-  if (latest.interrupted) {
-    say(io, `Interrupted: ${req.dryRun ? 'found' : 'revoked'} ${plural(count, 'session')} before stopping (${plural(latest.scanned, 'key')} scanned). Run the command again to finish.`);
-    return ExitCode.interrupted;
-  }
-  if (!req.json) say(io, `${req.dryRun ? 'Would revoke' : 'Revoked'} ${plural(count, 'session')}${req.user === undefined ? '' : ` of ${printable(req.user)}`} (${plural(latest.scanned, 'key')} scanned).${oddUserNote(latest)}`);
-  else if (latest.oddUser > 0) say(io, oddUserNote(latest).trim());
-  return 0;
+  return { progress: latest, held };
 }

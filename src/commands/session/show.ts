@@ -3,15 +3,15 @@ import { withRedis, wantsJson, type CommandContext } from '../../cli/context.js'
 import { UsageError } from '../../core/errors.js';
 import { formatTtl } from '../../core/duration.js';
 import { showSession } from '../../core/sessions/show.js';
-import { sessionLayout, sessionPrefix, userFields } from '../../cli/options.js';
+import { sessionLayout, userFieldsOf, type CookieFlags, type SessionFlags } from '../../cli/options.js';
 import { printJson, printable } from '../../cli/output.js';
 import { sessionIdFrom } from './scope.js';
 
-export async function run(idArg: string | undefined, ctx: CommandContext): Promise<number> {
+export async function run(idArg: string | undefined, ctx: CommandContext<SessionFlags & CookieFlags>): Promise<number> {
   const { io, opts } = ctx;
   const id = await sessionIdFrom(idArg, ctx);
   if (id === undefined) throw new UsageError('name a session id, or give --cookie <value>');
-  const scope = { layout: sessionLayout(), prefix: sessionPrefix(opts), userFields: userFields(opts) };
+  const scope = { layout: sessionLayout(), prefix: opts.sessionPrefix, userFields: userFieldsOf(opts) };
   return withRedis(ctx, async (redis) => {
     const detail = await showSession(redis, scope, id);
     if (wantsJson(ctx)) {

@@ -3,7 +3,7 @@
  * remaining lifetime; with --hold, set it again whenever a request that was in flight
  * writes the session back with its old lifetime.
  */
-import { audited, auditFields } from '../../cli/audited.js';
+import { audited } from '../../cli/audited.js';
 import { withTopology, wantsJson, type CommandContext } from '../../cli/context.js';
 import { formatTtl, parseDuration } from '../../core/duration.js';
 import { holdLifetime, holdSummary, type LifetimeHoldResult } from '../../core/sessions/hold.js';
@@ -12,18 +12,22 @@ import { getTtl, setTtl, type KeyScope, type SetTtlResult, type TtlInfo } from '
 import type { Topology } from '../../core/redis/topology.js';
 import { UsageError } from '../../core/errors.js';
 import { say } from '../../cli/io.js';
-import { sessionLayout, sessionPrefix } from '../../cli/options.js';
+import { sessionLayout, type AuditFlags, type SessionFlags } from '../../cli/options.js';
 import { plural, printJson } from '../../cli/output.js';
 import { stopOnInterrupt } from '../../cli/progress.js';
 
-export async function run(id: string, duration: string | undefined, ctx: CommandContext): Promise<number> {
+export interface TtlFlags extends SessionFlags, AuditFlags {
+  /** Milliseconds (options.ts parseHold). */
+  hold?: number;
+}
+
+export async function run(id: string, duration: string | undefined, ctx: CommandContext<TtlFlags>): Promise<number> {
   const { io, opts } = ctx;
   validateSessionId(id);
   const seconds = duration === undefined ? undefined : parseDuration(duration);
-  const holdMs = typeof opts['hold'] === 'string' ? parseDuration(opts['hold']) * 1000 : undefined;
+  const holdMs = opts.hold;
   if (holdMs !== undefined && seconds === undefined) throw new UsageError('--hold guards a new lifetime: give one (session ttl <id> <duration> --hold <d>)');
-  const scope = { layout: sessionLayout(), prefix: sessionPrefix(opts) };
-  if (seconds !== undefined) auditFields(ctx);
+  const scope = { layout: sessionLayout(), prefix: opts.sessionPrefix };
   return withTopology(ctx, async (topology) => {
     const redis = topology.keyed;
     let info: TtlInfo | SetTtlResult;

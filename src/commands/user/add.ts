@@ -1,24 +1,24 @@
 /** `user add <name>`: create a user with an argon2id hash of a password read safely. */
-import { audited, auditFields } from '../../cli/audited.js';
+import { audited } from '../../cli/audited.js';
 import { withRedis, wantsJson, type CommandContext } from '../../cli/context.js';
 import { BadDataError, ConflictError } from '../../core/errors.js';
 import { hashPassword, preparePassword } from '../../core/users/hashing.js';
-import { userKey, validateNewUsername } from '../../core/users/names.js';
 import { createUser } from '../../core/users/store.js';
 import { say } from '../../cli/io.js';
-import { hashPolicy, parseInteger, userPrefix } from '../../cli/options.js';
 import { printJson } from '../../cli/output.js';
 import { readPassword } from '../../cli/prompt.js';
+import { userTarget, type UserCommandFlags } from './target.js';
 
-export async function run(given: string, ctx: CommandContext): Promise<number> {
+export interface AddFlags extends UserCommandFlags {
+  minLength: number;
+}
+
+export async function run(given: string, ctx: CommandContext<AddFlags>): Promise<number> {
   const { io, opts } = ctx;
-  // Validate everything before asking for a password or touching Redis. NFD input is
-  // stored in NFC: `name` is the normalized form from here on.
-  const name = validateNewUsername(given);
-  const policy = hashPolicy(opts);
-  const minChars = parseInteger(String(opts['minLength']), '--min-length', 1, 1024);
-  const key = userKey(userPrefix(opts), name);
-  auditFields(ctx);
+  // Everything is checked before asking for a password or touching Redis (the options as the
+  // command line was read). NFD input is stored in NFC: `name` is the normalized form.
+  const { name, key, policy } = userTarget(given, opts, 'new');
+  const minChars = opts.minLength;
 
   return withRedis(ctx, (redis) => audited(ctx, redis, { command: 'user add', target: `user ${name}` }, async () => {
     // Fail fast on a taken name, before the operator types a password for nothing.
@@ -27,7 +27,7 @@ export async function run(given: string, ctx: CommandContext): Promise<number> {
     const type = String(await redis.type(key));
     if (type === 'hash') throw new ConflictError(`user ${name} already exists`);
     if (type !== 'none') throw new BadDataError(`${key} holds a ${type}, not a user record (hash); nothing was written`);
-    const password = await readPassword(io, { fromStdin: opts['passwordStdin'] === true, confirm: true, message: `Password for ${name}:` });
+    const password = await readPassword(io, { fromStdin: opts.passwordStdin === true, confirm: true, message: `Password for ${name}:` });
     const bytes = preparePassword(password, minChars);
     const phc = await hashPassword(bytes, policy);
     bytes.fill(0);

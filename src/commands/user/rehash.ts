@@ -2,12 +2,11 @@
  * `user rehash <name>`: re-hash one user's password at the current policy (compare-and-set).
  * `user rehash --check`: report every user whose stored hash is weaker than the policy.
  */
-import { audited, auditFields } from '../../cli/audited.js';
+import { audited } from '../../cli/audited.js';
 import { withRedis, withTopology, wantsJson, type CommandContext } from '../../cli/context.js';
 import { ConflictError, NegativeAnswer, UsageError } from '../../core/errors.js';
-import { hashPolicy, policyAndCaps, userPrefix } from '../../cli/options.js';
+import { hashPolicy, type ProgressFlag } from '../../cli/options.js';
 import { decoyHash, hashPassword, preparePassword, verifyPassword, weaknesses } from '../../core/users/hashing.js';
-import { userKey, validateUsername } from '../../core/users/names.js';
 import { getUser, replaceHash, scanUsers, type ScannedUser } from '../../core/users/store.js';
 import { say, type Io } from '../../cli/io.js';
 import { createRowPrinter, plural, printJson, type Column } from '../../cli/output.js';
@@ -15,29 +14,34 @@ import { progressLine } from '../../cli/progress.js';
 import { readPassword } from '../../cli/prompt.js';
 import type { Topology } from '../../core/redis/topology.js';
 import type { HashPolicy } from '../../core/users/hashing.js';
+import { userTarget, type UserCommandFlags } from './target.js';
 
-export async function run(name: string | undefined, ctx: CommandContext): Promise<number> {
+export interface RehashFlags extends UserCommandFlags, ProgressFlag {
+  force?: true;
+  check?: true;
+}
+
+type RehashContext = CommandContext<RehashFlags>;
+
+export async function run(name: string | undefined, ctx: RehashContext): Promise<number> {
   const { opts } = ctx;
-  if (opts['check'] === true) {
+  if (opts.check === true) {
     if (name !== undefined) throw new UsageError('--check scans every user; give no name with it');
     const policy = hashPolicy(opts);
-    const prefix = userPrefix(opts);
+    const prefix = opts.userPrefix;
     return withTopology(ctx, (topology) => check(topology, ctx, prefix, policy));
   }
   if (name === undefined) throw new UsageError('name a user, or use --check to scan them all');
   return rehashOne(name, ctx);
 }
 
-async function rehashOne(given: string, ctx: CommandContext): Promise<number> {
+async function rehashOne(given: string, ctx: RehashContext): Promise<number> {
   const { io, opts } = ctx;
-  const name = validateUsername(given); // normalized to NFC
-  const { policy, caps } = policyAndCaps(opts);
-  const key = userKey(userPrefix(opts), name);
-  const force = opts['force'] === true;
-  auditFields(ctx);
+  const { name, key, policy, caps } = userTarget(given, opts, 'existing');
+  const force = opts.force === true;
   await withRedis(ctx, (redis) => audited(ctx, redis, { command: 'user rehash', target: `user ${name}` }, async () => {
     const record = await getUser(redis, key);
-    const password = await readPassword(io, { fromStdin: opts['passwordStdin'] === true, confirm: false, message: `Password for ${name}:` });
+    const password = await readPassword(io, { fromStdin: opts.passwordStdin === true, confirm: false, message: `Password for ${name}:` });
     const bytes = preparePassword(password, 0);
     try {
       // The password is always checked first, whatever the hash. As in `user verify`, an
@@ -87,10 +91,10 @@ const CHECK_COLUMNS: Column[] = [
 ];
 
 /** Exit 0 when every hash meets the policy, 1 when some do not (so CI can gate on it). */
-async function check(topology: Topology, ctx: CommandContext, prefix: string, policy: HashPolicy): Promise<number> {
+async function check(topology: Topology, ctx: RehashContext, prefix: string, policy: HashPolicy): Promise<number> {
   const { io } = ctx;
   const json = wantsJson(ctx);
-  const display = progressLine(io, 'Checking', ctx.opts['progress'] === true);
+  const display = progressLine(io, 'Checking', ctx.opts.progress === true);
   const table = json ? undefined : await createRowPrinter(io, CHECK_COLUMNS, () => display.beforeData());
   const seen = new Set<string>();
   const skipped = new Set<string>();

@@ -1,21 +1,21 @@
 /** `user verify <name>`: exit 0 if the password matches, 1 if not or if there is no such user. */
-import { audited, auditFields } from '../../cli/audited.js';
+import { audited } from '../../cli/audited.js';
 import { withRedis, wantsJson, type CommandContext } from '../../cli/context.js';
-import { policyAndCaps, userPrefix } from '../../cli/options.js';
 import { decoyHash, hashPassword, preparePassword, verifyPassword, weaknesses } from '../../core/users/hashing.js';
-import { userKey, validateUsername } from '../../core/users/names.js';
 import { getUser, replaceHash } from '../../core/users/store.js';
 import { say } from '../../cli/io.js';
 import { printJson } from '../../cli/output.js';
 import { readPassword } from '../../cli/prompt.js';
+import { userTarget, type UserCommandFlags } from './target.js';
 
-export async function run(given: string, ctx: CommandContext): Promise<number> {
+export interface VerifyFlags extends UserCommandFlags {
+  rehash?: true;
+}
+
+export async function run(given: string, ctx: CommandContext<VerifyFlags>): Promise<number> {
   const { io, opts } = ctx;
-  const name = validateUsername(given); // normalized to NFC
-  const { policy, caps } = policyAndCaps(opts);
-  const key = userKey(userPrefix(opts), name);
-  auditFields(ctx);
-  const password = await readPassword(io, { fromStdin: opts['passwordStdin'] === true, confirm: false, message: `Password for ${name}:` });
+  const { name, key, policy, caps } = userTarget(given, opts, 'existing');
+  const password = await readPassword(io, { fromStdin: opts.passwordStdin === true, confirm: false, message: `Password for ${name}:` });
   // Only the normalization rule applies here, not the minimum length of new passwords:
   // a too-long or control-character password is refused (exit 2) before any hashing.
   const bytes = preparePassword(password, 0);
@@ -27,7 +27,7 @@ export async function run(given: string, ctx: CommandContext): Promise<number> {
     const match = (await verifyPassword(bytes, stored, caps)) && record !== undefined;
     const outdated = match ? weaknesses(stored, policy) : [];
     let rehashed = false;
-    if (match && outdated.length > 0 && opts['rehash'] === true) {
+    if (match && outdated.length > 0 && opts.rehash === true) {
       const next = await hashPassword(bytes, policy);
       await audited(ctx, redis, { command: 'user verify --rehash', target: `user ${name}` }, async () => {
         const result = await replaceHash(redis, key, stored, next, new Date());

@@ -1,0 +1,27 @@
+/** What every command on one user starts with, the same way: its name, its key and the hashing rules. */
+import { costCaps, hashPolicy, policyAndCaps, type AuditFlags, type PasswordStdinFlag, type PolicyFlags, type UserFlags } from '../../cli/options.js';
+import type { CostCaps, HashPolicy } from '../../core/users/hashing.js';
+import { userKey, validateNewUsername, validateUsername } from '../../core/users/names.js';
+
+/** The options of `user add`, `user verify` and `user rehash`. */
+export interface UserCommandFlags extends UserFlags, PolicyFlags, AuditFlags, PasswordStdinFlag {}
+
+export interface UserTarget {
+  /** The name as given, checked and normalized to NFC: the name to use from here on. */
+  name: string;
+  key: string;
+  policy: HashPolicy;
+  caps: CostCaps;
+}
+
+/**
+ * `new`: a user to create, held to the rules against look-alike names. `existing`: a user to
+ * check a password of; verify and rehash still reach names made before those rules, and their
+ * policy must be within the caps (see policyAndCaps: an unknown user's decoy hash is hashed at
+ * the policy and checked against the caps).
+ */
+export function userTarget(given: string, opts: UserCommandFlags, kind: 'new' | 'existing'): UserTarget {
+  const name = kind === 'new' ? validateNewUsername(given) : validateUsername(given);
+  const { policy, caps } = kind === 'new' ? { policy: hashPolicy(opts), caps: costCaps(opts) } : policyAndCaps(opts);
+  return { name, key: userKey(opts.userPrefix, name), policy, caps };
+}
