@@ -36,7 +36,7 @@ function notUtf8(what: string): UsageError {
  * here, by a listener of our own on the same stream, with a strict decoder.
  */
 async function promptHidden(io: Io, message: string, what = 'password'): Promise<string> {
-  const { password } = await import('@inquirer/prompts');
+  const { default: password } = await import('@inquirer/password');
   let decoder = new TextDecoder('utf-8', { fatal: true });
   let invalid = false;
   const check = (chunk: Buffer | string): void => {
@@ -64,9 +64,9 @@ async function promptHidden(io: Io, message: string, what = 'password'): Promise
 }
 
 export async function confirm(io: Io, message: string): Promise<boolean> {
-  const prompts = await import('@inquirer/prompts');
+  const { default: confirmPrompt } = await import('@inquirer/confirm');
   try {
-    return await prompts.confirm({ message, default: false }, { input: io.stdin, output: io.stderr });
+    return await confirmPrompt({ message, default: false }, { input: io.stdin, output: io.stderr });
   } catch (err) {
     if (isPromptExit(err)) throw new InterruptedError();
     throw err;
