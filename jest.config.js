@@ -13,7 +13,6 @@ const common = {
   preset: 'ts-jest/presets/default-esm',
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
-  testTimeout: 30000,
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {
     // Type errors are caught by `tsc --noEmit` in `npm test`; here we only transpile.
@@ -22,6 +21,8 @@ const common = {
 };
 
 export default {
+  // A global option: jest ignores it inside a project (tests then got its default of 5 s).
+  testTimeout: 30000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     // Its environment lets `instanceof Error` accept errors made by Node itself (see the file).
