@@ -1,5 +1,5 @@
 /** Run the built CLI as a subprocess, as an operator or a script would. */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -18,27 +18,55 @@ export interface CliOptions {
   input?: string | Buffer;
   /** Added to a minimal environment (PATH and HOME only: no REDIS_URL from outside). */
   env?: Record<string, string | undefined>;
+  /** SIGKILL after this long (default 20 s). */
   timeoutMs?: number;
 }
 
-export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const env: Record<string, string> = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp' };
-    for (const [k, v] of Object.entries(opts.env ?? {})) if (v !== undefined) env[k] = v;
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d.toString()));
-    child.stderr.on('data', (d) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 20000);
+export interface BackgroundOptions extends CliOptions {
+  /** Leave stdin open for the test to write to (`child.stdin.end(...)`) instead of writing `input` and closing it. */
+  keepStdinOpen?: boolean;
+}
+
+/** A CLI process started in the background: the test can watch, feed or signal it while it runs. */
+export interface BackgroundCli {
+  child: ChildProcessWithoutNullStreams;
+  /** Output so far. */
+  stdout(): string;
+  stderr(): string;
+  /** Resolves once the process has exited and its output is read. */
+  done: Promise<CliResult>;
+}
+
+/** The minimal environment plus `extra`. */
+function cliEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
+  const env: Record<string, string> = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp' };
+  for (const [k, v] of Object.entries(extra)) if (v !== undefined) env[k] = v;
+  return env;
+}
+
+/** Start the built CLI and return at once; `done` has its exit and output. */
+export function startCli(args: string[], opts: BackgroundOptions = {}): BackgroundCli {
+  const child = spawn(process.execPath, [BIN, ...args], { env: cliEnv(opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 20000);
+  const done = new Promise<CliResult>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
     });
-    child.stdin.on('error', () => undefined); // the CLI may exit before reading everything
-    child.stdin.end(opts.input ?? '');
   });
+  child.stdin.on('error', () => undefined); // the CLI may exit before reading everything
+  if (!opts.keepStdinOpen) child.stdin.end(opts.input ?? '');
+  return { child, stdout: () => stdout, stderr: () => stderr, done };
+}
+
+/** Run the built CLI to its end. */
+export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  return startCli(args, opts).done;
 }
 
 /** Parse NDJSON output into objects. */

@@ -8,17 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN } from './cli.js';
-
-/** Poll (no fixed sleep) until `cond` returns a value, or fail after `timeoutMs`. */
-export async function waitFor<T>(what: string, cond: () => T | undefined | false, timeoutMs = 15000, describeState?: () => string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = cond();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${describeState ? `; state:\n${describeState()}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+import { waitFor } from './wait.js';
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -91,12 +81,12 @@ export class Pty {
     return waitFor(`${pattern} on screen`, () => {
       const s = this.screen();
       return pattern.test(s) ? s : undefined;
-    }, 15000, () => this.screen());
+    }, { timeoutMs: 15000, intervalMs: 25, state: () => this.screen() });
   }
 
   /** The CLI's exit code, once the pane's shell has written it. */
   async exitCode(): Promise<number> {
-    const text = await waitFor('the CLI to exit', () => (existsSync(this.exitFile) ? readFileSync(this.exitFile, 'utf8') : '').match(/^\d+\n/)?.[0], 20000, () => this.screen());
+    const text = await waitFor('the CLI to exit', () => (existsSync(this.exitFile) ? readFileSync(this.exitFile, 'utf8') : '').match(/^\d+\n/)?.[0], { timeoutMs: 20000, intervalMs: 25, state: () => this.screen() });
     return Number(text);
   }
 
@@ -105,7 +95,7 @@ export class Pty {
     return waitFor(`${pattern} in the terminal output`, () => {
       const l = this.log();
       return pattern.test(l) ? l : undefined;
-    }, 15000, () => this.log());
+    }, { timeoutMs: 15000, intervalMs: 25, state: () => this.log() });
   }
 
   stop(): void {

@@ -8,6 +8,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from './wait.js';
 
 export interface TlsServerFiles {
   cert: string;
@@ -79,12 +80,7 @@ function ping(port: number, useTls?: TlsServerFiles): Promise<boolean> {
 }
 
 export async function waitForPing(port: number, timeoutMs = 10000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await ping(port)) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms`);
+  await waitFor(`redis-server on port ${port} to answer PING`, () => ping(port), { timeoutMs, intervalMs: 25 });
 }
 
 export async function startRedis(opts: StartOptions = {}): Promise<RedisServer> {
@@ -118,11 +114,8 @@ async function tryStart(opts: StartOptions): Promise<RedisServer> {
       }),
     ]);
     if (opts.tls && tlsPort !== undefined) {
-      const deadline = Date.now() + 5000;
-      while (!(await ping(tlsPort, opts.tls))) {
-        if (Date.now() > deadline) throw new Error(`redis-server TLS port ${tlsPort} did not answer PING within 5000 ms:\n${log()}`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
+      const tlsFiles = opts.tls;
+      await waitFor(`redis-server TLS port ${tlsPort} to answer PING`, () => ping(tlsPort, tlsFiles), { timeoutMs: 5000, intervalMs: 25, state: log });
     }
   } catch (err) {
     await stop();

@@ -10,25 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type RedisClientType } from 'redis';
 import { freePort, requireRedisServer, spawnServer, startRedis, waitForPing, type RedisServer } from './redis-server.js';
-
-/** Poll an async condition (no fixed sleep) until it returns a value, or fail after `timeoutMs`. */
-export async function pollUntil<T>(what: string, cond: () => Promise<T | undefined | false>, timeoutMs = 20000, intervalMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const v = await cond();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) {
-      const why = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`);
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
+import { waitFor } from './wait.js';
 
 /** Run one command on a short-lived connection to 127.0.0.1:port. */
 export async function commandAt(port: number, args: string[]): Promise<unknown> {
@@ -89,18 +71,18 @@ export async function startCluster(count = 3): Promise<TestCluster> {
     const ports = nodes.map((n) => n.port);
     await runRedisCli(['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes']);
     for (const port of ports) {
-      await pollUntil(`cluster_state:ok on 127.0.0.1:${port}`, async () => {
+      await waitFor(`cluster_state:ok on 127.0.0.1:${port}`, async () => {
         const info = String(await commandAt(port, ['CLUSTER', 'INFO']));
         return /cluster_state:ok/.test(info) && new RegExp(`cluster_known_nodes:${count}\\b`).test(info);
-      });
+      }, { timeoutMs: 20000, intervalMs: 50, retryErrors: true });
     }
     // Every node must also agree on the full slot map before clients discover it.
     for (const port of ports) {
-      await pollUntil(`a complete slot map on 127.0.0.1:${port}`, async () => {
+      await waitFor(`a complete slot map on 127.0.0.1:${port}`, async () => {
         const slots = (await commandAt(port, ['CLUSTER', 'SLOTS'])) as unknown[][];
         const covered = slots.reduce((n, s) => n + (Number(s[1]) - Number(s[0]) + 1), 0);
         return covered === 16384 && slots.every((s) => ports.includes(Number((s[2] as unknown[])[1])));
-      });
+      }, { timeoutMs: 20000, intervalMs: 50, retryErrors: true });
     }
     return { url: nodes[0]!.url, ports, nodes, stop: () => stopAll(nodes) };
   } catch (err) {
@@ -181,15 +163,15 @@ export async function startSentinelSet(): Promise<TestSentinelSet> {
     started.push(master);
     const replica = await startRedis({ args: ['--replicaof', '127.0.0.1', String(master.port)] });
     started.push(replica);
-    await pollUntil('the replica link to come up', async () => /master_link_status:up/.test(String(await commandAt(replica.port, ['INFO', 'replication']))));
+    await waitFor('the replica link to come up', async () => /master_link_status:up/.test(String(await commandAt(replica.port, ['INFO', 'replication']))), { timeoutMs: 20000, intervalMs: 50, retryErrors: true });
     const sentinel = await startSentinel(master.port);
     started.push(sentinel);
-    await pollUntil('the sentinel to name the master', async () => (await sentinelMasterAddr(sentinel.port)) === `127.0.0.1:${master.port}`);
+    await waitFor('the sentinel to name the master', async () => (await sentinelMasterAddr(sentinel.port)) === `127.0.0.1:${master.port}`, { timeoutMs: 20000, intervalMs: 50, retryErrors: true });
     // A failover needs the sentinel to know the replica (it learns it from the master's INFO).
-    await pollUntil('the sentinel to discover the replica', async () => {
+    await waitFor('the sentinel to discover the replica', async () => {
       const replicas = (await commandAt(sentinel.port, ['SENTINEL', 'REPLICAS', SENTINEL_MASTER])) as unknown[];
       return replicas.map(fieldsOf).some((r) => r['port'] === String(replica.port) && !/s_down|o_down|disconnected/.test(r['flags'] ?? ''));
-    });
+    }, { timeoutMs: 20000, intervalMs: 50, retryErrors: true });
     return {
       master,
       replica,

@@ -7,14 +7,14 @@
  *
  * REDIS_URL's host is a closed port: with --sentinel it gives only scheme, credentials and db.
  */
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { RedisClientType } from 'redis';
-import { BIN, ndjson, runCli, type CliResult } from '../helpers/cli.js';
+import { ndjson, runCli, startCli, type CliResult } from '../helpers/cli.js';
 import { adminClient, sessionJson } from '../helpers/client.js';
 import { AUDIT_KEY } from '../helpers/fixture.js';
 import { freePort, startRedis, type RedisServer } from '../helpers/redis-server.js';
-import { commandAt, pollUntil, SENTINEL_MASTER, sentinelMasterAddr, startSentinelSet, type TestSentinelSet } from '../helpers/topologies.js';
+import { commandAt, SENTINEL_MASTER, sentinelMasterAddr, startSentinelSet, type TestSentinelSet } from '../helpers/topologies.js';
+import { waitFor } from '../helpers/wait.js';
 
 const CHEAP = ['--argon2-memory', '1024', '--argon2-time', '1'];
 const DAY_MS = 86400000;
@@ -77,29 +77,25 @@ describe('through a Sentinel, with /2 in the URL', () => {
     await db0.configSet('notify-keyspace-events', 'E$');
     try {
       await seed(db2, ['held-1'], 'hank');
-      const child = spawn(process.execPath, [BIN, 'session', 'revoke', '--user', 'hank', '--hold', '8s', '--json', ...sentinel()], {
-        env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp', ...env() },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      const run = startCli(['session', 'revoke', '--user', 'hank', '--hold', '8s', '--json', ...sentinel()], { env: env(), timeoutMs: 60_000 });
+      const { child } = run;
       try {
-        await pollUntil('the revoke', async () => Number(await db2.exists('sess:held-1')) === 0, 15000);
+        await waitFor('the revoke', async () => Number(await db2.exists('sess:held-1')) === 0, { timeoutMs: 15000, intervalMs: 50, retryErrors: true });
         // The hold subscribes to the channel of the URL's database, not db 0's.
-        await pollUntil('the subscription to db 2 keyevents', async () => {
+        await waitFor('the subscription to db 2 keyevents', async () => {
           const reply = (await db0.sendCommand(['PUBSUB', 'NUMSUB', '__keyevent@2__:set'])) as unknown[];
           return Number(reply[1]) === 1;
-        }, 15000);
+        }, { timeoutMs: 15000, intervalMs: 50, retryErrors: true });
         await seed(db2, ['held-1'], 'hank');
         // Deleted by the notification, long before the hold's final sweep.
-        await pollUntil('the re-saved session to be deleted', async () => Number(await db2.exists('sess:held-1')) === 0, 3000);
+        await waitFor('the re-saved session to be deleted', async () => Number(await db2.exists('sess:held-1')) === 0, { timeoutMs: 3000, intervalMs: 50, retryErrors: true });
         expect(child.exitCode).toBeNull();
-        expect(await exited).toBe(0);
+        const { code, stdout } = await run.done;
+        expect(code).toBe(0);
         expect(ndjson(stdout)[0]).toMatchObject({ revoked: 1, held: { caught: 1, mode: 'notifications' } });
       } finally {
         if (child.exitCode === null) child.kill('SIGKILL');
-        await exited;
+        await run.done;
       }
     } finally {
       await db0.configSet('notify-keyspace-events', '');
@@ -109,7 +105,7 @@ describe('through a Sentinel, with /2 in the URL', () => {
   test('after a failover the new master is used in db 2 as well', async () => {
     await seed(db0, ['other-app-3'], 'zed');
     await seed(db2, ['ours-after'], 'amy');
-    await pollUntil('the replica to have both', async () => {
+    await waitFor('the replica to have both', async () => {
       const [in0, in2] = await Promise.all([
         commandAt(set.replicaPort, ['EXISTS', 'sess:other-app-3']),
         (async () => {
@@ -122,10 +118,10 @@ describe('through a Sentinel, with /2 in the URL', () => {
         })(),
       ]);
       return Number(in0) === 1 && in2 === 1;
-    });
-    await pollUntil('SENTINEL FAILOVER to be accepted', async () => String(await commandAt(set.sentinelPort, ['SENTINEL', 'FAILOVER', SENTINEL_MASTER])) === 'OK', 30000, 200);
-    await pollUntil('the sentinel to name the replica', async () => (await sentinelMasterAddr(set.sentinelPort)) === `127.0.0.1:${set.replicaPort}`, 30000);
-    await pollUntil('the replica to be a master', async () => String(((await commandAt(set.replicaPort, ['ROLE'])) as unknown[])[0]) === 'master', 10000);
+    }, { timeoutMs: 20000, intervalMs: 50, retryErrors: true });
+    await waitFor('SENTINEL FAILOVER to be accepted', async () => String(await commandAt(set.sentinelPort, ['SENTINEL', 'FAILOVER', SENTINEL_MASTER])) === 'OK', { timeoutMs: 30000, intervalMs: 200, retryErrors: true });
+    await waitFor('the sentinel to name the replica', async () => (await sentinelMasterAddr(set.sentinelPort)) === `127.0.0.1:${set.replicaPort}`, { timeoutMs: 30000, intervalMs: 50, retryErrors: true });
+    await waitFor('the replica to be a master', async () => String(((await commandAt(set.replicaPort, ['ROLE'])) as unknown[])[0]) === 'master', { timeoutMs: 10000, intervalMs: 50, retryErrors: true });
 
     const list = await run(['session', 'list', '--json']);
     expect(list.code).toBe(0);

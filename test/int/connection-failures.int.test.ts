@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { adminClient } from '../helpers/client.js';
 import { runCli, type CliOptions, type CliResult } from '../helpers/cli.js';
 import { freePort, startRedis, type RedisServer } from '../helpers/redis-server.js';
+import { waitFor } from '../helpers/wait.js';
 
 const FAST_ARGON2 = ['--argon2-memory', '1024', '--argon2-time', '1', '--argon2-parallelism', '1'];
 /** A successful run may print its summary on stderr ("2 sessions."), but no warning and no error. */
@@ -84,15 +85,6 @@ async function startHungServer(): Promise<HungServer> {
         srv.close(() => resolve());
       }),
   };
-}
-
-/** Poll until `check` holds (e.g. the server noticed a client left), or fail after `ms`. */
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('connection refused (nothing listening)', () => {
@@ -179,7 +171,7 @@ describe('a server that hangs on one command (CLIENT PAUSE WRITE)', () => {
       expectUnrecordedFailure(r, 3, new RegExp(`timed out after 1000 ms waiting for redis://127\\.0\\.0\\.1:${server.port}`));
       expect(r.ms).toBeLessThan(1000 + 5000);
       // The CLI dropped its connection, so the server discards the postponed EVAL.
-      await until(async () => (await clients()) === 1, 'the server to notice the CLI left');
+      await waitFor('the server to notice the CLI left', async () => (await clients()) === 1, { timeoutMs: 5000 });
     } finally {
       await admin.sendCommand(['CLIENT', 'UNPAUSE']);
     }

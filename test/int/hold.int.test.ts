@@ -4,13 +4,13 @@
  * the tool keeps guarding the revoked ids and deletes what comes back, so the cookie stays
  * refused. Proven with the real express app, both with keyspace notifications and without.
  */
-import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, test } from '@jest/globals';
 import type { RedisClientType } from 'redis';
 import { sessionId, useTestApp, type TestApp } from '../helpers/app.js';
-import { BIN, ndjson, runCli } from '../helpers/cli.js';
+import { ndjson, runCli, startCli } from '../helpers/cli.js';
 import { AUDIT_KEY } from '../helpers/fixture.js';
 import type { RedisServer } from '../helpers/redis-server.js';
+import { waitFor } from '../helpers/wait.js';
 
 let server: RedisServer;
 let redis: RedisClientType;
@@ -24,23 +24,8 @@ afterEach(async () => {
   await redis.flushAll();
 });
 
-async function until(what: string, cond: () => Promise<boolean>, ms = 15000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** Run the CLI in the background; resolves with its exit code and output. */
-function startCli(args: string[]): { result: Promise<{ code: number | null; stdout: string; stderr: string }> } {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env['PATH'] ?? '', REDIS_URL: server.url }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  return { result: new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr }))) };
-}
+/** Run the CLI in the background (a hold lasts seconds); `done` has its exit code and output. */
+const startHold = (args: string[]) => startCli(args, { env: { REDIS_URL: server.url }, timeoutMs: 60_000 });
 
 describe('a request in flight during the revoke', () => {
   test('without --hold it writes the session back and the revoked cookie works again (the limitation)', async () => {
@@ -67,11 +52,11 @@ describe('a request in flight during the revoke', () => {
     const slow = await app.slowRequest(cookie);
     // 6 s: the app's write-back must land inside the hold, also on a loaded machine (once, under
     // the full suite, a 3 s hold ended before it).
-    const cli = startCli(['session', 'revoke', '--user', 'bob', '--hold', '6s', '--json']);
-    await until('the revoke', async () => (await redis.exists(`sess:${id}`)) === 0);
+    const cli = startHold(['session', 'revoke', '--user', 'bob', '--hold', '6s', '--json']);
+    await waitFor('the revoke', async () => (await redis.exists(`sess:${id}`)) === 0);
     slow.release();
     expect(await slow.done).toBe(200);
-    const { code, stdout, stderr } = await cli.result;
+    const { code, stdout, stderr } = await cli.done;
     expect(code).toBe(0);
     const [summary] = ndjson(stdout);
     expect(summary).toMatchObject({ revoked: 1, user: 'bob', held: { caught: 1, mode: events === '' ? 'polling' : 'notifications' } });
@@ -122,17 +107,17 @@ describe('the notification connection drops during the hold (issue 13 item 9)', 
     const cookie = await app.login('bob');
     const id = sessionId(cookie);
     const slow = await app.slowRequest(cookie);
-    const cli = startCli(['session', 'revoke', '--user', 'bob', '--hold', '4s', ...(format === 'text' ? [] : ['--json'])]);
-    await until('the revoke', async () => (await redis.exists(`sess:${id}`)) === 0);
+    const cli = startHold(['session', 'revoke', '--user', 'bob', '--hold', '4s', ...(format === 'text' ? [] : ['--json'])]);
+    await waitFor('the revoke', async () => (await redis.exists(`sess:${id}`)) === 0);
     const pubsub = async () => String(await redis.sendCommand(['CLIENT', 'LIST', 'TYPE', 'pubsub'])).trim();
-    await until('the hold to subscribe', async () => (await pubsub()) !== '');
+    await waitFor('the hold to subscribe', async () => (await pubsub()) !== '');
     await redis.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']);
     expect(await pubsub()).toBe('');
     slow.release();
     expect(await slow.done).toBe(200);
     // Within the polling interval (250 ms), with room for a loaded machine; far less than the hold.
-    await until('the re-saved session to be deleted again', async () => (await redis.exists(`sess:${id}`)) === 0, 1500);
-    const { code, stdout, stderr } = await cli.result;
+    await waitFor('the re-saved session to be deleted again', async () => (await redis.exists(`sess:${id}`)) === 0, { timeoutMs: 1500 });
+    const { code, stdout, stderr } = await cli.done;
     expect(code).toBe(0);
     if (format === 'text') {
       expect(stderr).toMatch(/Hold over: 1 revoked session came back and was deleted again\. The notification connection dropped \(.+\) and polling took over for the rest of the hold\./);
@@ -167,11 +152,11 @@ describe('session ttl --hold (issue 13 item 11)', () => {
     const cookie = await app.login('bob');
     const id = sessionId(cookie);
     const slow = await app.slowRequest(cookie);
-    const cli = startCli(['session', 'ttl', '--json', '--hold', '5s', '--', id, '60s']);
-    await until('the new lifetime', async () => Number(await redis.pTTL(`sess:${id}`)) <= 60000);
+    const cli = startHold(['session', 'ttl', '--json', '--hold', '5s', '--', id, '60s']);
+    await waitFor('the new lifetime', async () => Number(await redis.pTTL(`sess:${id}`)) <= 60000);
     slow.release();
     expect(await slow.done).toBe(200);
-    const { code, stdout, stderr } = await cli.result;
+    const { code, stdout, stderr } = await cli.done;
     expect(code).toBe(0);
     expect(stderr).toBe('');
     const [out] = ndjson(stdout);
@@ -194,11 +179,11 @@ describe('session ttl --hold (issue 13 item 11)', () => {
     await redis.configSet('notify-keyspace-events', events);
     const cookie = await app.login('bob');
     const id = sessionId(cookie);
-    const cli = startCli(['session', 'ttl', '--hold', '4s', '--', id, '60s']);
-    await until('the new lifetime', async () => Number(await redis.pTTL(`sess:${id}`)) <= 60000);
+    const cli = startHold(['session', 'ttl', '--hold', '4s', '--', id, '60s']);
+    await waitFor('the new lifetime', async () => Number(await redis.pTTL(`sess:${id}`)) <= 60000);
     await redis.expire(`sess:${id}`, 86400);
-    await until('the touch to be undone', async () => Number(await redis.pTTL(`sess:${id}`)) <= 60000, 1500);
-    const { code, stdout, stderr } = await cli.result;
+    await waitFor('the touch to be undone', async () => Number(await redis.pTTL(`sess:${id}`)) <= 60000, { timeoutMs: 1500 });
+    const { code, stdout, stderr } = await cli.done;
     expect(code).toBe(0);
     expect(stdout).toMatch(/^1m \(60s\)  expires /);
     expect(stderr).toContain(`Hold over: the session was written back with its old lifetime and the new one re-applied 1 time (${events === '' ? 'polling' : 'notifications'}).\n`);

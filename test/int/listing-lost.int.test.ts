@@ -5,10 +5,9 @@
  * is let go on: it must end with exit 3 and one line on stderr that says how many rows it
  * listed and that the output is incomplete, and exactly that many rows must be on stdout.
  */
-import { spawn } from 'node:child_process';
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import type { RedisClientType } from 'redis';
-import { BIN } from '../helpers/cli.js';
+import { startCli, type CliResult } from '../helpers/cli.js';
 import type { RedisServer } from '../helpers/redis-server.js';
 import { AUDIT_KEY, useServer } from '../helpers/fixture.js';
 import { seedSessions } from '../helpers/seed.js';
@@ -40,16 +39,13 @@ beforeAll(async () => {
  * Run the CLI; once its output holds a row (and the header, without --json), stop reading (it
  * blocks on the full pipe), kill every normal client but ours, then read on until it exits.
  */
-function listKilledMidway(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function listKilledMidway(args: string[]): Promise<CliResult> {
   const header = args.includes('--json') ? 0 : 1;
-  const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp', REDIS_URL: server.url }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
+  const run = startCli(args, { env: { REDIS_URL: server.url }, timeoutMs: 60_000 });
+  const { child } = run;
   let killed = false;
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d.toString();
-    if (killed || (stdout.match(/\n/g) ?? []).length < header + 1) return;
+  child.stdout.on('data', () => {
+    if (killed || (run.stdout().match(/\n/g) ?? []).length < header + 1) return;
     killed = true;
     child.stdout.pause();
     // CLIENT KILL skips the client that sends it: only the CLI's connections go.
@@ -58,10 +54,7 @@ function listKilledMidway(args: string[]): Promise<{ code: number | null; stdout
       child.stdout.resume();
     });
   });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return run.done;
 }
 
 /** The one error line, and the count it names. */

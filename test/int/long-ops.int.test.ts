@@ -15,11 +15,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import type { RedisClientType } from 'redis';
-import { BIN, ndjson, runCli } from '../helpers/cli.js';
+import { BIN, ndjson, runCli, startCli, type BackgroundCli } from '../helpers/cli.js';
 import { Pty } from '../helpers/pty.js';
 import type { RedisServer } from '../helpers/redis-server.js';
 import { AUDIT_KEY, useServer } from '../helpers/fixture.js';
 import { seedSessions, seedUsers } from '../helpers/seed.js';
+import { waitFor } from '../helpers/wait.js';
 
 const TOTAL = 200_000;
 /** A valid argon2id hash at m=4096, t=1 (made by the reference argon2 CLI): weaker than the default policy. */
@@ -48,38 +49,11 @@ function seed(count: number, users = 1000, from = 0): Promise<void> {
   return seedSessions(server.plainPort, { from, to: from + count, users });
 }
 
-/** Poll (no fixed sleep) until `cond` resolves to something truthy. */
-async function until<T>(what: string, cond: () => Promise<T | undefined | false>, timeoutMs = 30_000, everyMs = 5): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await cond();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
-interface Running {
-  child: ChildProcessWithoutNullStreams;
-  stdout(): string;
-  stderr(): string;
-  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
-}
-
-/** The built CLI as its own process (not through runCli), so the test can signal it. */
-function start(args: string[]): Running {
-  const child = spawn(process.execPath, [BIN, ...args], { env: env(), stdio: ['pipe', 'pipe', 'pipe'] });
-  children.push(child);
-  child.stdin.end();
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d.toString()));
-  child.stderr.on('data', (d) => (stderr += d.toString()));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((res, rej) => {
-    child.on('error', rej);
-    child.on('close', (code, signal) => res({ code, signal, stdout, stderr }));
-  });
-  return { child, stdout: () => stdout, stderr: () => stderr, done };
+/** The built CLI in the background, so the test can signal it (killed after the test if still running). */
+function start(args: string[]): BackgroundCli {
+  const run = startCli(args, { env: { REDIS_URL: server.url }, timeoutMs: 120_000 });
+  children.push(run.child);
+  return run;
 }
 
 /** Keys other than the audit trail's stream (which every revoke appends to). */
@@ -101,10 +75,10 @@ const INTERRUPTED = /^Interrupted: revoked (\d+) sessions? before stopping \((\d
  */
 async function interruptMidway(args: string[], before: number) {
   const run = start(['session', 'revoke', ...args]);
-  await until('the revoke to start deleting', async () => {
+  await waitFor('the revoke to start deleting', async () => {
     if (run.child.exitCode !== null) throw new Error(`the CLI exited before it could be interrupted: ${run.stderr()}`);
     return (await dbSize()) < before;
-  });
+  }, { timeoutMs: 30_000, intervalMs: 5 });
   run.child.kill('SIGINT');
   const result = await run.done;
   return { ...result, left: await dbSize() };
@@ -196,10 +170,10 @@ describe('progress', () => {
     await p.start(['session', 'revoke', '--all', '--yes'], server.url, { NO_COLOR: '1' });
     const progress = /Revoking: scanned ([\d,]+), matched ([\d,]+), revoked ([\d,]+) \(([\d,]+) keys\/s\)/;
     // Polled on the screen while the revoke runs (not read back from a log afterwards).
-    const screen = await until('a progress line on the screen', async () => {
+    const screen = await waitFor('a progress line on the screen', async () => {
       const s = p.screen();
       return progress.test(s) ? s : undefined;
-    });
+    }, { timeoutMs: 30_000, intervalMs: 5 });
     expect(screen).not.toMatch(/Revoked \d+ sessions/);
     const [, scanned, , revoked, rate] = progress.exec(screen)?.map((v) => Number(v.replace(/,/g, ''))) ?? [];
     expect(revoked).toBeGreaterThan(0);

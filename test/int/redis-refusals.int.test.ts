@@ -8,7 +8,8 @@ import type { RedisClientType } from 'redis';
 import { runCli } from '../helpers/cli.js';
 import { adminClient } from '../helpers/client.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
-import { commandAt, pollUntil } from '../helpers/topologies.js';
+import { commandAt } from '../helpers/topologies.js';
+import { waitFor } from '../helpers/wait.js';
 
 const CHEAP = ['--argon2-memory', '1024', '--argon2-time', '1', '--argon2-parallelism', '1'];
 const PASSWORD = 'correct horse battery\n';
@@ -59,7 +60,7 @@ describe('a read-only replica', () => {
   beforeAll(async () => {
     master = await startRedis();
     replica = await startRedis({ args: ['--replicaof', '127.0.0.1', String(master.port)] });
-    await pollUntil('the replica link to come up', async () => /master_link_status:up/.test(String(await commandAt(replica.port, ['INFO', 'replication']))));
+    await waitFor('the replica link to come up', async () => /master_link_status:up/.test(String(await commandAt(replica.port, ['INFO', 'replication']))), { timeoutMs: 20000, intervalMs: 50, retryErrors: true });
   });
 
   afterAll(async () => {

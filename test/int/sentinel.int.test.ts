@@ -7,15 +7,15 @@
  * REDIS_URL points at a closed port in every run: with --sentinel the URL only gives scheme
  * and credentials, so nothing may connect there (and nothing can reach the Redis on 6379).
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { RedisClientType } from 'redis';
-import { BIN, ndjson, runCli, type CliResult } from '../helpers/cli.js';
+import { ndjson, runCli, startCli, type CliResult } from '../helpers/cli.js';
 import { adminClient, sessionJson } from '../helpers/client.js';
 import { freePort } from '../helpers/redis-server.js';
-import { commandAt, pollUntil, SENTINEL_MASTER, sentinelMasterAddr, startSentinelSet, type TestSentinelSet } from '../helpers/topologies.js';
+import { commandAt, SENTINEL_MASTER, sentinelMasterAddr, startSentinelSet, type TestSentinelSet } from '../helpers/topologies.js';
+import { waitFor } from '../helpers/wait.js';
 
 const CHEAP = ['--argon2-memory', '1024', '--argon2-time', '1'];
 const PW = 'sentinel password 1';
@@ -52,9 +52,9 @@ async function roleOf(port: number): Promise<string> {
 
 /** Ask the Sentinel to fail over (retrying while it has no suitable replica yet), then wait until it names `to`. */
 async function failover(set: TestSentinelSet, toPort: number): Promise<void> {
-  await pollUntil('SENTINEL FAILOVER to be accepted', async () => String(await commandAt(set.sentinelPort, ['SENTINEL', 'FAILOVER', SENTINEL_MASTER])) === 'OK', 30000, 200);
-  await pollUntil(`the sentinel to report 127.0.0.1:${toPort} as master`, async () => (await sentinelMasterAddr(set.sentinelPort)) === `127.0.0.1:${toPort}`, 30000);
-  await pollUntil(`127.0.0.1:${toPort} to be a master`, async () => (await roleOf(toPort)) === 'master', 10000);
+  await waitFor('SENTINEL FAILOVER to be accepted', async () => String(await commandAt(set.sentinelPort, ['SENTINEL', 'FAILOVER', SENTINEL_MASTER])) === 'OK', { timeoutMs: 30000, intervalMs: 200, retryErrors: true });
+  await waitFor(`the sentinel to report 127.0.0.1:${toPort} as master`, async () => (await sentinelMasterAddr(set.sentinelPort)) === `127.0.0.1:${toPort}`, { timeoutMs: 30000, intervalMs: 50, retryErrors: true });
+  await waitFor(`127.0.0.1:${toPort} to be a master`, async () => (await roleOf(toPort)) === 'master', { timeoutMs: 10000, intervalMs: 50, retryErrors: true });
 }
 
 describe('through a Sentinel', () => {
@@ -212,7 +212,7 @@ describe('through a Sentinel', () => {
     const before = await run(['user', 'add', 'erin', '--password-stdin', ...CHEAP, ...sentinelArgs(set)], { input: `${PW}\n` });
     expect(before.code).toBe(0);
     // The replica has erin too before we fail over (so nothing acknowledged is lost).
-    await pollUntil('the replica to have erin', async () => Number(await commandAt(set.replicaPort, ['EXISTS', 'user:{erin}'])) === 1);
+    await waitFor('the replica to have erin', async () => Number(await commandAt(set.replicaPort, ['EXISTS', 'user:{erin}'])) === 1, { timeoutMs: 20000, intervalMs: 50, retryErrors: true });
     await failover(set, set.replicaPort);
 
     const after = await run(['user', 'add', 'frank', '--password-stdin', '--json', ...CHEAP, ...sentinelArgs(set)], { input: `${PW}\n` });
@@ -251,7 +251,7 @@ describe('a failover during a long scan', () => {
       }
       await Promise.all(writes);
       // The replica has them all (the new master will be complete).
-      await pollUntil('the replica to catch up', async () => Number(await commandAt(set.replicaPort, ['DBSIZE'])) === SESSIONS, 30000);
+      await waitFor('the replica to catch up', async () => Number(await commandAt(set.replicaPort, ['DBSIZE'])) === SESSIONS, { timeoutMs: 30000, intervalMs: 50, retryErrors: true });
     } finally {
       await master.close().catch(() => undefined);
     }
@@ -262,23 +262,15 @@ describe('a failover during a long scan', () => {
   });
 
   test('session list --json: exit 3 saying the master changed, never exit 0 with a partial list', async () => {
-    // Spawned directly so the test can stop reading stdout: the CLI then waits on the full
+    // In the background so the test can stop reading stdout: the CLI then waits on the full
     // pipe (it writes with backpressure), which holds the scan still while the failover runs.
-    const child = spawn(process.execPath, [BIN, 'session', 'list', '--json', '--timeout', '60s', ...sentinelArgs(set)], {
-      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp', REDIS_URL: `redis://127.0.0.1:${closedPort}` },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const killer = setTimeout(() => child.kill('SIGKILL'), 90000);
-    let stdout = '';
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const run = startCli(['session', 'list', '--json', '--timeout', '60s', ...sentinelArgs(set)], { env: { REDIS_URL: `redis://127.0.0.1:${closedPort}` }, timeoutMs: 90000 });
+    const { child } = run;
     try {
       // Read until the first complete line, then stop reading.
       await new Promise<void>((resolve) => {
-        const onData = (d: Buffer) => {
-          stdout += d.toString();
-          if (stdout.includes('\n')) {
+        const onData = () => {
+          if (run.stdout().includes('\n')) {
             child.stdout.pause();
             child.stdout.off('data', onData);
             resolve();
@@ -291,9 +283,8 @@ describe('a failover during a long scan', () => {
 
       await failover(set, set.replicaPort);
 
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
       child.stdout.resume();
-      const code = await exited;
+      const { code, stdout, stderr } = await run.done;
       const listed = ndjson(stdout).length;
       if (process.env['RA_DEBUG']) console.log({ code, stderr, listed });
       expect({ code, stderr: stderr.trim().split('\n').pop(), listedAll: listed === SESSIONS }).toEqual({
@@ -302,9 +293,8 @@ describe('a failover during a long scan', () => {
         listedAll: expect.any(Boolean),
       });
     } finally {
-      clearTimeout(killer);
       if (child.exitCode === null) child.kill('SIGKILL');
-      await exited;
+      await run.done;
     }
   }, 120000);
 });

@@ -8,12 +8,13 @@
  * and nothing written; of 8 concurrent adds of one name exactly one wins; and no password
  * ever appears in the CLI's output.
  */
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { describe, expect, test } from '@jest/globals';
 import argon2 from 'argon2';
 import type { RedisClientType } from 'redis';
-import { BIN, runCli, type CliResult } from '../helpers/cli.js';
+import { runCli, startCli, type BackgroundCli, type CliResult } from '../helpers/cli.js';
 import { dataKeys, useTestRedis } from '../helpers/fixture.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** Cheap policy for tests where the cost is not the point. */
 const CHEAP = ['--argon2-memory', '1024', '--argon2-time', '1'];
@@ -47,39 +48,14 @@ function expectNoSecretIn(r: CliResult, password: string): void {
   expect(r.stderr).not.toContain(needle);
 }
 
-/** A CLI process whose stdin stays open until the test writes to it. */
-interface Running {
-  child: ChildProcessWithoutNullStreams;
-  done: Promise<CliResult>;
-}
-
-function startCli(args: string[], timeoutMs = 20000): Running {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp', ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stdin.on('error', () => undefined);
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const done = new Promise<CliResult>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const r = { code, signal, stdout, stderr };
-      outputs.push(r);
-      resolve(r);
-    });
+/** A CLI process whose stdin stays open until the test writes to it; its output joins `outputs`. */
+function startWithStdinOpen(args: string[], timeoutMs = 20000): BackgroundCli {
+  const run = startCli(args, { env, keepStdinOpen: true, timeoutMs });
+  const done = run.done.then((r) => {
+    outputs.push(r);
+    return r;
   });
-  return { child, done };
-}
-
-/** Poll (no fixed sleep) until `cond` holds, or fail after `timeoutMs`. */
-async function waitFor(what: string, cond: () => Promise<boolean>, timeoutMs = 15000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  return { ...run, done };
 }
 
 /** How many clients of the test server have `command` as their last command. */
@@ -231,7 +207,7 @@ describe('user add: refusals write nothing', () => {
   test('8 concurrent adds of one name: exactly one exits 0, the rest exit 4, the stored hash is the winner\'s', async () => {
     const passwords = Array.from({ length: 8 }, (_, i) => `race password #${i}`);
     passwords.forEach((p) => secrets.add(p));
-    const runs = passwords.map(() => startCli(['user', 'add', 'racer', '--password-stdin', ...CHEAP]));
+    const runs = passwords.map(() => startWithStdinOpen(['user', 'add', 'racer', '--password-stdin', ...CHEAP]));
     // Make the race real and deterministic: every process has passed the courtesy "is the
     // name taken?" check (its last command is TYPE) and now waits for its password. Only
     // the atomic create script can separate them from here on.
@@ -357,7 +333,7 @@ describe('user add: refusals write nothing', () => {
 
   test('without a terminal and without --password-stdin: exit 2 at once with a hint, even if stdin never closes', async () => {
     // stdin is a pipe that stays open: a command that tried to read it would hang.
-    const run = startCli(['user', 'add', 'dave', ...CHEAP], 10000);
+    const run = startWithStdinOpen(['user', 'add', 'dave', ...CHEAP], 10000);
     const r = await run.done;
     run.child.stdin.destroy();
     expect(r.signal).toBeNull(); // not killed by the timeout

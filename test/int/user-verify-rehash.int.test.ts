@@ -4,7 +4,7 @@
  * Outdated hashes are seeded with the node `argon2` package (which writes parameters in
  * m,p,t order, as applications using it do), so the tool is tested on data it did not write.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,8 +12,9 @@ import { describe, expect, test } from '@jest/globals';
 import argon2 from 'argon2';
 import type { RedisClientType } from 'redis';
 import { replaceHash } from '../../src/core/users/store.js';
-import { BIN, ndjson, runCli, type CliResult } from '../helpers/cli.js';
+import { BIN, ndjson, runCli, startCli, type CliResult } from '../helpers/cli.js';
 import { AUDIT_KEY, dataKeys, useTestRedis } from '../helpers/fixture.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** Cheap policy for tests where the cost is not the point. */
 const CHEAP = ['--argon2-memory', '1024', '--argon2-time', '1'];
@@ -60,15 +61,6 @@ function json(r: CliResult): Record<string, unknown> {
   const lines = ndjson(r.stdout);
   expect(lines).toHaveLength(1);
   return lines[0] ?? {};
-}
-
-/** Poll (no fixed sleep) until `cond` holds, or fail after `timeoutMs`. */
-async function waitFor(what: string, cond: () => Promise<boolean>, timeoutMs = 15000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 useTestRedis((t) => {
@@ -424,15 +416,7 @@ describe('compare-and-set: a concurrent change is never overwritten', () => {
   test('real race through the CLI: the hash changes between rehash reading it and writing -> exit 4, newer hash survives', async () => {
     const old = await nodeArgon2(PW, { memoryCost: 4096 });
     const key = await seed('race', old);
-    const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [BIN, 'user', 'rehash', 'race', '--password-stdin'], {
-      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20000);
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const run = startCli(['user', 'rehash', 'race', '--password-stdin'], { env, keepStdinOpen: true });
     // rehash reads the record (HGETALL), then waits for the password on stdin. Wait until its
     // connection's last command is HGETALL: it now holds the old hash in memory.
     await waitFor('rehash to read the record', async () => /\bcmd=hgetall\b/.test(String(await redis.sendCommand(['CLIENT', 'LIST']))));
@@ -440,10 +424,10 @@ describe('compare-and-set: a concurrent change is never overwritten', () => {
     const newer = await nodeArgon2('a brand new password', { memoryCost: 19456 });
     await redis.hSet(key, { password_hash: newer, updated_at: '2021-01-01T00:00:00.000Z' });
     // Now the operator types the (old, still matching the in-memory hash) password.
-    child.stdin.end(`${PW}\n`);
-    const code = await exited;
-    clearTimeout(timer);
-    outputs.push({ code, signal: null, stdout, stderr });
+    run.child.stdin.end(`${PW}\n`);
+    const result = await run.done;
+    outputs.push(result);
+    const { code, stderr } = result;
     expect(code).toBe(4);
     expect(stderr).toContain('the hash of race changed while rehashing; nothing was written');
     expect(await redis.hGetAll(key)).toEqual({ password_hash: newer, created_at: '2020-01-01T00:00:00.000Z', updated_at: '2021-01-01T00:00:00.000Z' });

@@ -12,13 +12,12 @@
  * character that base64 (hashes, salts, ids) never produces: a hit is a real leak.
  */
 import { expect, test } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { RedisClientType } from 'redis';
-import { BIN, runCli, type CliResult } from '../helpers/cli.js';
+import { BIN, runCli, startCli, type CliResult } from '../helpers/cli.js';
 import { useServer } from '../helpers/fixture.js';
 import type { RedisServer } from '../helpers/redis-server.js';
-import { waitFor } from '../helpers/pty.js';
+import { waitFor } from '../helpers/wait.js';
 
 const PASSWORD = 'Qx#7!vR%kp&2Wz^9mT#4';
 const WRONG = 'Lb!3#nY%8q^Hs&5c';
@@ -49,14 +48,8 @@ function leaks(text: string): string[] {
 
 test('the password is in neither /proc/<pid>/cmdline nor /proc/<pid>/environ while add waits for it', async () => {
   await redis.flushAll();
-  const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp', REDIS_URL: server.url };
-  const child = spawn(process.execPath, [BIN, 'user', 'add', 'alice', '--password-stdin', '--json'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d.toString()));
-  child.stderr.on('data', (d) => (stderr += d.toString()));
-  const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  const guard = setTimeout(() => child.kill('SIGKILL'), 20000);
+  const run = startCli(['user', 'add', 'alice', '--password-stdin', '--json'], { env: { REDIS_URL: server.url }, keepStdinOpen: true });
+  const { child } = run;
   const pid = child.pid as number;
   // Once exec'd (cmdline names the script), the CLI is waiting on stdin: nothing was written yet.
   const cmdline = await waitFor('the CLI to start', () => {
@@ -74,8 +67,7 @@ test('the password is in neither /proc/<pid>/cmdline nor /proc/<pid>/environ whi
   expect(environ).toContain(`REDIS_URL=${server.url}`); // we did read the right process
 
   child.stdin.end(`${PASSWORD}\n`);
-  const code = await closed;
-  clearTimeout(guard);
+  const { code, stdout, stderr } = await run.done;
   expect(code).toBe(0);
   expect(JSON.parse(stdout)).toEqual({ user: 'alice', key: 'user:{alice}', created: true });
   expect(leaks(stdout + stderr)).toEqual([]);

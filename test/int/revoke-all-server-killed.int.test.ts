@@ -23,11 +23,12 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { RedisClientType } from 'redis';
-import { BIN, runCli } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
 import { adminClient } from '../helpers/client.js';
 import { AUDIT_KEY } from '../helpers/fixture.js';
 import { startRedis, waitForPing, type RedisServer } from '../helpers/redis-server.js';
 import { seedSessions } from '../helpers/seed.js';
+import { waitFor } from '../helpers/wait.js';
 
 const SESSIONS = 100_000;
 const AOF_ARGS = ['--appendonly', 'yes', '--appendfsync', 'always'];
@@ -59,20 +60,10 @@ test('SIGKILL of the server mid revoke --all: exit 3, "after revoking N", >= N g
   const admin = await adminClient(server.url);
   expect(await sessionCount(admin)).toBe(SESSIONS);
 
-  // The CLI, spawned directly so we can watch the server while it runs.
+  // The CLI in the background, so we can watch the server while it runs.
   const started = Date.now();
-  const child = spawn(process.execPath, [BIN, 'session', 'revoke', '--all', '--yes', '--timeout', '2s'], {
-    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp', REDIS_URL: server.url },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d.toString()));
-  child.stderr.on('data', (d) => (stderr += d.toString()));
-  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, at: Date.now() })),
-  );
-  const guard = setTimeout(() => child.kill('SIGKILL'), 30000);
+  const run = startCli(['session', 'revoke', '--all', '--yes', '--timeout', '2s'], { env: { REDIS_URL: server.url }, timeoutMs: 30000 });
+  const closed = run.done.then((r) => ({ ...r, at: Date.now() }));
 
   // Poll DBSIZE (bounded in count and time) until deletion has started, then kill the server.
   let before = SESSIONS;
@@ -90,7 +81,7 @@ test('SIGKILL of the server mid revoke --all: exit 3, "after revoking N", >= N g
   await admin.destroy();
 
   const result = await closed;
-  clearTimeout(guard);
+  const { stdout, stderr } = result;
   expect({ code: result.code, signal: result.signal }).toEqual({ code: 3, signal: null });
   // Within the 2 s timeout plus a few seconds of the kill.
   expect(result.at - killedAt).toBeLessThan(2000 + 4000);
@@ -115,17 +106,15 @@ test('SIGKILL of the server mid revoke --all: exit 3, "after revoking N", >= N g
   await waitForPing(server.port, 20000);
   // The server answers PING (LOADING) before the AOF is loaded: poll until it is.
   let client: RedisClientType | undefined;
-  let left = -1;
-  for (let i = 0; i < 400; i += 1) {
-    try {
+  // A throw is LOADING: the AOF is still being replayed.
+  const left = await waitFor(
+    'the AOF to be loaded',
+    async () => {
       client ??= await adminClient(server.url);
-      left = await sessionCount(client);
-      break;
-    } catch {
-      // LOADING: the AOF is still being replayed.
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
+      return sessionCount(client);
+    },
+    { timeoutMs: 10000, intervalMs: 25, retryErrors: true },
+  );
   expect(left).toBeGreaterThanOrEqual(0);
   const gone = SESSIONS - left;
   if (process.env['PROOF_VERBOSE']) console.log(`reported ${reported}, gone after restart ${gone}`);
