@@ -175,8 +175,12 @@ export function isoTime(ms: number): string {
   return `${prefix}${sec < 10 ? '0' : ''}${sec}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
 }
 
-/** Runs of this many digits may be integers beyond 2^53, which JSON.stringify would round. */
-const LONG_DIGITS = /\d{16}/;
+/**
+ * What JSON.stringify writes for a number that may be an integer beyond 2^53, which it rounds:
+ * a run of 16 digits, or an exponent (1000000000000000000001 prints as 1e+21). A string that
+ * merely looks so takes the slower path to the same output.
+ */
+const LONG_DIGITS = /\d{16}|\de\+/;
 
 /**
  * The JSON text of a member's value, as stored, without the whitespace between its tokens (an
