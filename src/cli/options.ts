@@ -2,18 +2,15 @@
  * Commander option definitions shared by the commands, and their conversion into the
  * typed settings the core takes. Every environment variable the tool reads is named here.
  */
-import type { SessionLayout } from '../core/sessions/layout.js';
-import { connectRedis } from '../core/sessions/layouts/connect-redis/index.js';
 import { Command, Option } from 'commander';
-import { DEFAULT_AUDIT_KEY } from '../core/audit.js';
 import { durationMs, MAX_DURATION_SECONDS, parseDuration } from '../core/duration.js';
-import { validateCookieName } from '../core/sessions/cookie.js';
 import { CONTROL, UNPRINTABLE } from '../core/text.js';
 import { UsageError } from '../core/errors.js';
 import type { ConnectionOptions } from '../core/redis/connection.js';
 import type { CostCaps, HashPolicy } from '../core/users/hashing.js';
 import { validatePrefix } from '../core/redis/keys.js';
 import {
+  DEFAULT_AUDIT_KEY,
   DEFAULT_CAPS,
   DEFAULT_COOKIE_NAME,
   DEFAULT_POLICY,
@@ -203,11 +200,6 @@ export function policyAndCaps(opts: PolicyFlags): { policy: HashPolicy; caps: Co
   return { policy, caps };
 }
 
-/** How the application keeps its sessions: connect-redis's layout, the only one so far. */
-export function sessionLayout(): SessionLayout {
-  return connectRedis;
-}
-
 /** --user-field: a dotted JSON path, the one field to take the user from. */
 export function parseUserField(field: string): readonly string[] {
   if (!/^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/.test(field)) throw new UsageError(`invalid --user-field "${field.slice(0, 40)}"`, { hint: 'a dotted path such as passport.user' });
@@ -226,6 +218,16 @@ function integerOption(flags: string, description: string, env: string, min: num
     .env(env)
     .argParser((text: string) => parseInteger(text, name, min, max))
     .default(fallback);
+}
+
+/** RFC 6265 cookie-name (an RFC 7230 token): what --cookie-name may be. */
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,256}$/;
+
+export function validateCookieName(name: string): string {
+  if (!COOKIE_NAME.test(name)) {
+    throw new UsageError('--cookie-name must be a cookie name: 1 to 256 characters, without spaces, control characters or any of ()<>@,;:\\"/[]?={}');
+  }
+  return name;
 }
 
 /** --limit: how many to print, at least 1. */

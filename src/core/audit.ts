@@ -12,7 +12,7 @@ import { hostname, userInfo } from 'node:os';
 import { UsageError } from './errors.js';
 import type { Redis } from './redis/connection.js';
 
-export const DEFAULT_AUDIT_KEY = 'redis-accounts:audit';
+
 /** Approximate cap: the stream is trimmed past this many entries (MAXLEN ~). */
 export const AUDIT_MAX_ENTRIES = 100000;
 

@@ -18,3 +18,6 @@ export const DEFAULT_COOKIE_NAME = 'connect.sid';
 
 /** Tried in order when --user-field is not given. */
 export const DEFAULT_USER_FIELDS: readonly string[] = Object.freeze(['passport.user', 'userId', 'user.id', 'username']);
+
+/** The Redis stream of the audit trail (--audit-key). */
+export const DEFAULT_AUDIT_KEY = 'redis-accounts:audit';

@@ -5,10 +5,10 @@ import { emptyStats, listSessionLines, listSessions, type ListOptions, type List
 import type { Topology } from '../../core/redis/topology.js';
 import type { SessionRecord } from '../../core/sessions/layout.js';
 import { say } from '../../cli/io.js';
-import { sessionLayout, userFieldsOf, type ProgressFlag, type SessionFlags } from '../../cli/options.js';
+import { userFieldsOf, type ProgressFlag, type SessionFlags } from '../../cli/options.js';
 import { createRowPrinter, drained, incomplete, plural, tableTime, type Column } from '../../cli/output.js';
 import { progressLine, type Progress } from '../../cli/progress.js';
-import { oddUserNote } from './scope.js';
+import { oddUserNote, sessionLayout } from './scope.js';
 
 /**
  * On a narrow terminal Details narrows first (and is left out below 12), then User; an id

@@ -12,11 +12,11 @@ import { revokeIds, revokeMatching, type IdRevokeResult, type RevokeProgress } f
 import type { Topology } from '../../core/redis/topology.js';
 import { ExitCode, InterruptedError, UsageError } from '../../core/errors.js';
 import { say } from '../../cli/io.js';
-import { sessionLayout, userFieldsOf, type AuditFlags, type CookieFlags, type ProgressFlag, type SessionFlags } from '../../cli/options.js';
+import { userFieldsOf, type AuditFlags, type CookieFlags, type ProgressFlag, type SessionFlags } from '../../cli/options.js';
 import { plural, printable } from '../../cli/output.js';
 import { progressLine, stopOnInterrupt } from '../../cli/progress.js';
 import { confirm } from '../../cli/prompt.js';
-import { sessionIdFrom } from './scope.js';
+import { sessionIdFrom, sessionLayout } from './scope.js';
 import { printBulkOutcome, printDryRunBatch, printHold, printIdsOutcome, type BulkOutcome, type IdsOutcome, type RevokeAsked } from './revoke-print.js';
 
 interface Request extends RevokeAsked {

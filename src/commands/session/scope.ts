@@ -1,4 +1,6 @@
 /** Input rules shared by the session commands. */
+import type { SessionLayout } from '../../core/sessions/layout.js';
+import { connectRedis } from '../../core/sessions/layouts/connect-redis/index.js';
 import { readFile } from 'node:fs/promises';
 import type { CommandContext } from '../../cli/context.js';
 import { parseSecrets, parseSessionCookie, verifyCookieSignature } from '../../core/sessions/cookie.js';
@@ -7,6 +9,11 @@ import type { OddUsers } from '../../core/sessions/sessions.js';
 import { validateSessionId } from '../../core/sessions/ids.js';
 import { UsageError } from '../../core/errors.js';
 import { readSecretLine } from '../../cli/prompt.js';
+
+/** How the application keeps its sessions: connect-redis's layout, the only one so far. */
+export function sessionLayout(): SessionLayout {
+  return connectRedis;
+}
 
 /** The session id named by an argument or a cookie (signature checked when secrets are given). */
 export async function sessionIdFrom(id: string | undefined, ctx: CommandContext<ConnectionFlags & CookieFlags>): Promise<string | undefined> {

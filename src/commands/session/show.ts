@@ -3,9 +3,9 @@ import { withRedis, wantsJson, type CommandContext } from '../../cli/context.js'
 import { UsageError } from '../../core/errors.js';
 import { formatTtl } from '../../core/duration.js';
 import { showSession } from '../../core/sessions/show.js';
-import { sessionLayout, userFieldsOf, type CookieFlags, type SessionFlags } from '../../cli/options.js';
+import { userFieldsOf, type CookieFlags, type SessionFlags } from '../../cli/options.js';
 import { printJson, printable } from '../../cli/output.js';
-import { sessionIdFrom } from './scope.js';
+import { sessionIdFrom, sessionLayout } from './scope.js';
 
 export async function run(idArg: string | undefined, ctx: CommandContext<SessionFlags & CookieFlags>): Promise<number> {
   const { io, opts } = ctx;

@@ -3,6 +3,7 @@
  * remaining lifetime; with --hold, set it again whenever a request that was in flight
  * writes the session back with its old lifetime.
  */
+import { sessionLayout } from './scope.js';
 import { audited } from '../../cli/audited.js';
 import { withTopology, wantsJson, type CommandContext } from '../../cli/context.js';
 import { formatTtl, parseDuration } from '../../core/duration.js';
@@ -12,7 +13,7 @@ import { getTtl, setTtl, type KeyScope, type SetTtlResult, type TtlInfo } from '
 import type { Topology } from '../../core/redis/topology.js';
 import { UsageError } from '../../core/errors.js';
 import { say } from '../../cli/io.js';
-import { sessionLayout, type AuditFlags, type SessionFlags } from '../../cli/options.js';
+import { type AuditFlags, type SessionFlags } from '../../cli/options.js';
 import { plural, printJson } from '../../cli/output.js';
 import { stopOnInterrupt } from '../../cli/progress.js';
 

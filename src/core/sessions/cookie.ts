@@ -23,16 +23,6 @@ export interface ParsedCookie {
   signature: string;
 }
 
-/** RFC 6265 cookie-name (an RFC 7230 token): what --cookie-name may be. */
-const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,256}$/;
-
-export function validateCookieName(name: string): string {
-  if (!COOKIE_NAME.test(name)) {
-    throw new UsageError('--cookie-name must be a cookie name: 1 to 256 characters, without spaces, control characters or any of ()<>@,;:\\"/[]?={}');
-  }
-  return name;
-}
-
 /** Set-Cookie attributes: names after the cookie in a Set-Cookie header, not cookies. */
 const SET_COOKIE_ATTRIBUTES = new Set(['path', 'domain', 'expires', 'max-age', 'httponly', 'secure', 'samesite', 'partitioned', 'priority']);
 /** How many cookie names an error lists, and how much of each. */
