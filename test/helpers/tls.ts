@@ -139,7 +139,7 @@ export async function startTlsRedis(pki: TestPki, opts: { cert?: CertFiles; requ
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     if (/TLS not supported|Failed to configure TLS|tls-port|Bad directive/i.test(message)) {
-      throw new Error(`this machine's redis-server has no TLS support, which the TLS tests need (build with BUILD_TLS=yes, or install Debian's redis-server):\n${message}`);
+      throw new Error(`this machine's redis-server has no TLS support, which the TLS tests need (build with BUILD_TLS=yes, or install Debian's redis-server):\n${message}`, { cause: err });
     }
     throw err;
   }

@@ -185,7 +185,7 @@ describe('session ttl --hold (issue 13 item 11)', () => {
     await waitFor('the touch to be undone', async () => Number(await redis.pTTL(`sess:${id}`)) <= 60000, { timeoutMs: 1500 });
     const { code, stdout, stderr } = await cli.done;
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^1m \(60s\)  expires /);
+    expect(stdout).toMatch(/^1m \(60s\) {2}expires /);
     expect(stderr).toContain(`Hold over: the session was written back with its old lifetime and the new one re-applied 1 time (${events === '' ? 'polling' : 'notifications'}).\n`);
   });
 

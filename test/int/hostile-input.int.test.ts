@@ -35,7 +35,7 @@ useServer((t) => {
 const cli = (args: string[], input = '') => runCli(args, { env: { REDIS_URL: server.url }, input, timeoutMs: 30000 });
 
 /** The CLI's documented --user rule (scope.ts): 1..1024 UTF-16 units, no C0 control or DEL. */
-// eslint-disable-next-line no-control-regex
+ 
 const validUser = (s: string) => s.length >= 1 && s.length <= 1024 && !/[\u0000-\u001f\u007f]/.test(s);
 
 describe('a. --user is compared exactly, never as a pattern', () => {

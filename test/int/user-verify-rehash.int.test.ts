@@ -54,7 +54,7 @@ async function auditEntries(): Promise<Array<Record<string, string>>> {
 }
 
 /** Bytes a terminal acts on: ESC, BEL, the other C0 controls but tab and newline, DEL, C1 (CSI U+009B...). */
-// eslint-disable-next-line no-control-regex
+ 
 const TERMINAL_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
 function json(r: CliResult): Record<string, unknown> {

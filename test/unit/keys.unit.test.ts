@@ -9,7 +9,7 @@ import { usageError } from '../helpers/errors.js';
 
 
 /** Any C0 control, DEL or C1 control: bytes a terminal may act on. */
-// eslint-disable-next-line no-control-regex
+ 
 const RAW_CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** Names valid before issue 13 item 16, which stay valid for every command and for new users. */

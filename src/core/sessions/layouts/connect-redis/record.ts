@@ -149,6 +149,7 @@ export function recordJsonLine(r: SessionRecord): string {
  * anything JSON.stringify would escape (quote, backslash, control characters, lone
  * surrogates) still goes through it, so the output is identical.
  */
+// eslint-disable-next-line no-control-regex -- the C0 range is what JSON.stringify escapes
 const NOTHING_TO_ESCAPE = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
 function quote(s: string): string {
   return NOTHING_TO_ESCAPE.test(s) ? `"${s}"` : JSON.stringify(s);
