@@ -26,7 +26,12 @@ export default {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     // Its environment lets `instanceof Error` accept errors made by Node itself (see the file).
-    { ...common, displayName: 'inproc', testMatch: ['<rootDir>/test/inproc/**/*.inproc.test.ts'], testEnvironment: '<rootDir>/test/helpers/inproc-environment.mjs' },
+    {
+      ...common,
+      displayName: 'inproc',
+      testMatch: ['<rootDir>/test/inproc/**/*.inproc.test.ts'],
+      testEnvironment: '<rootDir>/test/helpers/inproc-environment.mjs',
+    },
     { ...common, displayName: 'int', testMatch: ['<rootDir>/test/int/**/*.test.ts'], globalSetup: '<rootDir>/test/helpers/build-dist.mjs' },
   ],
 };

@@ -71,9 +71,20 @@ function record(
   const ratio = value / baseline;
   const slowlog = extra.slowlog === undefined ? '' : `${ms(extra.slowlog)} ${extra.slowlog.command}`;
   const notes = `${extra.notes ? `${extra.notes}; ` : ''}load ${loadavg()[0]?.toFixed(1)}`;
-  const row = { figure, value: `${digits(value, unit)} ${unit}`, baseline: `${digits(baseline, unit)} ${unit}`, ratio, target, ok: ok(ratio), slowlog, notes };
+  const row = {
+    figure,
+    value: `${digits(value, unit)} ${unit}`,
+    baseline: `${digits(baseline, unit)} ${unit}`,
+    ratio,
+    target,
+    ok: ok(ratio),
+    slowlog,
+    notes,
+  };
   rows.push(row);
-  console.log(`  ${figure}: ${row.value} vs ${row.baseline} -> ${ratio.toFixed(2)}x (${target}) ${row.ok ? 'MET' : 'NOT MET'}${slowlog ? `; slowest command ${slowlog}` : ''}; ${notes}`);
+  console.log(
+    `  ${figure}: ${row.value} vs ${row.baseline} -> ${ratio.toFixed(2)}x (${target}) ${row.ok ? 'MET' : 'NOT MET'}${slowlog ? `; slowest command ${slowlog}` : ''}; ${notes}`,
+  );
 }
 
 interface Timed {
@@ -97,7 +108,11 @@ const digits = (value: number, unit: string) => value.toFixed(unit === 's' ? 2 :
 /** Run a shell pipeline under GNU time; returns wall seconds, peak RSS in MB and CPU of the measured command. */
 function timed(command: string, env: Record<string, string> = {}): Timed {
   const start = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', 'bash', '-c', command], { env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', 'bash', '-c', command], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   if (r.status !== 0) throw new Error(`failed (${r.status}): ${command}\n${r.stderr.slice(-2000)}`);
   const [kb, user, sys] = (r.stderr.trim().split('\n').pop() ?? '').split(' ').map(Number);
@@ -130,7 +145,8 @@ function slowestOf(runs: ToolRun[]): Slowest {
 const ms = (s: Slowest) => (s.us === 0 ? 'none over 1 ms' : `${(s.us / 1000).toFixed(2)} ms`);
 
 /** e.g. "2 commands over 10 ms, in 2 of 18 runs". */
-const tailNote = () => `${tail.over} command${tail.over === 1 ? '' : 's'} over ${TARGET_US / 1000} ms, in ${tail.runsOver} of ${tail.runs} runs`;
+const tailNote = () =>
+  `${tail.over} command${tail.over === 1 ? '' : 's'} over ${TARGET_US / 1000} ms, in ${tail.runsOver} of ${tail.runs} runs`;
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -171,7 +187,8 @@ function serverWaitSeconds(pid: number | undefined): number {
 function serverRealTime(pid: number | undefined): void {
   if (pid === undefined) throw new Error('--server-rt: the server has no process id');
   const r = spawnSync('chrt', ['-f', '-p', '1', String(pid)], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) throw new Error(`--server-rt: chrt -f -p 1 ${pid} failed (needs root or CAP_SYS_NICE): ${r.error?.message ?? r.stderr.trim()}`);
+  if (r.error || r.status !== 0)
+    throw new Error(`--server-rt: chrt -f -p 1 ${pid} failed (needs root or CAP_SYS_NICE): ${r.error?.message ?? r.stderr.trim()}`);
 }
 
 interface Slowest {
@@ -287,7 +304,9 @@ async function main(): Promise<void> {
       // The plain listing too (tab-separated in a pipe): it builds a record per session.
       tableSmall.push(await toolRun(redis, server, `${cli} session list > /dev/null`, env));
     }
-    console.log(`  session list --json (${small}): ${spread(listSmall, (t) => t.rssMb, 'MB')}, ${spread(listSmall, (t) => t.seconds, 's')}`);
+    console.log(
+      `  session list --json (${small}): ${spread(listSmall, (t) => t.rssMb, 'MB')}, ${spread(listSmall, (t) => t.seconds, 's')}`,
+    );
     if (args.sessions > small) {
       console.log(`seeding ${args.sessions - small} more sessions ...`);
       await seed(server.port, small, args.sessions, args.users);
@@ -301,20 +320,53 @@ async function main(): Promise<void> {
       table.push(await toolRun(redis, server, `${cli} session list > /dev/null`, env));
     }
     const listNotes = `${spread(list, (t) => t.seconds, 's')} vs ${spread(scanBase, (t) => t.seconds, 's')}; ${cpuNote(list)}`;
-    record(`session list --json wall (${args.sessions})`, medianOf(list, 'seconds'), medianOf(scanBase, 'seconds'), 's', '<= 1.0x redis-cli --scan', (r) => r <= 1.0, { slowlog: slowestOf(list), notes: listNotes });
+    record(
+      `session list --json wall (${args.sessions})`,
+      medianOf(list, 'seconds'),
+      medianOf(scanBase, 'seconds'),
+      's',
+      '<= 1.0x redis-cli --scan',
+      (r) => r <= 1.0,
+      { slowlog: slowestOf(list), notes: listNotes },
+    );
     const rssNotes = (big: ToolRun[], base: ToolRun[]) => `${spread(big, (t) => t.rssMb, 'MB')} vs ${spread(base, (t) => t.rssMb, 'MB')}`;
     const flat = (big: ToolRun[]) => (r: number) => r <= 1.2 && medianOf(big, 'rssMb') < 150;
-    record(`session list --json peak RSS (${args.sessions} vs ${small})`, medianOf(list, 'rssMb'), medianOf(listSmall, 'rssMb'), 'MB', '<= 1.2x and < 150 MB', flat(list), { slowlog: slowestOf(list), notes: rssNotes(list, listSmall) });
-    record(`session list (tab-separated) peak RSS (${args.sessions} vs ${small})`, medianOf(table, 'rssMb'), medianOf(tableSmall, 'rssMb'), 'MB', '<= 1.2x and < 150 MB', flat(table), { slowlog: slowestOf(table), notes: `${rssNotes(table, tableSmall)}; wall ${spread(table, (t) => t.seconds, 's')}` });
+    record(
+      `session list --json peak RSS (${args.sessions} vs ${small})`,
+      medianOf(list, 'rssMb'),
+      medianOf(listSmall, 'rssMb'),
+      'MB',
+      '<= 1.2x and < 150 MB',
+      flat(list),
+      { slowlog: slowestOf(list), notes: rssNotes(list, listSmall) },
+    );
+    record(
+      `session list (tab-separated) peak RSS (${args.sessions} vs ${small})`,
+      medianOf(table, 'rssMb'),
+      medianOf(tableSmall, 'rssMb'),
+      'MB',
+      '<= 1.2x and < 150 MB',
+      flat(table),
+      { slowlog: slowestOf(table), notes: `${rssNotes(table, tableSmall)}; wall ${spread(table, (t) => t.seconds, 's')}` },
+    );
 
     // The baseline of revoke --user is the server's CPU during that same run. Runs after the
     // first find the user's sessions gone but scan and read everything all the same.
     const revokeUser: ToolRun[] = [];
-    for (let i = 0; i < args.runs; i += 1) revokeUser.push(await toolRun(redis, server, `${cli} session revoke --user user7 --json > /dev/null`, env));
-    record('session revoke --user (full scan) wall', medianOf(revokeUser, 'seconds'), medianOf(revokeUser, 'serverCpu'), 's', '<= 1.3x server CPU', (r) => r <= 1.3, {
-      slowlog: slowestOf(revokeUser),
-      notes: `${spread(revokeUser, (t) => t.seconds, 's')} vs server CPU ${spread(revokeUser, (t) => t.serverCpu, 's')}; ${cpuNote(revokeUser)}`,
-    });
+    for (let i = 0; i < args.runs; i += 1)
+      revokeUser.push(await toolRun(redis, server, `${cli} session revoke --user user7 --json > /dev/null`, env));
+    record(
+      'session revoke --user (full scan) wall',
+      medianOf(revokeUser, 'seconds'),
+      medianOf(revokeUser, 'serverCpu'),
+      's',
+      '<= 1.3x server CPU',
+      (r) => r <= 1.3,
+      {
+        slowlog: slowestOf(revokeUser),
+        notes: `${spread(revokeUser, (t) => t.seconds, 's')} vs server CPU ${spread(revokeUser, (t) => t.serverCpu, 's')}; ${cpuNote(revokeUser)}`,
+      },
+    );
 
     // Both sides delete everything: each run re-seeds before each of them.
     const total = Number(await redis.dbSize());
@@ -323,24 +375,46 @@ async function main(): Promise<void> {
     for (let i = 0; i < args.runs; i += 1) {
       console.log(`re-seeding ${total} sessions (run ${i + 1} of ${args.runs}) ...`);
       if (i > 0) await seed(server.port, 0, total, args.users);
-      unlinkBase.push(await baselineRun(redis, `redis-cli -p ${server.port} --scan --pattern 'sess:*' | awk '{print "UNLINK " $0}' | redis-cli -p ${server.port} --pipe > /dev/null`));
+      unlinkBase.push(
+        await baselineRun(
+          redis,
+          `redis-cli -p ${server.port} --scan --pattern 'sess:*' | awk '{print "UNLINK " $0}' | redis-cli -p ${server.port} --pipe > /dev/null`,
+        ),
+      );
       await seed(server.port, 0, total, args.users);
       revokeAll.push(await toolRun(redis, server, `${cli} session revoke --all --yes --json > /dev/null`, env));
     }
-    record(`session revoke --all wall (${total})`, medianOf(revokeAll, 'seconds'), medianOf(unlinkBase, 'seconds'), 's', '<= 0.5x redis-cli UNLINK pipe', (r) => r <= 0.5, {
-      slowlog: slowestOf(revokeAll),
-      notes: `${spread(revokeAll, (t) => t.seconds, 's')} vs ${spread(unlinkBase, (t) => t.seconds, 's')}; ${cpuNote(revokeAll)}`,
-    });
+    record(
+      `session revoke --all wall (${total})`,
+      medianOf(revokeAll, 'seconds'),
+      medianOf(unlinkBase, 'seconds'),
+      's',
+      '<= 0.5x redis-cli UNLINK pipe',
+      (r) => r <= 0.5,
+      {
+        slowlog: slowestOf(revokeAll),
+        notes: `${spread(revokeAll, (t) => t.seconds, 's')} vs ${spread(unlinkBase, (t) => t.seconds, 's')}; ${cpuNote(revokeAll)}`,
+      },
+    );
     const { tool, baselines } = slowest;
-    console.log(`  slowest single command during the tool's runs: ${ms(tool)} ${tool.command} (target < 10 ms) ${tool.us < TARGET_US ? 'MET' : 'NOT MET'}; ${tailNote()}; during the redis-cli baselines: ${ms(baselines)} ${baselines.command}`);
+    console.log(
+      `  slowest single command during the tool's runs: ${ms(tool)} ${tool.command} (target < 10 ms) ${tool.us < TARGET_US ? 'MET' : 'NOT MET'}; ${tailNote()}; during the redis-cli baselines: ${ms(baselines)} ${baselines.command}`,
+    );
   } finally {
     await redis.close();
     await server.stop();
   }
-  console.log('\n| figure | tool | baseline | ratio | target | met | slowest command (SLOWLOG) | notes |\n|---|---|---|---|---|---|---|---|');
-  for (const r of rows) console.log(`| ${r.figure} | ${r.value} | ${r.baseline} | ${r.ratio.toFixed(2)}x | ${r.target} | ${r.ok ? 'yes' : 'no'} | ${r.slowlog} | ${r.notes} |`);
+  console.log(
+    '\n| figure | tool | baseline | ratio | target | met | slowest command (SLOWLOG) | notes |\n|---|---|---|---|---|---|---|---|',
+  );
+  for (const r of rows)
+    console.log(
+      `| ${r.figure} | ${r.value} | ${r.baseline} | ${r.ratio.toFixed(2)}x | ${r.target} | ${r.ok ? 'yes' : 'no'} | ${r.slowlog} | ${r.notes} |`,
+    );
   const { tool, baselines } = slowest;
-  console.log(`| slowest Redis command (SLOWLOG), all runs; baseline: the redis-cli baselines' | ${ms(tool)} | ${ms(baselines)} | | < 10 ms | ${tool.us < TARGET_US ? 'yes' : 'no'} | ${tool.command} | ${tailNote()}; baselines' slowest: ${baselines.us === 0 ? ms(baselines) : baselines.command} |`);
+  console.log(
+    `| slowest Redis command (SLOWLOG), all runs; baseline: the redis-cli baselines' | ${ms(tool)} | ${ms(baselines)} | | < 10 ms | ${tool.us < TARGET_US ? 'yes' : 'no'} | ${tool.command} | ${tailNote()}; baselines' slowest: ${baselines.us === 0 ? ms(baselines) : baselines.command} |`,
+  );
 }
 
 async function inProcessHashMs(): Promise<number> {
@@ -363,7 +437,12 @@ async function runInProcess(argv: string[], input: string, env: NodeJS.ProcessEn
   const { main } = await import(join(ROOT, 'dist', 'main.js'));
   const sink = () => new Writable({ write: (_c, _e, cb) => cb() });
   const start = process.hrtime.bigint();
-  const code = await main(['node', 'redis-accounts', ...argv], { stdin: Readable.from([Buffer.from(input)]), stdout: sink(), stderr: sink(), env });
+  const code = await main(['node', 'redis-accounts', ...argv], {
+    stdin: Readable.from([Buffer.from(input)]),
+    stdout: sink(),
+    stderr: sink(),
+    env,
+  });
   return { ms: Number(process.hrtime.bigint() - start) / 1e6, code };
 }
 
@@ -378,7 +457,14 @@ async function verifyTiming(url: string, runs: number): Promise<void> {
     wrong.push((await runInProcess(['user', 'verify', 'timing-user', '--password-stdin'], 'wrong horse battery\n', env)).ms);
   }
   const ratio = median(unknown) / median(wrong);
-  record(`user verify median, unknown user vs wrong password (${runs} runs each)`, median(unknown), median(wrong), 'ms', 'within 5%', () => Math.abs(ratio - 1) <= 0.05);
+  record(
+    `user verify median, unknown user vs wrong password (${runs} runs each)`,
+    median(unknown),
+    median(wrong),
+    'ms',
+    'within 5%',
+    () => Math.abs(ratio - 1) <= 0.05,
+  );
 }
 
 main().catch((err: unknown) => {

@@ -18,8 +18,13 @@ import { join } from 'node:path';
 const lazyChildProcess = {
   name: 'lazy-child-process',
   setup(b) {
-    b.onResolve({ filter: /^node:child_process$/ }, (args) => (/[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'lazy' } : undefined));
-    b.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({ contents: "module.exports = { spawn: (...args) => require('node:child_process').spawn(...args) };", loader: 'js' }));
+    b.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      /[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'lazy' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({
+      contents: "module.exports = { spawn: (...args) => require('node:child_process').spawn(...args) };",
+      loader: 'js',
+    }));
   },
 };
 
@@ -46,7 +51,8 @@ const cheapPrototypes = {
   setup(b) {
     b.onLoad({ filter: /[\\/]@redis[\\/]client[\\/]dist[\\/]lib[\\/]commander\.js$/ }, (args) => {
       const source = readFileSync(args.path, 'utf8');
-      if (source.split(ATTACH_ANCHOR).length !== 2) throw new Error(`${args.path}: attachConfig changed; revisit cheapPrototypes in scripts/build.mjs`);
+      if (source.split(ATTACH_ANCHOR).length !== 2)
+        throw new Error(`${args.path}: attachConfig changed; revisit cheapPrototypes in scripts/build.mjs`);
       const normalize = '    Class.prototype.__dictionaryMode = 0;\n    delete Class.prototype.__dictionaryMode;\n';
       prototypesPatched = true;
       return { contents: source.replace(ATTACH_ANCHOR, ATTACH_ANCHOR + normalize), loader: 'js' };
@@ -72,7 +78,8 @@ const result = await build({
   // commander is CommonJS and require()s Node's built-ins; an ES module has no require.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 });
-if (!prototypesPatched) throw new Error('@redis/client/dist/lib/commander.js was not bundled; revisit cheapPrototypes in scripts/build.mjs');
+if (!prototypesPatched)
+  throw new Error('@redis/client/dist/lib/commander.js was not bundled; revisit cheapPrototypes in scripts/build.mjs');
 
 /** The packages whose files esbuild bundled: each one's folder under node_modules and its package.json, sorted by name. */
 function bundledPackages(inputs) {
@@ -123,7 +130,13 @@ function sbom(packages) {
       properties: [{ name: 'cdx:npm:package:path', value: dir.slice(dir.indexOf('node_modules/')) }],
     };
   });
-  const app = { type: 'application', 'bom-ref': purl(self.name, self.version), name: self.name, version: self.version, purl: purl(self.name, self.version) };
+  const app = {
+    type: 'application',
+    'bom-ref': purl(self.name, self.version),
+    name: self.name,
+    version: self.version,
+    purl: purl(self.name, self.version),
+  };
   return {
     bomFormat: 'CycloneDX',
     specVersion: '1.5',

@@ -55,7 +55,9 @@ function report(err: unknown, io: Io, debug: boolean): number {
     return known.exitCode;
   }
   const message = err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err);
-  io.stderr.write(`redis-accounts: unexpected error: ${printable(message)}${debug ? '' : ' (hint: run again with --debug for details, and report it as a bug)'}\n`);
+  io.stderr.write(
+    `redis-accounts: unexpected error: ${printable(message)}${debug ? '' : ' (hint: run again with --debug for details, and report it as a bug)'}\n`,
+  );
   if (debug && err instanceof Error) io.stderr.write(`${lines(String(err.stack))}\n`);
   return 1;
 }

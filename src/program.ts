@@ -96,7 +96,12 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
     });
 
   // Each command's options as parsed (the argParsers in options.ts): the type is the command's own.
-  const context = <O extends ConnectionFlags>(cmd: Command): CommandContext<O> => ({ io, opts: cmd.opts<O>(), urlSource: cmd.getOptionValueSource('url'), readerGone });
+  const context = <O extends ConnectionFlags>(cmd: Command): CommandContext<O> => ({
+    io,
+    opts: cmd.opts<O>(),
+    urlSource: cmd.getOptionValueSource('url'),
+    readerGone,
+  });
 
   // Each leaf's options are added only when its group is entered: building all of them
   // would cost --help a few ms, for options it never prints (STYLE: --help starts fast).
@@ -118,9 +123,13 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
   };
   // Entered to run a command, or to print a group's help (`session --help` takes this path).
   program.hook('preSubcommand', (_program, group) => enter(group));
-  const group = (name: string, description: string) => program.command(name).description(description).on('beforeHelp', function (this: Command) {
-    enter(this);
-  });
+  const group = (name: string, description: string) =>
+    program
+      .command(name)
+      .description(description)
+      .on('beforeHelp', function (this: Command) {
+        enter(this);
+      });
   const passwordStdin = (c: Command) => c.option('--password-stdin', 'read the password as one line from stdin (for scripts)');
 
   const user = group('user', 'create and check user accounts (argon2id password hashes)');
@@ -162,13 +171,19 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
       'redis-accounts user rehash --check; echo "exit $?" # lists the weaker hashes: exit 1 if any',
       'redis-accounts user rehash --check --json > outdated.ndjson',
     ),
-  ).action(async (name: string | undefined, _o, cmd: Command) => setExit(await (await import('./commands/user/rehash.js')).run(name, context(cmd))));
+  ).action(async (name: string | undefined, _o, cmd: Command) =>
+    setExit(await (await import('./commands/user/rehash.js')).run(name, context(cmd))),
+  );
 
   const session = group('session', 'list, revoke and extend web sessions (express-session + connect-redis)');
   leaf(
     session.command('list').description('list sessions: a table on a terminal, NDJSON with --json'),
     (c) => {
-      c.option('--user <name>', 'only sessions of this user', parseSessionUser).option('--limit <n>', 'stop after this many sessions', parseLimit);
+      c.option('--user <name>', 'only sessions of this user', parseSessionUser).option(
+        '--limit <n>',
+        'stop after this many sessions',
+        parseLimit,
+      );
       addSessionOptions(addProgressOption(c));
     },
     examples(
@@ -185,7 +200,11 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
         .option('--all', 'revoke every session (asks on a terminal; needs --yes otherwise)')
         .option('--yes', 'do not ask for confirmation')
         .option('--dry-run', 'list what would be revoked, change nothing')
-        .option('--hold <duration>', 'keep guarding the revoked ids this long, deleting any that a request in flight writes back', parseHold);
+        .option(
+          '--hold <duration>',
+          'keep guarding the revoked ids this long, deleting any that a request in flight writes back',
+          parseHold,
+        );
       addSessionOptions(addAuditOptions(addProgressOption(addCookieOptions(c))));
     },
     examples(
@@ -205,7 +224,9 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
       "redis-accounts session show --json -- -Qw3b9Qn2eKp0Lr7TuVh1ZcYdFa8Mg6J   # an id that begins with '-'",
       `printf '%s\\n' "$COOKIE" | redis-accounts session show --cookie - --cookie-secret-file app-secrets`,
     ),
-  ).action(async (id: string | undefined, _o, cmd: Command) => setExit(await (await import('./commands/session/show.js')).run(id, context(cmd))));
+  ).action(async (id: string | undefined, _o, cmd: Command) =>
+    setExit(await (await import('./commands/session/show.js')).run(id, context(cmd))),
+  );
   leaf(
     session
       .command('ttl')
@@ -213,7 +234,11 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
       .argument('[duration]', 'new lifetime: 3600, 90s, 30m, 12h, 7d, 2w')
       .description('print the remaining lifetime of a session, or set a new one that survives its next request'),
     (c) => {
-      c.option('--hold <duration>', 'keep the new lifetime this long, setting it again whenever a request in flight writes the old one back', parseHold);
+      c.option(
+        '--hold <duration>',
+        'keep the new lifetime this long, setting it again whenever a request in flight writes the old one back',
+        parseHold,
+      );
       addSessionOptions(addAuditOptions(c));
     },
     examples(
@@ -221,7 +246,9 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
       'redis-accounts session ttl Xw3b9Qn2eKp0Lr7TuVh1ZcYdFa8Mg6Js 30m --hold 10s   # a new one, kept against requests in flight',
       "redis-accounts session ttl --json -- -Qw3b9Qn2eKp0Lr7TuVh1ZcYdFa8Mg6J 15m    # an id that begins with '-'",
     ),
-  ).action(async (id: string, duration: string | undefined, _o, cmd: Command) => setExit(await (await import('./commands/session/ttl.js')).run(id, duration, context(cmd))));
+  ).action(async (id: string, duration: string | undefined, _o, cmd: Command) =>
+    setExit(await (await import('./commands/session/ttl.js')).run(id, duration, context(cmd))),
+  );
 
   const audit = group('audit', 'the trail of changes this tool made');
   leaf(

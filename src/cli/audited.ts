@@ -77,13 +77,23 @@ type Outcome = Pick<AuditRecord, 'outcome' | 'count' | 'error'>;
 async function record(ctx: AuditedContext, redis: Redis, change: Change, log: AuditLog | undefined, outcome: Outcome): Promise<void> {
   const { actor, reason } = auditFields(ctx);
   const key = ctx.opts.auditKey;
-  const entry: AuditRecord = { clientTime: new Date().toISOString(), actor, command: change.command, target: change.target, count: outcome.count, outcome: outcome.outcome, reason, error: outcome.error };
+  const entry: AuditRecord = {
+    clientTime: new Date().toISOString(),
+    actor,
+    command: change.command,
+    target: change.target,
+    count: outcome.count,
+    outcome: outcome.outcome,
+    reason,
+    error: outcome.error,
+  };
   let id: string | undefined;
   let notStored: string | undefined;
   try {
     id = await appendAudit(redis, key, entry);
   } catch (err) {
-    notStored = err instanceof Error && /^WRONGTYPE\b/.test(err.message) ? `${key} holds another type of value, not a stream` : oneLine(err);
+    notStored =
+      err instanceof Error && /^WRONGTYPE\b/.test(err.message) ? `${key} holds another type of value, not a stream` : oneLine(err);
     if (worthANewConnection(err)) {
       try {
         id = await overNewConnection(ctx, (fresh) => appendAudit(fresh, key, entry));
@@ -96,7 +106,15 @@ async function record(ctx: AuditedContext, redis: Redis, change: Change, log: Au
   let notLogged: string | undefined;
   if (log !== undefined) {
     try {
-      await log.append({ id: id ?? null, time: id === undefined ? null : idTime(id), ...entry, auditKey: key, server: serverOf(ctx), stored: id !== undefined, ...(notStored === undefined ? {} : { storeError: notStored }) });
+      await log.append({
+        id: id ?? null,
+        time: id === undefined ? null : idTime(id),
+        ...entry,
+        auditKey: key,
+        server: serverOf(ctx),
+        stored: id !== undefined,
+        ...(notStored === undefined ? {} : { storeError: notStored }),
+      });
     } catch (err) {
       notLogged = (err as NodeJS.ErrnoException).code ?? oneLine(err);
     }
@@ -114,7 +132,12 @@ async function record(ctx: AuditedContext, redis: Redis, change: Change, log: Au
  * interrupted. A failure to record does not undo or fail the change (nor mask its error):
  * it is reported on stderr.
  */
-export async function audited<T extends { count: number; interrupted?: boolean }>(ctx: AuditedContext, redis: Redis, change: Change, run: () => Promise<T>): Promise<T> {
+export async function audited<T extends { count: number; interrupted?: boolean }>(
+  ctx: AuditedContext,
+  redis: Redis,
+  change: Change,
+  run: () => Promise<T>,
+): Promise<T> {
   const path = auditLogPath(ctx.opts);
   // Before the change: a file that cannot be written stops the command while nothing is done.
   const log = path === undefined ? undefined : await openAuditLog(path);

@@ -19,9 +19,16 @@ export interface CommandContext<O extends ConnectionFlags = ConnectionFlags> {
  * Connect (single server, Cluster or via Sentinel), run `fn`, always disconnect. `again`: a
  * second connection of the same command, whose warnings (a password in argv) were printed once.
  */
-export async function withTopology<T>(ctx: CommandContext<ConnectionFlags>, fn: (topology: Topology) => Promise<T>, again = false): Promise<T> {
+export async function withTopology<T>(
+  ctx: CommandContext<ConnectionFlags>,
+  fn: (topology: Topology) => Promise<T>,
+  again = false,
+): Promise<T> {
   const { openTopology } = await import('../core/redis/topology.js');
-  const topology = await openTopology(connectionOptions(ctx.opts, ctx.urlSource, ctx.io.env), again ? () => undefined : (line) => say(ctx.io, line));
+  const topology = await openTopology(
+    connectionOptions(ctx.opts, ctx.urlSource, ctx.io.env),
+    again ? () => undefined : (line) => say(ctx.io, line),
+  );
   try {
     return await fn(topology);
   } catch (err) {

@@ -49,9 +49,16 @@ export function addConnectionOptions(cmd: Command): Command {
     .addOption(new Option('--tls-cert <file>', 'PEM client certificate, for servers that require one').env('REDIS_TLS_CERT'))
     .addOption(new Option('--tls-key <file>', 'PEM private key of the client certificate').env('REDIS_TLS_KEY'))
     .addOption(new Option('--redis-password-file <file>', 'read the Redis (ACL) password from this file').env('REDIS_PASSWORD_FILE'))
-    .addOption(new Option('--timeout <duration>', 'limit for connecting and for each command (e.g. 500ms, 5s)').env('REDIS_ACCOUNTS_TIMEOUT').argParser(parseTimeout).default(parseTimeout(DEFAULT_TIMEOUT), JSON.stringify(DEFAULT_TIMEOUT)))
+    .addOption(
+      new Option('--timeout <duration>', 'limit for connecting and for each command (e.g. 500ms, 5s)')
+        .env('REDIS_ACCOUNTS_TIMEOUT')
+        .argParser(parseTimeout)
+        .default(parseTimeout(DEFAULT_TIMEOUT), JSON.stringify(DEFAULT_TIMEOUT)),
+    )
     .addOption(new Option('--cluster', 'the URL names a Redis Cluster node (detected when omitted)').env('REDIS_CLUSTER'))
-    .addOption(new Option('--sentinel <host:port,...>', 'find the master through these Sentinels').env('REDIS_SENTINELS').argParser(parseSentinels))
+    .addOption(
+      new Option('--sentinel <host:port,...>', 'find the master through these Sentinels').env('REDIS_SENTINELS').argParser(parseSentinels),
+    )
     .addOption(new Option('--sentinel-master <name>', 'the master name the Sentinels monitor').env('REDIS_SENTINEL_MASTER'))
     .optionsGroup(OWN);
 }
@@ -60,7 +67,12 @@ export function addConnectionOptions(cmd: Command): Command {
 export function addUserOptions(cmd: Command): Command {
   cmd
     .optionsGroup(HELP_GROUPS.data)
-    .addOption(new Option('--user-prefix <prefix>', 'key prefix of user records').env('REDIS_ACCOUNTS_USER_PREFIX').argParser(prefixParser('--user-prefix')).default(DEFAULT_USER_PREFIX))
+    .addOption(
+      new Option('--user-prefix <prefix>', 'key prefix of user records')
+        .env('REDIS_ACCOUNTS_USER_PREFIX')
+        .argParser(prefixParser('--user-prefix'))
+        .default(DEFAULT_USER_PREFIX),
+    )
     .optionsGroup(OWN);
   return addConnectionOptions(cmd);
 }
@@ -68,12 +80,66 @@ export function addUserOptions(cmd: Command): Command {
 export function addPolicyOptions(cmd: Command): Command {
   return cmd
     .optionsGroup(HELP_GROUPS.hashing)
-    .addOption(integerOption('--argon2-memory <KiB>', 'argon2id memory cost of new hashes', 'REDIS_ACCOUNTS_ARGON2_MEMORY', 1024, 4194304, DEFAULT_POLICY.memoryCost))
-    .addOption(integerOption('--argon2-time <n>', 'argon2id iterations of new hashes', 'REDIS_ACCOUNTS_ARGON2_TIME', 1, 100, DEFAULT_POLICY.timeCost))
-    .addOption(integerOption('--argon2-parallelism <n>', 'argon2id lanes of new hashes', 'REDIS_ACCOUNTS_ARGON2_PARALLELISM', 1, 64, DEFAULT_POLICY.parallelism))
-    .addOption(integerOption('--argon2-max-memory <KiB>', 'refuse stored hashes asking for more memory', 'REDIS_ACCOUNTS_ARGON2_MAX_MEMORY', 1024, 16777216, DEFAULT_CAPS.maxMemoryCost))
-    .addOption(integerOption('--argon2-max-time <n>', 'refuse stored hashes asking for more iterations', 'REDIS_ACCOUNTS_ARGON2_MAX_TIME', 1, 1000, DEFAULT_CAPS.maxTimeCost))
-    .addOption(integerOption('--argon2-max-parallelism <n>', 'refuse stored hashes asking for more lanes', 'REDIS_ACCOUNTS_ARGON2_MAX_PARALLELISM', 1, 255, DEFAULT_CAPS.maxParallelism))
+    .addOption(
+      integerOption(
+        '--argon2-memory <KiB>',
+        'argon2id memory cost of new hashes',
+        'REDIS_ACCOUNTS_ARGON2_MEMORY',
+        1024,
+        4194304,
+        DEFAULT_POLICY.memoryCost,
+      ),
+    )
+    .addOption(
+      integerOption(
+        '--argon2-time <n>',
+        'argon2id iterations of new hashes',
+        'REDIS_ACCOUNTS_ARGON2_TIME',
+        1,
+        100,
+        DEFAULT_POLICY.timeCost,
+      ),
+    )
+    .addOption(
+      integerOption(
+        '--argon2-parallelism <n>',
+        'argon2id lanes of new hashes',
+        'REDIS_ACCOUNTS_ARGON2_PARALLELISM',
+        1,
+        64,
+        DEFAULT_POLICY.parallelism,
+      ),
+    )
+    .addOption(
+      integerOption(
+        '--argon2-max-memory <KiB>',
+        'refuse stored hashes asking for more memory',
+        'REDIS_ACCOUNTS_ARGON2_MAX_MEMORY',
+        1024,
+        16777216,
+        DEFAULT_CAPS.maxMemoryCost,
+      ),
+    )
+    .addOption(
+      integerOption(
+        '--argon2-max-time <n>',
+        'refuse stored hashes asking for more iterations',
+        'REDIS_ACCOUNTS_ARGON2_MAX_TIME',
+        1,
+        1000,
+        DEFAULT_CAPS.maxTimeCost,
+      ),
+    )
+    .addOption(
+      integerOption(
+        '--argon2-max-parallelism <n>',
+        'refuse stored hashes asking for more lanes',
+        'REDIS_ACCOUNTS_ARGON2_MAX_PARALLELISM',
+        1,
+        255,
+        DEFAULT_CAPS.maxParallelism,
+      ),
+    )
     .optionsGroup(OWN);
 }
 
@@ -98,43 +164,69 @@ export function addSessionOptions(cmd: Command): Command {
 
 /** For the commands that draw a progress line while they scan (src/progress.ts). */
 export function addProgressOption(cmd: Command): Command {
-  return cmd.option('--progress', 'show the progress line (stderr on a terminal) also when stdout is a pipe; it may mix with the piped output');
+  return cmd.option(
+    '--progress',
+    'show the progress line (stderr on a terminal) also when stdout is a pipe; it may mix with the piped output',
+  );
 }
 
 /** Where the audit trail is kept: for the commands that write it and for `audit list`. */
 export function auditKeyOption(): Option {
-  return new Option('--audit-key <key>', 'Redis stream of the audit trail').env('REDIS_ACCOUNTS_AUDIT_KEY').argParser(parseAuditKey).default(DEFAULT_AUDIT_KEY);
+  return new Option('--audit-key <key>', 'Redis stream of the audit trail')
+    .env('REDIS_ACCOUNTS_AUDIT_KEY')
+    .argParser(parseAuditKey)
+    .default(DEFAULT_AUDIT_KEY);
 }
 
 /** Options of the commands that change data: who did it, why, and where the trail is kept. */
 export function addAuditOptions(cmd: Command): Command {
   return cmd
     .optionsGroup(HELP_GROUPS.audit)
-    .addOption(new Option('--reason <text>', 'why (e.g. a ticket id), recorded in the audit trail').env('REDIS_ACCOUNTS_REASON').argParser(trailText('--reason', 1000)))
-    .addOption(new Option('--actor <name>', 'who, for the audit trail (default: OS user@host)').env('REDIS_ACCOUNTS_ACTOR').argParser(trailText('--actor', 200)))
+    .addOption(
+      new Option('--reason <text>', 'why (e.g. a ticket id), recorded in the audit trail')
+        .env('REDIS_ACCOUNTS_REASON')
+        .argParser(trailText('--reason', 1000)),
+    )
+    .addOption(
+      new Option('--actor <name>', 'who, for the audit trail (default: OS user@host)')
+        .env('REDIS_ACCOUNTS_ACTOR')
+        .argParser(trailText('--actor', 200)),
+    )
     .addOption(auditKeyOption())
-    .addOption(new Option('--audit-log <file>', 'also append each audit entry to this file, one JSON line (created 0600)').env('REDIS_ACCOUNTS_AUDIT_LOG'))
+    .addOption(
+      new Option('--audit-log <file>', 'also append each audit entry to this file, one JSON line (created 0600)').env(
+        'REDIS_ACCOUNTS_AUDIT_LOG',
+      ),
+    )
     .optionsGroup(OWN);
 }
 
 /** Find a session by the cookie a responder holds (from a log or a browser). */
 export function addCookieOptions(cmd: Command): Command {
   return cmd
-    .option('--cookie <value>', "the session cookie: its value (s:<id>.<signature>, URL-encoded or not), a Cookie header or a cookie-jar line; '-' reads it from stdin")
+    .option(
+      '--cookie <value>',
+      "the session cookie: its value (s:<id>.<signature>, URL-encoded or not), a Cookie header or a cookie-jar line; '-' reads it from stdin",
+    )
     .addOption(
       new Option('--cookie-name <name>', 'the session cookie to take from a Cookie header or a cookie jar')
         .env('REDIS_ACCOUNTS_COOKIE_NAME')
         .argParser(validateCookieName)
         .default(DEFAULT_COOKIE_NAME),
     )
-    .addOption(new Option('--cookie-secret-file <file>', "check the cookie's signature against the app's secrets (one per line)").env('REDIS_ACCOUNTS_COOKIE_SECRET_FILE'));
+    .addOption(
+      new Option('--cookie-secret-file <file>', "check the cookie's signature against the app's secrets (one per line)").env(
+        'REDIS_ACCOUNTS_COOKIE_SECRET_FILE',
+      ),
+    );
 }
 
 export function parseInteger(text: string, what: string, min: number, max: number): number {
   if (!/^[0-9]{1,12}$/.test(text.trim())) throw new UsageError(`${what} must be a whole number, got "${text.slice(0, 20)}"`);
   const n = Number(text.trim());
   // No real upper bound (a --limit): "between 1 and 9007199254740991" would only puzzle.
-  if (n < min || n > max) throw new UsageError(max >= Number.MAX_SAFE_INTEGER ? `${what} must be at least ${min}` : `${what} must be between ${min} and ${max}`);
+  if (n < min || n > max)
+    throw new UsageError(max >= Number.MAX_SAFE_INTEGER ? `${what} must be at least ${min}` : `${what} must be between ${min} and ${max}`);
   return n;
 }
 
@@ -170,7 +262,8 @@ export function parseSentinels(text: string): Array<{ host: string; port: number
   return text.split(',').map((item) => {
     const m = /^\s*(\[[0-9a-fA-F:.]+\]|[^\s:,[\]]+):([0-9]{1,5})\s*$/.exec(item);
     const port = Number(m?.[2]);
-    if (!m || port < 1 || port > 65535) throw new UsageError(`invalid --sentinel entry "${item.slice(0, 60)}"`, { hint: 'use host:port[,host:port...]' });
+    if (!m || port < 1 || port > 65535)
+      throw new UsageError(`invalid --sentinel entry "${item.slice(0, 60)}"`, { hint: 'use host:port[,host:port...]' });
     return { host: (m[1] as string).replace(/^\[|\]$/g, ''), port };
   });
 }
@@ -194,21 +287,34 @@ export function policyAndCaps(opts: PolicyFlags): { policy: HashPolicy; caps: Co
   const over = [
     policy.memoryCost > caps.maxMemoryCost ? `--argon2-memory ${policy.memoryCost} is above --argon2-max-memory ${caps.maxMemoryCost}` : '',
     policy.timeCost > caps.maxTimeCost ? `--argon2-time ${policy.timeCost} is above --argon2-max-time ${caps.maxTimeCost}` : '',
-    policy.parallelism > caps.maxParallelism ? `--argon2-parallelism ${policy.parallelism} is above --argon2-max-parallelism ${caps.maxParallelism}` : '',
+    policy.parallelism > caps.maxParallelism
+      ? `--argon2-parallelism ${policy.parallelism} is above --argon2-max-parallelism ${caps.maxParallelism}`
+      : '',
   ].filter(Boolean);
-  if (over.length > 0) throw new UsageError(`the hashing policy exceeds the caps on stored hashes: ${over.join('; ')}`, { hint: 'raise the --argon2-max-* cap or lower the policy' });
+  if (over.length > 0)
+    throw new UsageError(`the hashing policy exceeds the caps on stored hashes: ${over.join('; ')}`, {
+      hint: 'raise the --argon2-max-* cap or lower the policy',
+    });
   return { policy, caps };
 }
 
 /** --user-field: a dotted JSON path, the one field to take the user from. */
 export function parseUserField(field: string): readonly string[] {
-  if (!/^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/.test(field)) throw new UsageError(`invalid --user-field "${field.slice(0, 40)}"`, { hint: 'a dotted path such as passport.user' });
+  if (!/^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/.test(field))
+    throw new UsageError(`invalid --user-field "${field.slice(0, 40)}"`, { hint: 'a dotted path such as passport.user' });
   return [field];
 }
 
 /** --min-length of `user add`: from 1 to 1024 characters. */
 export function minLengthOption(): Option {
-  return integerOption('--min-length <n>', 'minimum password length in characters', 'REDIS_ACCOUNTS_PASSWORD_MIN', 1, 1024, PASSWORD_MIN_CHARS);
+  return integerOption(
+    '--min-length <n>',
+    'minimum password length in characters',
+    'REDIS_ACCOUNTS_PASSWORD_MIN',
+    1,
+    1024,
+    PASSWORD_MIN_CHARS,
+  );
 }
 
 /** An option that takes a whole number in [min, max], parsed when the command line is. */
@@ -225,7 +331,9 @@ const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,256}$/;
 
 export function validateCookieName(name: string): string {
   if (!COOKIE_NAME.test(name)) {
-    throw new UsageError('--cookie-name must be a cookie name: 1 to 256 characters, without spaces, control characters or any of ()<>@,;:\\"/[]?={}');
+    throw new UsageError(
+      '--cookie-name must be a cookie name: 1 to 256 characters, without spaces, control characters or any of ()<>@,;:\\"/[]?={}',
+    );
   }
   return name;
 }
@@ -245,7 +353,9 @@ export function parseSince(text: string, now = Date.now()): number {
   }
   const ms = Date.parse(text);
   if (!/^\d{4}-\d\d-\d\d/.test(text) || Number.isNaN(ms)) {
-    throw new UsageError(`invalid --since "${text.slice(0, 40)}"`, { hint: 'use an ISO time (2026-11-28T10:00:00Z), a date, or a duration ago (12h, 7d)' });
+    throw new UsageError(`invalid --since "${text.slice(0, 40)}"`, {
+      hint: 'use an ISO time (2026-11-28T10:00:00Z), a date, or a duration ago (12h, 7d)',
+    });
   }
   return ms;
 }
@@ -266,7 +376,10 @@ function prefixParser(what: string): (text: string) => string {
  * would write and read another trail than the one configured.
  */
 export function parseAuditKey(key: string): string {
-  if (key === '') throw new UsageError('--audit-key (REDIS_ACCOUNTS_AUDIT_KEY) may not be empty', { hint: `give the stream's key, or unset it for the default ${DEFAULT_AUDIT_KEY}` });
+  if (key === '')
+    throw new UsageError('--audit-key (REDIS_ACCOUNTS_AUDIT_KEY) may not be empty', {
+      hint: `give the stream's key, or unset it for the default ${DEFAULT_AUDIT_KEY}`,
+    });
   return key;
 }
 

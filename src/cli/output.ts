@@ -73,7 +73,9 @@ function narrowed(columns: readonly Column[], keep: readonly boolean[], total: n
 export function fitColumns(columns: readonly Column[], total: number | undefined): number[] {
   const keep = columns.map(() => true);
   if (total === undefined || !(total > 0)) return columns.map((c) => c.width);
-  const droppable = columns.flatMap((c, i) => (c.optional === undefined ? [] : [{ i, order: c.optional }])).sort((a, b) => a.order - b.order);
+  const droppable = columns
+    .flatMap((c, i) => (c.optional === undefined ? [] : [{ i, order: c.optional }]))
+    .sort((a, b) => a.order - b.order);
   for (;;) {
     const widths = narrowed(columns, keep, total);
     const next = droppable.shift();
@@ -161,12 +163,33 @@ export async function createRowPrinter(io: Io, columns: Column[], beforeTerminal
   }
   const [{ default: Table }, { Chalk }] = await Promise.all([import('cli-table3'), import('chalk')]);
   const chalk = new Chalk({ level: useColor(io.stdout, io.env) ? 1 : 0 });
-  const blank = { top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: ' ' };
+  const blank = {
+    top: '',
+    'top-mid': '',
+    'top-left': '',
+    'top-right': '',
+    bottom: '',
+    'bottom-mid': '',
+    'bottom-left': '',
+    'bottom-right': '',
+    left: '',
+    'left-mid': '',
+    mid: '',
+    'mid-mid': '',
+    right: '',
+    'right-mid': '',
+    middle: ' ',
+  };
   // Fixed when the table starts: the rows of one table line up even if the window is resized.
   const widths = fitColumns(columns, (io.stdout as { columns?: number }).columns);
   const shown = widths.flatMap((w, i) => (w > 0 ? [i] : []));
   const make = () =>
-    new Table({ chars: blank, colWidths: shown.map((i) => (widths[i] ?? 0) + 2), style: { head: [], border: [], 'padding-left': 0, 'padding-right': 1 }, wordWrap: false });
+    new Table({
+      chars: blank,
+      colWidths: shown.map((i) => (widths[i] ?? 0) + 2),
+      style: { head: [], border: [], 'padding-left': 0, 'padding-right': 1 },
+      wordWrap: false,
+    });
   const header = make();
   header.push(shown.map((i) => chalk.bold(columns[i]?.header ?? '')));
   io.stdout.write(`${header.toString()}\n`);
@@ -196,7 +219,8 @@ export async function createRowPrinter(io: Io, columns: Column[], beforeTerminal
 export function incomplete(err: unknown, rows: number, noun: string, nouns = `${noun}s`): unknown {
   const failure = toAppError(err) ?? err;
   // A failover or resharding found after the walk already says its results may be incomplete.
-  if (rows > 0 && failure instanceof Error && !(failure instanceof TopologyChangedError)) failure.message += ` after listing ${plural(rows, noun, nouns)}: the output is incomplete`;
+  if (rows > 0 && failure instanceof Error && !(failure instanceof TopologyChangedError))
+    failure.message += ` after listing ${plural(rows, noun, nouns)}: the output is incomplete`;
   return failure;
 }
 

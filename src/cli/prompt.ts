@@ -93,7 +93,9 @@ export async function readSecretLine(io: Io, what = 'input'): Promise<string> {
   if (newline < 0 && size > STDIN_READ_LIMIT) throw new UsageError(`password is longer than ${PASSWORD_MAX_BYTES} bytes`);
   try {
     // ignoreBOM keeps a leading U+FEFF in the line, as Buffer#toString did.
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(newline < 0 ? all : all.subarray(0, newline)).replace(/\r$/, '');
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+      .decode(newline < 0 ? all : all.subarray(0, newline))
+      .replace(/\r$/, '');
   } catch {
     throw notUtf8(what);
   } finally {

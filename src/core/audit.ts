@@ -12,7 +12,6 @@ import { hostname, userInfo } from 'node:os';
 import { UsageError } from './errors.js';
 import type { Redis } from './redis/connection.js';
 
-
 /** Approximate cap: the stream is trimmed past this many entries (MAXLEN ~). */
 export const AUDIT_MAX_ENTRIES = 100000;
 

@@ -34,7 +34,12 @@ export function formatTtl(seconds: number): string {
   if (seconds < 0) return 'none';
   const parts: string[] = [];
   let rest = Math.floor(seconds);
-  for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
+  for (const [unit, size] of [
+    ['d', 86400],
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
     const n = Math.floor(rest / size);
     rest -= n * size;
     const started = parts.length > 0;

@@ -50,7 +50,15 @@ export async function startApp(redisUrl: string): Promise<TestApp> {
   const gates = new Map<string, () => void>();
   const arrived = new Map<string, () => void>();
   const app = express();
-  app.use(session({ store: new RedisStore({ client: appRedis }), secret: APP_SECRET, resave: false, saveUninitialized: false, cookie: { maxAge: DAY_MS } }));
+  app.use(
+    session({
+      store: new RedisStore({ client: appRedis }),
+      secret: APP_SECRET,
+      resave: false,
+      saveUninitialized: false,
+      cookie: { maxAge: DAY_MS },
+    }),
+  );
   app.post('/login', (req, res) => {
     const user = String(req.query['user'] ?? '');
     if (user === '') {

@@ -9,5 +9,8 @@ export default function buildDist() {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
   const r = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: root, encoding: 'utf8' });
   if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`the int tier's globalSetup could not build dist/ (node scripts/build.mjs exited ${r.status}):\n${r.stdout}${r.stderr}`);
+  if (r.status !== 0)
+    throw new Error(
+      `the int tier's globalSetup could not build dist/ (node scripts/build.mjs exited ${r.status}):\n${r.stdout}${r.stderr}`,
+    );
 }

@@ -44,7 +44,12 @@ export async function runMain(args: string[], opts: MainOptions = {}): Promise<M
   const env = { ...(opts.env ?? {}) };
   const stdout = collector();
   const stderr = collector();
-  const io: Io = { stdin: Readable.from(opts.input === undefined ? [] : [Buffer.from(opts.input)]), stdout: stdout.stream, stderr: stderr.stream, env };
+  const io: Io = {
+    stdin: Readable.from(opts.input === undefined ? [] : [Buffer.from(opts.input)]),
+    stdout: stdout.stream,
+    stderr: stderr.stream,
+    env,
+  };
   const saved = Object.entries(process.env).filter(([k]) => TOOL_VARIABLE.test(k));
   const given = Object.entries(env).filter(([k]) => TOOL_VARIABLE.test(k));
   for (const [k] of saved) delete process.env[k];

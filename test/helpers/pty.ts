@@ -47,8 +47,31 @@ export class Pty {
     const command = `read -r _; ${typeof stdout === 'object' ? `{ ${run}; } | ${stdout.pipe}` : run}`;
     // The tmux server and so the pane inherit exactly this environment; REDIS_URL is also
     // passed with -e so the test server is the only Redis the CLI can reach.
-    const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp', TERM: 'xterm-256color', LANG: 'C.UTF-8', ...extraEnv };
-    this.tmux(['-f', conf, 'new-session', '-d', '-s', 'ra', '-x', String(this.opts.width ?? 160), '-y', '40', '-e', `REDIS_URL=${redisUrl}`, command], env);
+    const env = {
+      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+      HOME: process.env['HOME'] ?? '/tmp',
+      TERM: 'xterm-256color',
+      LANG: 'C.UTF-8',
+      ...extraEnv,
+    };
+    this.tmux(
+      [
+        '-f',
+        conf,
+        'new-session',
+        '-d',
+        '-s',
+        'ra',
+        '-x',
+        String(this.opts.width ?? 160),
+        '-y',
+        '40',
+        '-e',
+        `REDIS_URL=${redisUrl}`,
+        command,
+      ],
+      env,
+    );
     this.started = true;
     this.tmux(['pipe-pane', '-o', '-t', 'ra', `cat >> ${quote(this.logFile)}`]);
     this.tmux(['send-keys', '-t', 'ra', 'Enter']);
@@ -78,24 +101,36 @@ export class Pty {
   }
 
   async waitScreen(pattern: RegExp): Promise<string> {
-    return waitFor(`${pattern} on screen`, () => {
-      const s = this.screen();
-      return pattern.test(s) ? s : undefined;
-    }, { timeoutMs: 15000, intervalMs: 25, state: () => this.screen() });
+    return waitFor(
+      `${pattern} on screen`,
+      () => {
+        const s = this.screen();
+        return pattern.test(s) ? s : undefined;
+      },
+      { timeoutMs: 15000, intervalMs: 25, state: () => this.screen() },
+    );
   }
 
   /** The CLI's exit code, once the pane's shell has written it. */
   async exitCode(): Promise<number> {
-    const text = await waitFor('the CLI to exit', () => (existsSync(this.exitFile) ? readFileSync(this.exitFile, 'utf8') : '').match(/^\d+\n/)?.[0], { timeoutMs: 20000, intervalMs: 25, state: () => this.screen() });
+    const text = await waitFor(
+      'the CLI to exit',
+      () => (existsSync(this.exitFile) ? readFileSync(this.exitFile, 'utf8') : '').match(/^\d+\n/)?.[0],
+      { timeoutMs: 20000, intervalMs: 25, state: () => this.screen() },
+    );
     return Number(text);
   }
 
   /** The output log once it contains `pattern` (the pipe may lag the screen slightly). */
   async waitLog(pattern: RegExp): Promise<string> {
-    return waitFor(`${pattern} in the terminal output`, () => {
-      const l = this.log();
-      return pattern.test(l) ? l : undefined;
-    }, { timeoutMs: 15000, intervalMs: 25, state: () => this.log() });
+    return waitFor(
+      `${pattern} in the terminal output`,
+      () => {
+        const l = this.log();
+        return pattern.test(l) ? l : undefined;
+      },
+      { timeoutMs: 15000, intervalMs: 25, state: () => this.log() },
+    );
   }
 
   stop(): void {
@@ -104,4 +139,3 @@ export class Pty {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
-

@@ -43,7 +43,9 @@ export function requireRedisServer(): void {
   if (checked) return;
   const r = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
   if (r.error || r.status !== 0) {
-    throw new Error('redis-server is not on PATH: the integration tests start their own. Install it (Debian: apt-get install redis-server).');
+    throw new Error(
+      'redis-server is not on PATH: the integration tests start their own. Install it (Debian: apt-get install redis-server).',
+    );
   }
   checked = true;
 }
@@ -63,8 +65,13 @@ export async function freePort(): Promise<number> {
 /** One PING over a fresh socket; resolves on any reply (NOAUTH counts: the server is up). */
 function ping(port: number, useTls?: TlsServerFiles): Promise<boolean> {
   return new Promise((resolve) => {
-    const clientCert: { cert?: Buffer; key?: Buffer } = useTls?.clientCert !== undefined && useTls.clientKey !== undefined ? { cert: readFileSync(useTls.clientCert), key: readFileSync(useTls.clientKey) } : {};
-    const sock = useTls ? tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false, ...clientCert }) : net.connect(port, '127.0.0.1');
+    const clientCert: { cert?: Buffer; key?: Buffer } =
+      useTls?.clientCert !== undefined && useTls.clientKey !== undefined
+        ? { cert: readFileSync(useTls.clientCert), key: readFileSync(useTls.clientKey) }
+        : {};
+    const sock = useTls
+      ? tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false, ...clientCert })
+      : net.connect(port, '127.0.0.1');
     const done = (ok: boolean) => {
       sock.destroy();
       resolve(ok);
@@ -99,9 +106,31 @@ async function tryStart(opts: StartOptions): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'ra-redis-'));
   const plainPort = await freePort();
   const tlsPort = opts.tls ? await freePort() : undefined;
-  const args = ['--port', String(plainPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'no'];
+  const args = [
+    '--port',
+    String(plainPort),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+    '--protected-mode',
+    'no',
+  ];
   if (opts.tls && tlsPort !== undefined) {
-    args.push('--tls-port', String(tlsPort), '--tls-cert-file', opts.tls.cert, '--tls-key-file', opts.tls.key, '--tls-ca-cert-file', opts.tls.ca);
+    args.push(
+      '--tls-port',
+      String(tlsPort),
+      '--tls-cert-file',
+      opts.tls.cert,
+      '--tls-key-file',
+      opts.tls.key,
+      '--tls-ca-cert-file',
+      opts.tls.ca,
+    );
     args.push('--tls-auth-clients', opts.tls.requireClientCert ? 'yes' : 'no');
   }
   args.push(...(opts.args ?? []));
@@ -115,7 +144,11 @@ async function tryStart(opts: StartOptions): Promise<RedisServer> {
     ]);
     if (opts.tls && tlsPort !== undefined) {
       const tlsFiles = opts.tls;
-      await waitFor(`redis-server TLS port ${tlsPort} to answer PING`, () => ping(tlsPort, tlsFiles), { timeoutMs: 5000, intervalMs: 25, state: log });
+      await waitFor(`redis-server TLS port ${tlsPort} to answer PING`, () => ping(tlsPort, tlsFiles), {
+        timeoutMs: 5000,
+        intervalMs: 25,
+        state: log,
+      });
     }
   } catch (err) {
     await stop();
@@ -139,7 +172,10 @@ process.once('exit', () => {
  * Start a redis-server process (a server or, with --sentinel, a sentinel) whose files live in
  * `dir`; `stop()` ends it (SIGTERM, then SIGKILL) and removes `dir`.
  */
-export function spawnServer(args: string[], dir: string): { child: ChildProcess; stop: () => Promise<void>; log: () => string; exited: Promise<void> } {
+export function spawnServer(
+  args: string[],
+  dir: string,
+): { child: ChildProcess; stop: () => Promise<void>; log: () => string; exited: Promise<void> } {
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   let output = '';

@@ -63,5 +63,8 @@ export async function seedSessions(port: number, opts: SeedOptions): Promise<voi
 
 /** `count` user records `user:{user<i>}`, all with the same stored `passwordHash`. */
 export async function seedUsers(port: number, count: number, passwordHash: string): Promise<void> {
-  await pipeCommands(port, chunked(0, count, (i) => ['HSET', `user:{user${i}}`, 'password_hash', passwordHash, 'created_at', '2026-01-01T00:00:00.000Z']));
+  await pipeCommands(
+    port,
+    chunked(0, count, (i) => ['HSET', `user:{user${i}}`, 'password_hash', passwordHash, 'created_at', '2026-01-01T00:00:00.000Z']),
+  );
 }

@@ -84,7 +84,25 @@ export function makeTestPki(): TestPki {
   const selfSignedCa = (name: string, cn: string): CertFiles => {
     const f = files(name);
     genKey(f);
-    openssl(dir, ['req', '-config', cnf, '-x509', '-new', '-key', f.key, '-subj', `/CN=${cn}`, '-days', '2', '-set_serial', serial(), '-extensions', 'v3_ca', '-out', f.cert]);
+    openssl(dir, [
+      'req',
+      '-config',
+      cnf,
+      '-x509',
+      '-new',
+      '-key',
+      f.key,
+      '-subj',
+      `/CN=${cn}`,
+      '-days',
+      '2',
+      '-set_serial',
+      serial(),
+      '-extensions',
+      'v3_ca',
+      '-out',
+      f.cert,
+    ]);
     return f;
   };
   const signed = (name: string, cn: string, ca: CertFiles, section: string): CertFiles => {
@@ -92,7 +110,26 @@ export function makeTestPki(): TestPki {
     genKey(f);
     const csr = join(dir, `${name}.csr`);
     openssl(dir, ['req', '-config', cnf, '-new', '-key', f.key, '-subj', `/CN=${cn}`, '-out', csr]);
-    openssl(dir, ['x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-set_serial', serial(), '-days', '2', '-extfile', cnf, '-extensions', section, '-out', f.cert]);
+    openssl(dir, [
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      ca.cert,
+      '-CAkey',
+      ca.key,
+      '-set_serial',
+      serial(),
+      '-days',
+      '2',
+      '-extfile',
+      cnf,
+      '-extensions',
+      section,
+      '-out',
+      f.cert,
+    ]);
     return f;
   };
 
@@ -139,7 +176,10 @@ export async function startTlsRedis(pki: TestPki, opts: { cert?: CertFiles; requ
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     if (/TLS not supported|Failed to configure TLS|tls-port|Bad directive/i.test(message)) {
-      throw new Error(`this machine's redis-server has no TLS support, which the TLS tests need (build with BUILD_TLS=yes, or install Debian's redis-server):\n${message}`, { cause: err });
+      throw new Error(
+        `this machine's redis-server has no TLS support, which the TLS tests need (build with BUILD_TLS=yes, or install Debian's redis-server):\n${message}`,
+        { cause: err },
+      );
     }
     throw err;
   }

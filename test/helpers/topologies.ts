@@ -66,23 +66,33 @@ export async function startCluster(count = 3): Promise<TestCluster> {
   try {
     for (let i = 0; i < count; i += 1) {
       // startRedis gives each node its own --dir; nodes.conf is relative to it.
-      nodes.push(await startRedis({ args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '5000'] }));
+      nodes.push(
+        await startRedis({ args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '5000'] }),
+      );
     }
     const ports = nodes.map((n) => n.port);
     await runRedisCli(['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes']);
     for (const port of ports) {
-      await waitFor(`cluster_state:ok on 127.0.0.1:${port}`, async () => {
-        const info = String(await commandAt(port, ['CLUSTER', 'INFO']));
-        return /cluster_state:ok/.test(info) && new RegExp(`cluster_known_nodes:${count}\\b`).test(info);
-      }, { timeoutMs: 20000, intervalMs: 50, retryErrors: true });
+      await waitFor(
+        `cluster_state:ok on 127.0.0.1:${port}`,
+        async () => {
+          const info = String(await commandAt(port, ['CLUSTER', 'INFO']));
+          return /cluster_state:ok/.test(info) && new RegExp(`cluster_known_nodes:${count}\\b`).test(info);
+        },
+        { timeoutMs: 20000, intervalMs: 50, retryErrors: true },
+      );
     }
     // Every node must also agree on the full slot map before clients discover it.
     for (const port of ports) {
-      await waitFor(`a complete slot map on 127.0.0.1:${port}`, async () => {
-        const slots = (await commandAt(port, ['CLUSTER', 'SLOTS'])) as unknown[][];
-        const covered = slots.reduce((n, s) => n + (Number(s[1]) - Number(s[0]) + 1), 0);
-        return covered === 16384 && slots.every((s) => ports.includes(Number((s[2] as unknown[])[1])));
-      }, { timeoutMs: 20000, intervalMs: 50, retryErrors: true });
+      await waitFor(
+        `a complete slot map on 127.0.0.1:${port}`,
+        async () => {
+          const slots = (await commandAt(port, ['CLUSTER', 'SLOTS'])) as unknown[][];
+          const covered = slots.reduce((n, s) => n + (Number(s[1]) - Number(s[0]) + 1), 0);
+          return covered === 16384 && slots.every((s) => ports.includes(Number((s[2] as unknown[])[1])));
+        },
+        { timeoutMs: 20000, intervalMs: 50, retryErrors: true },
+      );
     }
     return { url: nodes[0]!.url, ports, nodes, stop: () => stopAll(nodes) };
   } catch (err) {
@@ -163,15 +173,29 @@ export async function startSentinelSet(): Promise<TestSentinelSet> {
     started.push(master);
     const replica = await startRedis({ args: ['--replicaof', '127.0.0.1', String(master.port)] });
     started.push(replica);
-    await waitFor('the replica link to come up', async () => /master_link_status:up/.test(String(await commandAt(replica.port, ['INFO', 'replication']))), { timeoutMs: 20000, intervalMs: 50, retryErrors: true });
+    await waitFor(
+      'the replica link to come up',
+      async () => /master_link_status:up/.test(String(await commandAt(replica.port, ['INFO', 'replication']))),
+      { timeoutMs: 20000, intervalMs: 50, retryErrors: true },
+    );
     const sentinel = await startSentinel(master.port);
     started.push(sentinel);
-    await waitFor('the sentinel to name the master', async () => (await sentinelMasterAddr(sentinel.port)) === `127.0.0.1:${master.port}`, { timeoutMs: 20000, intervalMs: 50, retryErrors: true });
+    await waitFor('the sentinel to name the master', async () => (await sentinelMasterAddr(sentinel.port)) === `127.0.0.1:${master.port}`, {
+      timeoutMs: 20000,
+      intervalMs: 50,
+      retryErrors: true,
+    });
     // A failover needs the sentinel to know the replica (it learns it from the master's INFO).
-    await waitFor('the sentinel to discover the replica', async () => {
-      const replicas = (await commandAt(sentinel.port, ['SENTINEL', 'REPLICAS', SENTINEL_MASTER])) as unknown[];
-      return replicas.map(fieldsOf).some((r) => r['port'] === String(replica.port) && !/s_down|o_down|disconnected/.test(r['flags'] ?? ''));
-    }, { timeoutMs: 20000, intervalMs: 50, retryErrors: true });
+    await waitFor(
+      'the sentinel to discover the replica',
+      async () => {
+        const replicas = (await commandAt(sentinel.port, ['SENTINEL', 'REPLICAS', SENTINEL_MASTER])) as unknown[];
+        return replicas
+          .map(fieldsOf)
+          .some((r) => r['port'] === String(replica.port) && !/s_down|o_down|disconnected/.test(r['flags'] ?? ''));
+      },
+      { timeoutMs: 20000, intervalMs: 50, retryErrors: true },
+    );
     return {
       master,
       replica,

@@ -16,7 +16,11 @@ export interface WaitOptions {
  * condition returning a boolean resolves to true. Throws "timed out after N ms waiting for
  * <what>" when `timeoutMs` passes first.
  */
-export async function waitFor<T>(what: string, cond: () => T | undefined | false | Promise<T | undefined | false>, opts: WaitOptions = {}): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  cond: () => T | undefined | false | Promise<T | undefined | false>,
+  opts: WaitOptions = {},
+): Promise<T> {
   const { timeoutMs = 15000, intervalMs = 20, retryErrors = false, state } = opts;
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;

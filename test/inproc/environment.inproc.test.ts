@@ -14,7 +14,13 @@ async function seedUnder(prefix: string, id: string): Promise<void> {
   await t.redis.set(`${prefix}${id}`, sessionJson({ passport: { user: 'alice' } }), { EX: 3600 });
 }
 
-const listed = (stdout: string) => stdout.trimEnd().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { id: string }).id).sort();
+const listed = (stdout: string) =>
+  stdout
+    .trimEnd()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => (JSON.parse(l) as { id: string }).id)
+    .sort();
 
 describe('connection', () => {
   test('--url wins over REDIS_URL (which names a closed port)', async () => {
@@ -52,7 +58,9 @@ describe('session prefix', () => {
     await seedUnder('flag:', 'flag-1');
     const byDefault = await runMain(['session', 'list', '--json'], { env: t.env });
     const byEnv = await runMain(['session', 'list', '--json'], { env: { ...t.env, REDIS_ACCOUNTS_SESSION_PREFIX: 'env:' } });
-    const byFlag = await runMain(['session', 'list', '--json', '--session-prefix', 'flag:'], { env: { ...t.env, REDIS_ACCOUNTS_SESSION_PREFIX: 'env:' } });
+    const byFlag = await runMain(['session', 'list', '--json', '--session-prefix', 'flag:'], {
+      env: { ...t.env, REDIS_ACCOUNTS_SESSION_PREFIX: 'env:' },
+    });
     expect([byDefault.code, byEnv.code, byFlag.code]).toEqual([0, 0, 0]);
     expect([listed(byDefault.stdout), listed(byEnv.stdout), listed(byFlag.stdout)]).toEqual([['default-1'], ['env-1'], ['flag-1']]);
   });

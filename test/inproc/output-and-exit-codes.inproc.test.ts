@@ -22,7 +22,14 @@ describe('session --json', () => {
     expect(lines.pop()).toBe('');
     const byId = new Map(lines.map((l) => JSON.parse(l) as Record<string, unknown>).map((o) => [o['id'], o]));
     for (const o of byId.values()) expect(Object.keys(o)).toEqual(['id', 'user', 'ttlSeconds', 'expiresAt', 'readable', 'extra']);
-    expect(byId.get('a')).toEqual({ id: 'a', user: 'alice', ttlSeconds: expect.any(Number), expiresAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), readable: true, extra: { ip: '203.0.113.7' } });
+    expect(byId.get('a')).toEqual({
+      id: 'a',
+      user: 'alice',
+      ttlSeconds: expect.any(Number),
+      expiresAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      readable: true,
+      extra: { ip: '203.0.113.7' },
+    });
     expect(byId.get('b')).toEqual({ id: 'b', user: null, ttlSeconds: -1, expiresAt: null, readable: false, extra: null });
   });
 
@@ -37,12 +44,27 @@ describe('session --json', () => {
     expect(shown).toMatchObject({ id: 'a', user: 'alice', readable: true, extra: { cart: [1, 2] }, session: stored });
     const b = await runMain(['session', 'show', 'b', '--json'], { env: t.env });
     expect(b.code).toBe(0);
-    expect(JSON.parse(b.stdout)).toEqual({ id: 'b', user: null, ttlSeconds: -1, expiresAt: null, readable: false, extra: null, unreadable: 'not JSON', session: null, raw: 'not json' });
+    expect(JSON.parse(b.stdout)).toEqual({
+      id: 'b',
+      user: null,
+      ttlSeconds: -1,
+      expiresAt: null,
+      readable: false,
+      extra: null,
+      unreadable: 'not JSON',
+      session: null,
+      raw: 'not json',
+    });
   });
 
   test('show of a missing session: exit 1, a hint naming the prefix, nothing on stdout', async () => {
     const r = await runMain(['session', 'show', 'nope', '--json'], { env: t.env });
-    expect(r).toEqual({ code: 1, stdout: '', stderr: 'redis-accounts: session nope not found (no key sess:nope) (hint: check --session-prefix (REDIS_ACCOUNTS_SESSION_PREFIX) and --url)\n' });
+    expect(r).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'redis-accounts: session nope not found (no key sess:nope) (hint: check --session-prefix (REDIS_ACCOUNTS_SESSION_PREFIX) and --url)\n',
+    });
   });
 });
 
@@ -67,7 +89,13 @@ describe('user verify', () => {
     const before = await t.redis.hGet('user:{alice}', 'password_hash');
     const outdated = await verify('alice', PW, ['--argon2-memory', '2048']);
     expect(outdated.code).toBe(0);
-    expect(JSON.parse(outdated.stdout)).toEqual({ user: 'alice', match: true, outdated: true, reasons: ['m=1024 (policy 2048)'], rehashed: false });
+    expect(JSON.parse(outdated.stdout)).toEqual({
+      user: 'alice',
+      match: true,
+      outdated: true,
+      reasons: ['m=1024 (policy 2048)'],
+      rehashed: false,
+    });
     expect(await t.redis.hGet('user:{alice}', 'password_hash')).toBe(before);
     const rehashed = await verify('alice', PW, ['--argon2-memory', '2048', '--rehash']);
     expect(JSON.parse(rehashed.stdout)).toMatchObject({ match: true, rehashed: true });
@@ -76,7 +104,12 @@ describe('user verify', () => {
 
   test('no --password-stdin and stdin not a terminal: exit 2 with the hint, before reading anything', async () => {
     const r = await runMain(['user', 'verify', 'alice', ...CHEAP], { env: t.env, input: `${PW}\n` });
-    expect(r).toEqual({ code: 2, stdout: '', stderr: 'redis-accounts: reading a password needs a terminal, and stdin is not one (hint: pipe the password in with --password-stdin)\n' });
+    expect(r).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'redis-accounts: reading a password needs a terminal, and stdin is not one (hint: pipe the password in with --password-stdin)\n',
+    });
   });
 
   test('a policy above the caps is refused with exit 2, and bad numbers too', async () => {
@@ -89,10 +122,16 @@ describe('user verify', () => {
   });
 
   test('user add --min-length: a bad value is exit 2, and a shorter password than the minimum is refused', async () => {
-    const bad = await runMain(['user', 'add', 'alice', '--password-stdin', '--min-length', 'x', ...CHEAP], { env: t.env, input: `${PW}\n` });
+    const bad = await runMain(['user', 'add', 'alice', '--password-stdin', '--min-length', 'x', ...CHEAP], {
+      env: t.env,
+      input: `${PW}\n`,
+    });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--min-length must be a whole number, got "x"');
-    const short = await runMain(['user', 'add', 'alice', '--password-stdin', '--min-length', '40', ...CHEAP], { env: t.env, input: `${PW}\n` });
+    const short = await runMain(['user', 'add', 'alice', '--password-stdin', '--min-length', '40', ...CHEAP], {
+      env: t.env,
+      input: `${PW}\n`,
+    });
     expect(short.code).toBe(2);
     expect(await t.redis.exists('user:{alice}')).toBe(0);
   });

@@ -86,7 +86,10 @@ describe('durations', () => {
 
   test('revoke --hold cannot go with --dry-run', async () => {
     await seed('s1', 'alice');
-    expectUsage(await run(['session', 'revoke', '--user', 'alice', '--dry-run', '--hold', '1s']), /--hold guards what was revoked; it cannot go with --dry-run/);
+    expectUsage(
+      await run(['session', 'revoke', '--user', 'alice', '--dry-run', '--hold', '1s']),
+      /--hold guards what was revoked; it cannot go with --dry-run/,
+    );
     expect(await dataKeys(t.redis)).toEqual(['sess:s1']);
   });
 
@@ -121,7 +124,10 @@ describe('session revoke: which sessions', () => {
 
   test('an empty --session-prefix and a malformed --user-field are refused', async () => {
     expectUsage(await run(['session', 'list', '--session-prefix', '']), /--session-prefix may not be empty: it would match every key/);
-    expectUsage(await run(['session', 'list', '--user-field', 'passport..user']), /invalid --user-field "passport\.\.user" \(hint: a dotted path/);
+    expectUsage(
+      await run(['session', 'list', '--user-field', 'passport..user']),
+      /invalid --user-field "passport\.\.user" \(hint: a dotted path/,
+    );
   });
 });
 
@@ -132,7 +138,9 @@ describe("session ids that begin with '-'", () => {
     await seed('-abcdefgh12345', 'alice');
     const r = await run(['session', 'revoke', '-abcdefgh12345']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`error: unknown option '-abcdefgh12345'\n${HINT}redis-accounts session revoke -- -abcdefgh12345)\n(run with --help for usage)\n`);
+    expect(r.stderr).toBe(
+      `error: unknown option '-abcdefgh12345'\n${HINT}redis-accounts session revoke -- -abcdefgh12345)\n(run with --help for usage)\n`,
+    );
     expect(await dataKeys(t.redis)).toEqual(['sess:-abcdefgh12345']);
   });
 

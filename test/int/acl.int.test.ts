@@ -73,7 +73,9 @@ describe('accounts-auditor can read and change nothing', () => {
     expect(ndjson((await runCli(['session', 'list', '--json'], { env })).stdout)).toHaveLength(2);
     expect((await runCli(['session', 'show', 's1'], { env })).code).toBe(0);
     expect((await runCli(['session', 'ttl', 's1'], { env })).code).toBe(0);
-    expect((await runCli(['user', 'verify', 'carol', '--password-stdin', ...CHEAP], { env, input: 'correct horse battery\n' })).code).toBe(0);
+    expect((await runCli(['user', 'verify', 'carol', '--password-stdin', ...CHEAP], { env, input: 'correct horse battery\n' })).code).toBe(
+      0,
+    );
     expect((await runCli(['user', 'rehash', '--check', ...CHEAP], { env })).code).toBe(0);
     expect((await runCli(['audit', 'list'], { env })).code).toBe(0);
     // --limit reads the newest entries backwards (XREVRANGE).
@@ -103,7 +105,10 @@ describe('accounts-auditor can read and change nothing', () => {
   });
 
   test('user add is denied (exit 3) and writes nothing', async () => {
-    const r = await runCli(['user', 'add', 'mallory', '--password-stdin', ...CHEAP], { env: envFor('accounts-auditor'), input: 'correct horse battery\n' });
+    const r = await runCli(['user', 'add', 'mallory', '--password-stdin', ...CHEAP], {
+      env: envFor('accounts-auditor'),
+      input: 'correct horse battery\n',
+    });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/permission denied by Redis ACL.*'evalsha'/);
     expect(await t.redis.exists('user:{mallory}')).toBe(0);

@@ -23,11 +23,23 @@ async function entries(): Promise<Array<Record<string, string>>> {
 describe('audit trail', () => {
   test('user add, verify --rehash and rehash are recorded with actor, target, count and reason', async () => {
     const env = { ...t.env, REDIS_ACCOUNTS_ACTOR: 'ops-jane' };
-    expect((await runCli(['user', 'add', 'alice', '--password-stdin', '--reason', 'INC-42', ...CHEAP], { env, input: `${PASSWORD}\n` })).code).toBe(0);
-    expect((await runCli(['user', 'rehash', 'alice', '--password-stdin', '--force', ...CHEAP], { env, input: `${PASSWORD}\n` })).code).toBe(0);
+    expect(
+      (await runCli(['user', 'add', 'alice', '--password-stdin', '--reason', 'INC-42', ...CHEAP], { env, input: `${PASSWORD}\n` })).code,
+    ).toBe(0);
+    expect((await runCli(['user', 'rehash', 'alice', '--password-stdin', '--force', ...CHEAP], { env, input: `${PASSWORD}\n` })).code).toBe(
+      0,
+    );
     const list = await entries();
     expect(list).toHaveLength(2);
-    expect(list[0]).toMatchObject({ actor: 'ops-jane', command: 'user add', target: 'user alice', count: '1', outcome: 'ok', reason: 'INC-42', error: '' });
+    expect(list[0]).toMatchObject({
+      actor: 'ops-jane',
+      command: 'user add',
+      target: 'user alice',
+      count: '1',
+      outcome: 'ok',
+      reason: 'INC-42',
+      error: '',
+    });
     expect(list[1]).toMatchObject({ command: 'user rehash', target: 'user alice', count: '1', outcome: 'ok' });
     expect(Date.parse(list[0]?.['clientTime'] ?? '')).toBeGreaterThan(Date.now() - 60000);
   });
@@ -85,7 +97,18 @@ describe('audit trail', () => {
     expect(json.code).toBe(0);
     const rows = ndjson(json.stdout);
     expect(rows.map((r) => r['target'])).toEqual(['user gina', 'user hank']);
-    expect(Object.keys(rows[0] ?? {})).toEqual(['id', 'time', 'clientTime', 'actor', 'command', 'target', 'count', 'outcome', 'reason', 'error']);
+    expect(Object.keys(rows[0] ?? {})).toEqual([
+      'id',
+      'time',
+      'clientTime',
+      'actor',
+      'command',
+      'target',
+      'count',
+      'outcome',
+      'reason',
+      'error',
+    ]);
     expect(rows[0]).toMatchObject({ count: 1, outcome: 'ok', reason: 'ticket 7' });
     const plain = await runCli(['audit', 'list'], { env: t.env });
     expect(plain.stdout.split('\n')[0]).toBe('time\tactor\tcommand\ttarget\tcount\toutcome\treason\terror');
@@ -97,13 +120,25 @@ describe('audit trail', () => {
   });
 
   test('--reason with a control character is refused before anything changes', async () => {
-    const r = await runCli(['user', 'add', 'ivan', '--password-stdin', '--reason', 'a\nb', ...CHEAP], { env: t.env, input: `${PASSWORD}\n` });
+    const r = await runCli(['user', 'add', 'ivan', '--password-stdin', '--reason', 'a\nb', ...CHEAP], {
+      env: t.env,
+      input: `${PASSWORD}\n`,
+    });
     expect(r.code).toBe(2);
     expect(await t.redis.exists('user:{ivan}')).toBe(0);
   });
 
   test('the stream is capped (XADD MAXLEN ~): old entries go, the newest stay', async () => {
-    const entry = { clientTime: new Date().toISOString(), actor: 'a@h', command: 'user add', target: 'user x', count: 1, outcome: 'ok' as const, reason: '', error: '' };
+    const entry = {
+      clientTime: new Date().toISOString(),
+      actor: 'a@h',
+      command: 'user add',
+      target: 'user x',
+      count: 1,
+      outcome: 'ok' as const,
+      reason: '',
+      error: '',
+    };
     for (let i = 0; i < 1000; i += 1) await appendAudit(t.redis, AUDIT_KEY, { ...entry, target: `user u${i}` }, 100);
     const length = Number(await t.redis.xLen(AUDIT_KEY));
     // "~" trims whole stream nodes (100 entries each by default): at most one node over.
@@ -146,44 +181,67 @@ describe('a change that fails part-way is still audited (issue 13 item 4)', () =
     expect(r.stderr).not.toMatch(/could not be recorded/);
     const list = await entries();
     expect(list).toHaveLength(1);
-    expect(list[0]).toMatchObject({ command: 'session revoke', target: 'sessions of user0', outcome: 'failed', count: String(reported), reason: 'INC-77' });
+    expect(list[0]).toMatchObject({
+      command: 'session revoke',
+      target: 'sessions of user0',
+      outcome: 'failed',
+      count: String(reported),
+      reason: 'INC-77',
+    });
     expect(list[0]?.['error']).not.toBe('');
   }, 90_000);
 
   test.each([
     ['session ttl', ['session', 'ttl', 's1', '30m'], undefined],
     ['user add', ['user', 'add', 'oom-olga', '--password-stdin', ...CHEAP], `${PASSWORD}\n`],
-  ])('%s refused for lack of memory (maxmemory, noeviction): the failure cannot reach the stream, stderr says so, the file has it', async (command, args, input) => {
-    await t.redis.set('sess:s1', sessionJson({ passport: { user: 'alice' } }), { EX: 3600 });
-    const log = tempFile('audit.log');
-    const run = (extra: string[]) => runCli([...args, ...extra], { env: t.env, ...(input === undefined ? {} : { input }) });
-    await t.redis.configSet({ maxmemory: '1', 'maxmemory-policy': 'noeviction' });
-    let plain, logged;
-    try {
-      plain = await run([]);
-      logged = await run(['--audit-log', log]);
-    } finally {
-      await t.redis.configSet('maxmemory', '0');
-    }
-    expect(plain.code).toBe(3);
-    expect(plain.stderr).toMatch(NOT_RECORDED);
-    expect(await t.redis.exists(AUDIT_KEY)).toBe(0);
-    // With --audit-log the entry Redis refused is in the file, and the warning says where.
-    expect(logged.code).toBe(3);
-    expect(logged.stderr).toMatch(new RegExp(`${NOT_RECORDED.source.slice(1)} It is in the audit log file ${log}\\.`));
-    expect(fileLines(log)).toEqual([expect.objectContaining({ id: null, time: null, command, outcome: 'failed', count: 0, stored: false, storeError: expect.any(String) })]);
-  });
+  ])(
+    '%s refused for lack of memory (maxmemory, noeviction): the failure cannot reach the stream, stderr says so, the file has it',
+    async (command, args, input) => {
+      await t.redis.set('sess:s1', sessionJson({ passport: { user: 'alice' } }), { EX: 3600 });
+      const log = tempFile('audit.log');
+      const run = (extra: string[]) => runCli([...args, ...extra], { env: t.env, ...(input === undefined ? {} : { input }) });
+      await t.redis.configSet({ maxmemory: '1', 'maxmemory-policy': 'noeviction' });
+      let plain, logged;
+      try {
+        plain = await run([]);
+        logged = await run(['--audit-log', log]);
+      } finally {
+        await t.redis.configSet('maxmemory', '0');
+      }
+      expect(plain.code).toBe(3);
+      expect(plain.stderr).toMatch(NOT_RECORDED);
+      expect(await t.redis.exists(AUDIT_KEY)).toBe(0);
+      // With --audit-log the entry Redis refused is in the file, and the warning says where.
+      expect(logged.code).toBe(3);
+      expect(logged.stderr).toMatch(new RegExp(`${NOT_RECORDED.source.slice(1)} It is in the audit log file ${log}\\.`));
+      expect(fileLines(log)).toEqual([
+        expect.objectContaining({
+          id: null,
+          time: null,
+          command,
+          outcome: 'failed',
+          count: 0,
+          stored: false,
+          storeError: expect.any(String),
+        }),
+      ]);
+    },
+  );
 
   test('an audit key of the wrong type: a success and a failure both warn; the change itself stands', async () => {
     await t.redis.set('sess:s1', sessionJson({ passport: { user: 'alice' } }), { EX: 3600 });
     await t.redis.set(AUDIT_KEY, 'not a stream');
     const ok = await runCli(['session', 'ttl', 's1', '30m'], { env: t.env });
     expect(ok.code).toBe(0);
-    expect(ok.stderr).toMatch(/^Warning: the change was made but could not be recorded in the audit trail \(redis-accounts:audit holds another type of value, not a stream\)\./m);
+    expect(ok.stderr).toMatch(
+      /^Warning: the change was made but could not be recorded in the audit trail \(redis-accounts:audit holds another type of value, not a stream\)\./m,
+    );
     expect(Number(await t.redis.ttl('sess:s1'))).toBeLessThanOrEqual(1800);
     const failed = await runCli(['session', 'ttl', 'gone', '30m'], { env: t.env });
     expect(failed.code).toBe(1);
-    expect(failed.stderr).toMatch(/^Warning: this failure could not be recorded in the audit trail \(redis-accounts:audit holds another type of value, not a stream\)\./m);
+    expect(failed.stderr).toMatch(
+      /^Warning: this failure could not be recorded in the audit trail \(redis-accounts:audit holds another type of value, not a stream\)\./m,
+    );
     expect(failed.stderr).toMatch(/^redis-accounts: session gone not found/m);
     expect(await t.redis.get(AUDIT_KEY)).toBe('not a stream');
   });
@@ -227,9 +285,23 @@ describe('time from the server, and a copy outside Redis (issue 13 item 19)', ()
   });
 
   test('entries written before clientTime existed show their old "time" as clientTime', async () => {
-    const id = await t.redis.xAdd(AUDIT_KEY, '*', { time: '2020-01-01T00:00:00.000Z', actor: 'a@h', command: 'user add', target: 'user old', count: '1', outcome: 'ok', reason: '', error: '' });
+    const id = await t.redis.xAdd(AUDIT_KEY, '*', {
+      time: '2020-01-01T00:00:00.000Z',
+      actor: 'a@h',
+      command: 'user add',
+      target: 'user old',
+      count: '1',
+      outcome: 'ok',
+      reason: '',
+      error: '',
+    });
     const [entry] = ndjson((await runCli(['audit', 'list', '--json'], { env: t.env })).stdout);
-    expect(entry).toMatchObject({ id, time: new Date(Number(id.split('-')[0])).toISOString(), clientTime: '2020-01-01T00:00:00.000Z', target: 'user old' });
+    expect(entry).toMatchObject({
+      id,
+      time: new Date(Number(id.split('-')[0])).toISOString(),
+      clientTime: '2020-01-01T00:00:00.000Z',
+      target: 'user old',
+    });
   });
 
   test('--audit-log and REDIS_ACCOUNTS_AUDIT_LOG append one JSON line per entry to a 0600 file, the same entry as the stream', async () => {
@@ -240,7 +312,10 @@ describe('time from the server, and a copy outside Redis (issue 13 item 19)', ()
     const fresh = tempFile('new.log');
     expect((await runCli(['session', 'ttl', 's1', '30m', '--reason', 'INC-5', '--audit-log', log], { env: t.env })).code).toBe(0);
     expect((await runCli(['session', 'ttl', 'gone', '30m'], { env: { ...t.env, REDIS_ACCOUNTS_AUDIT_LOG: log } })).code).toBe(1);
-    expect((await runCli(['user', 'add', 'lena', '--password-stdin', ...CHEAP, '--audit-log', fresh], { env: t.env, input: `${PASSWORD}\n` })).code).toBe(0);
+    expect(
+      (await runCli(['user', 'add', 'lena', '--password-stdin', ...CHEAP, '--audit-log', fresh], { env: t.env, input: `${PASSWORD}\n` }))
+        .code,
+    ).toBe(0);
     const stream = ndjson((await runCli(['audit', 'list', '--json'], { env: t.env })).stdout);
     const lines = fileLines(log);
     expect(lines).toHaveLength(3);
@@ -262,7 +337,14 @@ describe('time from the server, and a copy outside Redis (issue 13 item 19)', ()
   test('the audit log names the server as the connection reads a bare host:port', async () => {
     const log = tempFile('bare.log');
     const bare = t.server.url.replace(/^redis:\/\//, '');
-    expect((await runCli(['user', 'add', 'bare-bo', '--password-stdin', ...CHEAP, '--audit-log', log], { env: { REDIS_URL: bare }, input: `${PASSWORD}\n` })).code).toBe(0);
+    expect(
+      (
+        await runCli(['user', 'add', 'bare-bo', '--password-stdin', ...CHEAP, '--audit-log', log], {
+          env: { REDIS_URL: bare },
+          input: `${PASSWORD}\n`,
+        })
+      ).code,
+    ).toBe(0);
     expect(fileLines(log)).toEqual([expect.objectContaining({ target: 'user bare-bo', server: t.server.url, stored: true })]);
   });
 
@@ -279,7 +361,16 @@ describe('time from the server, and a copy outside Redis (issue 13 item 19)', ()
 describe('audit list --limit takes the newest (issue 13 item 26)', () => {
   async function seedEntries(n: number): Promise<void> {
     for (let i = 0; i < n; i += 1) {
-      await t.redis.xAdd(AUDIT_KEY, '*', { clientTime: new Date().toISOString(), actor: 'a@h', command: 'user add', target: `user u${i}`, count: '1', outcome: 'ok', reason: '', error: '' });
+      await t.redis.xAdd(AUDIT_KEY, '*', {
+        clientTime: new Date().toISOString(),
+        actor: 'a@h',
+        command: 'user add',
+        target: `user u${i}`,
+        count: '1',
+        outcome: 'ok',
+        reason: '',
+        error: '',
+      });
     }
   }
 
@@ -298,7 +389,9 @@ describe('audit list --limit takes the newest (issue 13 item 26)', () => {
     await seedEntries(4);
     const r = await runCli(['audit', 'list', '--json', '--since', '1h', '--limit', '2'], { env: t.env });
     expect(ndjson(r.stdout).map((e) => e['target'])).toEqual(['user u2', 'user u3']);
-    expect(ndjson((await runCli(['audit', 'list', '--json', '--since', '2999-01-01', '--limit', '2'], { env: t.env })).stdout)).toHaveLength(0);
+    expect(
+      ndjson((await runCli(['audit', 'list', '--json', '--since', '2999-01-01', '--limit', '2'], { env: t.env })).stdout),
+    ).toHaveLength(0);
   });
 
   test("a failed entry's error has its own column", async () => {

@@ -28,7 +28,10 @@ const outputs: CliResult[] = [];
 
 beforeAll(async () => {
   cluster = await startCluster();
-  redis = createCluster({ rootNodes: [{ url: cluster.url }], defaults: { socket: { reconnectStrategy: false } } }) as unknown as RedisClusterType;
+  redis = createCluster({
+    rootNodes: [{ url: cluster.url }],
+    defaults: { socket: { reconnectStrategy: false } },
+  }) as unknown as RedisClusterType;
   redis.on('error', () => undefined);
   await redis.connect();
   const slots = (await commandAt(cluster.ports[0]!, ['CLUSTER', 'SLOTS'])) as unknown[][];
@@ -49,7 +52,11 @@ function ownerPort(key: string): number {
 }
 
 async function cli(args: string[], opts: { url?: string; input?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
-  const r = await runCli(args, { env: { REDIS_URL: opts.url ?? cluster.url, ...(opts.env ?? {}) }, timeoutMs: 60000, ...(opts.input === undefined ? {} : { input: opts.input }) });
+  const r = await runCli(args, {
+    env: { REDIS_URL: opts.url ?? cluster.url, ...(opts.env ?? {}) },
+    timeoutMs: 60000,
+    ...(opts.input === undefined ? {} : { input: opts.input }),
+  });
   outputs.push(r);
   return r;
 }
@@ -144,16 +151,20 @@ describe('session list / revoke / ttl over three masters', () => {
     for (const n of perNode) expect(n).toBeGreaterThan(SESSIONS / 6);
   });
 
-  test.each([0, 1, 2])('list --json given node #%d only (auto-detected): every session exactly once', async (index) => {
-    const r = await cli(['session', 'list', '--json'], { url: `redis://127.0.0.1:${cluster.ports[index]}` });
-    expect(r.stderr).toBe(`${SESSIONS} sessions.\n`);
-    expect(r.code).toBe(0);
-    const listed = ids(r);
-    expect(listed).toHaveLength(SESSIONS);
-    expect(new Set(listed).size).toBe(SESSIONS);
-    expect(new Set(listed)).toEqual(new Set(seeded.keys()));
-    for (const rec of ndjson(r.stdout)) expect(rec['user']).toBe(seeded.get(String(rec['id'])));
-  }, 60000);
+  test.each([0, 1, 2])(
+    'list --json given node #%d only (auto-detected): every session exactly once',
+    async (index) => {
+      const r = await cli(['session', 'list', '--json'], { url: `redis://127.0.0.1:${cluster.ports[index]}` });
+      expect(r.stderr).toBe(`${SESSIONS} sessions.\n`);
+      expect(r.code).toBe(0);
+      const listed = ids(r);
+      expect(listed).toHaveLength(SESSIONS);
+      expect(new Set(listed).size).toBe(SESSIONS);
+      expect(new Set(listed)).toEqual(new Set(seeded.keys()));
+      for (const rec of ndjson(r.stdout)) expect(rec['user']).toBe(seeded.get(String(rec['id'])));
+    },
+    60000,
+  );
 
   test('list --json --cluster (forced) gives the same exact set', async () => {
     const r = await cli(['session', 'list', '--json', '--cluster']);
@@ -166,7 +177,10 @@ describe('session list / revoke / ttl over three masters', () => {
   test('list in a pipe (tab-separated) has one row per session', async () => {
     const r = await cli(['session', 'list']);
     expect(r.code).toBe(0);
-    const rows = r.stdout.split('\n').slice(1).filter((l) => l !== '');
+    const rows = r.stdout
+      .split('\n')
+      .slice(1)
+      .filter((l) => l !== '');
     expect(rows).toHaveLength(SESSIONS);
     expect(new Set(rows.map((l) => l.split('\t')[0])).size).toBe(SESSIONS);
   }, 60000);
@@ -201,12 +215,17 @@ describe('session list / revoke / ttl over three masters', () => {
     // Changed by issue 13 item 23: one {"id"} line per session first, and the count is `wouldRevoke` (was `revoked`).
     const lines = ndjson(r.stdout);
     expect(lines.pop()).toEqual({ dryRun: true, wouldRevoke: expected, scanned: SESSIONS, user });
-    expect(lines.map((l) => String(l['id'])).sort()).toEqual([...seeded].filter(([, u]) => u === user).map(([id]) => id).sort());
+    expect(lines.map((l) => String(l['id'])).sort()).toEqual(
+      [...seeded]
+        .filter(([, u]) => u === user)
+        .map(([id]) => id)
+        .sort(),
+    );
     const perNode = await Promise.all(cluster.ports.map((p) => countOn(p, 'sess:*')));
     expect(perNode.reduce((a, b) => a + b, 0)).toBe(SESSIONS);
   }, 60000);
 
-  test('revoke --user deletes exactly that user\'s sessions on every master (exact count, no CROSSSLOT)', async () => {
+  test("revoke --user deletes exactly that user's sessions on every master (exact count, no CROSSSLOT)", async () => {
     const user = userNames[5]!;
     const mine = [...seeded].filter(([, u]) => u === user).map(([id]) => id);
     const r = await cli(['session', 'revoke', '--user', user, '--json']);
@@ -262,7 +281,10 @@ describe('session list / revoke / ttl over three masters', () => {
       const pttl = Number(await redis.pTTL(`sess:${id}`));
       expect(pttl).toBeGreaterThan(1800000 - 60000);
       expect(pttl).toBeLessThanOrEqual(1800000);
-      const value = JSON.parse(String(await redis.get(`sess:${id}`))) as { cookie: { originalMaxAge: number; expires: string }; passport: { user: string } };
+      const value = JSON.parse(String(await redis.get(`sess:${id}`))) as {
+        cookie: { originalMaxAge: number; expires: string };
+        passport: { user: string };
+      };
       expect(value.cookie.originalMaxAge).toBe(1800000);
       const expires = Date.parse(value.cookie.expires);
       expect(expires).toBeGreaterThanOrEqual(before + 1800000 - 1000);
@@ -284,7 +306,12 @@ describe('session list / revoke / ttl over three masters', () => {
     for (const id of [shown, byCookie, held]) {
       const r = await cli(['session', 'show', id, '--json']);
       expect([r.code, r.stderr]).toEqual([0, '']);
-      expect(JSON.parse(r.stdout)).toMatchObject({ id, user: seeded.get(id), readable: true, session: { passport: { user: seeded.get(id) } } });
+      expect(JSON.parse(r.stdout)).toMatchObject({
+        id,
+        user: seeded.get(id),
+        readable: true,
+        session: { passport: { user: seeded.get(id) } },
+      });
     }
 
     // The cookie as a browser holds it (URL-encoded), signature unchecked without a secrets file.
@@ -298,7 +325,9 @@ describe('session list / revoke / ttl over three masters', () => {
     const holding = cli(['session', 'revoke', held, '--hold', '3s', '--json']);
     const deadline = Date.now() + 10_000;
     while (Number(await redis.exists(`sess:${held}`)) === 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    await redis.set(`sess:${held}`, sessionJson({ passport: { user: seeded.get(held) } }, DAY_MS), { expiration: { type: 'PX', value: DAY_MS } });
+    await redis.set(`sess:${held}`, sessionJson({ passport: { user: seeded.get(held) } }, DAY_MS), {
+      expiration: { type: 'PX', value: DAY_MS },
+    });
     const r = await holding;
     expect(r.code).toBe(0);
     expect(ndjson(r.stdout)[0]).toMatchObject({ revoked: 1, ids: [held], held: { caught: 1, mode: 'polling' } });
@@ -309,7 +338,12 @@ describe('session list / revoke / ttl over three masters', () => {
     const audit = await cli(['audit', 'list', '--json', '--since', '1m']);
     expect(audit.code).toBe(0);
     const targets = ndjson(audit.stdout).map((e) => [e['command'], e['target'], e['outcome']]);
-    expect(targets).toEqual(expect.arrayContaining([['session revoke', `session ${byCookie}`, 'ok'], ['session revoke', `session ${held}`, 'ok']]));
+    expect(targets).toEqual(
+      expect.arrayContaining([
+        ['session revoke', `session ${byCookie}`, 'ok'],
+        ['session revoke', `session ${held}`, 'ok'],
+      ]),
+    );
   }, 60000);
 
   test('revoke --all --yes empties every master and leaves other keys alone', async () => {
@@ -367,14 +401,21 @@ describe('users on different masters', () => {
   test('user rehash --check scans every master; user rehash upgrades each one', async () => {
     // Seed outdated (argon2i, m=4096) hashes on the three masters; a current one elsewhere.
     const outdated = await argon2.hash(PW, { type: argon2.argon2i, memoryCost: 4096, timeCost: 2, parallelism: 1 });
-    for (const name of names) await redis.hSet(`user:{${name}}`, { password_hash: outdated, created_at: '2020-01-01T00:00:00.000Z', updated_at: '2020-01-01T00:00:00.000Z' });
+    for (const name of names)
+      await redis.hSet(`user:{${name}}`, {
+        password_hash: outdated,
+        created_at: '2020-01-01T00:00:00.000Z',
+        updated_at: '2020-01-01T00:00:00.000Z',
+      });
     const current = await cli(['user', 'add', 'currentuser', '--password-stdin', ...CHEAP], { input: `${PW}\n` });
     expect(current.code).toBe(0);
 
     const check = await cli(['user', 'rehash', '--check', '--json', ...CHEAP]);
     expect(check.stderr).not.toMatch(/CROSSSLOT|MOVED/);
     expect(check.code).toBe(1);
-    const flagged = ndjson(check.stdout).map((o) => String(o['user'])).sort();
+    const flagged = ndjson(check.stdout)
+      .map((o) => String(o['user']))
+      .sort();
     expect(flagged).toEqual([...names].sort());
     expect(check.stderr).toMatch(new RegExp(`^${names.length + 1} users checked, ${names.length} with outdated`, 'm'));
 
@@ -410,7 +451,10 @@ describe('a cluster of Redis < 7 (no allow-cross-slot-keys): batches go one slot
         const keys = [...(await keysOn(port, 'sess:*')), missing]; // and one that does not exist
         expect(new Set(keys.map(keySlot)).size).toBeGreaterThan(50);
         const keyBytes = keys.map((k) => Buffer.from(k));
-        const [raws, { pttls, values }] = await Promise.all([ops.values(node as unknown as Redis, keyBytes), ops.read(node as unknown as Redis, keyBytes, 1 << 30, [], true)]);
+        const [raws, { pttls, values }] = await Promise.all([
+          ops.values(node as unknown as Redis, keyBytes),
+          ops.read(node as unknown as Redis, keyBytes, 1 << 30, [], true),
+        ]);
         expect(values).toHaveLength(keys.length);
         for (const [i, key] of keys.entries()) {
           const id = key.slice('sess:'.length);
@@ -423,8 +467,19 @@ describe('a cluster of Redis < 7 (no allow-cross-slot-keys): batches go one slot
           }
         }
         const userKeys = await keysOn(port, 'user:{user*');
-        expect(await ops.hashField(node as unknown as Redis, userKeys.map((k) => Buffer.from(k)), 'password_hash')).toEqual(userKeys.map((k) => `hash-of-${k.slice('user:{'.length, -1)}`));
-        expect(await ops.unlink(node as unknown as Redis, keys.map((k) => Buffer.from(k)))).toBe(keys.length - 1);
+        expect(
+          await ops.hashField(
+            node as unknown as Redis,
+            userKeys.map((k) => Buffer.from(k)),
+            'password_hash',
+          ),
+        ).toEqual(userKeys.map((k) => `hash-of-${k.slice('user:{'.length, -1)}`));
+        expect(
+          await ops.unlink(
+            node as unknown as Redis,
+            keys.map((k) => Buffer.from(k)),
+          ),
+        ).toBe(keys.length - 1);
         expect(await countOn(port, 'sess:*')).toBe(0);
       } finally {
         node.destroy();
@@ -441,7 +496,9 @@ describe('a cluster that changes under a walk is reported, never a silent short 
   let target: { port: number; id: string };
 
   beforeAll(async () => {
-    await redis.set('sess:change-probe', sessionJson({ passport: { user: 'probe' } }, DAY_MS), { expiration: { type: 'PX', value: DAY_MS } });
+    await redis.set('sess:change-probe', sessionJson({ passport: { user: 'probe' } }, DAY_MS), {
+      expiration: { type: 'PX', value: DAY_MS },
+    });
     const ports = [...new Set(slotOwners.map((o) => o.port))];
     const idOf = async (port: number) => String(await commandAt(port, ['CLUSTER', 'MYID']));
     source = { port: ports[0]!, id: await idOf(ports[0]!) };
@@ -457,7 +514,9 @@ describe('a cluster that changes under a walk is reported, never a silent short 
     try {
       const r = await cli(['session', 'list', '--json']);
       expect(r.code).toBe(3);
-      expect(r.stderr).toMatch(/^redis-accounts: a slot migration was in progress while the command ran; results may be incomplete \(hint: /m);
+      expect(r.stderr).toMatch(
+        /^redis-accounts: a slot migration was in progress while the command ran; results may be incomplete \(hint: /m,
+      );
     } finally {
       for (const port of [source.port, target.port]) await commandAt(port, ['CLUSTER', 'SETSLOT', String(slot), 'STABLE']);
     }
@@ -476,7 +535,10 @@ describe('a cluster that changes under a walk is reported, never a silent short 
       await topology.masters(); // the walk starts: the layout is taken here
       await topology.assertUnchanged(); // nothing moved yet
       await move(target);
-      const err = await topology.assertUnchanged().then(() => undefined, (e: unknown) => e);
+      const err = await topology.assertUnchanged().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(TopologyChangedError);
       expect((err as Error).message).toMatch(/masters or slots changed/);
     } finally {

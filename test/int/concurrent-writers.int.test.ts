@@ -35,7 +35,9 @@ function resp(parts: string[]): string {
 /** Bulk seed `count` sessions of `userOf(i)` through redis-cli --pipe; returns the ids. */
 async function seed(count: number, tag: string, userOf: (i: number) => string): Promise<string[]> {
   const child = spawn('redis-cli', ['-p', String(server.port), '--pipe'], { stdio: ['pipe', 'ignore', 'inherit'] });
-  const done = new Promise<void>((res, rej) => child.on('exit', (code) => (code === 0 ? res() : rej(new Error(`redis-cli --pipe exited ${code}`)))));
+  const done = new Promise<void>((res, rej) =>
+    child.on('exit', (code) => (code === 0 ? res() : rej(new Error(`redis-cli --pipe exited ${code}`)))),
+  );
   const ids: string[] = [];
   let out = '';
   for (let i = 0; i < count; i += 1) {
@@ -76,7 +78,13 @@ describe('revoke --user under a concurrent writer', () => {
       for (let round = 0; round < 100_000 && !stop && Date.now() - loadStart < 5000; round += 1) {
         const batch: string[] = [];
         for (let j = 0; j < 100; j += 1) batch.push(`n${round.toString(36)}x${j}${randomBytes(6).toString('base64url')}`);
-        await Promise.all(batch.map((id, j) => redis.set(`sess:${id}`, sessionJson({ passport: { user: j % 2 === 0 ? `other${j}` : 'victim-not' } }), { expiration: { type: 'EX', value: 86400 } })));
+        await Promise.all(
+          batch.map((id, j) =>
+            redis.set(`sess:${id}`, sessionJson({ passport: { user: j % 2 === 0 ? `other${j}` : 'victim-not' } }), {
+              expiration: { type: 'EX', value: 86400 },
+            }),
+          ),
+        );
         written.push(...batch);
       }
     })();
@@ -93,7 +101,8 @@ describe('revoke --user under a concurrent writer', () => {
     // The load really overlapped the revoke, at several thousand writes per second.
     expect(written.length).toBeGreaterThan(0);
     const rate = written.length / (Math.max(loadMs, 1) / 1000);
-    if (process.env['PROOF_VERBOSE']) console.log(`load: ${written.length} writes in ${loadMs} ms (${Math.round(rate)}/s); CLI ran ${cliMs} ms`);
+    if (process.env['PROOF_VERBOSE'])
+      console.log(`load: ${written.length} writes in ${loadMs} ms (${Math.round(rate)}/s); CLI ran ${cliMs} ms`);
     // Floor set below the target (several thousand/s) so a loaded shared machine does not flake.
     expect(rate).toBeGreaterThan(1000);
 

@@ -21,7 +21,16 @@ const NOUNLINK_PASSWORD = 'nounlink-Secret-Zt8r';
 const ODD_PASSWORD = 'odd@Pa:ss/w%rd#1';
 const LEGACY_PASSWORD = 'legacy-Secret-Hb5n';
 const WRONG_PASSWORD = 'wrong-Guess-Vc6y';
-const SECRETS = [ADMIN_PASSWORD, APP_PASSWORD, NOEVAL_PASSWORD, NOUNLINK_PASSWORD, ODD_PASSWORD, encodeURIComponent(ODD_PASSWORD), LEGACY_PASSWORD, WRONG_PASSWORD];
+const SECRETS = [
+  ADMIN_PASSWORD,
+  APP_PASSWORD,
+  NOEVAL_PASSWORD,
+  NOUNLINK_PASSWORD,
+  ODD_PASSWORD,
+  encodeURIComponent(ODD_PASSWORD),
+  LEGACY_PASSWORD,
+  WRONG_PASSWORD,
+];
 
 const FAST_ARGON2 = ['--argon2-memory', '1024', '--argon2-time', '1', '--argon2-parallelism', '1'];
 /** A successful run may print its summary on stderr ("2 sessions."), but no warning and no error. */
@@ -54,18 +63,54 @@ describe('ACL authentication', () => {
   let admin: RedisClientType;
   let dir: string;
   let base: string;
-  const withCreds = (user: string, password: string) => `redis://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${server.port}`;
+  const withCreds = (user: string, password: string) =>
+    `redis://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${server.port}`;
 
   beforeAll(async () => {
     server = await startRedis({
       args: [
         // No anonymous access at all: every connection must authenticate.
-        '--user', 'default', 'off',
-        '--user', 'admin', 'on', `>${ADMIN_PASSWORD}`, '~*', '&*', '+@all',
-        '--user', 'app', 'on', `>${APP_PASSWORD}`, '~*', '&*', '+@all',
-        '--user', 'odd', 'on', `>${ODD_PASSWORD}`, '~*', '&*', '+@all',
-        '--user', 'noeval', 'on', `>${NOEVAL_PASSWORD}`, '~*', '&*', '+@all', '-eval', '-evalsha',
-        '--user', 'nounlink', 'on', `>${NOUNLINK_PASSWORD}`, '~*', '&*', '+@all', '-unlink',
+        '--user',
+        'default',
+        'off',
+        '--user',
+        'admin',
+        'on',
+        `>${ADMIN_PASSWORD}`,
+        '~*',
+        '&*',
+        '+@all',
+        '--user',
+        'app',
+        'on',
+        `>${APP_PASSWORD}`,
+        '~*',
+        '&*',
+        '+@all',
+        '--user',
+        'odd',
+        'on',
+        `>${ODD_PASSWORD}`,
+        '~*',
+        '&*',
+        '+@all',
+        '--user',
+        'noeval',
+        'on',
+        `>${NOEVAL_PASSWORD}`,
+        '~*',
+        '&*',
+        '+@all',
+        '-eval',
+        '-evalsha',
+        '--user',
+        'nounlink',
+        'on',
+        `>${NOUNLINK_PASSWORD}`,
+        '~*',
+        '&*',
+        '+@all',
+        '-unlink',
       ],
     });
     base = server.url;
@@ -112,7 +157,9 @@ describe('ACL authentication', () => {
     });
 
     test('a URL without a password prints no warning', async () => {
-      const r = await run(['session', 'list', '--json', '--url', `redis://app@127.0.0.1:${server.port}`], { env: { REDIS_PASSWORD: APP_PASSWORD } });
+      const r = await run(['session', 'list', '--json', '--url', `redis://app@127.0.0.1:${server.port}`], {
+        env: { REDIS_PASSWORD: APP_PASSWORD },
+      });
       expect(r.code).toBe(0);
       expect(r.stderr).not.toMatch(QUIET_VIOLATION);
     });
@@ -138,7 +185,9 @@ describe('ACL authentication', () => {
     test('REDIS_PASSWORD_FILE, with the user name in the URL', async () => {
       const file = join(dir, 'app-password-nonl');
       writeFileSync(file, APP_PASSWORD, { mode: 0o600 });
-      const r = await run(['session', 'list', '--json'], { env: { REDIS_URL: `redis://app@127.0.0.1:${server.port}`, REDIS_PASSWORD_FILE: file } });
+      const r = await run(['session', 'list', '--json'], {
+        env: { REDIS_URL: `redis://app@127.0.0.1:${server.port}`, REDIS_PASSWORD_FILE: file },
+      });
       expect(r.stderr).not.toMatch(QUIET_VIOLATION);
       expect(r.code).toBe(0);
       expect(ndjson(r.stdout)).toHaveLength(1);
@@ -169,18 +218,22 @@ describe('ACL authentication', () => {
       expectFailureWithoutSecrets(r, /^redis-accounts: cannot connect to redis:\/\/127\.0\.0\.1:\d+: authentication failed/);
     });
 
-    test('another user\'s password: exit 3', async () => {
+    test("another user's password: exit 3", async () => {
       const r = await run(['session', 'list', '--json', '--url', base], { env: { REDIS_USERNAME: 'app', REDIS_PASSWORD: ADMIN_PASSWORD } });
       expectFailureWithoutSecrets(r, /authentication failed/);
     });
 
     test('an unknown user: exit 3', async () => {
-      const r = await run(['session', 'list', '--json', '--url', base], { env: { REDIS_USERNAME: 'nobody', REDIS_PASSWORD: APP_PASSWORD } });
+      const r = await run(['session', 'list', '--json', '--url', base], {
+        env: { REDIS_USERNAME: 'nobody', REDIS_PASSWORD: APP_PASSWORD },
+      });
       expectFailureWithoutSecrets(r, /authentication failed/);
     });
 
     test('even with --debug the password does not appear', async () => {
-      const r = await run(['session', 'list', '--json', '--debug', '--url', base], { env: { REDIS_USERNAME: 'app', REDIS_PASSWORD: WRONG_PASSWORD } });
+      const r = await run(['session', 'list', '--json', '--debug', '--url', base], {
+        env: { REDIS_USERNAME: 'app', REDIS_PASSWORD: WRONG_PASSWORD },
+      });
       expect(r.code).toBe(3);
       expectNoSecrets(r);
     });
@@ -204,20 +257,26 @@ describe('ACL authentication', () => {
     });
 
     test('no UNLINK: session revoke --user ends in exit 3 naming unlink, and the session survives', async () => {
-      const r = await run(['session', 'revoke', '--user', 'alice', '--url', base], { env: { REDIS_USERNAME: 'nounlink', REDIS_PASSWORD: NOUNLINK_PASSWORD } });
+      const r = await run(['session', 'revoke', '--user', 'alice', '--url', base], {
+        env: { REDIS_USERNAME: 'nounlink', REDIS_PASSWORD: NOUNLINK_PASSWORD },
+      });
       expectFailureWithoutSecrets(r, /permission denied by Redis ACL: .*'unlink'/i);
       expect(await admin.exists('sess:auth-1')).toBe(1);
     });
 
     test('no UNLINK, denied inside the revoke-by-id script: still exit 3 reported as an ACL denial', async () => {
       // Redis 7.0 does not name the command denied inside a script (7.2+ does); the class of failure must still be clear.
-      const r = await run(['session', 'revoke', 'auth-1', '--url', base], { env: { REDIS_USERNAME: 'nounlink', REDIS_PASSWORD: NOUNLINK_PASSWORD } });
+      const r = await run(['session', 'revoke', 'auth-1', '--url', base], {
+        env: { REDIS_USERNAME: 'nounlink', REDIS_PASSWORD: NOUNLINK_PASSWORD },
+      });
       expectFailureWithoutSecrets(r, /permission denied by Redis ACL/i);
       expect(await admin.exists('sess:auth-1')).toBe(1);
     });
 
     test('the same user can still do what its ACL allows (session list)', async () => {
-      const r = await run(['session', 'list', '--json', '--url', base], { env: { REDIS_USERNAME: 'nounlink', REDIS_PASSWORD: NOUNLINK_PASSWORD } });
+      const r = await run(['session', 'list', '--json', '--url', base], {
+        env: { REDIS_USERNAME: 'nounlink', REDIS_PASSWORD: NOUNLINK_PASSWORD },
+      });
       expect(r.code).toBe(0);
       expect(ndjson(r.stdout)).toHaveLength(1);
     });
@@ -225,7 +284,9 @@ describe('ACL authentication', () => {
 
   test('no Redis password appeared in any output of this file', () => {
     expect(outputs.length).toBeGreaterThan(10);
-    const leaks = outputs.filter(({ r }) => SECRETS.some((s) => r.stdout.includes(s) || r.stderr.includes(s))).map(({ args }) => args.join(' '));
+    const leaks = outputs
+      .filter(({ r }) => SECRETS.some((s) => r.stdout.includes(s) || r.stderr.includes(s)))
+      .map(({ args }) => args.join(' '));
     expect(leaks).toEqual([]);
   });
 });

@@ -26,7 +26,8 @@ beforeAll(async () => {
 });
 
 async function seed(redis: RedisClientType, ids: string[], user: string): Promise<void> {
-  for (const id of ids) await redis.set(`sess:${id}`, sessionJson({ passport: { user } }, DAY_MS), { expiration: { type: 'PX', value: DAY_MS } });
+  for (const id of ids)
+    await redis.set(`sess:${id}`, sessionJson({ passport: { user } }, DAY_MS), { expiration: { type: 'PX', value: DAY_MS } });
 }
 
 describe('through a Sentinel, with /2 in the URL', () => {
@@ -57,7 +58,11 @@ describe('through a Sentinel, with /2 in the URL', () => {
 
     const list = await run(['session', 'list', '--json']);
     expect([list.code, list.stderr]).toEqual([0, '3 sessions.\n']);
-    expect(ndjson(list.stdout).map((o) => o['id']).sort()).toEqual(['ours-1', 'ours-2', 'ours-3']);
+    expect(
+      ndjson(list.stdout)
+        .map((o) => o['id'])
+        .sort(),
+    ).toEqual(['ours-1', 'ours-2', 'ours-3']);
 
     const revoke = await run(['session', 'revoke', '--all', '--yes', '--json']);
     expect(revoke.code).toBe(0);
@@ -77,18 +82,33 @@ describe('through a Sentinel, with /2 in the URL', () => {
     await db0.configSet('notify-keyspace-events', 'E$');
     try {
       await seed(db2, ['held-1'], 'hank');
-      const run = startCli(['session', 'revoke', '--user', 'hank', '--hold', '8s', '--json', ...sentinel()], { env: env(), timeoutMs: 60_000 });
+      const run = startCli(['session', 'revoke', '--user', 'hank', '--hold', '8s', '--json', ...sentinel()], {
+        env: env(),
+        timeoutMs: 60_000,
+      });
       const { child } = run;
       try {
-        await waitFor('the revoke', async () => Number(await db2.exists('sess:held-1')) === 0, { timeoutMs: 15000, intervalMs: 50, retryErrors: true });
+        await waitFor('the revoke', async () => Number(await db2.exists('sess:held-1')) === 0, {
+          timeoutMs: 15000,
+          intervalMs: 50,
+          retryErrors: true,
+        });
         // The hold subscribes to the channel of the URL's database, not db 0's.
-        await waitFor('the subscription to db 2 keyevents', async () => {
-          const reply = (await db0.sendCommand(['PUBSUB', 'NUMSUB', '__keyevent@2__:set'])) as unknown[];
-          return Number(reply[1]) === 1;
-        }, { timeoutMs: 15000, intervalMs: 50, retryErrors: true });
+        await waitFor(
+          'the subscription to db 2 keyevents',
+          async () => {
+            const reply = (await db0.sendCommand(['PUBSUB', 'NUMSUB', '__keyevent@2__:set'])) as unknown[];
+            return Number(reply[1]) === 1;
+          },
+          { timeoutMs: 15000, intervalMs: 50, retryErrors: true },
+        );
         await seed(db2, ['held-1'], 'hank');
         // Deleted by the notification, long before the hold's final sweep.
-        await waitFor('the re-saved session to be deleted', async () => Number(await db2.exists('sess:held-1')) === 0, { timeoutMs: 3000, intervalMs: 50, retryErrors: true });
+        await waitFor('the re-saved session to be deleted', async () => Number(await db2.exists('sess:held-1')) === 0, {
+          timeoutMs: 3000,
+          intervalMs: 50,
+          retryErrors: true,
+        });
         expect(child.exitCode).toBeNull();
         const { code, stdout } = await run.done;
         expect(code).toBe(0);
@@ -105,23 +125,39 @@ describe('through a Sentinel, with /2 in the URL', () => {
   test('after a failover the new master is used in db 2 as well', async () => {
     await seed(db0, ['other-app-3'], 'zed');
     await seed(db2, ['ours-after'], 'amy');
-    await waitFor('the replica to have both', async () => {
-      const [in0, in2] = await Promise.all([
-        commandAt(set.replicaPort, ['EXISTS', 'sess:other-app-3']),
-        (async () => {
-          const r = await adminClient(`${set.replica.url}/2`);
-          try {
-            return Number(await r.exists('sess:ours-after'));
-          } finally {
-            await r.close().catch(() => undefined);
-          }
-        })(),
-      ]);
-      return Number(in0) === 1 && in2 === 1;
-    }, { timeoutMs: 20000, intervalMs: 50, retryErrors: true });
-    await waitFor('SENTINEL FAILOVER to be accepted', async () => String(await commandAt(set.sentinelPort, ['SENTINEL', 'FAILOVER', SENTINEL_MASTER])) === 'OK', { timeoutMs: 30000, intervalMs: 200, retryErrors: true });
-    await waitFor('the sentinel to name the replica', async () => (await sentinelMasterAddr(set.sentinelPort)) === `127.0.0.1:${set.replicaPort}`, { timeoutMs: 30000, intervalMs: 50, retryErrors: true });
-    await waitFor('the replica to be a master', async () => String(((await commandAt(set.replicaPort, ['ROLE'])) as unknown[])[0]) === 'master', { timeoutMs: 10000, intervalMs: 50, retryErrors: true });
+    await waitFor(
+      'the replica to have both',
+      async () => {
+        const [in0, in2] = await Promise.all([
+          commandAt(set.replicaPort, ['EXISTS', 'sess:other-app-3']),
+          (async () => {
+            const r = await adminClient(`${set.replica.url}/2`);
+            try {
+              return Number(await r.exists('sess:ours-after'));
+            } finally {
+              await r.close().catch(() => undefined);
+            }
+          })(),
+        ]);
+        return Number(in0) === 1 && in2 === 1;
+      },
+      { timeoutMs: 20000, intervalMs: 50, retryErrors: true },
+    );
+    await waitFor(
+      'SENTINEL FAILOVER to be accepted',
+      async () => String(await commandAt(set.sentinelPort, ['SENTINEL', 'FAILOVER', SENTINEL_MASTER])) === 'OK',
+      { timeoutMs: 30000, intervalMs: 200, retryErrors: true },
+    );
+    await waitFor(
+      'the sentinel to name the replica',
+      async () => (await sentinelMasterAddr(set.sentinelPort)) === `127.0.0.1:${set.replicaPort}`,
+      { timeoutMs: 30000, intervalMs: 50, retryErrors: true },
+    );
+    await waitFor(
+      'the replica to be a master',
+      async () => String(((await commandAt(set.replicaPort, ['ROLE'])) as unknown[])[0]) === 'master',
+      { timeoutMs: 10000, intervalMs: 50, retryErrors: true },
+    );
 
     const list = await run(['session', 'list', '--json']);
     expect(list.code).toBe(0);
@@ -155,6 +191,8 @@ describe('a Redis Cluster node with /2 in the URL', () => {
   ])('cluster %s: exit 2, saying a cluster has only database 0', async (_how, extra) => {
     const r = await runCli(['session', 'list', '--json', '--url', `${node.url}/2`, ...extra]);
     expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 2, stdout: '' });
-    expect(r.stderr).toBe('redis-accounts: the URL selects database 2, but a Redis Cluster has only database 0 (hint: drop "/2" from --url or REDIS_URL)\n');
+    expect(r.stderr).toBe(
+      'redis-accounts: the URL selects database 2, but a Redis Cluster has only database 0 (hint: drop "/2" from --url or REDIS_URL)\n',
+    );
   });
 });

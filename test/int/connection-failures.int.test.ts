@@ -98,7 +98,10 @@ describe('connection refused (nothing listening)', () => {
 
   test('the same through REDIS_URL, for a command that writes (user add): nothing is prompted or hashed first', async () => {
     const port = await freePort();
-    const r = await timed(['user', 'add', 'nobody-home', '--password-stdin', ...FAST_ARGON2], { input: PASSWORD, env: { REDIS_URL: `redis://127.0.0.1:${port}` } });
+    const r = await timed(['user', 'add', 'nobody-home', '--password-stdin', ...FAST_ARGON2], {
+      input: PASSWORD,
+      env: { REDIS_URL: `redis://127.0.0.1:${port}` },
+    });
     expectOneLineFailure(r, 3, /ECONNREFUSED/);
   });
 
@@ -131,14 +134,19 @@ describe('a server that accepts and never answers', () => {
   });
 
   test('--timeout 500ms is honoured too', async () => {
-    const r = await timed(['user', 'verify', 'someone', '--password-stdin', '--url', `redis://127.0.0.1:${hung.port}`, '--timeout', '500ms'], { input: PASSWORD });
+    const r = await timed(
+      ['user', 'verify', 'someone', '--password-stdin', '--url', `redis://127.0.0.1:${hung.port}`, '--timeout', '500ms'],
+      { input: PASSWORD },
+    );
     expectOneLineFailure(r, 3, /timed out/);
     expect(r.ms).toBeGreaterThanOrEqual(500);
     expect(r.ms).toBeLessThan(500 + 4000);
   });
 
   test('REDIS_ACCOUNTS_TIMEOUT sets the same limit', async () => {
-    const r = await timed(['session', 'list', '--json'], { env: { REDIS_URL: `redis://127.0.0.1:${hung.port}`, REDIS_ACCOUNTS_TIMEOUT: '700ms' } });
+    const r = await timed(['session', 'list', '--json'], {
+      env: { REDIS_URL: `redis://127.0.0.1:${hung.port}`, REDIS_ACCOUNTS_TIMEOUT: '700ms' },
+    });
     expectOneLineFailure(r, 3, /timed out/);
     expect(r.ms).toBeLessThan(700 + 4000);
   });
@@ -163,11 +171,16 @@ describe('a server that hangs on one command (CLIENT PAUSE WRITE)', () => {
 
   test('the connection works, the paused write hits --timeout: exit 3 within it, nothing written', async () => {
     const admin = await adminClient(server.url);
-    const clients = async () => String(await admin.sendCommand(['CLIENT', 'LIST'])).trim().split('\n').length;
+    const clients = async () =>
+      String(await admin.sendCommand(['CLIENT', 'LIST']))
+        .trim()
+        .split('\n').length;
     try {
       // Reads and PING still answer; EVAL (the atomic create) waits until the pause ends.
       await admin.sendCommand(['CLIENT', 'PAUSE', '30000', 'WRITE']);
-      const r = await timed(['user', 'add', 'paused-erin', '--password-stdin', '--url', server.url, '--timeout', '1s', ...FAST_ARGON2], { input: PASSWORD });
+      const r = await timed(['user', 'add', 'paused-erin', '--password-stdin', '--url', server.url, '--timeout', '1s', ...FAST_ARGON2], {
+        input: PASSWORD,
+      });
       expectUnrecordedFailure(r, 3, new RegExp(`timed out after 1000 ms waiting for redis://127\\.0\\.0\\.1:${server.port}`));
       expect(r.ms).toBeLessThan(1000 + 5000);
       // The CLI dropped its connection, so the server discards the postponed EVAL.
@@ -215,7 +228,9 @@ describe('server stopped between commands', () => {
     expect(add.code).toBe(0);
 
     await first.stop();
-    const gone = await timed(['user', 'verify', 'stop-frank', '--password-stdin', '--url', first.url, '--timeout', '20s'], { input: PASSWORD });
+    const gone = await timed(['user', 'verify', 'stop-frank', '--password-stdin', '--url', first.url, '--timeout', '20s'], {
+      input: PASSWORD,
+    });
     expectOneLineFailure(gone, 3, /ECONNREFUSED/);
     expect(gone.ms).toBeLessThan(8000);
 
@@ -305,7 +320,9 @@ describe('--url beats REDIS_URL', () => {
   });
 
   test('REDIS_URL pointing nowhere is ignored when --url is given', async () => {
-    const r = await runCli(['session', 'list', '--json', '--url', server.url], { env: { REDIS_URL: `redis://127.0.0.1:${await freePort()}` } });
+    const r = await runCli(['session', 'list', '--json', '--url', server.url], {
+      env: { REDIS_URL: `redis://127.0.0.1:${await freePort()}` },
+    });
     expect(r.stderr).not.toMatch(QUIET_VIOLATION);
     expect(r.code).toBe(0);
   });

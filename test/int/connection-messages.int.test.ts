@@ -29,7 +29,7 @@ describe('a server that requires a password', () => {
     await server?.stop();
   });
 
-  test('none given (NOAUTH): says the server needs a password and how to give it, not Redis\'s HELLO text', async () => {
+  test("none given (NOAUTH): says the server needs a password and how to give it, not Redis's HELLO text", async () => {
     const r = await runCli(['session', 'list', '--url', server.url]);
     expectConnectionLine(
       r,
@@ -40,7 +40,10 @@ describe('a server that requires a password', () => {
 
   test('a wrong one (WRONGPASS): says it was rejected', async () => {
     const r = await runCli(['session', 'list', '--url', server.url], { env: { REDIS_PASSWORD: 'not-it' } });
-    expectConnectionLine(r, /authentication failed: the server rejected the user name or password, or the user is disabled \(WRONGPASS\) \(hint: check REDIS_USERNAME and REDIS_PASSWORD/);
+    expectConnectionLine(
+      r,
+      /authentication failed: the server rejected the user name or password, or the user is disabled \(WRONGPASS\) \(hint: check REDIS_USERNAME and REDIS_PASSWORD/,
+    );
   });
 });
 
@@ -61,7 +64,10 @@ describe('a plain (non-TLS) server', () => {
 
   test('rediss:// to it times out, and the message says the server may not speak TLS', async () => {
     const r = await runCli(['session', 'list', '--url', `rediss://127.0.0.1:${server.port}`, '--timeout', '1s']);
-    expectConnectionLine(r, /timed out after 1000 ms connecting to rediss:\/\/127\.0\.0\.1:\d+ \(hint: the server may not speak TLS: for a plain Redis use a redis:\/\/ URL/);
+    expectConnectionLine(
+      r,
+      /timed out after 1000 ms connecting to rediss:\/\/127\.0\.0\.1:\d+ \(hint: the server may not speak TLS: for a plain Redis use a redis:\/\/ URL/,
+    );
   });
 
   test.each([
@@ -81,7 +87,10 @@ describe('a plain (non-TLS) server', () => {
     expect(ndjson(r.stdout).map((s) => s['id'])).toEqual(['bare-db2']);
   });
 
-  test.each([['session', 'list'], ['audit', 'list']])('%s %s --limit 0: "--limit must be at least 1"', async (group, verb) => {
+  test.each([
+    ['session', 'list'],
+    ['audit', 'list'],
+  ])('%s %s --limit 0: "--limit must be at least 1"', async (group, verb) => {
     const r = await runCli([group, verb, '--limit', '0', '--url', server.url]);
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 2, stderr: 'redis-accounts: --limit must be at least 1\n' });
   });

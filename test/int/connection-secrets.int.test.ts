@@ -35,7 +35,11 @@ function secretFile(name: string, content: string, mode: number): string {
 }
 
 function expectUsage(r: CliResult, message: string): void {
-  expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 2, stdout: '', stderr: expect.stringMatching(/^redis-accounts: .*\n$/) });
+  expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({
+    code: 2,
+    stdout: '',
+    stderr: expect.stringMatching(/^redis-accounts: .*\n$/),
+  });
   expect(r.stderr).toContain(message);
   expect(r.stderr).not.toContain(SECRET);
 }
@@ -54,7 +58,9 @@ describe('a password file readable by group or others', () => {
     const r = await runCli(['session', 'list', '--json', '--url', server.url, '--redis-password-file', file]);
     expect(r.code).toBe(0);
     expect(ndjson(r.stdout)).toEqual([]);
-    expect(r.stderr.split('\n')[0]).toBe(`Warning: ${file} is readable by group or others (mode 0644); a secret file should be private: chmod 600 ${file}`);
+    expect(r.stderr.split('\n')[0]).toBe(
+      `Warning: ${file} is readable by group or others (mode 0644); a secret file should be private: chmod 600 ${file}`,
+    );
     expect(r.stderr).not.toContain(SECRET);
   });
 
@@ -90,9 +96,24 @@ describe('TLS client certificate and key', () => {
     copyFileSync(pki.client.key, key);
     chmodSync(key, 0o644);
     chmodSync(pki.client.cert, 0o644);
-    const r = await runCli(['session', 'list', '--json', '--url', tlsServer.url, '--tls-ca', pki.ca.cert, '--tls-cert', pki.client.cert, '--tls-key', key]);
+    const r = await runCli([
+      'session',
+      'list',
+      '--json',
+      '--url',
+      tlsServer.url,
+      '--tls-ca',
+      pki.ca.cert,
+      '--tls-cert',
+      pki.client.cert,
+      '--tls-key',
+      key,
+    ]);
     expect(r.code).toBe(0);
-    expect(r.stderr.trimEnd().split('\n')).toEqual([`Warning: ${key} is readable by group or others (mode 0644); a secret file should be private: chmod 600 ${key}`, '0 sessions.']);
+    expect(r.stderr.trimEnd().split('\n')).toEqual([
+      `Warning: ${key} is readable by group or others (mode 0644); a secret file should be private: chmod 600 ${key}`,
+      '0 sessions.',
+    ]);
   });
 
   test('--tls-cert without --tls-key: exit 2', async () => {
@@ -101,7 +122,9 @@ describe('TLS client certificate and key', () => {
   });
 
   test('REDIS_TLS_KEY without REDIS_TLS_CERT: exit 2', async () => {
-    const r = await runCli(['session', 'list'], { env: { REDIS_URL: tlsServer.url, REDIS_TLS_CA: pki.ca.cert, REDIS_TLS_KEY: pki.client.key } });
+    const r = await runCli(['session', 'list'], {
+      env: { REDIS_URL: tlsServer.url, REDIS_TLS_CA: pki.ca.cert, REDIS_TLS_KEY: pki.client.key },
+    });
     expectUsage(r, '--tls-key (REDIS_TLS_KEY) needs --tls-cert (REDIS_TLS_CERT)');
   });
 });

@@ -14,7 +14,6 @@ const FAST_ARGON2 = ['--argon2-memory', '1024', '--argon2-time', '1', '--argon2-
 /** A successful run may print its summary on stderr ("2 sessions."), but no warning and no error. */
 const QUIET_VIOLATION = /warning|error|redis-accounts:/i;
 
-
 async function timed(args: string[], env?: Record<string, string>): Promise<CliResult & { ms: number }> {
   const start = Date.now();
   const r = await runCli(args, { env, timeoutMs: 15000 });
@@ -63,9 +62,12 @@ describe('TLS (rediss://)', () => {
   });
 
   test('with the right CA, user add writes through TLS (checked on the plaintext port)', async () => {
-    const r = await runCli(['user', 'add', 'tls-carol', '--password-stdin', '--url', tlsServer.url, '--tls-ca', pki.ca.cert, ...FAST_ARGON2], {
-      input: 'correct horse battery\n',
-    });
+    const r = await runCli(
+      ['user', 'add', 'tls-carol', '--password-stdin', '--url', tlsServer.url, '--tls-ca', pki.ca.cert, ...FAST_ARGON2],
+      {
+        input: 'correct horse battery\n',
+      },
+    );
     expect(r.stderr).toContain('Created user tls-carol');
     expect(r.code).toBe(0);
     const admin = await adminClient(`redis://127.0.0.1:${tlsServer.plainPort}`);
@@ -104,8 +106,17 @@ describe('TLS (rediss://)', () => {
   describe('server requiring client certificates', () => {
     test('works with --tls-cert and --tls-key', async () => {
       const r = await runCli([
-        'session', 'list', '--json',
-        '--url', mtlsServer.url, '--tls-ca', pki.ca.cert, '--tls-cert', pki.client.cert, '--tls-key', pki.client.key,
+        'session',
+        'list',
+        '--json',
+        '--url',
+        mtlsServer.url,
+        '--tls-ca',
+        pki.ca.cert,
+        '--tls-cert',
+        pki.client.cert,
+        '--tls-key',
+        pki.client.key,
       ]);
       expect(r.stderr).not.toMatch(QUIET_VIOLATION);
       expect(r.code).toBe(0);
@@ -120,8 +131,17 @@ describe('TLS (rediss://)', () => {
 
     test('with a client certificate from an unrelated CA: exit 3, one line', async () => {
       const r = await runCli([
-        'session', 'list', '--json',
-        '--url', mtlsServer.url, '--tls-ca', pki.ca.cert, '--tls-cert', pki.wrongClient.cert, '--tls-key', pki.wrongClient.key,
+        'session',
+        'list',
+        '--json',
+        '--url',
+        mtlsServer.url,
+        '--tls-ca',
+        pki.ca.cert,
+        '--tls-cert',
+        pki.wrongClient.cert,
+        '--tls-key',
+        pki.wrongClient.key,
       ]);
       expectConnectionFailure(r, /TLS|ECONNRESET|connection lost/);
     });
@@ -131,7 +151,11 @@ describe('TLS (rediss://)', () => {
       const r = await runCli(['session', 'list', '--json'], { env });
       expect(r.stderr).not.toMatch(QUIET_VIOLATION);
       expect(r.code).toBe(0);
-      expect(ndjson(r.stdout).map((s) => s['user']).sort()).toEqual(['alice', 'bob']);
+      expect(
+        ndjson(r.stdout)
+          .map((s) => s['user'])
+          .sort(),
+      ).toEqual(['alice', 'bob']);
 
       // The variables are really read: without REDIS_TLS_CERT/KEY the same call is refused.
       const without = await runCli(['session', 'list', '--json'], { env: { REDIS_URL: mtlsServer.url, REDIS_TLS_CA: pki.ca.cert } });

@@ -26,8 +26,17 @@ function hintOf(r: CliResult): string {
 /** Paste `line` into bash, where `redis-accounts` is the built CLI, as a responder would. */
 function paste(line: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp', REDIS_URL: t.env.REDIS_URL, RA_NODE: process.execPath, RA_BIN: BIN };
-    const child = spawn('bash', ['-c', `redis-accounts() { "$RA_NODE" "$RA_BIN" "$@"; }\n${line}`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = {
+      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+      HOME: process.env['HOME'] ?? '/tmp',
+      REDIS_URL: t.env.REDIS_URL,
+      RA_NODE: process.execPath,
+      RA_BIN: BIN,
+    };
+    const child = spawn('bash', ['-c', `redis-accounts() { "$RA_NODE" "$RA_BIN" "$@"; }\n${line}`], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d.toString()));
@@ -73,7 +82,9 @@ describe("the hint for an id that begins with '-'", () => {
     for (const id of ids) await seedSession(id);
     await seedSession('-Ckeepme12345');
     const reason = "INC 4'2 (paged)";
-    const typed = await runCli(['session', 'revoke', ids[0] as string, ids[1] as string, '--reason', reason, ids[2] as string], { env: t.env });
+    const typed = await runCli(['session', 'revoke', ids[0] as string, ids[1] as string, '--reason', reason, ids[2] as string], {
+      env: t.env,
+    });
     const hint = hintOf(typed);
     expect(hint).toBe(`redis-accounts session revoke --reason 'INC 4'\\''2 (paged)' -- -Aaaaaaaaaaa1 plainid -Bbbbbbbbbbb2`);
     // The mistyped command itself changed nothing.
@@ -112,7 +123,10 @@ describe("the hint for an id that begins with '-'", () => {
       const r = await runCli([...command, '-Qw3b9Qn2eKp0Lr7'], { env: t.env });
       expect(hintOf(r)).toBe(`redis-accounts ${command.join(' ')} -- -Qw3b9Qn2eKp0Lr7`);
     }
-    for (const command of [['session', 'list'], ['audit', 'list']]) {
+    for (const command of [
+      ['session', 'list'],
+      ['audit', 'list'],
+    ]) {
       const r = await runCli([...command, '-Qw3b9Qn2eKp0Lr7'], { env: t.env });
       expect([r.code, r.stderr]).toEqual([2, "error: unknown option '-Qw3b9Qn2eKp0Lr7'\n(run with --help for usage)\n"]);
     }
@@ -128,7 +142,9 @@ describe("the hint for an id that begins with '-'", () => {
   });
 
   test('secrets typed on the command line are not repeated: a password in --url, a --cookie value', async () => {
-    const r = await runCli(['session', 'show', '-Xw3b9Qn2eKp0', '--url', 'redis://ops:hunter2@127.0.0.1:1/0', '--cookie', 's:abc.sig'], { env: t.env });
+    const r = await runCli(['session', 'show', '-Xw3b9Qn2eKp0', '--url', 'redis://ops:hunter2@127.0.0.1:1/0', '--cookie', 's:abc.sig'], {
+      env: t.env,
+    });
     expect(hintOf(r)).toBe("redis-accounts session show --cookie '****' --url 'redis://ops:****@127.0.0.1:1/0' -- -Xw3b9Qn2eKp0");
     expect(r.stderr).not.toContain('hunter2');
     expect(r.stderr).not.toContain('abc.sig');

@@ -38,7 +38,10 @@ describe('with a real express-session + connect-redis application', () => {
     expect(await me(bob)).toEqual({ status: 200, user: 'bob' });
     expect(await me('connect.sid=nope')).toEqual({ status: 401 });
     // What connect-redis stored is what the CLI expects to read.
-    const stored = JSON.parse((await redis.get(`sess:${bobId}`)) ?? 'null') as { cookie: { originalMaxAge: number }; passport: { user: string } };
+    const stored = JSON.parse((await redis.get(`sess:${bobId}`)) ?? 'null') as {
+      cookie: { originalMaxAge: number };
+      passport: { user: string };
+    };
     expect(stored.cookie.originalMaxAge).toBe(DAY_MS);
     expect(stored.passport).toEqual({ user: 'bob' });
 
@@ -53,7 +56,11 @@ describe('with a real express-session + connect-redis application', () => {
       expect(r['ttlSeconds']).toBeLessThanOrEqual(86400);
     }
     const everyone = await cli(['session', 'list', '--json']);
-    expect(ndjson(everyone.stdout).map((r) => r['id']).sort()).toEqual([alice1Id, alice2Id, bobId].sort());
+    expect(
+      ndjson(everyone.stdout)
+        .map((r) => r['id'])
+        .sort(),
+    ).toEqual([alice1Id, alice2Id, bobId].sort());
 
     // Real session ids (uid-safe, base64url) can start with '-': '--' ends the options, as for any CLI.
     // ttl <id>: the lifetime the app gave the session.
@@ -107,7 +114,11 @@ describe('with a real express-session + connect-redis application', () => {
     const setCookie = visit.headers.getSetCookie().find((c) => c.startsWith('connect.sid='));
     const cookieExpires = Date.parse(/Expires=([^;]+)/i.exec(setCookie ?? '')?.[1] ?? '');
     expect(Math.abs(cookieExpires - (Date.now() + 600000))).toBeLessThan(60000);
-    const saved = JSON.parse((await redis.get(`sess:${bobId}`)) ?? 'null') as { cookie: { originalMaxAge: number; expires: string }; passport: unknown; visits: number };
+    const saved = JSON.parse((await redis.get(`sess:${bobId}`)) ?? 'null') as {
+      cookie: { originalMaxAge: number; expires: string };
+      passport: unknown;
+      visits: number;
+    };
     expect(saved.cookie.originalMaxAge).toBe(600000);
     expect(saved.passport).toEqual({ user: 'bob' });
     expect(saved.visits).toBe(1);

@@ -17,7 +17,17 @@ const COMMANDS = [
   ['audit', 'list'],
 ];
 
-const CONNECTION = ['--url', '--tls-ca', '--tls-cert', '--tls-key', '--redis-password-file', '--timeout', '--cluster', '--sentinel', '--sentinel-master'];
+const CONNECTION = [
+  '--url',
+  '--tls-ca',
+  '--tls-cert',
+  '--tls-key',
+  '--redis-password-file',
+  '--timeout',
+  '--cluster',
+  '--sentinel',
+  '--sentinel-master',
+];
 
 /** Help text split into its sections: heading -> the lines under it. */
 function sections(help: string): Map<string, string[]> {
@@ -49,29 +59,32 @@ describe('per-command help', () => {
     expect(flags(s.get('Connection options'))).toEqual(CONNECTION);
   });
 
-  test.each(COMMANDS)('%s %s --help: own options before every shared group, connection options last, and Examples of this command', async (group, name) => {
-    const text = await help([group, name, '--help']);
-    const s = sections(text);
-    const headings = [...s.keys()].filter((h) => h !== 'Arguments');
-    expect(headings[0]).toBe('Options');
-    expect(headings.slice(-2)).toEqual(['Connection options', 'Examples']);
-    expect(flags(s.get('Connection options'))).toEqual(CONNECTION);
-    // The first option listed is the command's own, not a shared one.
-    const own = flags(s.get('Options'));
-    expect(own.slice(-3)).toEqual(['--json', '--debug', '--help']);
-    expect(own.length).toBeGreaterThan(3);
-    // Examples run this very command, with options it has.
-    const examples = s.get('Examples') ?? [];
-    expect(examples.length).toBeGreaterThanOrEqual(2);
-    const known = new Set([...s.values()].flatMap((lines) => flags(lines)));
-    for (const line of examples) {
-      expect(line).toMatch(new RegExp(`^ {2}\\$ (.* \\| )?redis-accounts ${group} ${name}( |$)`));
-      const command = line.replace(/\s+#.*$/, '');
-      for (const flag of command.match(/(?<=\s)--[\w-]+/g) ?? []) expect(known).toContain(flag);
-    }
-  });
+  test.each(COMMANDS)(
+    '%s %s --help: own options before every shared group, connection options last, and Examples of this command',
+    async (group, name) => {
+      const text = await help([group, name, '--help']);
+      const s = sections(text);
+      const headings = [...s.keys()].filter((h) => h !== 'Arguments');
+      expect(headings[0]).toBe('Options');
+      expect(headings.slice(-2)).toEqual(['Connection options', 'Examples']);
+      expect(flags(s.get('Connection options'))).toEqual(CONNECTION);
+      // The first option listed is the command's own, not a shared one.
+      const own = flags(s.get('Options'));
+      expect(own.slice(-3)).toEqual(['--json', '--debug', '--help']);
+      expect(own.length).toBeGreaterThan(3);
+      // Examples run this very command, with options it has.
+      const examples = s.get('Examples') ?? [];
+      expect(examples.length).toBeGreaterThanOrEqual(2);
+      const known = new Set([...s.values()].flatMap((lines) => flags(lines)));
+      for (const line of examples) {
+        expect(line).toMatch(new RegExp(`^ {2}\\$ (.* \\| )?redis-accounts ${group} ${name}( |$)`));
+        const command = line.replace(/\s+#.*$/, '');
+        for (const flag of command.match(/(?<=\s)--[\w-]+/g) ?? []) expect(known).toContain(flag);
+      }
+    },
+  );
 
-  test.each(COMMANDS)('help %s %s prints what the command\'s own --help prints', async (group, name) => {
+  test.each(COMMANDS)("help %s %s prints what the command's own --help prints", async (group, name) => {
     expect(await help(['help', group, name])).toBe(await help([group, name, '--help']));
   });
 

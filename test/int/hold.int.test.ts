@@ -79,11 +79,19 @@ describe('session revoke --cookie', () => {
     const { tmpdir } = await import('node:os');
     const secrets = join(mkdtempSync(join(tmpdir(), 'ra-hold-')), 'secrets');
     writeFileSync(secrets, 'test\n');
-    const r = await runCli(['session', 'revoke', '--cookie', value, '--cookie-secret-file', secrets, '--reason', 'stolen cookie'], { env: { REDIS_URL: server.url } });
+    const r = await runCli(['session', 'revoke', '--cookie', value, '--cookie-secret-file', secrets, '--reason', 'stolen cookie'], {
+      env: { REDIS_URL: server.url },
+    });
     expect(r.code).toBe(0);
     expect(await app.me(cookie)).toEqual({ status: 401 });
     const [entry] = (await redis.xRange(AUDIT_KEY, '-', '+')) ?? [];
-    expect(entry?.message).toMatchObject({ command: 'session revoke', target: `session ${sessionId(cookie)}`, count: '1', outcome: 'ok', reason: 'stolen cookie' });
+    expect(entry?.message).toMatchObject({
+      command: 'session revoke',
+      target: `session ${sessionId(cookie)}`,
+      count: '1',
+      outcome: 'ok',
+      reason: 'stolen cookie',
+    });
   });
 
   test('--user and --all revokes are audited with their counts; a dry run is not', async () => {
@@ -102,36 +110,45 @@ describe('session revoke --cookie', () => {
 });
 
 describe('the notification connection drops during the hold (issue 13 item 9)', () => {
-  test.each([['--json'], ['text']])('CLIENT KILL TYPE pubsub mid-hold: polling takes over at once, a re-saved session is deleted within the interval, and the report says so (%s)', async (format) => {
-    await redis.configSet('notify-keyspace-events', 'E$');
-    const cookie = await app.login('bob');
-    const id = sessionId(cookie);
-    const slow = await app.slowRequest(cookie);
-    const cli = startHold(['session', 'revoke', '--user', 'bob', '--hold', '4s', ...(format === 'text' ? [] : ['--json'])]);
-    await waitFor('the revoke', async () => (await redis.exists(`sess:${id}`)) === 0);
-    const pubsub = async () => String(await redis.sendCommand(['CLIENT', 'LIST', 'TYPE', 'pubsub'])).trim();
-    await waitFor('the hold to subscribe', async () => (await pubsub()) !== '');
-    await redis.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']);
-    expect(await pubsub()).toBe('');
-    slow.release();
-    expect(await slow.done).toBe(200);
-    // Within the polling interval (250 ms), with room for a loaded machine; far less than the hold.
-    await waitFor('the re-saved session to be deleted again', async () => (await redis.exists(`sess:${id}`)) === 0, { timeoutMs: 1500 });
-    const { code, stdout, stderr } = await cli.done;
-    expect(code).toBe(0);
-    if (format === 'text') {
-      expect(stderr).toMatch(/Hold over: 1 revoked session came back and was deleted again\. The notification connection dropped \(.+\) and polling took over for the rest of the hold\./);
-    } else {
-      const [summary] = ndjson(stdout);
-      expect(summary).toMatchObject({ revoked: 1, held: { caught: 1, mode: 'notifications, then polling', fallbackReason: expect.any(String) } });
-    }
-    expect(await app.me(cookie)).toEqual({ status: 401 });
-  });
+  test.each([['--json'], ['text']])(
+    'CLIENT KILL TYPE pubsub mid-hold: polling takes over at once, a re-saved session is deleted within the interval, and the report says so (%s)',
+    async (format) => {
+      await redis.configSet('notify-keyspace-events', 'E$');
+      const cookie = await app.login('bob');
+      const id = sessionId(cookie);
+      const slow = await app.slowRequest(cookie);
+      const cli = startHold(['session', 'revoke', '--user', 'bob', '--hold', '4s', ...(format === 'text' ? [] : ['--json'])]);
+      await waitFor('the revoke', async () => (await redis.exists(`sess:${id}`)) === 0);
+      const pubsub = async () => String(await redis.sendCommand(['CLIENT', 'LIST', 'TYPE', 'pubsub'])).trim();
+      await waitFor('the hold to subscribe', async () => (await pubsub()) !== '');
+      await redis.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']);
+      expect(await pubsub()).toBe('');
+      slow.release();
+      expect(await slow.done).toBe(200);
+      // Within the polling interval (250 ms), with room for a loaded machine; far less than the hold.
+      await waitFor('the re-saved session to be deleted again', async () => (await redis.exists(`sess:${id}`)) === 0, { timeoutMs: 1500 });
+      const { code, stdout, stderr } = await cli.done;
+      expect(code).toBe(0);
+      if (format === 'text') {
+        expect(stderr).toMatch(
+          /Hold over: 1 revoked session came back and was deleted again\. The notification connection dropped \(.+\) and polling took over for the rest of the hold\./,
+        );
+      } else {
+        const [summary] = ndjson(stdout);
+        expect(summary).toMatchObject({
+          revoked: 1,
+          held: { caught: 1, mode: 'notifications, then polling', fallbackReason: expect.any(String) },
+        });
+      }
+      expect(await app.me(cookie)).toEqual({ status: 401 });
+    },
+  );
 });
 
 describe('session ttl --hold (issue 13 item 11)', () => {
   const DAY_MS = 24 * 3600 * 1000;
-  const stored = async (id: string) => JSON.parse((await redis.get(`sess:${id}`)) ?? 'null') as { cookie: { originalMaxAge: number }; visits?: number };
+  const stored = async (id: string) =>
+    JSON.parse((await redis.get(`sess:${id}`)) ?? 'null') as { cookie: { originalMaxAge: number }; visits?: number };
 
   test('without --hold a request in flight puts the old lifetime back (the limitation)', async () => {
     const cookie = await app.login('bob');
@@ -147,7 +164,7 @@ describe('session ttl --hold (issue 13 item 11)', () => {
   test.each([
     ['keyspace notifications', 'E$g'],
     ['polling', ''],
-  ])('with --hold (%s) a save by a request in flight is undone: the new lifetime stays, the app\'s change too', async (_mode, events) => {
+  ])("with --hold (%s) a save by a request in flight is undone: the new lifetime stays, the app's change too", async (_mode, events) => {
     await redis.configSet('notify-keyspace-events', events);
     const cookie = await app.login('bob');
     const id = sessionId(cookie);
@@ -160,7 +177,12 @@ describe('session ttl --hold (issue 13 item 11)', () => {
     expect(code).toBe(0);
     expect(stderr).toBe('');
     const [out] = ndjson(stdout);
-    expect(out).toMatchObject({ id, ttlSeconds: 60, cookieUpdated: true, held: { reapplied: 1, mode: events === '' ? 'polling' : 'notifications' } });
+    expect(out).toMatchObject({
+      id,
+      ttlSeconds: 60,
+      cookieUpdated: true,
+      held: { reapplied: 1, mode: events === '' ? 'polling' : 'notifications' },
+    });
     const pttl = Number(await redis.pTTL(`sess:${id}`));
     expect(pttl).toBeGreaterThan(0);
     expect(pttl).toBeLessThanOrEqual(60000);
@@ -175,19 +197,24 @@ describe('session ttl --hold (issue 13 item 11)', () => {
   test.each([
     ['keyspace notifications', 'E$g'],
     ['polling', ''],
-  ])('with --hold (%s) a touch with the old lifetime (EXPIRE, as connect-redis touches) is undone too; the summary counts it', async (_mode, events) => {
-    await redis.configSet('notify-keyspace-events', events);
-    const cookie = await app.login('bob');
-    const id = sessionId(cookie);
-    const cli = startHold(['session', 'ttl', '--hold', '4s', '--', id, '60s']);
-    await waitFor('the new lifetime', async () => Number(await redis.pTTL(`sess:${id}`)) <= 60000);
-    await redis.expire(`sess:${id}`, 86400);
-    await waitFor('the touch to be undone', async () => Number(await redis.pTTL(`sess:${id}`)) <= 60000, { timeoutMs: 1500 });
-    const { code, stdout, stderr } = await cli.done;
-    expect(code).toBe(0);
-    expect(stdout).toMatch(/^1m \(60s\) {2}expires /);
-    expect(stderr).toContain(`Hold over: the session was written back with its old lifetime and the new one re-applied 1 time (${events === '' ? 'polling' : 'notifications'}).\n`);
-  });
+  ])(
+    'with --hold (%s) a touch with the old lifetime (EXPIRE, as connect-redis touches) is undone too; the summary counts it',
+    async (_mode, events) => {
+      await redis.configSet('notify-keyspace-events', events);
+      const cookie = await app.login('bob');
+      const id = sessionId(cookie);
+      const cli = startHold(['session', 'ttl', '--hold', '4s', '--', id, '60s']);
+      await waitFor('the new lifetime', async () => Number(await redis.pTTL(`sess:${id}`)) <= 60000);
+      await redis.expire(`sess:${id}`, 86400);
+      await waitFor('the touch to be undone', async () => Number(await redis.pTTL(`sess:${id}`)) <= 60000, { timeoutMs: 1500 });
+      const { code, stdout, stderr } = await cli.done;
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^1m \(60s\) {2}expires /);
+      expect(stderr).toContain(
+        `Hold over: the session was written back with its old lifetime and the new one re-applied 1 time (${events === '' ? 'polling' : 'notifications'}).\n`,
+      );
+    },
+  );
 
   test('--hold without a new lifetime is a usage error', async () => {
     const r = await runCli(['session', 'ttl', 'abc', '--hold', '5s'], { env: { REDIS_URL: server.url } });

@@ -35,14 +35,44 @@ useServer((t) => {
 const cli = (args: string[], input = '') => runCli(args, { env: { REDIS_URL: server.url }, input, timeoutMs: 30000 });
 
 /** The CLI's documented --user rule (scope.ts): 1..1024 UTF-16 units, no C0 control or DEL. */
- 
+
 const validUser = (s: string) => s.length >= 1 && s.length <= 1024 && !/[\u0000-\u001f\u007f]/.test(s);
 
 describe('a. --user is compared exactly, never as a pattern', () => {
   const TRICKY = [
-    'alice', 'bob', '*', 'a*', '?lice', '[a]lice', '[!b]ob', 'al\\ice', '\\*', '{alice}', 'user:{alice}', 'alice ', ' alice', 'ALICE',
-    'alic', 'alicee', 'ali*', 'al?ce', 'a\r\nlice', 'al\u0000ice', 'alic\u00e9', 'alice\u0301', '\u00e9', 'e\u0301', '😀', '"alice"', 'a"b',
-    'a/b', 'a<b>&c', 'x'.repeat(1024), 'x'.repeat(10000), '\u202ealice', 'alice\t',
+    'alice',
+    'bob',
+    '*',
+    'a*',
+    '?lice',
+    '[a]lice',
+    '[!b]ob',
+    'al\\ice',
+    '\\*',
+    '{alice}',
+    'user:{alice}',
+    'alice ',
+    ' alice',
+    'ALICE',
+    'alic',
+    'alicee',
+    'ali*',
+    'al?ce',
+    'a\r\nlice',
+    'al\u0000ice',
+    'alic\u00e9',
+    'alice\u0301',
+    '\u00e9',
+    'e\u0301',
+    '😀',
+    '"alice"',
+    'a"b',
+    'a/b',
+    'a<b>&c',
+    'x'.repeat(1024),
+    'x'.repeat(10000),
+    '\u202ealice',
+    'alice\t',
   ];
   /** id -> user; alice has three sessions. */
   const seeded = new Map<string, string>();
@@ -57,19 +87,56 @@ describe('a. --user is compared exactly, never as a pattern', () => {
     }
   });
 
-  const expectedIds = (name: string) => [...seeded].filter(([, u]) => u === name).map(([id]) => id).sort();
+  const expectedIds = (name: string) =>
+    [...seeded]
+      .filter(([, u]) => u === name)
+      .map(([id]) => id)
+      .sort();
 
   const names = fc
     .oneof(
       { weight: 3, arbitrary: fc.constantFrom(...TRICKY) },
-      { weight: 3, arbitrary: fc.string({ unit: fc.constantFrom('*', '?', '[', ']', '\\', '{', '}', 'a', 'l', 'i', 'c', 'e', ' ', '\r', '\n', '\u00e9', '\u0301', '"', '!', '^', '-'), maxLength: 12 }) },
+      {
+        weight: 3,
+        arbitrary: fc.string({
+          unit: fc.constantFrom(
+            '*',
+            '?',
+            '[',
+            ']',
+            '\\',
+            '{',
+            '}',
+            'a',
+            'l',
+            'i',
+            'c',
+            'e',
+            ' ',
+            '\r',
+            '\n',
+            '\u00e9',
+            '\u0301',
+            '"',
+            '!',
+            '^',
+            '-',
+          ),
+          maxLength: 12,
+        }),
+      },
       { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
-      { weight: 1, arbitrary: fc.tuple(fc.constantFrom('x', '*', 'a', '\u00e9', '😀'), fc.integer({ min: 1000, max: 10000 })).map(([c, k]) => c.repeat(k)) },
+      {
+        weight: 1,
+        arbitrary: fc
+          .tuple(fc.constantFrom('x', '*', 'a', '\u00e9', '😀'), fc.integer({ min: 1000, max: 10000 }))
+          .map(([c, k]) => c.repeat(k)),
+      },
     )
     // argv cannot carry NUL (spawn throws) or lone surrogates (they arrive as U+FFFD).
     .filter((s) => !s.includes('\u0000') && Buffer.from(s, 'utf8').toString('utf8') === s);
 
-  test('session list --user and revoke --user --dry-run return exactly that user\'s sessions', async () => {
+  test("session list --user and revoke --user --dry-run return exactly that user's sessions", async () => {
     const keysBefore = Number(await redis.dbSize());
     await fc.assert(
       fc.asyncProperty(names, async (name) => {
@@ -86,7 +153,10 @@ describe('a. --user is compared exactly, never as a pattern', () => {
         const rows = ndjson(list.stdout);
         for (const row of rows) expect(row['user']).toBe(name);
         expect(rows.map((r) => String(r['id'])).sort()).toEqual(expectedIds(name));
-        const dryIds = dry.stdout.split('\n').filter((l) => l !== '').sort();
+        const dryIds = dry.stdout
+          .split('\n')
+          .filter((l) => l !== '')
+          .sort();
         expect(dryIds).toEqual(expectedIds(name));
       }),
       { numRuns: 30, endOnFailure: true },
@@ -94,7 +164,7 @@ describe('a. --user is compared exactly, never as a pattern', () => {
     expect(Number(await redis.dbSize())).toBe(keysBefore); // dry runs changed nothing
   }, 120000);
 
-  test('a real revoke --user with a glob-like name deletes only that exact user\'s sessions', async () => {
+  test("a real revoke --user with a glob-like name deletes only that exact user's sessions", async () => {
     const alice = expectedIds('alice');
     expect(alice).toHaveLength(3);
     for (const name of ['*', 'a*', '?lice', '[a]lice']) {
@@ -174,7 +244,11 @@ describe('b. hostile stored hashes', () => {
     };
     const results: Array<{ what: string; code: number | null; fastEnough: boolean; smallEnough: boolean }> = [];
     for (const [what, stored] of Object.entries(cases)) {
-      await redis.hSet('user:{h-bad}', { password_hash: stored, created_at: new Date().toISOString(), updated_at: new Date().toISOString() });
+      await redis.hSet('user:{h-bad}', {
+        password_hash: stored,
+        created_at: new Date().toISOString(),
+        updated_at: new Date().toISOString(),
+      });
       const t = timedCli(['user', 'verify', 'h-bad', '--password-stdin'], 'correct horse battery\n');
       results.push({ what, code: t.code, fastEnough: t.ms < 5000, smallEnough: t.rssKb < 300 * 1024 });
     }
@@ -193,7 +267,12 @@ describe('b. hostile stored hashes', () => {
   };
 
   test('the reference hash verifies whole (the cuts below start from a good record)', async () => {
-    expect(spawnSync('argon2', ['somesaltsomesalt', '-id', '-t', '2', '-k', '19456', '-p', '1', '-l', '32', '-e'], { input: 'correct horse battery', encoding: 'utf8' }).stdout.trim()).toBe(REFERENCE);
+    expect(
+      spawnSync('argon2', ['somesaltsomesalt', '-id', '-t', '2', '-k', '19456', '-p', '1', '-l', '32', '-e'], {
+        input: 'correct horse battery',
+        encoding: 'utf8',
+      }).stdout.trim(),
+    ).toBe(REFERENCE);
     expect((await verifyStored(REFERENCE)).code).toBe(0);
   });
 
@@ -282,7 +361,11 @@ except argon2.exceptions.VerifyMismatchError:
   test('a 1 MB password is refused (2) within a couple of seconds, before hashing', async () => {
     const start = Date.now();
     // runCli ignores a write error on stdin: the CLI may stop reading early.
-    const { code, stderr } = await runCli(['user', 'add', 'p-huge', '--password-stdin'], { env: { REDIS_URL: server.url }, input: `${'a'.repeat(1 << 20)}\n`, timeoutMs: 15000 });
+    const { code, stderr } = await runCli(['user', 'add', 'p-huge', '--password-stdin'], {
+      env: { REDIS_URL: server.url },
+      input: `${'a'.repeat(1 << 20)}\n`,
+      timeoutMs: 15000,
+    });
     expect(code).toBe(2);
     expect(stderr).toMatch(/longer than 1024 bytes/);
     expect(Date.now() - start).toBeLessThan(2500);
@@ -299,9 +382,14 @@ describe('d. odd session values', () => {
       normal.push(id);
       await redis.set(`sess:${id}`, sessionJson({ passport: { user: `u${i}` } }), { expiration: { type: 'EX', value: 86400 } });
     }
-    const big = JSON.stringify({ ...(JSON.parse(sessionJson({ passport: { user: 'big' } })) as object), blob: 'x'.repeat(10 * 1024 * 1024) });
+    const big = JSON.stringify({
+      ...(JSON.parse(sessionJson({ passport: { user: 'big' } })) as object),
+      blob: 'x'.repeat(10 * 1024 * 1024),
+    });
     await redis.set('sess:big10mb', big, { expiration: { type: 'EX', value: 86400 } });
-    await redis.set('sess:binary', Buffer.concat([Buffer.from([0xff, 0x00, 0xfe]), randomBytes(4096)]), { expiration: { type: 'EX', value: 86400 } });
+    await redis.set('sess:binary', Buffer.concat([Buffer.from([0xff, 0x00, 0xfe]), randomBytes(4096)]), {
+      expiration: { type: 'EX', value: 86400 },
+    });
     await redis.rPush('sess:list', ['a', 'b']);
     await redis.sAdd('sess:set', ['a']);
     await redis.zAdd('sess:zset', [{ score: 1, value: 'a' }]);

@@ -27,7 +27,16 @@ useServer((t) => {
 beforeAll(async () => {
   await redis.flushAll();
   await seedSessions(server.plainPort, { to: SESSIONS });
-  const entry = { clientTime: new Date().toISOString(), actor: 'jane@ops-01', command: 'session revoke', target: 'sessions of mallory', count: '3', outcome: 'ok', reason: 'INC-4711', error: '' };
+  const entry = {
+    clientTime: new Date().toISOString(),
+    actor: 'jane@ops-01',
+    command: 'session revoke',
+    target: 'sessions of mallory',
+    count: '3',
+    outcome: 'ok',
+    reason: 'INC-4711',
+    error: '',
+  };
   for (let start = 0; start < ENTRIES; start += 1000) {
     const multi = redis.multi();
     for (let i = start; i < start + 1000; i += 1) multi.xAdd(AUDIT_KEY, '*', { ...entry, target: `sessions of user${i}` });
@@ -89,12 +98,16 @@ describe('a connection lost during a listing', () => {
     expect(lines(r.stdout)).toHaveLength(n + 1);
   }, 60_000);
 
-  test.each([[['audit', 'list', '--json']], [['audit', 'list']]])('%j: exit 3, and stderr names exactly how many entries were written', async (args) => {
-    const r = await listKilledMidway(args);
-    expect(r.code).toBe(3);
-    const n = reported(r.stderr, /entry|entries/);
-    expect(n).toBeGreaterThan(0);
-    expect(n).toBeLessThan(ENTRIES);
-    expect(lines(r.stdout)).toHaveLength(args.includes('--json') ? n : n + 1);
-  }, 60_000);
+  test.each([[['audit', 'list', '--json']], [['audit', 'list']]])(
+    '%j: exit 3, and stderr names exactly how many entries were written',
+    async (args) => {
+      const r = await listKilledMidway(args);
+      expect(r.code).toBe(3);
+      const n = reported(r.stderr, /entry|entries/);
+      expect(n).toBeGreaterThan(0);
+      expect(n).toBeLessThan(ENTRIES);
+      expect(lines(r.stdout)).toHaveLength(args.includes('--json') ? n : n + 1);
+    },
+    60_000,
+  );
 });

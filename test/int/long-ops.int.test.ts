@@ -75,10 +75,14 @@ const INTERRUPTED = /^Interrupted: revoked (\d+) sessions? before stopping \((\d
  */
 async function interruptMidway(args: string[], before: number) {
   const run = start(['session', 'revoke', ...args]);
-  await waitFor('the revoke to start deleting', async () => {
-    if (run.child.exitCode !== null) throw new Error(`the CLI exited before it could be interrupted: ${run.stderr()}`);
-    return (await dbSize()) < before;
-  }, { timeoutMs: 30_000, intervalMs: 5 });
+  await waitFor(
+    'the revoke to start deleting',
+    async () => {
+      if (run.child.exitCode !== null) throw new Error(`the CLI exited before it could be interrupted: ${run.stderr()}`);
+      return (await dbSize()) < before;
+    },
+    { timeoutMs: 30_000, intervalMs: 5 },
+  );
   run.child.kill('SIGINT');
   const result = await run.done;
   return { ...result, left: await dbSize() };
@@ -130,7 +134,7 @@ describe('Ctrl-C during a bulk revoke', () => {
     expect(await dbSize()).toBe(0);
   }, 120_000);
 
-  test('revoke --user: exit 130, the count is exactly the user\'s sessions gone, others untouched, a rerun finishes', async () => {
+  test("revoke --user: exit 130, the count is exactly the user's sessions gone, others untouched, a rerun finishes", async () => {
     // Two users, 100,000 sessions each: user0's are revoked, user1's must all stay.
     await seed(TOTAL, 2);
     const half = TOTAL / 2;
@@ -170,10 +174,14 @@ describe('progress', () => {
     await p.start(['session', 'revoke', '--all', '--yes'], server.url, { NO_COLOR: '1' });
     const progress = /Revoking: scanned ([\d,]+), matched ([\d,]+), revoked ([\d,]+) \(([\d,]+) keys\/s\)/;
     // Polled on the screen while the revoke runs (not read back from a log afterwards).
-    const screen = await waitFor('a progress line on the screen', async () => {
-      const s = p.screen();
-      return progress.test(s) ? s : undefined;
-    }, { timeoutMs: 30_000, intervalMs: 5 });
+    const screen = await waitFor(
+      'a progress line on the screen',
+      async () => {
+        const s = p.screen();
+        return progress.test(s) ? s : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 5 },
+    );
     expect(screen).not.toMatch(/Revoked \d+ sessions/);
     const [, scanned, , revoked, rate] = progress.exec(screen)?.map((v) => Number(v.replace(/,/g, ''))) ?? [];
     expect(revoked).toBeGreaterThan(0);
@@ -205,8 +213,12 @@ describe('progress', () => {
     // ...never written straight after it.
     expect(log).not.toMatch(/keys\/s\)[0-9A-Za-z_-]/);
     // (tmux's own "Pane is dead" note appears once the pane's shell has exited.)
-    const lines = p.screen().split('\n').filter((l) => l.trim() !== '' && !/^Pane is dead/.test(l));
-    for (const line of lines) expect(line).toMatch(/^([0-9a-z]{8}[A-Za-z0-9_-]{16}|Would revoke 2000 sessions of user7 \(\d+ keys scanned\)\.)$/);
+    const lines = p
+      .screen()
+      .split('\n')
+      .filter((l) => l.trim() !== '' && !/^Pane is dead/.test(l));
+    for (const line of lines)
+      expect(line).toMatch(/^([0-9a-z]{8}[A-Za-z0-9_-]{16}|Would revoke 2000 sessions of user7 \(\d+ keys scanned\)\.)$/);
     expect(await dbSize()).toBe(TOTAL);
   }, 120_000);
 
@@ -230,7 +242,10 @@ describe('progress', () => {
     // Every frame was erased before the rows (or the summary) that came after it.
     expect(log).not.toMatch(/keys\/s\)[^\r]/);
     expect(p.screen()).not.toMatch(/Listing:/);
-    const rows = p.screen().split('\n').filter((l) => /^[0-9a-z]{8}[A-Za-z0-9_-]{16}/.test(l));
+    const rows = p
+      .screen()
+      .split('\n')
+      .filter((l) => /^[0-9a-z]{8}[A-Za-z0-9_-]{16}/.test(l));
     expect(rows.length).toBeGreaterThan(1000); // the rest scrolled out of the pane's history
     for (const row of rows) expect(row).toMatch(/^\S{24}\s+user7\s/);
   }, 120_000);
@@ -311,7 +326,9 @@ describe('session list streams', () => {
     });
     expect(first.running).toBe(true);
     const firstLine = first.text.split('\n')[0] ?? '';
-    expect(JSON.parse(firstLine)).toEqual(expect.objectContaining({ id: expect.any(String), user: expect.stringMatching(/^user\d+$/), readable: true }));
+    expect(JSON.parse(firstLine)).toEqual(
+      expect.objectContaining({ id: expect.any(String), user: expect.stringMatching(/^user\d+$/), readable: true }),
+    );
     // Output started early in the walk, not after it.
     const scansAtFirstOutput = await scanCalls();
     expect(run.child.exitCode).toBeNull();

@@ -41,16 +41,22 @@ describe('npm pack', () => {
     };
     expect(bom.bomFormat).toBe('CycloneDX');
     const named = bom.components.map((c) => `${c.group === undefined ? '' : `${c.group}/`}${c.name}@${c.version}`);
-    const version = (dir: string): string => (JSON.parse(readFileSync(join(ROOT, dir, 'package.json'), 'utf8')) as { version: string }).version;
+    const version = (dir: string): string =>
+      (JSON.parse(readFileSync(join(ROOT, dir, 'package.json'), 'utf8')) as { version: string }).version;
     for (const pkg of ['@redis/client', 'commander', 'chalk', 'cli-table3', '@inquirer/password', '@inquirer/confirm']) {
       expect(named).toContain(`${pkg}@${version(join('node_modules', pkg))}`);
     }
-    expect(bom.components.find((c) => c.group === '@redis' && c.name === 'client')?.purl).toBe(`pkg:npm/%40redis/client@${version('node_modules/@redis/client')}`);
-    for (const c of bom.components) expect(version(c.properties.find((p) => p.name === 'cdx:npm:package:path')?.value ?? '')).toBe(c.version);
+    expect(bom.components.find((c) => c.group === '@redis' && c.name === 'client')?.purl).toBe(
+      `pkg:npm/%40redis/client@${version('node_modules/@redis/client')}`,
+    );
+    for (const c of bom.components)
+      expect(version(c.properties.find((p) => p.name === 'cdx:npm:package:path')?.value ?? '')).toBe(c.version);
     expect(named.map((n) => n.replace(/@[^@]*$/, ''))).not.toContain('argon2'); // external: a runtime dependency
     const notices = readFileSync(join(installed, 'THIRD-PARTY-LICENSES.txt'), 'utf8');
     // Each notice starts with a line `name version (license)`; notices are split by a rule of dashes.
-    const headings = notices.split(`\n${'-'.repeat(72)}\n\n`).map((block, i) => (i === 0 ? block.split('\n\n')[1] : block)?.split('\n')[0] ?? '');
+    const headings = notices
+      .split(`\n${'-'.repeat(72)}\n\n`)
+      .map((block, i) => (i === 0 ? block.split('\n\n')[1] : block)?.split('\n')[0] ?? '');
     const noticed = headings.map((line) => line.split(' ').slice(0, 2).join('@'));
     expect([...named].sort()).toEqual([...new Set(noticed)].sort());
   }, 180000);

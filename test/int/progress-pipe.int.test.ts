@@ -32,7 +32,11 @@ afterEach(() => {
 });
 
 /** Run the CLI on a fresh terminal; its exit code and everything the terminal got, once each of `done` is in it. */
-async function onTerminal(args: string[], stdout: string | { pipe: string } | undefined, ...done: RegExp[]): Promise<{ code: number; log: string }> {
+async function onTerminal(
+  args: string[],
+  stdout: string | { pipe: string } | undefined,
+  ...done: RegExp[]
+): Promise<{ code: number; log: string }> {
   pty?.stop();
   const p = new Pty();
   pty = p;
@@ -64,10 +68,18 @@ describe('stdout a pipe into a program on the same terminal', () => {
 
   test('session revoke --user --dry-run | cat and --all | cat: no progress; --progress brings it back', async () => {
     await seedSessions(t.server.plainPort, { to: SESSIONS, users: 10 });
-    const dry = await onTerminal(['session', 'revoke', '--user', 'user3', '--dry-run'], { pipe: 'cat' }, /Would revoke 500 sessions of user3/);
+    const dry = await onTerminal(
+      ['session', 'revoke', '--user', 'user3', '--dry-run'],
+      { pipe: 'cat' },
+      /Would revoke 500 sessions of user3/,
+    );
     expect(dry.code).toBe(0);
     expect(dry.log).not.toMatch(/Scanning:|keys\/s/);
-    const dryAsked = await onTerminal(['session', 'revoke', '--user', 'user3', '--dry-run', '--progress'], { pipe: 'cat' }, /Would revoke 500 sessions of user3/);
+    const dryAsked = await onTerminal(
+      ['session', 'revoke', '--user', 'user3', '--dry-run', '--progress'],
+      { pipe: 'cat' },
+      /Would revoke 500 sessions of user3/,
+    );
     expect(dryAsked.log).toMatch(/\r\u001b\[2KScanning: scanned [\d,]+, matched [\d,]+, revoked 0 \([\d,]+ keys\/s\)/);
     const all = await onTerminal(['session', 'revoke', '--all', '--yes', '--json'], { pipe: 'cat' }, /"revoked":5000/);
     expect(all.code).toBe(0);
@@ -101,7 +113,7 @@ describe('stdout redirected to a file', () => {
       const rows = readFileSync(sessions, 'utf8');
       expect(rows).not.toMatch(/[\r\u001b]|Listing:/);
       expect(rows.trimEnd().split('\n')).toHaveLength(SESSIONS + 1); // and the header
-  
+
       const users = join(dir, 'outdated.ndjson');
       const check = await onTerminal(['user', 'rehash', '--check', '--json'], users, /3000 users checked/);
       expect(check.code).toBe(1);

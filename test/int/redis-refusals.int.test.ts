@@ -60,7 +60,11 @@ describe('a read-only replica', () => {
   beforeAll(async () => {
     master = await startRedis();
     replica = await startRedis({ args: ['--replicaof', '127.0.0.1', String(master.port)] });
-    await waitFor('the replica link to come up', async () => /master_link_status:up/.test(String(await commandAt(replica.port, ['INFO', 'replication']))), { timeoutMs: 20000, intervalMs: 50, retryErrors: true });
+    await waitFor(
+      'the replica link to come up',
+      async () => /master_link_status:up/.test(String(await commandAt(replica.port, ['INFO', 'replication']))),
+      { timeoutMs: 20000, intervalMs: 50, retryErrors: true },
+    );
   });
 
   afterAll(async () => {
@@ -71,7 +75,9 @@ describe('a read-only replica', () => {
   test('user add against it: exit 3, saying it is a read-only replica and to use the master', async () => {
     const r = await runCli(['user', 'add', 'ro-rita', '--password-stdin', '--url', replica.url, ...CHEAP], { input: PASSWORD });
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/^redis-accounts: Redis refused the write: the server is a read-only replica \(hint: point --url at the master.*\)$/m);
+    expect(r.stderr).toMatch(
+      /^redis-accounts: Redis refused the write: the server is a read-only replica \(hint: point --url at the master.*\)$/m,
+    );
     expect(r.stderr).not.toMatch(/Redis replied/);
     expect(Number(await commandAt(master.port, ['EXISTS', 'user:{ro-rita}']))).toBe(0);
   });

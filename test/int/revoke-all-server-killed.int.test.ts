@@ -100,8 +100,22 @@ test('SIGKILL of the server mid revoke --all: exit 3, "after revoking N", >= N g
   expect(reported).toBeLessThanOrEqual(SESSIONS);
 
   // Restart on the same port and dir: the AOF (fsync always) holds every acknowledged UNLINK.
-  const args = ['--port', String(server.port), '--bind', '127.0.0.1', '--save', '', '--dir', server.dir, '--protected-mode', 'no', ...AOF_ARGS];
-  await new Promise((r) => server.process.exitCode !== null || server.process.signalCode !== null ? r(undefined) : server.process.once('exit', r));
+  const args = [
+    '--port',
+    String(server.port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--dir',
+    server.dir,
+    '--protected-mode',
+    'no',
+    ...AOF_ARGS,
+  ];
+  await new Promise((r) =>
+    server.process.exitCode !== null || server.process.signalCode !== null ? r(undefined) : server.process.once('exit', r),
+  );
   restarted = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'ignore'] });
   await waitForPing(server.port, 20000);
   // The server answers PING (LOADING) before the AOF is loaded: poll until it is.

@@ -52,9 +52,21 @@ async function roleOf(port: number): Promise<string> {
 
 /** Ask the Sentinel to fail over (retrying while it has no suitable replica yet), then wait until it names `to`. */
 async function failover(set: TestSentinelSet, toPort: number): Promise<void> {
-  await waitFor('SENTINEL FAILOVER to be accepted', async () => String(await commandAt(set.sentinelPort, ['SENTINEL', 'FAILOVER', SENTINEL_MASTER])) === 'OK', { timeoutMs: 30000, intervalMs: 200, retryErrors: true });
-  await waitFor(`the sentinel to report 127.0.0.1:${toPort} as master`, async () => (await sentinelMasterAddr(set.sentinelPort)) === `127.0.0.1:${toPort}`, { timeoutMs: 30000, intervalMs: 50, retryErrors: true });
-  await waitFor(`127.0.0.1:${toPort} to be a master`, async () => (await roleOf(toPort)) === 'master', { timeoutMs: 10000, intervalMs: 50, retryErrors: true });
+  await waitFor(
+    'SENTINEL FAILOVER to be accepted',
+    async () => String(await commandAt(set.sentinelPort, ['SENTINEL', 'FAILOVER', SENTINEL_MASTER])) === 'OK',
+    { timeoutMs: 30000, intervalMs: 200, retryErrors: true },
+  );
+  await waitFor(
+    `the sentinel to report 127.0.0.1:${toPort} as master`,
+    async () => (await sentinelMasterAddr(set.sentinelPort)) === `127.0.0.1:${toPort}`,
+    { timeoutMs: 30000, intervalMs: 50, retryErrors: true },
+  );
+  await waitFor(`127.0.0.1:${toPort} to be a master`, async () => (await roleOf(toPort)) === 'master', {
+    timeoutMs: 10000,
+    intervalMs: 50,
+    retryErrors: true,
+  });
 }
 
 describe('through a Sentinel', () => {
@@ -94,7 +106,15 @@ describe('through a Sentinel', () => {
   });
 
   test('a first sentinel that is down is skipped; the next one answers', async () => {
-    const r = await run(['session', 'list', '--json', '--sentinel', `127.0.0.1:${closedPort},127.0.0.1:${set.sentinelPort}`, '--sentinel-master', SENTINEL_MASTER]);
+    const r = await run([
+      'session',
+      'list',
+      '--json',
+      '--sentinel',
+      `127.0.0.1:${closedPort},127.0.0.1:${set.sentinelPort}`,
+      '--sentinel-master',
+      SENTINEL_MASTER,
+    ]);
     expect(r.code).toBe(0);
   });
 
@@ -107,10 +127,18 @@ describe('through a Sentinel', () => {
     const list = await run(['session', 'list', '--json', ...sentinelArgs(set)]);
     expect(list.code).toBe(0);
     expect(list.stderr).toBe('5 sessions.\n');
-    expect(ndjson(list.stdout).map((o) => o['id']).sort()).toEqual([...mine, ...theirs].sort());
+    expect(
+      ndjson(list.stdout)
+        .map((o) => o['id'])
+        .sort(),
+    ).toEqual([...mine, ...theirs].sort());
 
     const onlyCarol = await run(['session', 'list', '--json', '--user', 'carol', ...sentinelArgs(set)]);
-    expect(ndjson(onlyCarol.stdout).map((o) => o['id']).sort()).toEqual([...mine].sort());
+    expect(
+      ndjson(onlyCarol.stdout)
+        .map((o) => o['id'])
+        .sort(),
+    ).toEqual([...mine].sort());
 
     const ttl = await run(['session', 'ttl', mine[0]!, '--json', ...sentinelArgs(set)]);
     expect(ttl.code).toBe(0);
@@ -160,7 +188,12 @@ describe('through a Sentinel', () => {
     const audit = await run(['audit', 'list', '--json', ...sentinelArgs(set)]);
     expect(audit.code).toBe(0);
     const entries = ndjson(audit.stdout).map((e) => [e['command'], e['target']]);
-    expect(entries).toEqual(expect.arrayContaining([['user add', 'user grace'], ['session revoke', `session ${id}`]]));
+    expect(entries).toEqual(
+      expect.arrayContaining([
+        ['user add', 'user grace'],
+        ['session revoke', `session ${id}`],
+      ]),
+    );
   });
 
   test('a master name the Sentinel does not know is a usage error: exit 2, one line', async () => {
@@ -179,7 +212,16 @@ describe('through a Sentinel', () => {
 
   test('an unreachable sentinel: exit 3, one line, quickly', async () => {
     const start = Date.now();
-    const r = await run(['session', 'list', '--timeout', '2s', '--sentinel', `127.0.0.1:${closedPort}`, '--sentinel-master', SENTINEL_MASTER]);
+    const r = await run([
+      'session',
+      'list',
+      '--timeout',
+      '2s',
+      '--sentinel',
+      `127.0.0.1:${closedPort}`,
+      '--sentinel-master',
+      SENTINEL_MASTER,
+    ]);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/^redis-accounts: no sentinel answered/);
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
@@ -212,7 +254,11 @@ describe('through a Sentinel', () => {
     const before = await run(['user', 'add', 'erin', '--password-stdin', ...CHEAP, ...sentinelArgs(set)], { input: `${PW}\n` });
     expect(before.code).toBe(0);
     // The replica has erin too before we fail over (so nothing acknowledged is lost).
-    await waitFor('the replica to have erin', async () => Number(await commandAt(set.replicaPort, ['EXISTS', 'user:{erin}'])) === 1, { timeoutMs: 20000, intervalMs: 50, retryErrors: true });
+    await waitFor('the replica to have erin', async () => Number(await commandAt(set.replicaPort, ['EXISTS', 'user:{erin}'])) === 1, {
+      timeoutMs: 20000,
+      intervalMs: 50,
+      retryErrors: true,
+    });
     await failover(set, set.replicaPort);
 
     const after = await run(['user', 'add', 'frank', '--password-stdin', '--json', ...CHEAP, ...sentinelArgs(set)], { input: `${PW}\n` });
@@ -251,7 +297,11 @@ describe('a failover during a long scan', () => {
       }
       await Promise.all(writes);
       // The replica has them all (the new master will be complete).
-      await waitFor('the replica to catch up', async () => Number(await commandAt(set.replicaPort, ['DBSIZE'])) === SESSIONS, { timeoutMs: 30000, intervalMs: 50, retryErrors: true });
+      await waitFor('the replica to catch up', async () => Number(await commandAt(set.replicaPort, ['DBSIZE'])) === SESSIONS, {
+        timeoutMs: 30000,
+        intervalMs: 50,
+        retryErrors: true,
+      });
     } finally {
       await master.close().catch(() => undefined);
     }
@@ -264,7 +314,10 @@ describe('a failover during a long scan', () => {
   test('session list --json: exit 3 saying the master changed, never exit 0 with a partial list', async () => {
     // In the background so the test can stop reading stdout: the CLI then waits on the full
     // pipe (it writes with backpressure), which holds the scan still while the failover runs.
-    const run = startCli(['session', 'list', '--json', '--timeout', '60s', ...sentinelArgs(set)], { env: { REDIS_URL: `redis://127.0.0.1:${closedPort}` }, timeoutMs: 90000 });
+    const run = startCli(['session', 'list', '--json', '--timeout', '60s', ...sentinelArgs(set)], {
+      env: { REDIS_URL: `redis://127.0.0.1:${closedPort}` },
+      timeoutMs: 90000,
+    });
     const { child } = run;
     try {
       // Read until the first complete line, then stop reading.

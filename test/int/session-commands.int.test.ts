@@ -26,7 +26,11 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<CliResul
 }
 
 /** A connect-redis session for `user` (passport.user), with the TTL connect-redis gives it. */
-async function seed(id: string, user: string | null, opts: { prefix?: string; maxAgeMs?: number; extra?: Record<string, unknown> } = {}): Promise<void> {
+async function seed(
+  id: string,
+  user: string | null,
+  opts: { prefix?: string; maxAgeMs?: number; extra?: Record<string, unknown> } = {},
+): Promise<void> {
   const maxAgeMs = opts.maxAgeMs ?? DAY_MS;
   const value = sessionJson(user === null ? null : { passport: { user } }, maxAgeMs, opts.extra ?? {});
   await redis.set(`${opts.prefix ?? 'sess:'}${id}`, value, { expiration: { type: 'PX', value: maxAgeMs } });
@@ -201,8 +205,14 @@ describe('session list', () => {
 
   test('--session-prefix and --user-field (and their environment variables)', async () => {
     await seed('default-1', 'alice');
-    await redis.set('app:s:x1', JSON.stringify({ cookie: { originalMaxAge: null, httpOnly: true, path: '/' }, account: { name: 'carol' }, theme: 'dark' }));
-    await redis.set('app:s:x2', JSON.stringify({ cookie: { originalMaxAge: null, httpOnly: true, path: '/' }, passport: { user: 'dave' } }));
+    await redis.set(
+      'app:s:x1',
+      JSON.stringify({ cookie: { originalMaxAge: null, httpOnly: true, path: '/' }, account: { name: 'carol' }, theme: 'dark' }),
+    );
+    await redis.set(
+      'app:s:x2',
+      JSON.stringify({ cookie: { originalMaxAge: null, httpOnly: true, path: '/' }, passport: { user: 'dave' } }),
+    );
     // Glob characters in a prefix are literal: `t*:` must not match `tX:`.
     await seed('1', 'erin', { prefix: 't*:' });
     await seed('2', 'erin', { prefix: 'tX:' });
@@ -215,9 +225,14 @@ describe('session list', () => {
     // With an explicit --user-field, the default fields are not consulted.
     expect(byId.get('x2')).toMatchObject({ user: null, extra: { passport: { user: 'dave' } } });
 
-    const carol = await cli(['session', 'list', '--json', '--user', 'carol', '--user-field', 'account.name'], { REDIS_ACCOUNTS_SESSION_PREFIX: 'app:s:' });
+    const carol = await cli(['session', 'list', '--json', '--user', 'carol', '--user-field', 'account.name'], {
+      REDIS_ACCOUNTS_SESSION_PREFIX: 'app:s:',
+    });
     expect(ids(carol)).toEqual(['x1']);
-    const viaEnv = await cli(['session', 'list', '--json', '--user', 'carol'], { REDIS_ACCOUNTS_SESSION_PREFIX: 'app:s:', REDIS_ACCOUNTS_USER_FIELD: 'account.name' });
+    const viaEnv = await cli(['session', 'list', '--json', '--user', 'carol'], {
+      REDIS_ACCOUNTS_SESSION_PREFIX: 'app:s:',
+      REDIS_ACCOUNTS_USER_FIELD: 'account.name',
+    });
     expect(ids(viaEnv)).toEqual(['x1']);
 
     const star = await cli(['session', 'list', '--json', '--session-prefix', 't*:']);
@@ -294,7 +309,7 @@ describe('session revoke', () => {
     expect(await allKeys()).toEqual(['sess:keep']);
   });
 
-  test('--user deletes exactly that user\'s sessions and leaves every other key alone', async () => {
+  test("--user deletes exactly that user's sessions and leaves every other key alone", async () => {
     for (const id of ['a1', 'a2', 'a3']) await seed(id, 'alice');
     await seed('b1', 'bob');
     await seed('b2', 'bob');
@@ -396,7 +411,8 @@ describe('session revoke', () => {
     // Enough sessions for several SCAN batches; users a, b, c in turn; and keys a revoke leaves alone.
     for (let start = 0; start < 1200; start += 400) {
       const multi = redis.multi();
-      for (let i = start; i < start + 400; i += 1) multi.set(`sess:dry-${i}`, sessionJson({ passport: { user: 'abc'[i % 3] as string } }), { EX: 3600 });
+      for (let i = start; i < start + 400; i += 1)
+        multi.set(`sess:dry-${i}`, sessionJson({ passport: { user: 'abc'[i % 3] as string } }), { EX: 3600 });
       await multi.exec();
     }
     await redis.hSet('sess:h', { passport: 'a' });
@@ -416,7 +432,10 @@ describe('session revoke', () => {
       const before = new Set(await allKeys());
       expect((await run()).code).toBe(0);
       const after = new Set(await allKeys());
-      return [...before].filter((k) => !after.has(k)).map((k) => k.slice('sess:'.length)).sort();
+      return [...before]
+        .filter((k) => !after.has(k))
+        .map((k) => k.slice('sess:'.length))
+        .sort();
     };
 
     const a = await dryRun(['--user', 'a']);
@@ -484,7 +503,14 @@ describe('session ttl', () => {
 
   test('<id> 30m sets the TTL and rewrites cookie.originalMaxAge and cookie.expires, keeping every other field', async () => {
     const original = {
-      cookie: { originalMaxAge: DAY_MS, expires: new Date(Date.now() + DAY_MS).toISOString(), secure: false, httpOnly: true, path: '/', sameSite: 'lax' },
+      cookie: {
+        originalMaxAge: DAY_MS,
+        expires: new Date(Date.now() + DAY_MS).toISOString(),
+        secure: false,
+        httpOnly: true,
+        path: '/',
+        sameSite: 'lax',
+      },
       passport: { user: 'alice' },
       csrfSecret: 'abc',
       flash: { info: ['hello'] },

@@ -37,7 +37,11 @@ describe('keys that are not UTF-8 (item 13)', () => {
     await redis.set('sess:plain', sessionJson({ passport: { user: 'bob' } }, 60_000));
     const list = await cli(['session', 'list', '--json']);
     expect(list.code).toBe(0);
-    expect(ndjson(list.stdout).map((r) => r['id']).sort()).toEqual(['k\\xff\\xfe', 'plain']);
+    expect(
+      ndjson(list.stdout)
+        .map((r) => r['id'])
+        .sort(),
+    ).toEqual(['k\\xff\\xfe', 'plain']);
     expect(list.stderr).toMatch(/^2 sessions\./);
     const revoke = await cli(['session', 'revoke', '--all', '--yes', '--json']);
     expect(JSON.parse(revoke.stdout)).toMatchObject({ revoked: 2 });
@@ -59,7 +63,11 @@ describe('keys that are not UTF-8 (item 13)', () => {
 
 describe('values that are not UTF-8 (item 15)', () => {
   test('session ttl sets the lifetime and keeps every byte but the cookie timing', async () => {
-    const value = Buffer.concat([Buffer.from(`{"cookie":${COOKIE},"passport":{"user":"alice"},"note":"`), Buffer.from([0xff, 0x80, 0x41]), Buffer.from('"}')]);
+    const value = Buffer.concat([
+      Buffer.from(`{"cookie":${COOKIE},"passport":{"user":"alice"},"note":"`),
+      Buffer.from([0xff, 0x80, 0x41]),
+      Buffer.from('"}'),
+    ]);
     await redis.set('sess:bin', value, { PX: 604_800_000 });
     const r = await cli(['session', 'ttl', 'bin', '60s', '--json']);
     expect(r.code).toBe(0);
@@ -102,7 +110,10 @@ describe('--user against every spelling the listing reads (item 6)', () => {
     await redis.set('sess:exp', `{"cookie":${COOKIE},"userId":1e2}`, { PX: 60_000 });
     await redis.set('sess:other', `{"cookie":${COOKIE},"userId":101}`, { PX: 60_000 });
     const listed = await cli(['session', 'list', '--json']);
-    expect(Object.fromEntries(ndjson(listed.stdout).map((r) => [r['id'], r['user']]))).toMatchObject({ esc: 'alice+ops@example.com', exp: '100' });
+    expect(Object.fromEntries(ndjson(listed.stdout).map((r) => [r['id'], r['user']]))).toMatchObject({
+      esc: 'alice+ops@example.com',
+      exp: '100',
+    });
     const byName = await cli(['session', 'revoke', '--user', 'alice+ops@example.com', '--json']);
     expect(JSON.parse(byName.stdout)).toMatchObject({ revoked: 2 });
     const byNumber = await cli(['session', 'revoke', '--user', '100', '--json']);
@@ -117,7 +128,10 @@ describe('a value nested 8,000 levels deep (item 7)', () => {
   test('is listed as unreadable and counted; the scan goes on; show and ttl do not crash', async () => {
     await redis.set('sess:deep', deep, { PX: 60_000 });
     await redis.set('sess:ok', sessionJson({ passport: { user: 'bob' } }, 60_000), { PX: 60_000 });
-    for (const args of [['session', 'list', '--json'], ['session', 'list']]) {
+    for (const args of [
+      ['session', 'list', '--json'],
+      ['session', 'list'],
+    ]) {
       const r = await cli(args);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain('ok');
@@ -141,7 +155,9 @@ describe('user fields that name no user (item 18)', () => {
     await redis.set('sess:obj', objectUser, { PX: 60_000 });
     const list = await cli(['session', 'list', '--json']);
     expect(ndjson(list.stdout)).toEqual([expect.objectContaining({ id: 'obj', user: null })]);
-    expect(list.stderr).toMatch(/1 session has an object in passport\.user, which names no user; name the member that does with --user-field, e\.g\. --user-field passport\.user\.id/);
+    expect(list.stderr).toMatch(
+      /1 session has an object in passport\.user, which names no user; name the member that does with --user-field, e\.g\. --user-field passport\.user\.id/,
+    );
     const none = await cli(['session', 'revoke', '--user', 'bob']);
     expect(none.stderr).toMatch(/Revoked 0 sessions of bob/);
     const alice = await cli(['session', 'revoke', '--user', 'alice']);

@@ -37,7 +37,11 @@ async function evictedKeys(): Promise<number> {
 
 /** Run a command line (sh) with the CLI; returns its exit code, stderr and peak RSS (KB). */
 function shell(command: string): { code: number | null; stderr: string; peakKb: number } {
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', 'sh', '-c', command], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' }, timeout: 120_000 });
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', 'sh', '-c', command], {
+    encoding: 'utf8',
+    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
+    timeout: 120_000,
+  });
   const lines = r.stderr.trimEnd().split('\n');
   return { code: r.status, stderr: lines.slice(0, -1).join('\n'), peakKb: Number(lines.at(-1)) };
 }
@@ -73,7 +77,10 @@ describe('session list at maxmemory (item 8)', () => {
     const sessions = await redis.dbSize();
     expect(sessions).toBeGreaterThan(100_000);
     await redis.configResetStat();
-    const cli = spawnSync('redis-cli', ['-p', String(server.port), '--scan', '--pattern', 'sess:*'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const cli = spawnSync('redis-cli', ['-p', String(server.port), '--scan', '--pattern', 'sess:*'], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+    });
     expect(cli.stdout.trim().split('\n')).toHaveLength(sessions);
     expect(await evictedKeys()).toBe(0);
     // Before the walk knew the server's headroom, this listing evicted 161 sessions (2,450
@@ -92,7 +99,10 @@ describe('session list at maxmemory (item 8)', () => {
     await seed(20_000, 1024);
     const used = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1]);
     await redis.configSet({ maxmemory: String(used + 256 * 1024), 'maxmemory-policy': 'allkeys-lru' });
-    const cli = spawnSync('redis-cli', ['-p', String(server.port), '--scan', '--pattern', 'sess:*'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const cli = spawnSync('redis-cli', ['-p', String(server.port), '--scan', '--pattern', 'sess:*'], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+    });
     expect(cli.stdout.trim().split('\n')).toHaveLength(20_000);
     expect(await evictedKeys()).toBe(0);
     const r = shell(`node ${BIN} session list --json --url ${server.url} > /dev/null`);

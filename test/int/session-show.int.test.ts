@@ -18,7 +18,9 @@ function cookieFor(id: string, secret = 'keyboard cat'): string {
 }
 
 async function seed(): Promise<void> {
-  await t.redis.set('sess:abc123', sessionJson({ passport: { user: 'alice' } }, 86400000, { ip: '203.0.113.7', csrfSecret: 'kept' }), { EX: 3600 });
+  await t.redis.set('sess:abc123', sessionJson({ passport: { user: 'alice' } }, 86400000, { ip: '203.0.113.7', csrfSecret: 'kept' }), {
+    EX: 3600,
+  });
 }
 
 describe('session show', () => {
@@ -47,16 +49,21 @@ describe('session show', () => {
     }
   });
 
-  test("--cookie - reads the cookie from stdin, keeping the live credential out of argv", async () => {
+  test('--cookie - reads the cookie from stdin, keeping the live credential out of argv', async () => {
     await seed();
-    const r = await runCli(['session', 'show', '--cookie', '-', '--json'], { env: t.env, input: `${encodeURIComponent(cookieFor('abc123'))}\n` });
+    const r = await runCli(['session', 'show', '--cookie', '-', '--json'], {
+      env: t.env,
+      input: `${encodeURIComponent(cookieFor('abc123'))}\n`,
+    });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ id: 'abc123' });
   });
 
   test('a forged or foreign signature: exit 1, nothing shown', async () => {
     await seed();
-    const r = await runCli(['session', 'show', '--cookie', cookieFor('abc123', 'attacker'), '--cookie-secret-file', secretFile], { env: t.env });
+    const r = await runCli(['session', 'show', '--cookie', cookieFor('abc123', 'attacker'), '--cookie-secret-file', secretFile], {
+      env: t.env,
+    });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/signature does not match/);

@@ -117,7 +117,14 @@ describe('tables fit the terminal (issue 13 item 22)', () => {
 
   beforeEach(async () => {
     for (const [i, id] of IDS.entries()) {
-      await redis.set(`sess:${id}`, sessionJson({ passport: { user: `alexandra.konstantinopoulou${i}@example.com` } }, 86400000, { ip: '203.0.113.7', userAgent: AGENT }), { EX: 86400 });
+      await redis.set(
+        `sess:${id}`,
+        sessionJson({ passport: { user: `alexandra.konstantinopoulou${i}@example.com` } }, 86400000, {
+          ip: '203.0.113.7',
+          userAgent: AGENT,
+        }),
+        { EX: 86400 },
+      );
     }
   });
 
@@ -134,9 +141,20 @@ describe('tables fit the terminal (issue 13 item 22)', () => {
   });
 
   test.each([80, 120])('audit list at %i columns: no line wider, times in UTC', async (width) => {
-    const fields = { clientTime: new Date().toISOString(), actor: 'jane.operator@ops-bastion-01.example.com', command: 'session revoke', count: '1843', outcome: 'failed' };
+    const fields = {
+      clientTime: new Date().toISOString(),
+      actor: 'jane.operator@ops-bastion-01.example.com',
+      command: 'session revoke',
+      count: '1843',
+      outcome: 'failed',
+    };
     for (let i = 0; i < 3; i += 1) {
-      await redis.xAdd(AUDIT_KEY, '*', { ...fields, target: `sessions of alexandra.konstantinopoulou${i}@example.com`, reason: `INC-4711 ${'x'.repeat(80)}`, error: `Redis command failed: connection lost ${'y'.repeat(80)}` });
+      await redis.xAdd(AUDIT_KEY, '*', {
+        ...fields,
+        target: `sessions of alexandra.konstantinopoulou${i}@example.com`,
+        reason: `INC-4711 ${'x'.repeat(80)}`,
+        error: `Redis command failed: connection lost ${'y'.repeat(80)}`,
+      });
     }
     const lines = await onTerminal(width, ['audit', 'list']);
     expect(lines.filter((l) => cells(l) > width)).toEqual([]);
@@ -148,7 +166,10 @@ describe('tables fit the terminal (issue 13 item 22)', () => {
   });
 
   test.each([80, 120])('user rehash --check at %i columns: no line wider', async (width) => {
-    for (let i = 0; i < 3; i += 1) await redis.hSet(`user:{alexandra.konstantinopoulou${i}@example.com}`, { password_hash: WEAK_HASH.replace('argon2id', i === 0 ? 'argon2i' : 'argon2id') });
+    for (let i = 0; i < 3; i += 1)
+      await redis.hSet(`user:{alexandra.konstantinopoulou${i}@example.com}`, {
+        password_hash: WEAK_HASH.replace('argon2id', i === 0 ? 'argon2i' : 'argon2id'),
+      });
     const lines = await onTerminal(width, ['user', 'rehash', '--check'], 1);
     expect(lines.filter((l) => cells(l) > width)).toEqual([]);
     expect(lines[0]).toMatch(/^User\s+Why\s*$/);

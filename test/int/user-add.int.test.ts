@@ -204,7 +204,7 @@ describe('user add: refusals write nothing', () => {
     expect(await argon2.verify(before['password_hash'] ?? '', 'first password 1')).toBe(true);
   });
 
-  test('8 concurrent adds of one name: exactly one exits 0, the rest exit 4, the stored hash is the winner\'s', async () => {
+  test("8 concurrent adds of one name: exactly one exits 0, the rest exit 4, the stored hash is the winner's", async () => {
     const passwords = Array.from({ length: 8 }, (_, i) => `race password #${i}`);
     passwords.forEach((p) => secrets.add(p));
     const runs = passwords.map(() => startWithStdinOpen(['user', 'add', 'racer', '--password-stdin', ...CHEAP]));
@@ -249,11 +249,27 @@ describe('user add: refusals write nothing', () => {
 
   // Issue 13 item 16: names that look like another user's are refused, each with its reason.
   test.each([
-    ['a Cyrillic а in a Latin name', 'p\u0430ypal', /^redis-accounts: username mixes scripts \(Latin, Cyrillic\): "\u0430" \(U\+0430\) is Cyrillic, which is not allowed \(hint: /],
-    ['U+034F COMBINING GRAPHEME JOINER', 'ali\u034fce', /^redis-accounts: username contains an invisible character \(U\+034F\), which is not allowed/],
+    [
+      'a Cyrillic а in a Latin name',
+      'p\u0430ypal',
+      /^redis-accounts: username mixes scripts \(Latin, Cyrillic\): "\u0430" \(U\+0430\) is Cyrillic, which is not allowed \(hint: /,
+    ],
+    [
+      'U+034F COMBINING GRAPHEME JOINER',
+      'ali\u034fce',
+      /^redis-accounts: username contains an invisible character \(U\+034F\), which is not allowed/,
+    ],
     ['U+3164 HANGUL FILLER', 'ali\u3164ce', /^redis-accounts: username contains an invisible character \(U\+3164\), which is not allowed/],
-    ['U+200B ZERO WIDTH SPACE', 'ali\u200bce', /^redis-accounts: username contains an invisible character \(U\+200B\), which is not allowed/],
-    ['U+202E RIGHT-TO-LEFT OVERRIDE', 'ali\u202ece', /^redis-accounts: username contains a bidirectional control character \(U\+202E\), which is not allowed/],
+    [
+      'U+200B ZERO WIDTH SPACE',
+      'ali\u200bce',
+      /^redis-accounts: username contains an invisible character \(U\+200B\), which is not allowed/,
+    ],
+    [
+      'U+202E RIGHT-TO-LEFT OVERRIDE',
+      'ali\u202ece',
+      /^redis-accounts: username contains a bidirectional control character \(U\+202E\), which is not allowed/,
+    ],
   ])('look-alike name (%s) exits 2 with the reason, nothing written', async (_label, name, why) => {
     const r = await add(name, 'a fine password');
     expect(r.code).toBe(2);
@@ -310,7 +326,9 @@ describe('user add: refusals write nothing', () => {
     const fe = Buffer.from([0xfe, 0xfe, 0xfe, 0xfe, 0xfe, 0xfe, 0xfe, 0xfe, 0x0a]);
     const r = await cli(['user', 'add', 'bytes', '--password-stdin', ...CHEAP], ff);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('redis-accounts: the password is not valid UTF-8; nothing was done (hint: set the terminal (or the program that writes to stdin) to UTF-8)\n');
+    expect(r.stderr).toBe(
+      'redis-accounts: the password is not valid UTF-8; nothing was done (hint: set the terminal (or the program that writes to stdin) to UTF-8)\n',
+    );
     expect(await dataKeys(redis)).toHaveLength(0);
     // verify refuses it the same way (exit 2, not a "does not match" that hides the cause).
     expect((await add('bytes', 'a valid password')).code).toBe(0);
@@ -318,7 +336,9 @@ describe('user add: refusals write nothing', () => {
     expect(v.code).toBe(2);
     expect(v.stderr).toMatch(/the password is not valid UTF-8/);
     // Latin-1 text (a terminal in another encoding) is refused too, not guessed at.
-    expect((await cli(['user', 'verify', 'bytes', '--password-stdin', ...CHEAP], Buffer.from('caf\xe9 cr\xe8me\n', 'latin1'))).code).toBe(2);
+    expect((await cli(['user', 'verify', 'bytes', '--password-stdin', ...CHEAP], Buffer.from('caf\xe9 cr\xe8me\n', 'latin1'))).code).toBe(
+      2,
+    );
   });
 
   test('a 1 MB password without a newline is refused too (stdin is not read to the end)', async () => {

@@ -40,7 +40,8 @@ let pty: Pty;
 
 beforeAll(async () => {
   const v = spawnSync('tmux', ['-V'], { encoding: 'utf8' });
-  if (v.error || v.status !== 0) throw new Error('tmux is needed for the pseudo-terminal tests: apt-get install tmux (CI installs it in .ci/run)');
+  if (v.error || v.status !== 0)
+    throw new Error('tmux is needed for the pseudo-terminal tests: apt-get install tmux (CI installs it in .ci/run)');
   server = await startRedis();
   redis = await adminClient(server.url);
 });
@@ -79,9 +80,15 @@ describe('password prompt on a real terminal', () => {
 
     const rec = await redis.hGetAll('user:{alice}');
     expect(Object.keys(rec).sort()).toEqual(['created_at', 'password_hash', 'updated_at']);
-    const ok = await runCli(['user', 'verify', 'alice', '--password-stdin', ...CHEAP], { input: `${password}\n`, env: { REDIS_URL: server.url } });
+    const ok = await runCli(['user', 'verify', 'alice', '--password-stdin', ...CHEAP], {
+      input: `${password}\n`,
+      env: { REDIS_URL: server.url },
+    });
     expect(ok.code).toBe(0);
-    const bad = await runCli(['user', 'verify', 'alice', '--password-stdin', ...CHEAP], { input: `${password}x\n`, env: { REDIS_URL: server.url } });
+    const bad = await runCli(['user', 'verify', 'alice', '--password-stdin', ...CHEAP], {
+      input: `${password}x\n`,
+      env: { REDIS_URL: server.url },
+    });
     expect(bad.code).toBe(1);
   });
 
@@ -129,7 +136,10 @@ describe('password prompt on a real terminal', () => {
 
   test('user verify: the prompt does not echo either, and the answer is right', async () => {
     const password = 'Verify-Me-7730pty';
-    const add = await runCli(['user', 'add', 'erin', '--password-stdin', ...CHEAP], { input: `${password}\n`, env: { REDIS_URL: server.url } });
+    const add = await runCli(['user', 'add', 'erin', '--password-stdin', ...CHEAP], {
+      input: `${password}\n`,
+      env: { REDIS_URL: server.url },
+    });
     expect(add.code).toBe(0);
     await pty.start(['user', 'verify', 'erin', ...CHEAP], server.url);
     await pty.waitScreen(/Password for erin:/);
@@ -172,7 +182,10 @@ describe('password prompt on a real terminal', () => {
     pty.key('Enter');
     expect(await pty.exitCode()).toBe(0);
     expectNotShown(pty, password);
-    const ok = await runCli(['user', 'verify', 'fffd', '--password-stdin', ...CHEAP], { input: `${password}\n`, env: { REDIS_URL: server.url } });
+    const ok = await runCli(['user', 'verify', 'fffd', '--password-stdin', ...CHEAP], {
+      input: `${password}\n`,
+      env: { REDIS_URL: server.url },
+    });
     expect(ok.code).toBe(0);
   });
 
@@ -191,13 +204,18 @@ describe('password prompt on a real terminal', () => {
     expect(await pty.exitCode()).toBe(0);
     await pty.waitLog(/Created user gail/);
     expectNotShown(pty, password);
-    const ok = await runCli(['user', 'verify', 'gail', '--password-stdin', ...CHEAP], { input: `${password}\n`, env: { REDIS_URL: server.url } });
+    const ok = await runCli(['user', 'verify', 'gail', '--password-stdin', ...CHEAP], {
+      input: `${password}\n`,
+      env: { REDIS_URL: server.url },
+    });
     expect(ok.code).toBe(0);
   });
 
   test('user verify --password-stdin with a terminal on stdin: one hidden prompt', async () => {
     const password = 'Verify-Stdin-Tty-5150';
-    expect((await runCli(['user', 'add', 'hal', '--password-stdin', ...CHEAP], { input: `${password}\n`, env: { REDIS_URL: server.url } })).code).toBe(0);
+    expect(
+      (await runCli(['user', 'add', 'hal', '--password-stdin', ...CHEAP], { input: `${password}\n`, env: { REDIS_URL: server.url } })).code,
+    ).toBe(0);
     await pty.start(['user', 'verify', 'hal', '--password-stdin', ...CHEAP], server.url);
     await pty.waitScreen(/Password for hal:/);
     pty.type(password);

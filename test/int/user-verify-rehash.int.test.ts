@@ -34,8 +34,10 @@ async function cli(args: string[], password?: string): Promise<CliResult> {
   return r;
 }
 
-const verify = (name: string, password: string, extra: string[] = []) => cli(['user', 'verify', name, '--password-stdin', ...extra], password);
-const rehash = (name: string, password: string, extra: string[] = []) => cli(['user', 'rehash', name, '--password-stdin', ...extra], password);
+const verify = (name: string, password: string, extra: string[] = []) =>
+  cli(['user', 'verify', name, '--password-stdin', ...extra], password);
+const rehash = (name: string, password: string, extra: string[] = []) =>
+  cli(['user', 'rehash', name, '--password-stdin', ...extra], password);
 
 async function seed(name: string, passwordHash: string, prefix = 'user:'): Promise<string> {
   const key = `${prefix}{${name}}`;
@@ -44,8 +46,16 @@ async function seed(name: string, passwordHash: string, prefix = 'user:'): Promi
 }
 
 /** What applications using node `argon2` store: m,p,t order, whatever cost they chose. */
-async function nodeArgon2(password: string, opts: { type?: 0 | 1 | 2; memoryCost: number; timeCost?: number; parallelism?: number }): Promise<string> {
-  return argon2.hash(password, { type: opts.type ?? argon2.argon2id, memoryCost: opts.memoryCost, timeCost: opts.timeCost ?? 2, parallelism: opts.parallelism ?? 1 });
+async function nodeArgon2(
+  password: string,
+  opts: { type?: 0 | 1 | 2; memoryCost: number; timeCost?: number; parallelism?: number },
+): Promise<string> {
+  return argon2.hash(password, {
+    type: opts.type ?? argon2.argon2id,
+    memoryCost: opts.memoryCost,
+    timeCost: opts.timeCost ?? 2,
+    parallelism: opts.parallelism ?? 1,
+  });
 }
 
 /** The audit trail's entries, oldest first. */
@@ -54,7 +64,7 @@ async function auditEntries(): Promise<Array<Record<string, string>>> {
 }
 
 /** Bytes a terminal acts on: ESC, BEL, the other C0 controls but tab and newline, DEL, C1 (CSI U+009B...). */
- 
+
 const TERMINAL_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
 function json(r: CliResult): Record<string, unknown> {
@@ -160,7 +170,11 @@ describe('user verify', () => {
 
   test.each([
     ['bcrypt', '$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy', /not a PHC string/],
-    ['scrypt-style PHC', '$scrypt$ln=16,r=8,p=1$c29tZXNhbHRzb21lc2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g', /algorithm "scrypt" is not argon2/],
+    [
+      'scrypt-style PHC',
+      '$scrypt$ln=16,r=8,p=1$c29tZXNhbHRzb21lc2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g',
+      /algorithm "scrypt" is not argon2/,
+    ],
     ['truncated PHC (no hash part)', '$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA', /unusable/],
     ['truncated PHC (cut inside the parameters)', '$argon2id$v=19$m=19456,t=', /unusable/],
     ['empty', '', /unusable/],
@@ -177,9 +191,18 @@ describe('user verify', () => {
   // Issue 13 item 5: parse errors quote part of the stored hash; a hash holding escape
   // sequences once retitled (OSC 0) and cleared (CSI 2J) the operator's terminal.
   test.each([
-    ['the algorithm', '$\u001b]0;pwned\u0007\u001b[2J$v=19$m=1024,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g'],
-    ['a parameter', '$argon2id$v=19$\u001b]0;pwned\u0007\u001b[2J,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g'],
-    ['a parameter, with C1 CSI and bidi controls', '$argon2id$v=19$\u009b2J\u202e\u2066x,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g'],
+    [
+      'the algorithm',
+      '$\u001b]0;pwned\u0007\u001b[2J$v=19$m=1024,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g',
+    ],
+    [
+      'a parameter',
+      '$argon2id$v=19$\u001b]0;pwned\u0007\u001b[2J,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g',
+    ],
+    [
+      'a parameter, with C1 CSI and bidi controls',
+      '$argon2id$v=19$\u009b2J\u202e\u2066x,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g',
+    ],
   ])('escape sequences in %s of a stored hash never reach the terminal: exit 5, controls replaced', async (_label, stored) => {
     await seed('evil', stored);
     const r = await verify('evil', PW);
@@ -289,7 +312,13 @@ describe('user rehash <name>', () => {
     const unknownJson = await rehash('ghost', WRONG, [...CHEAP, '--json']);
     expect([unknownJson.code, unknownJson.stdout]).toEqual([wrongJson.code, wrongJson.stdout]);
     const [a, b] = (await auditEntries()).slice(0, 2);
-    expect({ ...b, time: '', clientTime: '', target: '' }).toEqual({ ...a, time: '', clientTime: '', target: '', error: a?.['error']?.replace('bob', 'ghost') });
+    expect({ ...b, time: '', clientTime: '', target: '' }).toEqual({
+      ...a,
+      time: '',
+      clientTime: '',
+      target: '',
+      error: a?.['error']?.replace('bob', 'ghost'),
+    });
     expect(b?.['outcome']).toBe('failed');
   });
 
@@ -301,7 +330,10 @@ describe('user rehash <name>', () => {
    */
   async function peakKiB(args: string[], input: string): Promise<{ code: number | null; kib: number }> {
     const hook = join(mkdtempSync(join(tmpdir(), 'ra-rss-')), 'maxrss.cjs');
-    writeFileSync(hook, "process.on('exit', () => { const fs = require('fs'); fs.writeSync(3, /VmHWM:\\s*(\\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]); });\n");
+    writeFileSync(
+      hook,
+      "process.on('exit', () => { const fs = require('fs'); fs.writeSync(3, /VmHWM:\\s*(\\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]); });\n",
+    );
     const child = spawn(process.execPath, ['--require', hook, BIN, ...args], {
       env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp', ...env },
       stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
@@ -316,12 +348,22 @@ describe('user rehash <name>', () => {
   }
 
   test('an unknown user still costs one hash at the policy, like verify (peak memory shows it)', async () => {
-    const cheap = await peakKiB(['user', 'rehash', 'ghost', '--password-stdin', '--argon2-memory', '1024', '--argon2-time', '1'], `${WRONG}\n`);
-    const costly = await peakKiB(['user', 'rehash', 'ghost', '--password-stdin', '--argon2-memory', '131072', '--argon2-time', '1'], `${WRONG}\n`);
+    const cheap = await peakKiB(
+      ['user', 'rehash', 'ghost', '--password-stdin', '--argon2-memory', '1024', '--argon2-time', '1'],
+      `${WRONG}\n`,
+    );
+    const costly = await peakKiB(
+      ['user', 'rehash', 'ghost', '--password-stdin', '--argon2-memory', '131072', '--argon2-time', '1'],
+      `${WRONG}\n`,
+    );
     expect([cheap.code, costly.code]).toEqual([1, 1]);
     expect(cheap.kib).toBeGreaterThan(0);
     // The decoy at m=131072 KiB (128 MiB) was really computed: ~128 MiB more at the peak.
-    expect({ cheap: cheap.kib, costly: costly.kib, more: costly.kib - cheap.kib > 100 * 1024 }).toEqual({ cheap: cheap.kib, costly: costly.kib, more: true });
+    expect({ cheap: cheap.kib, costly: costly.kib, more: costly.kib - cheap.kib > 100 * 1024 }).toEqual({
+      cheap: cheap.kib,
+      costly: costly.kib,
+      more: true,
+    });
   });
 
   // Issue 13 item 3: the password was not checked when the hash already met the policy.
@@ -430,7 +472,11 @@ describe('compare-and-set: a concurrent change is never overwritten', () => {
     const { code, stderr } = result;
     expect(code).toBe(4);
     expect(stderr).toContain('the hash of race changed while rehashing; nothing was written');
-    expect(await redis.hGetAll(key)).toEqual({ password_hash: newer, created_at: '2020-01-01T00:00:00.000Z', updated_at: '2021-01-01T00:00:00.000Z' });
+    expect(await redis.hGetAll(key)).toEqual({
+      password_hash: newer,
+      created_at: '2020-01-01T00:00:00.000Z',
+      updated_at: '2021-01-01T00:00:00.000Z',
+    });
   });
 });
 
@@ -532,7 +578,9 @@ describe('user rehash --check', () => {
     expect(keysRead.sort()).toEqual(['app*:{alice}', 'app*:{carol}']);
     expect(commands.flat().some((a) => a.includes('appX:') || a.startsWith('app:') || a.startsWith('user:'))).toBe(false);
     // And the same through the environment variable.
-    const viaEnv = await runCli(['user', 'rehash', '--check', '--json', ...POLICY], { env: { ...env, REDIS_ACCOUNTS_USER_PREFIX: 'app*:' } });
+    const viaEnv = await runCli(['user', 'rehash', '--check', '--json', ...POLICY], {
+      env: { ...env, REDIS_ACCOUNTS_USER_PREFIX: 'app*:' },
+    });
     outputs.push(viaEnv);
     expect(viaEnv.code).toBe(1);
     expect(ndjson(viaEnv.stdout)).toEqual([{ user: 'alice', reasons: ['m=4096 (policy 8192)'] }]);
@@ -549,7 +597,12 @@ describe('user rehash --check', () => {
     await redis.hSet('user:plain', { password_hash: 'x' }); // not under user:{*}: not looked at
     const r = await cli(['user', 'rehash', '--check', ...POLICY]);
     expect(r.code).toBe(1);
-    expect(r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0])).toEqual(['user', 'weak']);
+    expect(
+      r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('\t')[0]),
+    ).toEqual(['user', 'weak']);
     expect(r.stderr).toBe('2 users checked, 1 with outdated or unusable hashes. 4 keys skipped (not a user record).\n');
     const j = await cli(['user', 'rehash', '--check', '--json', ...POLICY]);
     expect(ndjson(j.stdout)).toEqual([{ user: 'weak', reasons: ['m=4096 (policy 8192)'] }]);

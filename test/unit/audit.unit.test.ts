@@ -10,13 +10,19 @@ import { usageError } from '../helpers/errors.js';
 /** The context of a command given these audit options: parsed (and checked) as commander reads the command line. */
 function ctx(given: { reason?: string; actor?: string }): AuditedContext {
   const cmd = addConnectionOptions(addAuditOptions(new Command('t').exitOverride()));
-  cmd.parse(Object.entries(given).flatMap(([k, v]) => [`--${k}`, v]), { from: 'user' });
+  cmd.parse(
+    Object.entries(given).flatMap(([k, v]) => [`--${k}`, v]),
+    { from: 'user' },
+  );
   return { io: processIo(), opts: cmd.opts<AuditedContext['opts']>(), urlSource: 'default', readerGone: new AbortController().signal };
 }
 
 describe('--reason and --actor', () => {
   test('plain text, accents and emoji pass', () => {
-    expect(auditFields(ctx({ reason: 'INC-42: café ☕ (Jörg)', actor: 'jane@ops-01' }))).toEqual({ reason: 'INC-42: café ☕ (Jörg)', actor: 'jane@ops-01' });
+    expect(auditFields(ctx({ reason: 'INC-42: café ☕ (Jörg)', actor: 'jane@ops-01' }))).toEqual({
+      reason: 'INC-42: café ☕ (Jörg)',
+      actor: 'jane@ops-01',
+    });
   });
 
   // Each would let a reason or actor break a line, or reorder what a reader of the trail sees.

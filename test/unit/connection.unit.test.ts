@@ -6,7 +6,14 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { atAddress, databaseOf, nodeSettings, normalizeUrl, resolveTarget, type ConnectionOptions } from '../../src/core/redis/connection.js';
+import {
+  atAddress,
+  databaseOf,
+  nodeSettings,
+  normalizeUrl,
+  resolveTarget,
+  type ConnectionOptions,
+} from '../../src/core/redis/connection.js';
 import { ExitCode, UsageError } from '../../src/core/errors.js';
 
 const base: ConnectionOptions = { url: 'redis://127.0.0.1:6379', urlFromArgv: false, timeoutMs: 1000 };
@@ -36,9 +43,12 @@ describe('a URL without a scheme', () => {
     expect(target.url.toString().replace(/\/$/, '')).toBe(url);
   });
 
-  test.each(['redis://h:1', 'rediss://h:1', 'not a url', '', 'http://h:1', 'user:pw@host:6379', 'host:port'])('%j is left as it is', (text) => {
-    expect(normalizeUrl(text)).toBe(text);
-  });
+  test.each(['redis://h:1', 'rediss://h:1', 'not a url', '', 'http://h:1', 'user:pw@host:6379', 'host:port'])(
+    '%j is left as it is',
+    (text) => {
+      expect(normalizeUrl(text)).toBe(text);
+    },
+  );
 });
 
 describe('the database in the URL', () => {
@@ -52,11 +62,14 @@ describe('the database in the URL', () => {
     expect(databaseOf((await resolveTarget({ ...base, url })).url)).toBe(db);
   });
 
-  test.each(['redis://h:1/x', 'redis://h:1/2/', 'redis://h:1/-1', 'redis://h:1/1.5', 'redis://h:1/999999'])('%s is a usage error', async (url) => {
-    expect((await usageErrorOf(resolveTarget({ ...base, url }))).message).toMatch(/^invalid database ".*" in the Redis URL$/);
-  });
+  test.each(['redis://h:1/x', 'redis://h:1/2/', 'redis://h:1/-1', 'redis://h:1/1.5', 'redis://h:1/999999'])(
+    '%s is a usage error',
+    async (url) => {
+      expect((await usageErrorOf(resolveTarget({ ...base, url }))).message).toMatch(/^invalid database ".*" in the Redis URL$/);
+    },
+  );
 
-  test('atAddress (a Sentinel\'s master, a cluster node) keeps it', async () => {
+  test("atAddress (a Sentinel's master, a cluster node) keeps it", async () => {
     const settings = await nodeSettings({ ...base, url: 'redis://h:1/2' }, () => undefined);
     const moved = atAddress(settings, '10.0.0.9', 6380);
     expect(moved.url.toString()).toBe('redis://10.0.0.9:6380/2');
@@ -121,7 +134,9 @@ describe('secret files', () => {
     const path = file(`pw-open-${octal}`, 'secret\n', mode);
     const target = await resolveTarget({ ...base, passwordFile: path });
     expect(target.password).toBe('secret');
-    expect(target.warnings).toEqual([`Warning: ${path} is readable by group or others (mode ${octal}); a secret file should be private: chmod 600 ${path}`]);
+    expect(target.warnings).toEqual([
+      `Warning: ${path} is readable by group or others (mode ${octal}); a secret file should be private: chmod 600 ${path}`,
+    ]);
   });
 
   test('a TLS key readable by others is warned about; the certificate and CA are public', async () => {
@@ -130,7 +145,9 @@ describe('secret files', () => {
     const ca = file('ca.crt', 'CA', 0o644);
     const warnings: string[] = [];
     await nodeSettings({ ...base, url: 'rediss://h:1', tlsCa: ca, tlsCert: cert, tlsKey: key }, (line) => warnings.push(line));
-    expect(warnings).toEqual([`Warning: ${key} is readable by group or others (mode 0644); a secret file should be private: chmod 600 ${key}`]);
+    expect(warnings).toEqual([
+      `Warning: ${key} is readable by group or others (mode 0644); a secret file should be private: chmod 600 ${key}`,
+    ]);
   });
 
   test('--tls-cert without --tls-key, and the reverse: usage errors', async () => {

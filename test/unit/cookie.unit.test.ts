@@ -65,27 +65,41 @@ describe('parseSessionCookie: headers and cookie jars', () => {
     const header = `connect.sid=${encodeURIComponent(signed('other', 'x'))}; app.sid=${value}`;
     expect(parseSessionCookie(header, 'app.sid').id).toBe(id);
     expect(parseSessionCookie(header).id).toBe('other');
-    expect(usageError(() => parseSessionCookie(header, 'App.sid')).message).toMatch(/no cookie named App\.sid: it has connect\.sid, app\.sid/);
+    expect(usageError(() => parseSessionCookie(header, 'App.sid')).message).toMatch(
+      /no cookie named App\.sid: it has connect\.sid, app\.sid/,
+    );
   });
 
   test('a Set-Cookie header, with or without "Set-Cookie: ", attributes and all', () => {
-    expect(parseSessionCookie(`Set-Cookie: connect.sid=${value}; Path=/; Expires=Wed, 21 Oct 2026 07:28:00 GMT; HttpOnly; SameSite=Lax`).id).toBe(id);
+    expect(
+      parseSessionCookie(`Set-Cookie: connect.sid=${value}; Path=/; Expires=Wed, 21 Oct 2026 07:28:00 GMT; HttpOnly; SameSite=Lax`).id,
+    ).toBe(id);
   });
 
-  test('a name given twice: the first, as the app\'s cookie parser takes it', () => {
+  test("a name given twice: the first, as the app's cookie parser takes it", () => {
     expect(parseSessionCookie(`connect.sid=${value}; connect.sid=${encodeURIComponent(signed('older', 'x'))}`).id).toBe(id);
   });
 
   test('cookie-jar lines as curl writes them: #HttpOnly_ prefix, comments, CRLF, a whole jar', () => {
     expect(parseSessionCookie(jarLine('connect.sid', value)).id).toBe(id);
     expect(parseSessionCookie(jarLine('connect.sid', value, '.example.com', false)).id).toBe(id);
-    const jar = ['# Netscape HTTP Cookie File', '# https://curl.se/docs/http-cookies.html', '', jarLine('theme', 'dark', 'app.example.com', false), jarLine('connect.sid', value), jarLine('empty', '')].join('\r\n');
+    const jar = [
+      '# Netscape HTTP Cookie File',
+      '# https://curl.se/docs/http-cookies.html',
+      '',
+      jarLine('theme', 'dark', 'app.example.com', false),
+      jarLine('connect.sid', value),
+      jarLine('empty', ''),
+    ].join('\r\n');
     expect(parseSessionCookie(`${jar}\r\n`).id).toBe(id);
     expect(parseSessionCookie(jarLine('app.sid', value), 'app.sid').id).toBe(id);
   });
 
   test('a jar with two different values under the name (two domains) is ambiguous: exit 2 naming the domains', () => {
-    const jar = [jarLine('connect.sid', value, 'a.example.com'), jarLine('connect.sid', encodeURIComponent(signed('b', 'x')), 'b.example.com')].join('\n');
+    const jar = [
+      jarLine('connect.sid', value, 'a.example.com'),
+      jarLine('connect.sid', encodeURIComponent(signed('b', 'x')), 'b.example.com'),
+    ].join('\n');
     const err = usageError(() => parseSessionCookie(jar));
     expect(err.message).toMatch(/2 different cookies named connect\.sid \(domains a\.example\.com, b\.example\.com\)/);
     expect(err.message).not.toContain(value);
@@ -110,10 +124,16 @@ describe('parseSessionCookie: headers and cookie jars', () => {
     expect(err.message).toBe('--cookie has no cookie named connect.sid: it has theme, sid, _ga');
     expect(err.hint).toMatch(/--cookie-name/);
     // A Set-Cookie header's attributes are not cookies.
-    expect(usageError(() => parseSessionCookie(`sid=s%3A${secretish}.sig; Path=/; Max-Age=60; HttpOnly`)).message).toBe('--cookie has no cookie named connect.sid: it has sid');
-    expect(usageError(() => parseSessionCookie(jarLine('sid', secretish))).message).toBe('--cookie has no cookie named connect.sid: it has sid');
+    expect(usageError(() => parseSessionCookie(`sid=s%3A${secretish}.sig; Path=/; Max-Age=60; HttpOnly`)).message).toBe(
+      '--cookie has no cookie named connect.sid: it has sid',
+    );
+    expect(usageError(() => parseSessionCookie(jarLine('sid', secretish))).message).toBe(
+      '--cookie has no cookie named connect.sid: it has sid',
+    );
     // A pasted token with base64 padding is no cookie name to show.
-    expect(usageError(() => parseSessionCookie(`${secretish}==`)).message).toBe('--cookie has no cookie named connect.sid: it names no cookie');
+    expect(usageError(() => parseSessionCookie(`${secretish}==`)).message).toBe(
+      '--cookie has no cookie named connect.sid: it names no cookie',
+    );
   });
 
   test('errors never quote the cookie, not even its session id', () => {
@@ -137,7 +157,7 @@ describe('parseSessionCookie: headers and cookie jars', () => {
   const otherValue = fc.stringMatching(/^[A-Za-z0-9!#$%&'()*+./:<=>?@[\]^_`{|}~-]{0,40}$/);
   const sessionIdArb = fc.stringMatching(/^[A-Za-z0-9_-]{1,48}$/);
 
-  test('property: a header with many cookies in any order gives the session cookie\'s id', () => {
+  test("property: a header with many cookies in any order gives the session cookie's id", () => {
     fc.assert(
       fc.property(
         fc.array(fc.tuple(otherName, otherValue), { maxLength: 30 }),
@@ -158,14 +178,23 @@ describe('parseSessionCookie: headers and cookie jars', () => {
     );
   });
 
-  test('property: cookie-jar lines in any order, with comments, give the session cookie\'s id', () => {
-    const line = fc.tuple(otherName, fc.stringMatching(/^[A-Za-z0-9%._=-]{0,40}$/), fc.boolean()).map(([n, v, h]) => jarLine(n, v, 'x.example', h));
+  test("property: cookie-jar lines in any order, with comments, give the session cookie's id", () => {
+    const line = fc
+      .tuple(otherName, fc.stringMatching(/^[A-Za-z0-9%._=-]{0,40}$/), fc.boolean())
+      .map(([n, v, h]) => jarLine(n, v, 'x.example', h));
     fc.assert(
-      fc.property(fc.array(fc.oneof(line, fc.constant('# a comment'), fc.constant('')), { maxLength: 20 }), fc.nat(), sessionIdArb, fc.boolean(), fc.constantFrom('\n', '\r\n'), (others, at, sid, httpOnly, eol) => {
-        const lines = [...others];
-        lines.splice(at % (lines.length + 1), 0, jarLine('connect.sid', encodeURIComponent(signed(sid, 'k')), 'app.example', httpOnly));
-        expect(parseSessionCookie(lines.join(eol)).id).toBe(sid);
-      }),
+      fc.property(
+        fc.array(fc.oneof(line, fc.constant('# a comment'), fc.constant('')), { maxLength: 20 }),
+        fc.nat(),
+        sessionIdArb,
+        fc.boolean(),
+        fc.constantFrom('\n', '\r\n'),
+        (others, at, sid, httpOnly, eol) => {
+          const lines = [...others];
+          lines.splice(at % (lines.length + 1), 0, jarLine('connect.sid', encodeURIComponent(signed(sid, 'k')), 'app.example', httpOnly));
+          expect(parseSessionCookie(lines.join(eol)).id).toBe(sid);
+        },
+      ),
     );
   });
 

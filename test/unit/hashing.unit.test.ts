@@ -390,7 +390,12 @@ describe('hashPassword and verifyPassword', () => {
   });
 
   test('verifyPassword on a non-PHC string throws BadDataError (exit 5)', async () => {
-    for (const bad of ['', 'hunter2', '$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy', `$scrypt$ln=16,r=8,p=1$${SALT_B64}$${HASH_B64}`]) {
+    for (const bad of [
+      '',
+      'hunter2',
+      '$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy',
+      `$scrypt$ln=16,r=8,p=1$${SALT_B64}$${HASH_B64}`,
+    ]) {
       const err = await rejection(verifyPassword(password, bad, DEFAULT_CAPS));
       expect(err).toBeInstanceOf(BadDataError);
       expect((err as BadDataError).exitCode).toBe(ExitCode.badData);

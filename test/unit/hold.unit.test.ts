@@ -32,7 +32,8 @@ describe('sleep', () => {
 });
 
 describe('lifetimeUndone', () => {
-  const session = (maxAge: number | null) => JSON.stringify({ cookie: { originalMaxAge: maxAge, expires: null }, passport: { user: 'bob' } });
+  const session = (maxAge: number | null) =>
+    JSON.stringify({ cookie: { originalMaxAge: maxAge, expires: null }, passport: { user: 'bob' } });
   test('the lifetime that was set, within its TTL: left alone', () => {
     expect(lifetimeUndone(session(60000), 60000, 60000)).toBe(false);
     expect(lifetimeUndone(session(60000), 1200, 60000)).toBe(false);

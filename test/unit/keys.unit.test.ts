@@ -7,9 +7,8 @@ import { escapeGlob, validatePrefix } from '../../src/core/redis/keys.js';
 import { SCRIPT_NAMES, scriptMix } from '../../src/core/users/script-mix.js';
 import { usageError } from '../helpers/errors.js';
 
-
 /** Any C0 control, DEL or C1 control: bytes a terminal may act on. */
- 
+
 const RAW_CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** Names valid before issue 13 item 16, which stay valid for every command and for new users. */
@@ -134,7 +133,6 @@ describe('validateUsername: rejected', () => {
     usageError(() => validateUsername('a=b'));
     usageError(() => validateUsername('a,b'));
   });
-
 });
 
 // Issue 13 item 16 changed this: NFD input was refused, it is now normalized (the two tests
@@ -242,7 +240,12 @@ describe('validateNewUsername: names for new users', () => {
         return false; // newer than this Node: script-mix.ts drops it the same way
       }
     };
-    const known = new RegExp(`[\\p{scx=Zyyy}\\p{scx=Zinh}${SCRIPT_NAMES.filter(compiles).map((n) => `\\p{scx=${n}}`).join('')}]`, 'u');
+    const known = new RegExp(
+      `[\\p{scx=Zyyy}\\p{scx=Zinh}${SCRIPT_NAMES.filter(compiles)
+        .map((n) => `\\p{scx=${n}}`)
+        .join('')}]`,
+      'u',
+    );
     const letterMarkDigit = /[\p{L}\p{M}\p{N}]/u;
     const missing: string[] = [];
     for (let cp = 0; cp <= 0x10ffff; cp += 1) {

@@ -45,7 +45,6 @@ const userFlags = (...argv: string[]) => parsed<UserFlags>(addUserOptions, argv)
 const connectionFlags = (argv: string[], env: Record<string, string> = {}) => parsed<ConnectionFlags>(addConnectionOptions, argv, env);
 const userFields = (field?: string) => userFieldsOf(sessionFlags(...(field === undefined ? [] : ['--user-field', field])));
 
-
 describe('parseTimeout', () => {
   test.each([
     ['500ms', 500],
@@ -220,11 +219,22 @@ describe('prefixes', () => {
 
 describe('connectionOptions', () => {
   test('takes url, timeout and credentials from options and environment', () => {
-    const c = connectionOptions(connectionFlags(['--url', 'redis://h:6380', '--timeout', '500ms', '--redis-password-file', '/run/pw']), 'env', {
-      REDIS_USERNAME: 'ops',
-      REDIS_PASSWORD: 'pw',
+    const c = connectionOptions(
+      connectionFlags(['--url', 'redis://h:6380', '--timeout', '500ms', '--redis-password-file', '/run/pw']),
+      'env',
+      {
+        REDIS_USERNAME: 'ops',
+        REDIS_PASSWORD: 'pw',
+      },
+    );
+    expect(c).toMatchObject({
+      url: 'redis://h:6380',
+      urlFromArgv: false,
+      username: 'ops',
+      password: 'pw',
+      passwordFile: '/run/pw',
+      timeoutMs: 500,
     });
-    expect(c).toMatchObject({ url: 'redis://h:6380', urlFromArgv: false, username: 'ops', password: 'pw', passwordFile: '/run/pw', timeoutMs: 500 });
   });
 
   test('marks a URL given on the command line, so a password in it can be warned about', () => {

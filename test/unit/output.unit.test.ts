@@ -32,7 +32,7 @@ describe('printable', () => {
   ])('replaces %s with U+FFFD', (_, text) => {
     const shown = printable(text);
     expect(shown).toContain('\ufffd');
-     
+
     expect(shown).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/);
     expect([...shown]).toHaveLength([...text].length);
   });

@@ -222,7 +222,9 @@ describe('formatPhc', () => {
 
   test('rewrites node-argon2 order m,p,t into canonical order', () => {
     const nodeOrder = '$argon2id$v=19$m=4096,p=2,t=2$THVp7IwiiaPZnh1mzXE7/w$oHXsxXbRupfF5tS5a0joxnrSjavVDY6D1QhXSKAfsbs';
-    expect(formatPhc(parsePhc(nodeOrder))).toBe('$argon2id$v=19$m=4096,t=2,p=2$THVp7IwiiaPZnh1mzXE7/w$oHXsxXbRupfF5tS5a0joxnrSjavVDY6D1QhXSKAfsbs');
+    expect(formatPhc(parsePhc(nodeOrder))).toBe(
+      '$argon2id$v=19$m=4096,t=2,p=2$THVp7IwiiaPZnh1mzXE7/w$oHXsxXbRupfF5tS5a0joxnrSjavVDY6D1QhXSKAfsbs',
+    );
   });
 
   test.each([1, 2, 3, 8, 9, 15, 16, 17, 31, 32, 33, 64])('never writes base64 padding (%i-byte salt and hash)', (n) => {

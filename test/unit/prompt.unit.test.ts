@@ -51,6 +51,8 @@ describe('readSecretLine', () => {
   });
 
   test('names what it read in the error', async () => {
-    expect((await refusal(readSecretLine(pipeIo(Buffer.from([0xff, 0x0a])), 'cookie'))).message).toBe('the cookie is not valid UTF-8; nothing was done');
+    expect((await refusal(readSecretLine(pipeIo(Buffer.from([0xff, 0x0a])), 'cookie'))).message).toBe(
+      'the cookie is not valid UTF-8; nothing was done',
+    );
   });
 });

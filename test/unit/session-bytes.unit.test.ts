@@ -84,7 +84,11 @@ describe('the --user prefilter never rejects what the full parse accepts (item 6
   });
 
   test('property: any JSON spelling of the user, in any user field, passes the prefilter', () => {
-    const name = fc.string({ unit: fc.constantFrom('a', 'l', 'i', 'c', 'e', '+', '@', '.', '-', '_', '/', '"', '\\', 'é', '日', '😀', 'Z', '0'), minLength: 1, maxLength: 12 });
+    const name = fc.string({
+      unit: fc.constantFrom('a', 'l', 'i', 'c', 'e', '+', '@', '.', '-', '_', '/', '"', '\\', 'é', '日', '😀', 'Z', '0'),
+      minLength: 1,
+      maxLength: 12,
+    });
     fc.assert(
       fc.property(
         name,
@@ -138,7 +142,11 @@ describe('nesting (item 7)', () => {
   test('8,000 levels: an unreadable record and an unreadable line, no exception', () => {
     const raw = `{"cookie":{},"passport":{"user":"mallory"},"x":${'{"a":'.repeat(8000)}1${'}'.repeat(8000)}}`;
     const info: LineInfo = { readable: true };
-    expect(toSessionRecord('sid', raw, 1000, DEFAULT_USER_FIELDS, NOW, info)).toMatchObject({ readable: false, user: null, unreadable: `nested deeper than ${MAX_NESTING} levels` });
+    expect(toSessionRecord('sid', raw, 1000, DEFAULT_USER_FIELDS, NOW, info)).toMatchObject({
+      readable: false,
+      user: null,
+      unreadable: `nested deeper than ${MAX_NESTING} levels`,
+    });
     expect(sessionJsonLine('sid', Buffer.from(raw), 1000, DEFAULT_USER_FIELDS, NOW, undefined, info)).toContain('"readable":false');
     expect(withLifetime(raw, 1000, NOW)).toBeUndefined();
   });
@@ -157,7 +165,8 @@ describe('integers beyond 2^53 (item 14)', () => {
   });
 
   test('a user id beyond 2^53 is listed and matched with its exact digits', () => {
-    const raw = '{"cookie":{"originalMaxAge":1000,"expires":"2026-11-28T01:00:01.000Z"},"user":{"id":1234567890123456789},"n":98765432109876543210}';
+    const raw =
+      '{"cookie":{"originalMaxAge":1000,"expires":"2026-11-28T01:00:01.000Z"},"user":{"id":1234567890123456789},"n":98765432109876543210}';
     expect(fullUser(raw)).toBe('1234567890123456789');
     const info: LineInfo = { readable: true };
     const line = sessionJsonLine('sid', Buffer.from(raw), 1000, DEFAULT_USER_FIELDS, NOW, '1234567890123456789', info) as string;
@@ -169,14 +178,13 @@ describe('integers beyond 2^53 (item 14)', () => {
 
 describe('withLifetime rewrites only the cookie timing bytes (items 14, 15)', () => {
   test('a big user id, odd spacing and bytes that are not UTF-8 stay as stored', () => {
-    const head = Buffer.from('{ "cookie" : {"originalMaxAge":604800000, "expires":"2026-12-11T00:00:00.000Z","path":"/"},"user":{"id":1234567890123456789},"note":"');
+    const head = Buffer.from(
+      '{ "cookie" : {"originalMaxAge":604800000, "expires":"2026-12-11T00:00:00.000Z","path":"/"},"user":{"id":1234567890123456789},"note":"',
+    );
     const raw = Buffer.concat([head, Buffer.from([0xff, 0xfe, 0x41]), Buffer.from('"}')]);
     const out = withLifetime(raw, 60_000, NOW) as Buffer;
     const expected = Buffer.from(
-      raw
-        .toString('latin1')
-        .replace('604800000', '60000')
-        .replace('2026-12-11T00:00:00.000Z', '2026-11-28T01:01:00.000Z'),
+      raw.toString('latin1').replace('604800000', '60000').replace('2026-12-11T00:00:00.000Z', '2026-11-28T01:01:00.000Z'),
       'latin1',
     );
     expect(out.equals(expected)).toBe(true);

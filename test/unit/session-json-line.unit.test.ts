@@ -19,18 +19,56 @@ const BAD_BYTES_MARK = '\ue000';
 const BAD_BYTES = [Buffer.from([0xff]), Buffer.from([0xc3]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xf4, 0x90, 0x80, 0x80])];
 
 /** Characters that take every escaping path: JSON's, json-safe's (DEL, C1, bidi, separators), lone surrogates. */
-const ODD_CHARS = ['"', '\\', '\n', '\u0000', '\u001b', '\u007f', '\u009b', '\u061c', '\u200e', '\u2028', '\u2029', '\u202e', '\u2066', '\ud800', '\udfff', '😀', 'é', 'e\u0301', BAD_BYTES_MARK];
+const ODD_CHARS = [
+  '"',
+  '\\',
+  '\n',
+  '\u0000',
+  '\u001b',
+  '\u007f',
+  '\u009b',
+  '\u061c',
+  '\u200e',
+  '\u2028',
+  '\u2029',
+  '\u202e',
+  '\u2066',
+  '\ud800',
+  '\udfff',
+  '😀',
+  'é',
+  'e\u0301',
+  BAD_BYTES_MARK,
+];
 
 const text = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 12 }),
-  fc.array(fc.oneof(fc.constantFrom(...ODD_CHARS), fc.string({ unit: 'grapheme-ascii', maxLength: 3 })), { maxLength: 6 }).map((parts) => parts.join('')),
+  fc
+    .array(fc.oneof(fc.constantFrom(...ODD_CHARS), fc.string({ unit: 'grapheme-ascii', maxLength: 3 })), { maxLength: 6 })
+    .map((parts) => parts.join('')),
   fc.stringMatching(/^\d{16,22}$/),
 );
 
 /** Keys, with the names the decoder treats specially. */
 const key = fc.oneof(
   { weight: 3, arbitrary: text },
-  { weight: 2, arbitrary: fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty', 'cookie', 'passport', 'user', 'userId', 'username', 'id', 'account', 'name') },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      '__proto__',
+      'constructor',
+      'toString',
+      'hasOwnProperty',
+      'cookie',
+      'passport',
+      'user',
+      'userId',
+      'username',
+      'id',
+      'account',
+      'name',
+    ),
+  },
 );
 
 const number = fc.oneof(
@@ -60,10 +98,27 @@ const { value } = fc.letrec<{ value: unknown }>((tie) => ({
 }));
 
 /** What an application may put where a user is looked for. */
-const userShape = fc.oneof(text, number, fc.constant(null), fc.constant(''), fc.boolean(), value, fc.record({ id: fc.oneof(text, number) }), fc.record({ name: text }));
+const userShape = fc.oneof(
+  text,
+  number,
+  fc.constant(null),
+  fc.constant(''),
+  fc.boolean(),
+  value,
+  fc.record({ id: fc.oneof(text, number) }),
+  fc.record({ name: text }),
+);
 
 const cookie = fc.record(
-  { originalMaxAge: fc.oneof(fc.nat(), fc.constant(null)), expires: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.constant(null)), httpOnly: fc.boolean(), path: fc.constant('/') },
+  {
+    originalMaxAge: fc.oneof(fc.nat(), fc.constant(null)),
+    expires: fc.oneof(
+      fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+      fc.constant(null),
+    ),
+    httpOnly: fc.boolean(),
+    path: fc.constant('/'),
+  },
   { requiredKeys: [] },
 );
 
@@ -81,7 +136,14 @@ const session = fc
   )
   .map(([c, passport, userId, username, name, user, extra, seed]) => {
     const entries: Array<[string, unknown]> = [];
-    for (const [k, v] of [['cookie', c], ['passport', passport], ['userId', userId], ['username', username], ['account', name === undefined ? undefined : { name }], ['user', user]] as const) {
+    for (const [k, v] of [
+      ['cookie', c],
+      ['passport', passport],
+      ['userId', userId],
+      ['username', username],
+      ['account', name === undefined ? undefined : { name }],
+      ['user', user],
+    ] as const) {
       if (v !== undefined) entries.push([k, v]);
     }
     entries.push(...extra);
@@ -93,14 +155,24 @@ const session = fc
 /** The bytes a store holds: the JSON text, with each mark replaced by bytes that are not UTF-8. */
 function storedBytes(json: string, badBytes: number): Buffer {
   const parts = json.split(BAD_BYTES_MARK);
-  return Buffer.concat(parts.flatMap((p, i) => (i === 0 ? [Buffer.from(p)] : [BAD_BYTES[(badBytes + i) % BAD_BYTES.length] as Buffer, Buffer.from(p)])));
+  return Buffer.concat(
+    parts.flatMap((p, i) => (i === 0 ? [Buffer.from(p)] : [BAD_BYTES[(badBytes + i) % BAD_BYTES.length] as Buffer, Buffer.from(p)])),
+  );
 }
 
 /** Stored values: sessions (compact or indented), other JSON, deep nesting, arbitrary bytes. */
 const stored = fc.oneof(
-  { weight: 6, arbitrary: fc.tuple(session, fc.constantFrom(0, 2, '\t'), fc.nat()).map(([s, indent, bad]) => storedBytes(JSON.stringify(s, null, indent), bad)) },
+  {
+    weight: 6,
+    arbitrary: fc
+      .tuple(session, fc.constantFrom(0, 2, '\t'), fc.nat())
+      .map(([s, indent, bad]) => storedBytes(JSON.stringify(s, null, indent), bad)),
+  },
   { weight: 1, arbitrary: fc.tuple(value, fc.nat()).map(([v, bad]) => storedBytes(JSON.stringify(v) ?? 'null', bad)) },
-  { weight: 1, arbitrary: fc.integer({ min: 60, max: 70 }).map((depth) => Buffer.from(`{"cookie":{},"a":${'['.repeat(depth)}${']'.repeat(depth)}}`)) },
+  {
+    weight: 1,
+    arbitrary: fc.integer({ min: 60, max: 70 }).map((depth) => Buffer.from(`{"cookie":{},"a":${'['.repeat(depth)}${']'.repeat(depth)}}`)),
+  },
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b)) },
 );
 
@@ -125,7 +197,8 @@ describe('sessionJsonLine is recordJsonLine(toSessionRecord(...))', () => {
     fc.assert(
       fc.property(id, stored, pttl, fields, now, text, (sid, raw, ms, userFields, at, other) => {
         const record = toSessionRecord(sid, raw, ms, userFields, at);
-        if (record.user !== null) expect(sessionJsonLine(sid, raw, ms, userFields, at, record.user, { readable: true })).toBe(safeJson(recordJsonLine(record)));
+        if (record.user !== null)
+          expect(sessionJsonLine(sid, raw, ms, userFields, at, record.user, { readable: true })).toBe(safeJson(recordJsonLine(record)));
         if (other !== record.user) expect(sessionJsonLine(sid, raw, ms, userFields, at, other, { readable: true })).toBeUndefined();
       }),
       { numRuns: 1000 },
@@ -157,7 +230,9 @@ describe('the documented exceptions', () => {
   });
 
   /** Digits beyond 2^53, which a double cannot hold exactly. */
-  const longInteger = fc.tuple(fc.constantFrom('', '-'), fc.integer({ min: 1, max: 9 }), fc.stringMatching(/^\d{16,24}$/)).map(([sign, first, rest]) => `${sign}${first}${rest}`);
+  const longInteger = fc
+    .tuple(fc.constantFrom('', '-'), fc.integer({ min: 1, max: 9 }), fc.stringMatching(/^\d{16,24}$/))
+    .map(([sign, first, rest]) => `${sign}${first}${rest}`);
 
   test('an integer beyond 2^53 as a top-level extra member keeps its stored digits; everything else equals the oracle once parsed', () => {
     fc.assert(

@@ -97,7 +97,10 @@ describe('the user of a session', () => {
   test('inherited properties are not user fields', () => {
     expect(sessionUser({}, ['constructor.name'])).toBeUndefined();
     expect(sessionUser({ a: 'x' }, ['a.length'])).toBeUndefined();
-    expect(sessionUser(JSON.parse('{"__proto__":{"id":"evil"}}') as Record<string, unknown>, ['__proto__.id'])).toEqual({ user: 'evil', field: '__proto__.id' });
+    expect(sessionUser(JSON.parse('{"__proto__":{"id":"evil"}}') as Record<string, unknown>, ['__proto__.id'])).toEqual({
+      user: 'evil',
+      field: '__proto__.id',
+    });
   });
 
   test('a custom field list is used instead of the defaults', () => {
@@ -257,7 +260,9 @@ describe('withLifetime', () => {
     expect(Object.keys(parsed)).toEqual(['cookie', 'passport', 'ip', 'flash']);
     expect(Object.keys(parsed['cookie'] ?? {})).toEqual(['originalMaxAge', 'expires', 'secure', 'httpOnly', 'path', 'sameSite']);
     // Byte-for-byte what express-session would write: only the two values differ.
-    const expected = raw.replace(`"originalMaxAge":${DAY_MS}`, '"originalMaxAge":60000').replace('2026-11-29T01:00:00.000Z', '2026-11-28T01:01:00.000Z');
+    const expected = raw
+      .replace(`"originalMaxAge":${DAY_MS}`, '"originalMaxAge":60000')
+      .replace('2026-11-29T01:00:00.000Z', '2026-11-28T01:01:00.000Z');
     expect(out).toBe(expected);
   });
 
@@ -305,7 +310,9 @@ describe('withLifetime', () => {
   test('keeps an own "__proto__" key as data (no prototype games)', () => {
     const withProto = '{"cookie":{"originalMaxAge":1,"expires":"x"},"__proto__":{"admin":true},"passport":{"user":"a"}}';
     const out = withLifetime(withProto, 5000, NOW) as string;
-    expect(out).toBe('{"cookie":{"originalMaxAge":5000,"expires":"2026-11-28T01:00:05.000Z"},"__proto__":{"admin":true},"passport":{"user":"a"}}');
+    expect(out).toBe(
+      '{"cookie":{"originalMaxAge":5000,"expires":"2026-11-28T01:00:05.000Z"},"__proto__":{"admin":true},"passport":{"user":"a"}}',
+    );
   });
 
   test('the result is a readable session record with the same user', () => {

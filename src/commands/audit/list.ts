@@ -26,7 +26,6 @@ const COLUMNS: Column[] = [
   { header: 'Error', width: 40, min: 10, shrink: 1, optional: 2 },
 ];
 
-
 export interface AuditListFlags extends ConnectionFlags {
   /** Milliseconds since the epoch (options.ts parseSince). */
   since?: number;

@@ -82,7 +82,13 @@ function writeLines(ctx: CommandContext, topology: Topology, listing: ListOption
 }
 
 /** A table on a terminal, tab-separated in a pipe. */
-async function writeRows(ctx: CommandContext, topology: Topology, listing: ListOptions, progress: Progress, written: Written): Promise<boolean> {
+async function writeRows(
+  ctx: CommandContext,
+  topology: Topology,
+  listing: ListOptions,
+  progress: Progress,
+  written: Written,
+): Promise<boolean> {
   const table = await createRowPrinter(ctx.io, COLUMNS, () => progress.beforeData());
   return pump(ctx, listSessions(topology, listing), written, (batch) => {
     for (const s of batch) {
@@ -121,7 +127,10 @@ export async function run(ctx: CommandContext<ListFlags>): Promise<number> {
     }
     // `| head` went away: stop, with no summary (how many it read is not ours to know).
     if (!complete) return 0;
-    const notes = [stats.unreadable > 0 ? `${stats.unreadable} unreadable` : '', stats.wrongType > 0 ? `${stats.wrongType} skipped (not a string key)` : '']
+    const notes = [
+      stats.unreadable > 0 ? `${stats.unreadable} unreadable` : '',
+      stats.wrongType > 0 ? `${stats.wrongType} skipped (not a string key)` : '',
+    ]
       .filter(Boolean)
       .join(', ');
     // The summary goes to stderr even with --json: scripts read counts there, data on stdout.

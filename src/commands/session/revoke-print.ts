@@ -35,12 +35,26 @@ export function printDryRunBatch(io: Io, json: boolean, ids: string[]): void {
 
 /** The hold's own line (text only: with --json the summary carries `held`). */
 export function printHold(io: Io, asked: RevokeAsked, held: HoldResult): void {
-  if (!asked.json) say(io, holdSummary(`Hold over: ${plural(held.caught, 'revoked session')} came back and ${held.caught === 1 ? 'was' : 'were'} deleted again`, held));
+  if (!asked.json)
+    say(
+      io,
+      holdSummary(
+        `Hold over: ${plural(held.caught, 'revoked session')} came back and ${held.caught === 1 ? 'was' : 'were'} deleted again`,
+        held,
+      ),
+    );
 }
 
 export function printIdsOutcome(io: Io, asked: RevokeAsked, { result: r, held }: IdsOutcome): void {
   if (asked.json) {
-    printJson(io.stdout, { dryRun: asked.dryRun, revoked: r.revoked.length, ids: r.revoked, missing: r.missing, notSessions: r.notSessions, ...(held ? { held } : {}) });
+    printJson(io.stdout, {
+      dryRun: asked.dryRun,
+      revoked: r.revoked.length,
+      ids: r.revoked,
+      missing: r.missing,
+      notSessions: r.notSessions,
+      ...(held ? { held } : {}),
+    });
     return;
   }
   if (asked.dryRun) r.revoked.forEach((id) => io.stdout.write(`${printable(id)}\n`));
@@ -63,9 +77,16 @@ export function printBulkOutcome(io: Io, asked: RevokeAsked, { progress: p, held
     });
   }
   if (p.interrupted) {
-    say(io, `Interrupted: ${asked.dryRun ? 'found' : 'revoked'} ${plural(count, 'session')} before stopping (${plural(p.scanned, 'key')} scanned). Run the command again to finish.`);
+    say(
+      io,
+      `Interrupted: ${asked.dryRun ? 'found' : 'revoked'} ${plural(count, 'session')} before stopping (${plural(p.scanned, 'key')} scanned). Run the command again to finish.`,
+    );
     return;
   }
-  if (!asked.json) say(io, `${asked.dryRun ? 'Would revoke' : 'Revoked'} ${plural(count, 'session')}${asked.user === undefined ? '' : ` of ${printable(asked.user)}`} (${plural(p.scanned, 'key')} scanned).${oddUserNote(p)}`);
+  if (!asked.json)
+    say(
+      io,
+      `${asked.dryRun ? 'Would revoke' : 'Revoked'} ${plural(count, 'session')}${asked.user === undefined ? '' : ` of ${printable(asked.user)}`} (${plural(p.scanned, 'key')} scanned).${oddUserNote(p)}`,
+    );
   else if (p.oddUser > 0) say(io, oddUserNote(p).trim());
 }

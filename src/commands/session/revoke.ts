@@ -17,7 +17,15 @@ import { plural, printable } from '../../cli/output.js';
 import { progressLine, stopOnInterrupt } from '../../cli/progress.js';
 import { confirm } from '../../cli/prompt.js';
 import { sessionIdFrom, sessionLayout } from './scope.js';
-import { printBulkOutcome, printDryRunBatch, printHold, printIdsOutcome, type BulkOutcome, type IdsOutcome, type RevokeAsked } from './revoke-print.js';
+import {
+  printBulkOutcome,
+  printDryRunBatch,
+  printHold,
+  printIdsOutcome,
+  type BulkOutcome,
+  type IdsOutcome,
+  type RevokeAsked,
+} from './revoke-print.js';
 
 interface Request extends RevokeAsked {
   ids: string[];
@@ -71,7 +79,10 @@ export async function run(idArgs: string[], ctx: RevokeContext): Promise<number>
     if (io.stdin.isTTY !== true) throw new UsageError('--all deletes every session; add --yes to confirm when not on a terminal');
     // Counted over a connection of its own, closed while the operator reads the question:
     // a server's idle timeout cannot break the revoke that follows a slow answer.
-    const { count, server } = await withTopology(ctx, async (topology) => ({ count: await countAll(topology, req, ctx), server: await serverName(topology) }));
+    const { count, server } = await withTopology(ctx, async (topology) => ({
+      count: await countAll(topology, req, ctx),
+      server: await serverName(topology),
+    }));
     const where = `under "${printable(req.prefix)}" on ${server}`;
     if (count === 0) {
       say(io, `No sessions ${where}; nothing revoked.`);
@@ -105,7 +116,8 @@ async function serverName(topology: Topology): Promise<string> {
   const address = (url: URL) => `${url.hostname}:${url.port || '6379'}`;
   const first = masters[0]?.settings.url;
   if (first === undefined) return 'the server';
-  if (topology.kind === 'cluster') return `the Redis Cluster of ${plural(masters.length, 'master')} (${masters.map((m) => address(m.settings.url)).join(', ')})`;
+  if (topology.kind === 'cluster')
+    return `the Redis Cluster of ${plural(masters.length, 'master')} (${masters.map((m) => address(m.settings.url)).join(', ')})`;
   return `${address(first)}/${databaseOf(first)}`;
 }
 
@@ -143,10 +155,17 @@ function target(req: Request): string {
 async function hold(topology: Topology, req: Request, ctx: CommandContext, ids: Set<string>): Promise<HoldResult | undefined> {
   if (req.holdMs === undefined || ids.size === 0) return undefined;
   const { io } = ctx;
-  if (io.stderr.isTTY === true) say(io, `Holding ${plural(ids.size, 'revoked session')} for ${Math.round(req.holdMs / 1000)}s (Ctrl-C ends the hold early) ...`);
+  if (io.stderr.isTTY === true)
+    say(io, `Holding ${plural(ids.size, 'revoked session')} for ${Math.round(req.holdMs / 1000)}s (Ctrl-C ends the hold early) ...`);
   const interrupt = stopOnInterrupt();
   try {
-    const held = await holdRevoked(topology, { layout: req.layout, prefix: req.prefix, ids, durationMs: req.holdMs, signal: interrupt.signal });
+    const held = await holdRevoked(topology, {
+      layout: req.layout,
+      prefix: req.prefix,
+      ids,
+      durationMs: req.holdMs,
+      signal: interrupt.signal,
+    });
     printHold(io, req, held);
     return held;
   } finally {

@@ -16,7 +16,10 @@ export function sessionLayout(): SessionLayout {
 }
 
 /** The session id named by an argument or a cookie (signature checked when secrets are given). */
-export async function sessionIdFrom(id: string | undefined, ctx: CommandContext<ConnectionFlags & CookieFlags>): Promise<string | undefined> {
+export async function sessionIdFrom(
+  id: string | undefined,
+  ctx: CommandContext<ConnectionFlags & CookieFlags>,
+): Promise<string | undefined> {
   const { opts } = ctx;
   // A cookie is a live credential: '-' keeps it out of argv (and so out of `ps`).
   const cookie = opts.cookie === '-' ? await readSecretLine(ctx.io, 'cookie') : opts.cookie;
@@ -35,7 +38,6 @@ export async function sessionIdFrom(id: string | undefined, ctx: CommandContext<
   }
   return parsed.id;
 }
-
 
 /**
  * The summary's word on sessions whose user field held something that names no user (an

@@ -25,7 +25,12 @@ export async function run(idArg: string | undefined, ctx: CommandContext<Session
       ['expires at', detail.expiresAt ?? '-'],
       // An unreadable value is shown as one JSON string literal: its line breaks stay escaped,
       // so stored text cannot forge lines such as "user: mallory".
-      ['contents', detail.session === null ? `(unreadable: ${detail.unreadable ?? 'not JSON'}) ${JSON.stringify(detail.raw ?? '')}` : JSON.stringify(detail.session, null, 2)],
+      [
+        'contents',
+        detail.session === null
+          ? `(unreadable: ${detail.unreadable ?? 'not JSON'}) ${JSON.stringify(detail.raw ?? '')}`
+          : JSON.stringify(detail.session, null, 2),
+      ],
     ];
     // Stored data is shown line by line with control characters replaced (see printable).
     const text = lines.map(([k, v]) => `${`${k}:`.padEnd(12)}${(v ?? '').split('\n').map(printable).join('\n')}`);

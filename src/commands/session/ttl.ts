@@ -27,7 +27,8 @@ export async function run(id: string, duration: string | undefined, ctx: Command
   validateSessionId(id);
   const seconds = duration === undefined ? undefined : parseDuration(duration);
   const holdMs = opts.hold;
-  if (holdMs !== undefined && seconds === undefined) throw new UsageError('--hold guards a new lifetime: give one (session ttl <id> <duration> --hold <d>)');
+  if (holdMs !== undefined && seconds === undefined)
+    throw new UsageError('--hold guards a new lifetime: give one (session ttl <id> <duration> --hold <d>)');
   const scope = { layout: sessionLayout(), prefix: opts.sessionPrefix };
   return withTopology(ctx, async (topology) => {
     const redis = topology.keyed;
@@ -35,7 +36,10 @@ export async function run(id: string, duration: string | undefined, ctx: Command
     let held: LifetimeHoldResult | undefined;
     if (seconds === undefined) info = await getTtl(redis, scope, id);
     else {
-      const set = await audited(ctx, redis, { command: 'session ttl', target: `session ${id}` }, async () => ({ count: 1, result: await setTtl(redis, scope, id, seconds) }));
+      const set = await audited(ctx, redis, { command: 'session ttl', target: `session ${id}` }, async () => ({
+        count: 1,
+        result: await setTtl(redis, scope, id, seconds),
+      }));
       info = set.result;
       if (holdMs !== undefined) {
         held = await hold(topology, ctx, { ...scope, id, seconds, holdMs }, (again) => (info = again));
@@ -43,7 +47,9 @@ export async function run(id: string, duration: string | undefined, ctx: Command
     }
     if (wantsJson(ctx)) printJson(io.stdout, { ...info, ...(held === undefined ? {} : { held }) });
     else {
-      io.stdout.write(`${info.ttlSeconds < 0 ? 'none (no expiry)' : `${formatTtl(info.ttlSeconds)} (${info.ttlSeconds}s)`}${info.expiresAt ? `  expires ${info.expiresAt}` : ''}\n`);
+      io.stdout.write(
+        `${info.ttlSeconds < 0 ? 'none (no expiry)' : `${formatTtl(info.ttlSeconds)} (${info.ttlSeconds}s)`}${info.expiresAt ? `  expires ${info.expiresAt}` : ''}\n`,
+      );
       if ('cookieUpdated' in info && !info.cookieUpdated) say(io, 'Note: not an express-session value; only the key TTL was changed.');
       if (held !== undefined) {
         const summary =
@@ -68,7 +74,15 @@ async function hold(
   if (io.stderr.isTTY === true) say(io, `Holding the new lifetime for ${Math.round(what.holdMs / 1000)}s (Ctrl-C ends the hold early) ...`);
   const interrupt = stopOnInterrupt();
   try {
-    return await holdLifetime(topology, { layout: what.layout, prefix: what.prefix, id: what.id, seconds: what.seconds, durationMs: what.holdMs, signal: interrupt.signal, onReapply });
+    return await holdLifetime(topology, {
+      layout: what.layout,
+      prefix: what.prefix,
+      id: what.id,
+      seconds: what.seconds,
+      durationMs: what.holdMs,
+      signal: interrupt.signal,
+      onReapply,
+    });
   } finally {
     interrupt.release();
   }

@@ -20,20 +20,22 @@ export async function run(given: string, ctx: CommandContext<AddFlags>): Promise
   const { name, key, policy } = userTarget(given, opts, 'new');
   const minChars = opts.minLength;
 
-  return withRedis(ctx, (redis) => audited(ctx, redis, { command: 'user add', target: `user ${name}` }, async () => {
-    // Fail fast on a taken name, before the operator types a password for nothing.
-    // The atomic check is createUser(); this one is only a courtesy. A key of another type
-    // under the user's name is unusable stored data (exit 5), not an existing user.
-    const type = String(await redis.type(key));
-    if (type === 'hash') throw new ConflictError(`user ${name} already exists`);
-    if (type !== 'none') throw new BadDataError(`${key} holds a ${type}, not a user record (hash); nothing was written`);
-    const password = await readPassword(io, { fromStdin: opts.passwordStdin === true, confirm: true, message: `Password for ${name}:` });
-    const bytes = preparePassword(password, minChars);
-    const phc = await hashPassword(bytes, policy);
-    bytes.fill(0);
-    if (!(await createUser(redis, key, phc, new Date()))) throw new ConflictError(`user ${name} already exists`);
-    if (wantsJson(ctx)) printJson(io.stdout, { user: name, key, created: true });
-    else say(io, `Created user ${name} (${key}).`);
-    return { count: 1 };
-  })).then(() => 0);
+  return withRedis(ctx, (redis) =>
+    audited(ctx, redis, { command: 'user add', target: `user ${name}` }, async () => {
+      // Fail fast on a taken name, before the operator types a password for nothing.
+      // The atomic check is createUser(); this one is only a courtesy. A key of another type
+      // under the user's name is unusable stored data (exit 5), not an existing user.
+      const type = String(await redis.type(key));
+      if (type === 'hash') throw new ConflictError(`user ${name} already exists`);
+      if (type !== 'none') throw new BadDataError(`${key} holds a ${type}, not a user record (hash); nothing was written`);
+      const password = await readPassword(io, { fromStdin: opts.passwordStdin === true, confirm: true, message: `Password for ${name}:` });
+      const bytes = preparePassword(password, minChars);
+      const phc = await hashPassword(bytes, policy);
+      bytes.fill(0);
+      if (!(await createUser(redis, key, phc, new Date()))) throw new ConflictError(`user ${name} already exists`);
+      if (wantsJson(ctx)) printJson(io.stdout, { user: name, key, created: true });
+      else say(io, `Created user ${name} (${key}).`);
+      return { count: 1 };
+    }),
+  ).then(() => 0);
 }

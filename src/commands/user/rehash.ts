@@ -39,33 +39,42 @@ async function rehashOne(given: string, ctx: RehashContext): Promise<number> {
   const { io, opts } = ctx;
   const { name, key, policy, caps } = userTarget(given, opts, 'existing');
   const force = opts.force === true;
-  await withRedis(ctx, (redis) => audited(ctx, redis, { command: 'user rehash', target: `user ${name}` }, async () => {
-    const record = await getUser(redis, key);
-    const password = await readPassword(io, { fromStdin: opts.passwordStdin === true, confirm: false, message: `Password for ${name}:` });
-    const bytes = preparePassword(password, 0);
-    try {
-      // The password is always checked first, whatever the hash. As in `user verify`, an
-      // unknown user costs one hash too and gets the same answer as a wrong password, so
-      // neither the output nor the timing reveals which names exist.
-      const stored = record?.passwordHash ?? decoyHash(policy);
-      const match = (await verifyPassword(bytes, stored, caps)) && record !== undefined;
-      if (!match) throw new NegativeAnswer(`password does not match, or there is no user ${name}; nothing was written`);
-      const reasons = weaknesses(stored, policy);
-      if (reasons.length === 0 && !force) {
-        report(io, ctx, { user: name, rehashed: false, reasons }, `Password checked; the hash of ${name} meets the policy, nothing to do (--force rehashes anyway).`);
-        return { count: 0 };
+  await withRedis(ctx, (redis) =>
+    audited(ctx, redis, { command: 'user rehash', target: `user ${name}` }, async () => {
+      const record = await getUser(redis, key);
+      const password = await readPassword(io, { fromStdin: opts.passwordStdin === true, confirm: false, message: `Password for ${name}:` });
+      const bytes = preparePassword(password, 0);
+      try {
+        // The password is always checked first, whatever the hash. As in `user verify`, an
+        // unknown user costs one hash too and gets the same answer as a wrong password, so
+        // neither the output nor the timing reveals which names exist.
+        const stored = record?.passwordHash ?? decoyHash(policy);
+        const match = (await verifyPassword(bytes, stored, caps)) && record !== undefined;
+        if (!match) throw new NegativeAnswer(`password does not match, or there is no user ${name}; nothing was written`);
+        const reasons = weaknesses(stored, policy);
+        if (reasons.length === 0 && !force) {
+          report(
+            io,
+            ctx,
+            { user: name, rehashed: false, reasons },
+            `Password checked; the hash of ${name} meets the policy, nothing to do (--force rehashes anyway).`,
+          );
+          return { count: 0 };
+        }
+        const next = await hashPassword(bytes, policy);
+        const result = await replaceHash(redis, key, stored, next, new Date());
+        if (result !== 'replaced') {
+          throw new ConflictError(
+            `the hash of ${name} ${result === 'gone' ? 'was deleted' : 'changed'} while rehashing; nothing was written`,
+          );
+        }
+        report(io, ctx, { user: name, rehashed: true, reasons }, `Rehashed ${name} at the current policy.`);
+        return { count: 1 };
+      } finally {
+        bytes.fill(0);
       }
-      const next = await hashPassword(bytes, policy);
-      const result = await replaceHash(redis, key, stored, next, new Date());
-      if (result !== 'replaced') {
-        throw new ConflictError(`the hash of ${name} ${result === 'gone' ? 'was deleted' : 'changed'} while rehashing; nothing was written`);
-      }
-      report(io, ctx, { user: name, rehashed: true, reasons }, `Rehashed ${name} at the current policy.`);
-      return { count: 1 };
-    } finally {
-      bytes.fill(0);
-    }
-  }));
+    }),
+  );
   return 0;
 }
 
@@ -126,6 +135,9 @@ async function check(topology: Topology, ctx: RehashContext, prefix: string, pol
   // Keys that look like records but are not (another type, or not `{<name>}`) are counted,
   // as `session list` counts what it skips, so none is silently left out.
   const notes = skipped.size > 0 ? ` ${plural(skipped.size, 'key')} skipped (not a user record).` : '';
-  say(io, `${plural(seen.size, 'user')} checked, ${outdated} with outdated or unusable hashes${unusable > 0 ? ` (${unusable} unusable)` : ''}.${notes}`);
+  say(
+    io,
+    `${plural(seen.size, 'user')} checked, ${outdated} with outdated or unusable hashes${unusable > 0 ? ` (${unusable} unusable)` : ''}.${notes}`,
+  );
   return outdated === 0 ? 0 : 1;
 }

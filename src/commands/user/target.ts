@@ -1,5 +1,13 @@
 /** What every command on one user starts with, the same way: its name, its key and the hashing rules. */
-import { costCaps, hashPolicy, policyAndCaps, type AuditFlags, type PasswordStdinFlag, type PolicyFlags, type UserFlags } from '../../cli/options.js';
+import {
+  costCaps,
+  hashPolicy,
+  policyAndCaps,
+  type AuditFlags,
+  type PasswordStdinFlag,
+  type PolicyFlags,
+  type UserFlags,
+} from '../../cli/options.js';
 import type { CostCaps, HashPolicy } from '../../core/users/hashing.js';
 import { userKey, validateNewUsername, validateUsername } from '../../core/users/names.js';
 

@@ -41,7 +41,11 @@ export async function run(given: string, ctx: CommandContext<VerifyFlags>): Prom
       printJson(io.stdout, { user: name, match, outdated: outdated.length > 0, reasons: outdated, rehashed });
     } else {
       say(io, match ? `Password matches for ${name}.` : `Password does not match, or there is no user ${name}.`);
-      if (outdated.length > 0) say(io, `Hash is outdated: ${outdated.join(', ')}.${rehashed ? ' Rehashed at the current policy.' : ' Run with --rehash to upgrade it.'}`);
+      if (outdated.length > 0)
+        say(
+          io,
+          `Hash is outdated: ${outdated.join(', ')}.${rehashed ? ' Rehashed at the current policy.' : ' Run with --rehash to upgrade it.'}`,
+        );
     }
     return match ? 0 : 1;
   });

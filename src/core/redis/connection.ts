@@ -28,7 +28,6 @@ export interface ConnectionOptions {
   sentinelMaster?: string;
 }
 
-
 export interface ResolvedTarget {
   url: URL;
   username: string | undefined;
@@ -60,7 +59,10 @@ function decodeCredential(text: string, what: 'user name' | 'password'): string 
   } catch {
     // Never echo the text: it is (part of) a secret.
     throw new UsageError(`the ${what} in the URL has a '%' that is not URL encoding (write %25)`, {
-      hint: what === 'password' ? 'or keep it out of the URL: REDIS_PASSWORD or --redis-password-file' : 'or keep it out of the URL: REDIS_USERNAME',
+      hint:
+        what === 'password'
+          ? 'or keep it out of the URL: REDIS_PASSWORD or --redis-password-file'
+          : 'or keep it out of the URL: REDIS_USERNAME',
     });
   }
 }
@@ -78,12 +80,16 @@ export async function resolveTarget(opts: ConnectionOptions): Promise<ResolvedTa
   }
   // The path is the database number (node-redis SELECTs it); anything else would fail later as a bug.
   if (!/^\/?([0-9]{1,5})?$/.test(url.pathname)) {
-    throw new UsageError(`invalid database "${url.pathname.slice(1, 21)}" in the Redis URL`, { hint: 'the path is a database number, e.g. redis://host:6379/2' });
+    throw new UsageError(`invalid database "${url.pathname.slice(1, 21)}" in the Redis URL`, {
+      hint: 'the path is a database number, e.g. redis://host:6379/2',
+    });
   }
   const warnings: string[] = [];
   const urlPassword = url.password === '' ? undefined : decodeCredential(url.password, 'password');
   if (urlPassword !== undefined && opts.urlFromArgv) {
-    warnings.push('Warning: a password in --url on the command line may be visible to other users; use REDIS_PASSWORD or --redis-password-file instead.');
+    warnings.push(
+      'Warning: a password in --url on the command line may be visible to other users; use REDIS_PASSWORD or --redis-password-file instead.',
+    );
   }
   let password = urlPassword ?? opts.password;
   if (opts.passwordFile !== undefined) {
@@ -124,7 +130,10 @@ async function readSecretFile(path: string, warnings: string[]): Promise<string>
   // One secret per file; a trailing newline from `echo` is not part of it.
   const password = text.replace(/\r?\n$/, '');
   // An empty file is a deployment mistake (a secret not mounted yet), not a password.
-  if (password === '') throw new UsageError(`the password file ${path} is empty`, { hint: 'write the Redis password into it, or drop --redis-password-file / REDIS_PASSWORD_FILE' });
+  if (password === '')
+    throw new UsageError(`the password file ${path} is empty`, {
+      hint: 'write the Redis password into it, or drop --redis-password-file / REDIS_PASSWORD_FILE',
+    });
   return password;
 }
 
@@ -251,7 +260,10 @@ export async function openClient(settings: NodeSettings): Promise<Redis> {
 function withSchemeHint(err: unknown, tls: boolean): unknown {
   if (!(err instanceof ConnectionError) || err.hint?.includes('TLS')) return err;
   if (tls && /timed out/.test(err.message)) {
-    return new ConnectionError(err.message, { hint: 'the server may not speak TLS: for a plain Redis use a redis:// URL; otherwise is it reachable and responsive? see --timeout', cause: err.cause });
+    return new ConnectionError(err.message, {
+      hint: 'the server may not speak TLS: for a plain Redis use a redis:// URL; otherwise is it reachable and responsive? see --timeout',
+      cause: err.cause,
+    });
   }
   if (!tls && /connection lost/.test(err.message)) {
     return new ConnectionError(err.message, { hint: 'if the server expects TLS, use a rediss:// URL', cause: err.cause });
@@ -270,7 +282,8 @@ export function boundCommands<C extends object>(client: C, timeoutMs: number, ta
       const value: unknown = Reflect.get(obj, prop, obj);
       if (typeof value !== 'function') return value;
       // A client with other reply types (bytes) is a view of this one: bound the same way.
-      if (prop === 'withTypeMapping') return (...args: unknown[]) => boundCommands(Reflect.apply(value, obj, args) as object, timeoutMs, target);
+      if (prop === 'withTypeMapping')
+        return (...args: unknown[]) => boundCommands(Reflect.apply(value, obj, args) as object, timeoutMs, target);
       return (...args: unknown[]) => {
         const result: unknown = Reflect.apply(value, obj, args);
         if (!(result instanceof Promise)) return result;
@@ -278,7 +291,11 @@ export function boundCommands<C extends object>(client: C, timeoutMs: number, ta
         const deadline = new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
             // Settle the race with our error first; destroy() then rejects the pending command.
-            reject(new ConnectionError(`timed out after ${timeoutMs} ms waiting for ${target} to answer`, { hint: 'is the server overloaded or paused? see --timeout' }));
+            reject(
+              new ConnectionError(`timed out after ${timeoutMs} ms waiting for ${target} to answer`, {
+                hint: 'is the server overloaded or paused? see --timeout',
+              }),
+            );
             (obj as { destroy?: () => void }).destroy?.();
           }, timeoutMs);
         });

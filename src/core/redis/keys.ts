@@ -11,7 +11,10 @@ import { UsageError } from '../errors.js';
  * variable set to nothing by a template.
  */
 export function validatePrefix(prefix: string, what: string): string {
-  if (prefix === '') throw new UsageError(`${what} may not be empty: it would match every key in the database`, { hint: 'give the prefix the application uses, e.g. sess:' });
+  if (prefix === '')
+    throw new UsageError(`${what} may not be empty: it would match every key in the database`, {
+      hint: 'give the prefix the application uses, e.g. sess:',
+    });
   if (CONTROL.test(prefix) || /[ {}]/.test(prefix) || prefix.length > 128) {
     throw new UsageError(`${what} may not contain spaces, control characters or braces, and is at most 128 characters`);
   }

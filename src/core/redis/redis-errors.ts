@@ -5,7 +5,16 @@
 import { AppError, BadDataError, ConnectionError } from '../errors.js';
 
 const TLS_CODES = /^(ERR_TLS_|ERR_SSL_|UNABLE_TO_|CERT_|DEPTH_ZERO|SELF_SIGNED|HOSTNAME_MISMATCH|ERR_OSSL)/;
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EPIPE',
+]);
 
 function codeOf(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
@@ -41,9 +50,12 @@ export function toAppError(err: unknown, context = 'Redis command failed'): AppE
     });
   }
   if (/^WRONGPASS\b/.test(message) || /invalid username-password pair/i.test(message)) {
-    return new ConnectionError(`${context}: authentication failed: the server rejected the user name or password, or the user is disabled (WRONGPASS)`, {
-      hint: 'check REDIS_USERNAME and REDIS_PASSWORD, --redis-password-file or the URL',
-    });
+    return new ConnectionError(
+      `${context}: authentication failed: the server rejected the user name or password, or the user is disabled (WRONGPASS)`,
+      {
+        hint: 'check REDIS_USERNAME and REDIS_PASSWORD, --redis-password-file or the URL',
+      },
+    );
   }
   if (/AUTH.*without any password/i.test(message)) {
     return new ConnectionError(`${context}: authentication failed: a password was given, but the server has none for the default user`, {
@@ -76,11 +88,14 @@ export function toAppError(err: unknown, context = 'Redis command failed'): AppE
     // What a plain server's reply (e.g. an -ERR or -DENIED line) looks like to a TLS client.
     const plain = code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number|packet length too long/i.test(message);
     return new ConnectionError(`${context}: TLS failure (${code}: ${message})`, {
-      hint: plain ? 'the server does not seem to speak TLS: for a plain Redis use a redis:// URL' : 'check --tls-ca, --tls-cert, --tls-key and the host name',
+      hint: plain
+        ? 'the server does not seem to speak TLS: for a plain Redis use a redis:// URL'
+        : 'check --tls-ca, --tls-cert, --tls-key and the host name',
     });
   }
   if (code !== undefined && NETWORK_CODES.has(code)) {
-    const hint = code === 'ECONNRESET' ? 'if the server expects TLS, use a rediss:// URL' : 'is redis-server running there? see --url or REDIS_URL';
+    const hint =
+      code === 'ECONNRESET' ? 'if the server expects TLS, use a rediss:// URL' : 'is redis-server running there? see --url or REDIS_URL';
     return new ConnectionError(`${context}: ${code}`, { hint });
   }
   if (/^(ClientClosedError|ClientOfflineError|SocketClosedUnexpectedlyError|DisconnectsClientError|ReconnectStrategyError)$/.test(name)) {

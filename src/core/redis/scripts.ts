@@ -19,7 +19,12 @@ export function script(source: string, readOnly = false): Script {
   return { source, sha: createHash('sha1').update(source).digest('hex'), readOnly };
 }
 
-export async function runScript(redis: Redis, s: Script, keys: Array<string | Buffer>, args: Array<string | Buffer> = []): Promise<unknown> {
+export async function runScript(
+  redis: Redis,
+  s: Script,
+  keys: Array<string | Buffer>,
+  args: Array<string | Buffer> = [],
+): Promise<unknown> {
   const options = { keys, arguments: args };
   try {
     return await (s.readOnly ? redis.evalShaRo(s.sha, options) : redis.evalSha(s.sha, options));

@@ -55,7 +55,8 @@ export async function openTopology(opts: ConnectionOptions, onWarning: (line: st
     client = await openClient(settings);
   } catch (err) {
     // A cluster node refuses SELECT of any other database: that is the URL's fault, not the server's.
-    if (databaseOf(settings.url) !== 0 && /SELECT is not allowed in cluster mode/.test(err instanceof Error ? err.message : '')) assertDatabaseZero(settings);
+    if (databaseOf(settings.url) !== 0 && /SELECT is not allowed in cluster mode/.test(err instanceof Error ? err.message : ''))
+      assertDatabaseZero(settings);
     throw err;
   }
   if (opts.cluster === true || (await clusterEnabled(client))) {
@@ -69,11 +70,18 @@ export async function openTopology(opts: ConnectionOptions, onWarning: (line: st
 function assertDatabaseZero(settings: NodeSettings): void {
   const db = databaseOf(settings.url);
   if (db !== 0) {
-    throw new UsageError(`the URL selects database ${db}, but a Redis Cluster has only database 0`, { hint: `drop "/${db}" from --url or REDIS_URL` });
+    throw new UsageError(`the URL selects database ${db}, but a Redis Cluster has only database 0`, {
+      hint: `drop "/${db}" from --url or REDIS_URL`,
+    });
   }
 }
 
-async function single(kind: 'single' | 'sentinel', client: Redis, settings: NodeSettings, assertUnchanged: () => Promise<void>): Promise<Topology> {
+async function single(
+  kind: 'single' | 'sentinel',
+  client: Redis,
+  settings: NodeSettings,
+  assertUnchanged: () => Promise<void>,
+): Promise<Topology> {
   const node = { client, label: describeTarget(settings.url), settings };
   const majorVersion = await serverMajorVersion(client);
   return { kind, majorVersion, keyed: client, masters: async () => [node], assertUnchanged, close: () => disconnect(client) };
@@ -106,7 +114,11 @@ async function role(client: Redis): Promise<string> {
 }
 
 /** Ask the sentinels, in order, where the master is; connect to it and check it is one. */
-async function openSentinel(settings: NodeSettings, sentinels: Array<{ host: string; port: number }>, name: string | undefined): Promise<Topology> {
+async function openSentinel(
+  settings: NodeSettings,
+  sentinels: Array<{ host: string; port: number }>,
+  name: string | undefined,
+): Promise<Topology> {
   if (name === undefined || name === '') throw new UsageError('--sentinel needs --sentinel-master <name>');
   const failures: string[] = [];
   const locate = async (): Promise<{ host: string; port: number }> => {
@@ -135,13 +147,19 @@ async function openSentinel(settings: NodeSettings, sentinels: Array<{ host: str
   const client = await openClient(masterSettings);
   if ((await role(client)) !== 'master') {
     await disconnect(client);
-    throw new ConnectionError(`${address.host}:${address.port} is not a master (a failover is in progress?)`, { hint: 'retry in a few seconds' });
+    throw new ConnectionError(`${address.host}:${address.port} is not a master (a failover is in progress?)`, {
+      hint: 'retry in a few seconds',
+    });
   }
   const runId = await serverRunId(client);
   return single('sentinel', client, masterSettings, async () => {
     const now = await locate();
-    const same = now.host === address.host && now.port === address.port && (await role(client)) === 'master' && (await serverRunId(client)) === runId;
-    if (!same) throw new TopologyChangedError(`the master changed (failover) while the command ran; results may be incomplete`, { hint: 'run the command again' });
+    const same =
+      now.host === address.host && now.port === address.port && (await role(client)) === 'master' && (await serverRunId(client)) === runId;
+    if (!same)
+      throw new TopologyChangedError(`the master changed (failover) while the command ran; results may be incomplete`, {
+        hint: 'run the command again',
+      });
   });
 }
 
@@ -168,8 +186,19 @@ async function clusterLayout(masters: Redis[]): Promise<{ layout: string; migrat
 async function openCluster(settings: NodeSettings): Promise<Topology> {
   const { createCluster } = await import('./redis-lib.js');
   const label = describeTarget(settings.url);
-  const defaults = { username: settings.username, password: settings.password, socket: settings.socket, disableOfflineQueue: true, commandOptions: NO_WRITE_TIMER };
-  const cluster = createCluster({ rootNodes: [{ url: settings.url.toString() }], defaults, useReplicas: false, commandOptions: NO_WRITE_TIMER });
+  const defaults = {
+    username: settings.username,
+    password: settings.password,
+    socket: settings.socket,
+    disableOfflineQueue: true,
+    commandOptions: NO_WRITE_TIMER,
+  };
+  const cluster = createCluster({
+    rootNodes: [{ url: settings.url.toString() }],
+    defaults,
+    useReplicas: false,
+    commandOptions: NO_WRITE_TIMER,
+  });
   cluster.on('error', () => undefined);
   try {
     await withinDeadline(cluster.connect(), settings.timeoutMs, `connecting to cluster at ${label}`);
@@ -179,7 +208,8 @@ async function openCluster(settings: NodeSettings): Promise<Topology> {
   }
   type Master = (typeof cluster.masters)[number];
   /** A master's own connection, each call bounded by the timeout like every other. */
-  const clientOf = async (m: Master) => boundCommands((await cluster.nodeClient(m)) as unknown as Redis, settings.timeoutMs, `${m.host}:${m.port}`);
+  const clientOf = async (m: Master) =>
+    boundCommands((await cluster.nodeClient(m)) as unknown as Redis, settings.timeoutMs, `${m.host}:${m.port}`);
   const nodeClients = () => Promise.all(cluster.masters.map(clientOf));
   // Script flags (allow-cross-slot-keys) need Redis 7 on every master: the oldest decides.
   const versions = await Promise.all((await nodeClients()).map(serverMajorVersion));
@@ -207,10 +237,15 @@ async function openCluster(settings: NodeSettings): Promise<Topology> {
     assertUnchanged: async () => {
       if (before === undefined) return;
       const [start, after] = [await before, await clusterLayout(await nodeClients())];
-      if (after.layout !== start.layout) throw new TopologyChangedError("the cluster's masters or slots changed while the command ran; results may be incomplete", { hint: 'run the command again' });
+      if (after.layout !== start.layout)
+        throw new TopologyChangedError("the cluster's masters or slots changed while the command ran; results may be incomplete", {
+          hint: 'run the command again',
+        });
       // Keys of a slot being migrated move between two masters, one by one: a walk can miss those.
       if (start.migrating || after.migrating) {
-        throw new TopologyChangedError('a slot migration was in progress while the command ran; results may be incomplete', { hint: 'run the command again once the resharding has finished' });
+        throw new TopologyChangedError('a slot migration was in progress while the command ran; results may be incomplete', {
+          hint: 'run the command again once the resharding has finished',
+        });
       }
     },
     close: async () => {

@@ -24,7 +24,17 @@ export interface ParsedCookie {
 }
 
 /** Set-Cookie attributes: names after the cookie in a Set-Cookie header, not cookies. */
-const SET_COOKIE_ATTRIBUTES = new Set(['path', 'domain', 'expires', 'max-age', 'httponly', 'secure', 'samesite', 'partitioned', 'priority']);
+const SET_COOKIE_ATTRIBUTES = new Set([
+  'path',
+  'domain',
+  'expires',
+  'max-age',
+  'httponly',
+  'secure',
+  'samesite',
+  'partitioned',
+  'priority',
+]);
 /** How many cookie names an error lists, and how much of each. */
 const NAMES_SHOWN = 20;
 const NAME_CHARS_SHOWN = 64;
@@ -75,12 +85,14 @@ function headerCookies(input: string): Cookie[] {
 function noSuchCookie(name: string, cookies: Cookie[]): UsageError {
   // Names only, never values. A pasted token with base64 padding (`abc==`) parses as a
   // cookie named by the token itself with a value of '' or '=': such names are left out.
-  const names = [...new Set(cookies.filter((c) => !/^=*$/.test(c.value) && !SET_COOKIE_ATTRIBUTES.has(c.name.toLowerCase())).map((c) => c.name))];
+  const names = [
+    ...new Set(cookies.filter((c) => !/^=*$/.test(c.value) && !SET_COOKIE_ATTRIBUTES.has(c.name.toLowerCase())).map((c) => c.name)),
+  ];
   const shown = names.slice(0, NAMES_SHOWN).map((n) => (n.length > NAME_CHARS_SHOWN ? `${n.slice(0, NAME_CHARS_SHOWN)}...` : n));
   const more = names.length > NAMES_SHOWN ? ` and ${names.length - NAMES_SHOWN} more` : '';
   const there = shown.length === 0 ? 'it names no cookie' : `it has ${shown.join(', ')}${more}`;
   return new UsageError(`--cookie has no cookie named ${name}: ${there}`, {
-    hint: 'name the session cookie with --cookie-name (or REDIS_ACCOUNTS_COOKIE_NAME), as the app names it in express-session\'s `name` option',
+    hint: "name the session cookie with --cookie-name (or REDIS_ACCOUNTS_COOKIE_NAME), as the app names it in express-session's `name` option",
   });
 }
 
@@ -89,7 +101,10 @@ function noSuchCookie(name: string, cookies: Cookie[]): UsageError {
  * a bare value, a Cookie or Set-Cookie header, or cookie-jar lines.
  */
 function pickCookieValue(input: string, name: string = DEFAULT_COOKIE_NAME): string {
-  const text = input.trim().replace(/^(?:set-)?cookie:/i, '').trim();
+  const text = input
+    .trim()
+    .replace(/^(?:set-)?cookie:/i, '')
+    .trim();
   // A bare value, possibly followed by Set-Cookie attributes (`s%3A...; Path=/`).
   if (/^"?s(?::|%3A)/i.test(text)) return unquote(text.split(';')[0]?.trim() ?? '');
   // A Cookie header holds no tab; a cookie jar separates its fields with tabs.

@@ -82,7 +82,12 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-async function guard(topology: Topology, watch: Watch, durationMs: number, signal: AbortSignal | undefined): Promise<HoldReport & { fixed: number }> {
+async function guard(
+  topology: Topology,
+  watch: Watch,
+  durationMs: number,
+  signal: AbortSignal | undefined,
+): Promise<HoldReport & { fixed: number }> {
   const deadline = Date.now() + durationMs;
   const [node] = await topology.masters();
   // On a Cluster each node publishes only its own keys' events: poll there.
@@ -100,7 +105,10 @@ async function guard(topology: Topology, watch: Watch, durationMs: number, signa
     let closing = false;
     let onDrop: (reason: string) => void = () => undefined;
     const dropped = new Promise<string>((resolve) => (onDrop = resolve));
-    subscriber.on('error', (err: unknown) => closing || onDrop(err instanceof Error && err.message !== '' ? err.message : 'connection lost'));
+    subscriber.on(
+      'error',
+      (err: unknown) => closing || onDrop(err instanceof Error && err.message !== '' ? err.message : 'connection lost'),
+    );
     subscriber.on('end', () => closing || onDrop('connection closed'));
     try {
       await subscriber.subscribe(

@@ -3,7 +3,6 @@ import { CONTROL } from '../text.js';
 import { UsageError } from '../errors.js';
 import { idBytes } from '../redis/keys.js';
 
-
 /**
  * The key of a session, as bytes: the prefix (UTF-8) and the id in its shown form (see
  * showId), whose `\xHH` escapes stand for the bytes they name.

@@ -58,7 +58,15 @@ export interface SessionLayout {
    * The NDJSON line of `record(...)` built straight from the bytes (the listing's fast path,
    * a million times per listing), or undefined when `onlyUser` is given and not its user.
    */
-  jsonLine(id: string, raw: Buffer, pttlMs: number, userFields: readonly string[], now: number, onlyUser: string | undefined, info: LineInfo): string | undefined;
+  jsonLine(
+    id: string,
+    raw: Buffer,
+    pttlMs: number,
+    userFields: readonly string[],
+    now: number,
+    onlyUser: string | undefined,
+    info: LineInfo,
+  ): string | undefined;
   /** The whole stored session for `session show`, or undefined when it cannot be read. */
   content(raw: Buffer): Record<string, unknown> | undefined;
   /**

@@ -98,8 +98,11 @@ async function* walkSessions<T>(topology: Topology, opts: ListOptions, build: Bu
   const needle = layout.userPrefilter(opts.user);
   const info: LineInfo = { readable: true };
   // Each batch reads ahead up to PREFETCH_BYTES of values; the loop below reads the rest.
-  const work = (node: MasterNode, keys: Buffer[], pace: NodePace) => readPart(ops, node.client, budgetOf(node, pace), keys, needle, true, 0, PREFETCH_BYTES);
-  for await (const { node, keys, result } of scanAndProcess(topology, { match: layout.match(prefix), readAhead: 1 }, work, { depth: LIST_DEPTH })) {
+  const work = (node: MasterNode, keys: Buffer[], pace: NodePace) =>
+    readPart(ops, node.client, budgetOf(node, pace), keys, needle, true, 0, PREFETCH_BYTES);
+  for await (const { node, keys, result } of scanAndProcess(topology, { match: layout.match(prefix), readAhead: 1 }, work, {
+    depth: LIST_DEPTH,
+  })) {
     stats.scanned += keys.length;
     const now = Date.now();
     let out: T[] = [];
@@ -153,7 +156,9 @@ export function listSessions(topology: Topology, opts: ListOptions): AsyncGenera
  * built straight from the stored JSON: the fast path of `session list --json`.
  */
 export function listSessionLines(topology: Topology, opts: ListOptions): AsyncGenerator<string[]> {
-  return walkSessions(topology, opts, (id, raw, pttl, now, info) => opts.layout.jsonLine(id, raw, pttl, opts.userFields, now, opts.user, info));
+  return walkSessions(topology, opts, (id, raw, pttl, now, info) =>
+    opts.layout.jsonLine(id, raw, pttl, opts.userFields, now, opts.user, info),
+  );
 }
 
 export interface RevokeProgress extends OddUsers {
@@ -217,7 +222,10 @@ export async function revokeMatching(topology: Topology, opts: BulkRevokeOptions
     progress.scanned += keys.length;
     progress.matched += result.targets.length;
     progress.revoked += result.removed;
-    opts.onBatch?.(result.targets.map((k) => layout.id(prefix, k)), progress);
+    opts.onBatch?.(
+      result.targets.map((k) => layout.id(prefix, k)),
+      progress,
+    );
   }
   progress.interrupted = opts.signal?.aborted === true;
   return progress;
@@ -246,7 +254,9 @@ return 1`);
 
 export async function revokeIds(redis: Redis, scope: KeyScope, ids: string[], dryRun: boolean): Promise<IdRevokeResult> {
   const probe = dryRun ? PROBE_SESSION : UNLINK_SESSION;
-  const found = await Promise.all(ids.map(async (id) => Number(await runScript(redis, probe, [scope.layout.key(scope.prefix, id)], [scope.layout.keyType]))));
+  const found = await Promise.all(
+    ids.map(async (id) => Number(await runScript(redis, probe, [scope.layout.key(scope.prefix, id)], [scope.layout.keyType]))),
+  );
   return {
     revoked: ids.filter((_, i) => found[i] === 1),
     missing: ids.filter((_, i) => found[i] === 0),
@@ -262,7 +272,9 @@ export interface TtlInfo {
 
 /** "session X not found": naming the key looked for, so a wrong --session-prefix shows. */
 export function notFound(prefix: string, id: string): NegativeAnswer {
-  return new NegativeAnswer(`session ${id} not found (no key ${prefix}${id})`, { hint: 'check --session-prefix (REDIS_ACCOUNTS_SESSION_PREFIX) and --url' });
+  return new NegativeAnswer(`session ${id} not found (no key ${prefix}${id})`, {
+    hint: 'check --session-prefix (REDIS_ACCOUNTS_SESSION_PREFIX) and --url',
+  });
 }
 
 export function notASession(scope: KeyScope, id: string, type: string): BadDataError {

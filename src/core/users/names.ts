@@ -57,9 +57,12 @@ export function validateNewUsername(name: string): string {
   }
   const mix = scriptMix(nfc);
   if (mix !== undefined) {
-    throw new UsageError(`username mixes scripts (${mix.scripts.join(', ')}): ${describeChar(mix.odd)} is ${mix.oddScript}, which is not allowed`, {
-      hint: 'use letters of one script; Latin may go with Chinese, Japanese or Korean (see docs/schema.md)',
-    });
+    throw new UsageError(
+      `username mixes scripts (${mix.scripts.join(', ')}): ${describeChar(mix.odd)} is ${mix.oddScript}, which is not allowed`,
+      {
+        hint: 'use letters of one script; Latin may go with Chinese, Japanese or Korean (see docs/schema.md)',
+      },
+    );
   }
   return nfc;
 }

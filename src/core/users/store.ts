@@ -90,7 +90,9 @@ export async function* scanUsers(topology: Topology, prefix: string): AsyncGener
     const names = keys.map((key) => (isUtf8(key) ? usernameFromKey(prefix, key.toString('utf8')) : undefined));
     const records = keys.filter((_, i) => names[i] !== undefined);
     const hashes = records.length === 0 ? [] : await ops.hashField(node.client, records, FIELD_HASH);
-    const types = await Promise.all(hashes.map((hash, i) => (hash === null ? node.client.type(records[i] as Buffer).then(String) : undefined)));
+    const types = await Promise.all(
+      hashes.map((hash, i) => (hash === null ? node.client.type(records[i] as Buffer).then(String) : undefined)),
+    );
     return { names, hashes, types };
   };
   for await (const { keys, result } of scanAndProcess(topology, scan, read)) {

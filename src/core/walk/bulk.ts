@@ -53,7 +53,12 @@ export interface WalkOptions {
 
 export type Work<T> = (node: MasterNode, keys: Buffer[], pace: NodePace) => Promise<T>;
 
-export async function* scanAndProcess<T>(topology: Topology, scan: ScanOptions, work: Work<T>, opts: WalkOptions = {}): AsyncGenerator<BatchResult<T>> {
+export async function* scanAndProcess<T>(
+  topology: Topology,
+  scan: ScanOptions,
+  work: Work<T>,
+  opts: WalkOptions = {},
+): AsyncGenerator<BatchResult<T>> {
   const stop = opts.stop;
   try {
     yield* walk(topology, scan, work, opts);

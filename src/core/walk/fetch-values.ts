@@ -84,7 +84,16 @@ export interface ValuePart {
  * Read keys[from..] in order until every key is read or the part holds `hold` bytes of values.
  * `needle` (may be empty) is the --user prefilter, applied by the server; `ttls`: read PTTLs too.
  */
-export async function readPart(ops: NodeOps, client: Redis, budget: ByteBudget, keys: Buffer[], needle: Needle, ttls: boolean, from: number, hold: number): Promise<ValuePart> {
+export async function readPart(
+  ops: NodeOps,
+  client: Redis,
+  budget: ByteBudget,
+  keys: Buffer[],
+  needle: Needle,
+  ttls: boolean,
+  from: number,
+  hold: number,
+): Promise<ValuePart> {
   const part: ValuePart = { start: from, end: from, pttls: [], raws: [] };
   let held = 0;
   while (part.end < keys.length && (part.end === from || held < hold)) {
@@ -105,7 +114,8 @@ export async function readPart(ops: NodeOps, client: Redis, budget: ByteBudget, 
       else {
         // Too large to share a reply: fetched by itself, once the node has nothing else in flight.
         raw = (await budget.with(value, () => ops.values(client, [keys[at + j] as Buffer])))[0] ?? null;
-        if (raw === null) pttl = -2; // gone (or retyped) since its length was read
+        if (raw === null)
+          pttl = -2; // gone (or retyped) since its length was read
         else if (!prefilterPasses(raw, needle)) raw = undefined;
       }
       if (raw) held += raw.length;
@@ -121,7 +131,15 @@ export async function readPart(ops: NodeOps, client: Redis, budget: ByteBudget, 
  * A batch's values part by part: `first` is what was read ahead (when given), then the rest is
  * read as the caller gets to it, each part at most PREFETCH_BYTES (or one value).
  */
-export async function* valueParts(ops: NodeOps, client: Redis, budget: ByteBudget, keys: Buffer[], needle: Needle, ttls: boolean, first?: ValuePart): AsyncGenerator<ValuePart> {
+export async function* valueParts(
+  ops: NodeOps,
+  client: Redis,
+  budget: ByteBudget,
+  keys: Buffer[],
+  needle: Needle,
+  ttls: boolean,
+  first?: ValuePart,
+): AsyncGenerator<ValuePart> {
   let part = first ?? (await readPart(ops, client, budget, keys, needle, ttls, 0, PREFETCH_BYTES));
   for (;;) {
     yield part;

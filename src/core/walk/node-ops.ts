@@ -138,11 +138,15 @@ export interface NodeOps {
 // Replies normally hold exactly these types already: check, and copy only if one does not.
 const asStrings = (reply: unknown): Array<string | null> => {
   const list = reply as unknown[];
-  return list.every((v) => v === null || typeof v === 'string') ? (list as Array<string | null>) : list.map((v) => (v === null || v === undefined ? null : String(v)));
+  return list.every((v) => v === null || typeof v === 'string')
+    ? (list as Array<string | null>)
+    : list.map((v) => (v === null || v === undefined ? null : String(v)));
 };
 const asBuffers = (reply: unknown): Array<Buffer | null> => {
   const list = reply as unknown[];
-  return list.every((v) => v === null || Buffer.isBuffer(v)) ? (list as Array<Buffer | null>) : list.map((v) => (v === null || v === undefined ? null : Buffer.from(String(v))));
+  return list.every((v) => v === null || Buffer.isBuffer(v))
+    ? (list as Array<Buffer | null>)
+    : list.map((v) => (v === null || v === undefined ? null : Buffer.from(String(v))));
 };
 
 /** The READ script's flat [pttl, value, pttl, value, ...] reply as two arrays. */
@@ -201,10 +205,18 @@ export function nodeOps(cluster: boolean, modern = true): NodeOps {
     async read(node, keys, maxBytes, needle, ttls) {
       const limits = [String(maxBytes), ttls ? '1' : '0', String(needle.length), ...needle];
       const bytes = bytesView(node);
-      return splitRead(cluster ? await runScript(bytes, READ_CROSS, [], [...limits, ...keys]) : await runScript(bytes, modern ? READ : READ_LEGACY, keys, limits));
+      return splitRead(
+        cluster
+          ? await runScript(bytes, READ_CROSS, [], [...limits, ...keys])
+          : await runScript(bytes, modern ? READ : READ_LEGACY, keys, limits),
+      );
     },
     async hashField(node, keys, field) {
-      return asStrings(cluster ? await runScript(node, HGETS_CROSS, [], [field, ...keys]) : await runScript(node, modern ? HGETS : HGETS_LEGACY, keys, [field]));
+      return asStrings(
+        cluster
+          ? await runScript(node, HGETS_CROSS, [], [field, ...keys])
+          : await runScript(node, modern ? HGETS : HGETS_LEGACY, keys, [field]),
+      );
     },
     async unlink(node, keys) {
       return Number(cluster ? await runScript(node, UNLINKS_CROSS, [], keys) : await node.unlink(keys));
@@ -222,7 +234,13 @@ function perSlotOps(): NodeOps {
     async read(node, keys, maxBytes, needle, ttls) {
       const bytes = bytesView(node);
       const [raws, pttls] = await Promise.all([
-        Promise.all(keys.map((k) => (bytes.get(k) as unknown as Promise<Buffer | null>).catch((err: unknown) => (err instanceof Error && /^WRONGTYPE/.test(err.message) ? WRONG_TYPE : Promise.reject(err))))),
+        Promise.all(
+          keys.map((k) =>
+            (bytes.get(k) as unknown as Promise<Buffer | null>).catch((err: unknown) =>
+              err instanceof Error && /^WRONGTYPE/.test(err.message) ? WRONG_TYPE : Promise.reject(err),
+            ),
+          ),
+        ),
         Promise.all(keys.map(async (k) => (ttls ? Number(await node.pTTL(k)) : 0))),
       ]);
       const values: Array<Buffer | null | number> = [];

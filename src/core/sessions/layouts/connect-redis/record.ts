@@ -8,7 +8,6 @@ import type { LineInfo, SessionRecord } from '../../layout.js';
 import { mayNeedSafeJson, safeJson } from '../../../json-safe.js';
 import { exactNumberText, MAX_NESTING, nestsDeeperThan, objectMembers, valueAt } from './json.js';
 
-
 export type JsonObject = Record<string, unknown>;
 
 export function parseSessionJson(raw: string): JsonObject | undefined {
@@ -103,7 +102,11 @@ export function sessionUser(session: JsonObject, fields: readonly string[], raw?
  * The one reading of a stored value both record builders share: decode it, find its user, and
  * note in `info` what the caller counts (unreadable, a user field that names no user).
  */
-function readSession(raw: Buffer | string, fields: readonly string[], info: LineInfo): { decoded: DecodedSession; found: UserLookup | undefined } | Unreadable {
+function readSession(
+  raw: Buffer | string,
+  fields: readonly string[],
+  info: LineInfo,
+): { decoded: DecodedSession; found: UserLookup | undefined } | Unreadable {
   const decoded = decodeSession(raw);
   const found = typeof decoded === 'string' ? undefined : sessionUser(decoded.session, fields, decoded.bytes);
   info.readable = typeof decoded !== 'string';
@@ -119,7 +122,14 @@ function userRootOf(fields: readonly string[], found: UserLookup | undefined): s
   return splitFields(fields)[fields.indexOf(found.field)]?.[0] ?? found.field;
 }
 
-export function toSessionRecord(id: string, raw: Buffer | string, pttlMs: number, fields: readonly string[], now: number, info?: LineInfo): SessionRecord {
+export function toSessionRecord(
+  id: string,
+  raw: Buffer | string,
+  pttlMs: number,
+  fields: readonly string[],
+  now: number,
+  info?: LineInfo,
+): SessionRecord {
   const ttlSeconds = pttlMs < 0 ? -1 : Math.ceil(pttlMs / 1000);
   const expiresAt = pttlMs < 0 ? null : new Date(now + pttlMs).toISOString();
   const read = readSession(raw, fields, info ?? { readable: true });
@@ -222,7 +232,8 @@ export function sessionJsonLine(
   info: LineInfo,
 ): string | undefined {
   const head = `{"id":${quote(id)},"user":`;
-  const times = pttlMs < 0 ? `"ttlSeconds":-1,"expiresAt":null` : `"ttlSeconds":${Math.ceil(pttlMs / 1000)},"expiresAt":"${isoTime(now + pttlMs)}"`;
+  const times =
+    pttlMs < 0 ? `"ttlSeconds":-1,"expiresAt":null` : `"ttlSeconds":${Math.ceil(pttlMs / 1000)},"expiresAt":"${isoTime(now + pttlMs)}"`;
   const read = readSession(raw, fields, info);
   if (typeof read === 'string') return onlyUser === undefined ? `${head}null,${times},"readable":false,"extra":null}` : undefined;
   const { session, bytes, text } = read.decoded;
@@ -242,7 +253,11 @@ export function sessionJsonLine(
     if (k === '__proto__') continue;
     const v = session[k];
     let json = typeof v === 'string' ? quote(v) : JSON.stringify(v);
-    if (typeof v === 'number' ? Number.isInteger(v) && !Number.isSafeInteger(v) : typeof v === 'object' && v !== null && LONG_DIGITS.test(json)) {
+    if (
+      typeof v === 'number'
+        ? Number.isInteger(v) && !Number.isSafeInteger(v)
+        : typeof v === 'object' && v !== null && LONG_DIGITS.test(json)
+    ) {
       members ??= objectMembers(bytes, text.indexOf('{')).members;
       const span = members.get(k)?.value;
       if (span !== undefined) json = compactSlice(bytes, span.start, span.end);
@@ -303,7 +318,9 @@ export function withLifetime<T extends Buffer | string>(raw: T, ttlMs: number, n
 function cookieMaxAge(raw: Buffer | string): unknown {
   const decoded = decodeSession(raw);
   const cookie: unknown = typeof decoded === 'string' ? undefined : decoded.session['cookie'];
-  return cookie !== null && typeof cookie === 'object' && !Array.isArray(cookie) ? ((cookie as Record<string, unknown>)['originalMaxAge'] ?? null) : undefined;
+  return cookie !== null && typeof cookie === 'object' && !Array.isArray(cookie)
+    ? ((cookie as Record<string, unknown>)['originalMaxAge'] ?? null)
+    : undefined;
 }
 
 /**
