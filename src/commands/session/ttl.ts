@@ -12,7 +12,7 @@ import { validateSessionId } from '../../core/sessions/ids.js';
 import { getTtl, setTtl, type KeyScope, type SetTtlResult, type TtlInfo } from '../../core/sessions/sessions.js';
 import type { Topology } from '../../core/redis/topology.js';
 import { UsageError } from '../../core/errors.js';
-import { say } from '../../cli/io.js';
+import { say, type Io } from '../../cli/io.js';
 import { type AuditFlags, type SessionFlags } from '../../cli/options.js';
 import { plural, printJson } from '../../cli/output.js';
 import { stopOnInterrupt } from '../../cli/progress.js';
@@ -30,37 +30,43 @@ export async function run(id: string, duration: string | undefined, ctx: Command
   if (holdMs !== undefined && seconds === undefined)
     throw new UsageError('--hold guards a new lifetime: give one (session ttl <id> <duration> --hold <d>)');
   const scope = { layout: sessionLayout(), prefix: opts.sessionPrefix };
-  return withTopology(ctx, async (topology) => {
+  const result = await withTopology(ctx, async (topology): Promise<TtlOutcome> => {
     const redis = topology.keyed;
-    let info: TtlInfo | SetTtlResult;
-    let held: LifetimeHoldResult | undefined;
-    if (seconds === undefined) info = await getTtl(redis, scope, id);
-    else {
-      const set = await audited(ctx, redis, { command: 'session ttl', target: `session ${id}` }, async () => ({
-        count: 1,
-        result: await setTtl(redis, scope, id, seconds),
-      }));
-      info = set.result;
-      if (holdMs !== undefined) {
-        held = await hold(topology, ctx, { ...scope, id, seconds, holdMs }, (again) => (info = again));
-      }
-    }
-    if (wantsJson(ctx)) printJson(io.stdout, { ...info, ...(held === undefined ? {} : { held }) });
-    else {
-      io.stdout.write(
-        `${info.ttlSeconds < 0 ? 'none (no expiry)' : `${formatTtl(info.ttlSeconds)} (${info.ttlSeconds}s)`}${info.expiresAt ? `  expires ${info.expiresAt}` : ''}\n`,
-      );
-      if ('cookieUpdated' in info && !info.cookieUpdated) say(io, 'Note: not an express-session value; only the key TTL was changed.');
-      if (held !== undefined) {
-        const summary =
-          held.reapplied === 0
-            ? 'Hold over: nothing wrote the old lifetime back'
-            : `Hold over: the session was written back with its old lifetime and the new one re-applied ${plural(held.reapplied, 'time')}`;
-        say(io, holdSummary(summary, held));
-      }
-    }
-    return 0;
+    if (seconds === undefined) return { info: await getTtl(redis, scope, id), held: undefined };
+    const set = await audited(ctx, redis, { command: 'session ttl', target: `session ${id}` }, async () => ({
+      count: 1,
+      result: await setTtl(redis, scope, id, seconds),
+    }));
+    let info: TtlInfo | SetTtlResult = set.result;
+    const held = holdMs === undefined ? undefined : await hold(topology, ctx, { ...scope, id, seconds, holdMs }, (again) => (info = again));
+    return { info, held };
   });
+  printTtl(io, result, wantsJson(ctx));
+  return 0;
+}
+
+/** A session's lifetime as read or set, and what a --hold saw. */
+export interface TtlOutcome {
+  info: TtlInfo | SetTtlResult;
+  held: LifetimeHoldResult | undefined;
+}
+
+export function printTtl(io: Io, { info, held }: TtlOutcome, json: boolean): void {
+  if (json) {
+    printJson(io.stdout, { ...info, ...(held === undefined ? {} : { held }) });
+    return;
+  }
+  io.stdout.write(
+    `${info.ttlSeconds < 0 ? 'none (no expiry)' : `${formatTtl(info.ttlSeconds)} (${info.ttlSeconds}s)`}${info.expiresAt ? `  expires ${info.expiresAt}` : ''}\n`,
+  );
+  if ('cookieUpdated' in info && !info.cookieUpdated) say(io, 'Note: not an express-session value; only the key TTL was changed.');
+  if (held !== undefined) {
+    const summary =
+      held.reapplied === 0
+        ? 'Hold over: nothing wrote the old lifetime back'
+        : `Hold over: the session was written back with its old lifetime and the new one re-applied ${plural(held.reapplied, 'time')}`;
+    say(io, holdSummary(summary, held));
+  }
 }
 
 /** Keep the new lifetime for --hold; the result says how often the app undid it. */

@@ -3,7 +3,7 @@ import { audited } from '../../cli/audited.js';
 import { withRedis, wantsJson, type CommandContext } from '../../cli/context.js';
 import { decoyHash, hashPassword, preparePassword, verifyPassword, weaknesses } from '../../core/users/hashing.js';
 import { getUser, replaceHash } from '../../core/users/store.js';
-import { say } from '../../cli/io.js';
+import { say, type Io } from '../../cli/io.js';
 import { printJson } from '../../cli/output.js';
 import { readPassword } from '../../cli/prompt.js';
 import { userTarget, type UserCommandFlags } from './target.js';
@@ -37,16 +37,31 @@ export async function run(given: string, ctx: CommandContext<VerifyFlags>): Prom
       });
     }
     bytes.fill(0);
-    if (wantsJson(ctx)) {
-      printJson(io.stdout, { user: name, match, outdated: outdated.length > 0, reasons: outdated, rehashed });
-    } else {
-      say(io, match ? `Password matches for ${name}.` : `Password does not match, or there is no user ${name}.`);
-      if (outdated.length > 0)
-        say(
-          io,
-          `Hash is outdated: ${outdated.join(', ')}.${rehashed ? ' Rehashed at the current policy.' : ' Run with --rehash to upgrade it.'}`,
-        );
-    }
+    const verdict: Verdict = { user: name, match, outdated: outdated.length > 0, reasons: outdated, rehashed };
+    printVerdict(io, verdict, wantsJson(ctx));
     return match ? 0 : 1;
   });
+}
+
+/** What `user verify` found; its --json shape. */
+export interface Verdict {
+  user: string;
+  match: boolean;
+  outdated: boolean;
+  reasons: string[];
+  rehashed: boolean;
+}
+
+export function printVerdict(io: Io, v: Verdict, json: boolean): void {
+  if (json) {
+    printJson(io.stdout, v);
+    return;
+  }
+  say(io, v.match ? `Password matches for ${v.user}.` : `Password does not match, or there is no user ${v.user}.`);
+  if (v.outdated) {
+    say(
+      io,
+      `Hash is outdated: ${v.reasons.join(', ')}.${v.rehashed ? ' Rehashed at the current policy.' : ' Run with --rehash to upgrade it.'}`,
+    );
+  }
 }
