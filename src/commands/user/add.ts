@@ -4,7 +4,7 @@ import { withRedis, wantsJson, type CommandContext } from '../../cli/context.js'
 import { BadDataError, ConflictError } from '../../core/errors.js';
 import { hashPassword, preparePassword } from '../../core/users/hashing.js';
 import { createUser } from '../../core/users/store.js';
-import { say } from '../../cli/io.js';
+import { say, type Io } from '../../cli/io.js';
 import { printJson } from '../../cli/output.js';
 import { readPassword } from '../../cli/prompt.js';
 import { userTarget, type UserCommandFlags } from './target.js';
@@ -20,7 +20,7 @@ export async function run(given: string, ctx: CommandContext<AddFlags>): Promise
   const { name, key, policy } = userTarget(given, opts, 'new');
   const minChars = opts.minLength;
 
-  return withRedis(ctx, (redis) =>
+  await withRedis(ctx, (redis) =>
     audited(ctx, redis, { command: 'user add', target: `user ${name}` }, async () => {
       // Fail fast on a taken name, before the operator types a password for nothing.
       // The atomic check is createUser(); this one is only a courtesy. A key of another type
@@ -33,9 +33,21 @@ export async function run(given: string, ctx: CommandContext<AddFlags>): Promise
       const phc = await hashPassword(bytes, policy);
       bytes.fill(0);
       if (!(await createUser(redis, key, phc, new Date()))) throw new ConflictError(`user ${name} already exists`);
-      if (wantsJson(ctx)) printJson(io.stdout, { user: name, key, created: true });
-      else say(io, `Created user ${name} (${key}).`);
       return { count: 1 };
     }),
-  ).then(() => 0);
+  );
+  printCreated(io, { user: name, key, created: true }, wantsJson(ctx));
+  return 0;
+}
+
+/** A created user; its --json shape. */
+export interface Created {
+  user: string;
+  key: string;
+  created: true;
+}
+
+export function printCreated(io: Io, created: Created, json: boolean): void {
+  if (json) printJson(io.stdout, created);
+  else say(io, `Created user ${created.user} (${created.key}).`);
 }

@@ -39,8 +39,8 @@ async function rehashOne(given: string, ctx: RehashContext): Promise<number> {
   const { io, opts } = ctx;
   const { name, key, policy, caps } = userTarget(given, opts, 'existing');
   const force = opts.force === true;
-  await withRedis(ctx, (redis) =>
-    audited(ctx, redis, { command: 'user rehash', target: `user ${name}` }, async () => {
+  const { outcome } = await withRedis(ctx, (redis) =>
+    audited(ctx, redis, { command: 'user rehash', target: `user ${name}` }, async (): Promise<{ count: number; outcome: Rehashed }> => {
       const record = await getUser(redis, key);
       const password = await readPassword(io, { fromStdin: opts.passwordStdin === true, confirm: false, message: `Password for ${name}:` });
       const bytes = preparePassword(password, 0);
@@ -52,15 +52,7 @@ async function rehashOne(given: string, ctx: RehashContext): Promise<number> {
         const match = (await verifyPassword(bytes, stored, caps)) && record !== undefined;
         if (!match) throw new NegativeAnswer(`password does not match, or there is no user ${name}; nothing was written`);
         const reasons = weaknesses(stored, policy);
-        if (reasons.length === 0 && !force) {
-          report(
-            io,
-            ctx,
-            { user: name, rehashed: false, reasons },
-            `Password checked; the hash of ${name} meets the policy, nothing to do (--force rehashes anyway).`,
-          );
-          return { count: 0 };
-        }
+        if (reasons.length === 0 && !force) return { count: 0, outcome: { user: name, rehashed: false, reasons } };
         const next = await hashPassword(bytes, policy);
         const result = await replaceHash(redis, key, stored, next, new Date());
         if (result !== 'replaced') {
@@ -68,19 +60,28 @@ async function rehashOne(given: string, ctx: RehashContext): Promise<number> {
             `the hash of ${name} ${result === 'gone' ? 'was deleted' : 'changed'} while rehashing; nothing was written`,
           );
         }
-        report(io, ctx, { user: name, rehashed: true, reasons }, `Rehashed ${name} at the current policy.`);
-        return { count: 1 };
+        return { count: 1, outcome: { user: name, rehashed: true, reasons } };
       } finally {
         bytes.fill(0);
       }
     }),
   );
+  printRehashed(io, outcome, wantsJson(ctx));
   return 0;
 }
 
-function report(io: Io, ctx: CommandContext, data: object, message: string): void {
-  if (wantsJson(ctx)) printJson(io.stdout, data);
-  else say(io, message);
+/** What `user rehash <name>` did; its --json shape. */
+export interface Rehashed {
+  user: string;
+  rehashed: boolean;
+  /** Why the old hash fell short of the policy (none with --force on a hash that met it). */
+  reasons: string[];
+}
+
+export function printRehashed(io: Io, r: Rehashed, json: boolean): void {
+  if (json) printJson(io.stdout, r);
+  else if (r.rehashed) say(io, `Rehashed ${r.user} at the current policy.`);
+  else say(io, `Password checked; the hash of ${r.user} meets the policy, nothing to do (--force rehashes anyway).`);
 }
 
 /** Why a stored hash falls short of the policy (none: it meets it); an unusable one says why. */
