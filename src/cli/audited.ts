@@ -11,7 +11,7 @@
  */
 import type { CommandContext } from './context.js';
 import { appendAudit, defaultActor, idTime, openAuditLog, type AuditLog, type AuditRecord } from '../core/audit.js';
-import { normalizeUrl, type Redis } from '../core/redis/connection.js';
+import { normalizeUrl, type Keyed } from '../core/redis/connection.js';
 import { toAppError } from '../core/redis/redis-errors.js';
 import { say } from './io.js';
 import { connectionOptions, type AuditFlags, type ConnectionFlags } from './options.js';
@@ -61,7 +61,7 @@ function serverOf(ctx: AuditedContext): string {
   }
 }
 
-async function overNewConnection<T>(ctx: AuditedContext, fn: (redis: Redis) => Promise<T>): Promise<T> {
+async function overNewConnection<T>(ctx: AuditedContext, fn: (redis: Keyed) => Promise<T>): Promise<T> {
   const { openTopology } = await import('../core/redis/topology.js');
   // Warnings (a password in argv) were printed when the command connected.
   const topology = await openTopology(connectionOptions(ctx.opts, ctx.urlSource, ctx.io.env), () => undefined);
@@ -74,7 +74,7 @@ async function overNewConnection<T>(ctx: AuditedContext, fn: (redis: Redis) => P
 
 type Outcome = Pick<AuditRecord, 'outcome' | 'count' | 'error'>;
 
-async function record(ctx: AuditedContext, redis: Redis, change: Change, log: AuditLog | undefined, outcome: Outcome): Promise<void> {
+async function record(ctx: AuditedContext, redis: Keyed, change: Change, log: AuditLog | undefined, outcome: Outcome): Promise<void> {
   const { actor, reason } = auditFields(ctx);
   const key = ctx.opts.auditKey;
   const entry: AuditRecord = {
@@ -134,7 +134,7 @@ async function record(ctx: AuditedContext, redis: Redis, change: Change, log: Au
  */
 export async function audited<T extends { count: number; interrupted?: boolean }>(
   ctx: AuditedContext,
-  redis: Redis,
+  redis: Keyed,
   change: Change,
   run: () => Promise<T>,
 ): Promise<T> {

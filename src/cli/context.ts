@@ -1,5 +1,5 @@
 /** What a command module receives: its streams, its parsed options, and a way to reach Redis. */
-import type { Redis } from '../core/redis/connection.js';
+import type { Keyed } from '../core/redis/connection.js';
 import { toAppError } from '../core/redis/redis-errors.js';
 import type { Topology } from '../core/redis/topology.js';
 import { say, type Io } from './io.js';
@@ -39,7 +39,7 @@ export async function withTopology<T>(
 }
 
 /** For commands that only touch keys they name: the client that routes by key. */
-export async function withRedis<T>(ctx: CommandContext<ConnectionFlags>, fn: (redis: Redis) => Promise<T>): Promise<T> {
+export async function withRedis<T>(ctx: CommandContext<ConnectionFlags>, fn: (redis: Keyed) => Promise<T>): Promise<T> {
   return withTopology(ctx, (topology) => fn(topology.keyed));
 }
 

@@ -10,7 +10,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { UsageError } from './errors.js';
-import type { Redis } from './redis/connection.js';
+import type { Keyed } from './redis/connection.js';
 
 /** Approximate cap: the stream is trimmed past this many entries (MAXLEN ~). */
 export const AUDIT_MAX_ENTRIES = 100000;
@@ -50,7 +50,7 @@ export function defaultActor(): string {
 }
 
 /** Append one entry; returns the id the server gave it (its time). */
-export async function appendAudit(redis: Redis, key: string, entry: AuditRecord, maxEntries = AUDIT_MAX_ENTRIES): Promise<string> {
+export async function appendAudit(redis: Keyed, key: string, entry: AuditRecord, maxEntries = AUDIT_MAX_ENTRIES): Promise<string> {
   const fields: Record<string, string> = {
     clientTime: entry.clientTime,
     actor: entry.actor,
@@ -90,7 +90,7 @@ function toEntry(id: string, f: Record<string, string>): AuditEntry {
 type StreamPage = Array<{ id: string; message: Record<string, string> } | null> | null;
 
 /** Entries from `sinceMs` on, oldest first, read in pages so memory stays bounded. */
-export async function* readAudit(redis: Redis, key: string, sinceMs: number, pageSize = 1000): AsyncGenerator<AuditEntry> {
+export async function* readAudit(redis: Keyed, key: string, sinceMs: number, pageSize = 1000): AsyncGenerator<AuditEntry> {
   let start = `${sinceMs}-0`;
   for (;;) {
     const page = ((await redis.xRange(key, start, '+', { COUNT: pageSize })) ?? []) as NonNullable<StreamPage>;
@@ -106,7 +106,7 @@ export async function* readAudit(redis: Redis, key: string, sinceMs: number, pag
  * page reads in time order like the whole trail. Holds at most `limit` entries (the stream is
  * capped at about AUDIT_MAX_ENTRIES anyway).
  */
-export async function readNewestAudit(redis: Redis, key: string, sinceMs: number, limit: number, pageSize = 1000): Promise<AuditEntry[]> {
+export async function readNewestAudit(redis: Keyed, key: string, sinceMs: number, limit: number, pageSize = 1000): Promise<AuditEntry[]> {
   const newestFirst: AuditEntry[] = [];
   let end = '+';
   while (newestFirst.length < limit) {

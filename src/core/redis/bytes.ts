@@ -4,23 +4,25 @@
  * the decoder as stored. node-redis decodes replies as UTF-8 strings unless a command runs on a
  * view of the client whose blob strings map to Buffers; this module hands out that view.
  */
-import type { Redis } from './connection.js';
+import type { Keyed, Redis } from './connection.js';
 
 /** RESP's blob string type ('$'), as node-redis's RESP_TYPES names it. */
 const BLOB_STRING = 36;
 
-const views = new WeakMap<object, Redis>();
+const views = new WeakMap<object, Keyed>();
 
 /**
  * The same connection, replying with Buffers for strings (and with the same per-command
  * deadline: connection.ts bounds the view too). Typed as Redis for the call sites; the replies
  * of its string commands are Buffers, which the callers declare.
  */
-export function bytesView(client: Redis): Redis {
+export function bytesView<C extends Keyed>(client: C): C {
   let view = views.get(client);
   if (view === undefined) {
-    view = client.withTypeMapping({ [BLOB_STRING]: Buffer }) as unknown as Redis;
+    // Both kinds of client have withTypeMapping, each returning its own kind: node-redis's types
+    // say so per kind, so the one call here goes through the single-server type.
+    view = (client as unknown as Redis).withTypeMapping({ [BLOB_STRING]: Buffer }) as unknown as C;
     views.set(client, view);
   }
-  return view;
+  return view as C;
 }

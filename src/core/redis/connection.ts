@@ -9,6 +9,29 @@ import { toAppError } from './redis-errors.js';
 
 export type Redis = RedisClientType;
 
+/**
+ * The commands the tool sends about one key: what a single server's client and a Cluster client
+ * (which routes each command to the master of its key) both serve, with the same signatures.
+ * Topology.keyed is one of the two; nothing that takes a Keyed can tell which.
+ */
+export type Keyed = Pick<
+  Redis,
+  | 'get'
+  | 'type'
+  | 'pTTL'
+  | 'unlink'
+  | 'exists'
+  | 'hGetAll'
+  | 'hGet'
+  | 'xAdd'
+  | 'xRange'
+  | 'xRevRange'
+  | 'evalSha'
+  | 'evalShaRo'
+  | 'eval'
+  | 'evalRo'
+>;
+
 export interface ConnectionOptions {
   url: string;
   /** Where `url` came from: a password in argv deserves a warning. */

@@ -3,7 +3,7 @@
  * script cached yet (after a restart, or on a cluster node seen for the first time).
  */
 import { createHash } from 'node:crypto';
-import type { Redis } from './connection.js';
+import type { Keyed } from './connection.js';
 
 export interface Script {
   source: string;
@@ -20,7 +20,7 @@ export function script(source: string, readOnly = false): Script {
 }
 
 export async function runScript(
-  redis: Redis,
+  redis: Keyed,
   s: Script,
   keys: Array<string | Buffer>,
   args: Array<string | Buffer> = [],

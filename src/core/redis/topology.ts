@@ -16,6 +16,7 @@ import {
   withinDeadline,
   type ConnectionOptions,
   type NodeSettings,
+  type Keyed,
   type Redis,
 } from './connection.js';
 import { toAppError } from './redis-errors.js';
@@ -35,7 +36,7 @@ export interface Topology {
   /** Major version of the server (of the oldest master on a cluster). */
   readonly majorVersion: number;
   /** Routes each single-key command (and EVAL by its first key) to the node that owns it. */
-  readonly keyed: Redis;
+  readonly keyed: Keyed;
   /** Every master: SCAN and per-node batches run on these. */
   masters(): Promise<MasterNode[]>;
   /**
@@ -208,8 +209,7 @@ async function openCluster(settings: NodeSettings): Promise<Topology> {
   }
   type Master = (typeof cluster.masters)[number];
   /** A master's own connection, each call bounded by the timeout like every other. */
-  const clientOf = async (m: Master) =>
-    boundCommands((await cluster.nodeClient(m)) as unknown as Redis, settings.timeoutMs, `${m.host}:${m.port}`);
+  const clientOf = async (m: Master) => boundCommands<Redis>(await cluster.nodeClient(m), settings.timeoutMs, `${m.host}:${m.port}`);
   const nodeClients = () => Promise.all(cluster.masters.map(clientOf));
   // Script flags (allow-cross-slot-keys) need Redis 7 on every master: the oldest decides.
   const versions = await Promise.all((await nodeClients()).map(serverMajorVersion));
@@ -219,7 +219,7 @@ async function openCluster(settings: NodeSettings): Promise<Topology> {
   return {
     kind: 'cluster',
     majorVersion,
-    keyed: boundCommands(cluster, settings.timeoutMs, label) as unknown as Redis,
+    keyed: boundCommands<Keyed>(cluster, settings.timeoutMs, label),
     masters: async () => {
       before ??= nodeClients().then(clusterLayout);
       await before;

@@ -7,7 +7,7 @@ import { runScript, script } from '../redis/scripts.js';
 import { createHash } from 'node:crypto';
 import { BadDataError, ConflictError, NegativeAnswer } from '../errors.js';
 import { bytesView } from '../redis/bytes.js';
-import type { Redis } from '../redis/connection.js';
+import type { Keyed } from '../redis/connection.js';
 import { scanAndProcess, type NodePace } from '../walk/bulk.js';
 import { TIGHT_IN_FLIGHT } from '../walk/headroom.js';
 import { ByteBudget, IN_FLIGHT_BYTES, PREFETCH_BYTES, readPart, valueParts } from '../walk/fetch-values.js';
@@ -252,7 +252,7 @@ if t == 'none' then return 0 end
 if t ~= ARGV[1] then return -1 end
 return 1`);
 
-export async function revokeIds(redis: Redis, scope: KeyScope, ids: string[], dryRun: boolean): Promise<IdRevokeResult> {
+export async function revokeIds(redis: Keyed, scope: KeyScope, ids: string[], dryRun: boolean): Promise<IdRevokeResult> {
   const probe = dryRun ? PROBE_SESSION : UNLINK_SESSION;
   const found = await Promise.all(
     ids.map(async (id) => Number(await runScript(redis, probe, [scope.layout.key(scope.prefix, id)], [scope.layout.keyType]))),
@@ -281,7 +281,7 @@ export function notASession(scope: KeyScope, id: string, type: string): BadDataE
   return new BadDataError(`${scope.prefix}${id} is a ${type}, not a session (a ${scope.layout.keyType})`);
 }
 
-export async function getTtl(redis: Redis, scope: KeyScope, id: string): Promise<TtlInfo> {
+export async function getTtl(redis: Keyed, scope: KeyScope, id: string): Promise<TtlInfo> {
   const { layout, prefix } = scope;
   const key = layout.key(prefix, id);
   const [type, pttlReply] = await Promise.all([redis.type(key), redis.pTTL(key)]);
@@ -322,7 +322,7 @@ export interface SetTtlResult extends TtlInfo {
  * Give a session a new lifetime that survives the user's next request (see withLifetime).
  * Retries when the application writes the session in between; exit 4 if it keeps doing so.
  */
-export async function setTtl(redis: Redis, scope: KeyScope, id: string, seconds: number): Promise<SetTtlResult> {
+export async function setTtl(redis: Keyed, scope: KeyScope, id: string, seconds: number): Promise<SetTtlResult> {
   const { layout, prefix } = scope;
   const key = layout.key(prefix, id);
   const ttlMs = seconds * 1000;

@@ -1,6 +1,6 @@
 /** One session in full, as `session show` prints it. */
 import { bytesView } from '../redis/bytes.js';
-import type { Redis } from '../redis/connection.js';
+import type { Keyed } from '../redis/connection.js';
 import type { SessionRecord } from './layout.js';
 import { notASession, notFound, type SessionScope } from './sessions.js';
 
@@ -11,7 +11,7 @@ export interface SessionDetail extends SessionRecord {
   raw?: string;
 }
 
-export async function showSession(redis: Redis, scope: SessionScope, id: string): Promise<SessionDetail> {
+export async function showSession(redis: Keyed, scope: SessionScope, id: string): Promise<SessionDetail> {
   const { layout, prefix } = scope;
   const key = layout.key(prefix, id);
   const [type, pttl] = await Promise.all([redis.type(key), redis.pTTL(key)]);

@@ -5,7 +5,7 @@
 import { runScript, script } from '../redis/scripts.js';
 import { isUtf8 } from 'node:buffer';
 import { BadDataError } from '../errors.js';
-import type { Redis } from '../redis/connection.js';
+import type { Keyed } from '../redis/connection.js';
 import { escapeGlob, showId } from '../redis/keys.js';
 import { usernameFromKey } from './names.js';
 import { scanAndProcess } from '../walk/bulk.js';
@@ -36,7 +36,7 @@ if current ~= ARGV[2] then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3], ARGV[4], ARGV[5])
 return 1`);
 
-export async function createUser(redis: Redis, key: string, passwordHash: string, now: Date): Promise<boolean> {
+export async function createUser(redis: Keyed, key: string, passwordHash: string, now: Date): Promise<boolean> {
   const stamp = now.toISOString();
   const created = await runScript(redis, CREATE_IF_ABSENT, [key], [FIELD_HASH, passwordHash, FIELD_CREATED, stamp, FIELD_UPDATED, stamp]);
   return created === 1;
@@ -44,7 +44,7 @@ export async function createUser(redis: Redis, key: string, passwordHash: string
 
 export type ReplaceResult = 'replaced' | 'changed' | 'gone';
 
-export async function replaceHash(redis: Redis, key: string, expected: string, next: string, now: Date): Promise<ReplaceResult> {
+export async function replaceHash(redis: Keyed, key: string, expected: string, next: string, now: Date): Promise<ReplaceResult> {
   const result = await runScript(redis, REPLACE_IF_UNCHANGED, [key], [FIELD_HASH, expected, next, FIELD_UPDATED, now.toISOString()]);
   return result === 1 ? 'replaced' : result === 0 ? 'changed' : 'gone';
 }
@@ -56,7 +56,7 @@ function toRecord(key: string, fields: Record<string, string>): UserRecord {
 }
 
 /** The record, or undefined when there is no such key. A key of another type is exit 5. */
-export async function getUser(redis: Redis, key: string): Promise<UserRecord | undefined> {
+export async function getUser(redis: Keyed, key: string): Promise<UserRecord | undefined> {
   const fields = (await redis.hGetAll(key)) as Record<string, string>;
   if (Object.keys(fields).length === 0) return undefined;
   return toRecord(key, fields);
