@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { parseSecrets, parseSessionCookie, verifyCookieSignature } from '../../src/core/sessions/cookie.js';
+import { parseSecrets } from '../../src/core/sessions/cookie.js';
+import { parseSessionCookie, verifyCookieSignature } from '../../src/core/sessions/layouts/connect-redis/cookie.js';
 import { validateCookieName } from '../../src/cli/options.js';
 import { ExitCode, NegativeAnswer } from '../../src/core/errors.js';
 import { usageError } from '../helpers/errors.js';

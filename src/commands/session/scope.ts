@@ -3,7 +3,7 @@ import type { SessionLayout } from '../../core/sessions/layout.js';
 import { connectRedis } from '../../core/sessions/layouts/connect-redis/index.js';
 import { readFile } from 'node:fs/promises';
 import type { CommandContext } from '../../cli/context.js';
-import { parseSecrets, parseSessionCookie, verifyCookieSignature } from '../../core/sessions/cookie.js';
+import { parseSecrets, pickCookieValue } from '../../core/sessions/cookie.js';
 import type { ConnectionFlags, CookieFlags } from '../../cli/options.js';
 import type { OddUsers } from '../../core/sessions/sessions.js';
 import { validateSessionId } from '../../core/sessions/ids.js';
@@ -25,18 +25,19 @@ export async function sessionIdFrom(
   const cookie = opts.cookie === '-' ? await readSecretLine(ctx.io, 'cookie') : opts.cookie;
   if (cookie === undefined) return id === undefined ? undefined : validateSessionId(id);
   if (id !== undefined) throw new UsageError('give a session id or --cookie, not both');
-  const parsed = parseSessionCookie(cookie, opts.cookieName);
+  const format = sessionLayout().cookie;
+  const value = pickCookieValue(cookie, opts.cookieName, format);
+  // A malformed cookie is refused before the secrets file is read.
+  const unchecked = format.sessionId(value, undefined);
   const secretFile = opts.cookieSecretFile;
-  if (secretFile !== undefined) {
-    let text: string;
-    try {
-      text = await readFile(secretFile, 'utf8');
-    } catch (err) {
-      throw new UsageError(`cannot read --cookie-secret-file ${secretFile}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
-    }
-    verifyCookieSignature(parsed, parseSecrets(text));
+  if (secretFile === undefined) return unchecked;
+  let text: string;
+  try {
+    text = await readFile(secretFile, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read --cookie-secret-file ${secretFile}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
   }
-  return parsed.id;
+  return format.sessionId(value, parseSecrets(text));
 }
 
 /**

@@ -1,27 +1,16 @@
 /**
- * express-session's cookie value: `s:<session id>.<signature>`, where the signature is
- * HMAC-SHA256(secret, id) in base64 without padding (the cookie-signature package), and the
- * whole value is URL-encoded in the Set-Cookie header (`s%3A...`). Responders paste it from
- * logs, browsers and curl in several shapes, all accepted here:
- * - the bare value, URL-encoded or not (`s:<id>.<sig>`, `s%3A...`);
+ * A session cookie out of whatever a responder pasted from a log, a browser or curl:
+ * - the bare value (which the layout recognizes: SessionCookie.isBareValue);
  * - a Cookie request header (`theme=dark; connect.sid=s%3A...`, `Cookie: ` in front or not) or
  *   a Set-Cookie one (`connect.sid=s%3A...; Path=/; HttpOnly`): the cookie is picked by name;
  * - cookie-jar lines as curl writes them (Netscape format: domain, include-subdomains flag,
  *   path, secure, expiry, name, value, separated by tabs; `#HttpOnly_` before the domain of
  *   an HttpOnly cookie; other `#` lines are comments): picked by name as well.
- * The value is a live credential: no error here quotes it, or any part of it.
+ * What the value means (which session, whether its signature holds) is the layout's
+ * (layout.ts SessionCookie). The value is a live credential: no error here quotes it.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { DEFAULT_COOKIE_NAME } from '../defaults.js';
-import { NegativeAnswer, UsageError } from '../errors.js';
-import { validateSessionId } from './ids.js';
-
-export interface ParsedCookie {
-  id: string;
-  /** The signed part and its signature, for checking against a secret. */
-  signed: string;
-  signature: string;
-}
+import { UsageError } from '../errors.js';
+import type { SessionCookie } from './layout.js';
 
 /** Set-Cookie attributes: names after the cookie in a Set-Cookie header, not cookies. */
 const SET_COOKIE_ATTRIBUTES = new Set([
@@ -100,13 +89,13 @@ function noSuchCookie(name: string, cookies: Cookie[]): UsageError {
  * The session cookie's value, as sent (URL-encoded or not), out of whatever was pasted:
  * a bare value, a Cookie or Set-Cookie header, or cookie-jar lines.
  */
-function pickCookieValue(input: string, name: string = DEFAULT_COOKIE_NAME): string {
+export function pickCookieValue(input: string, name: string, format: Pick<SessionCookie, 'isBareValue'>): string {
   const text = input
     .trim()
     .replace(/^(?:set-)?cookie:/i, '')
     .trim();
   // A bare value, possibly followed by Set-Cookie attributes (`s%3A...; Path=/`).
-  if (/^"?s(?::|%3A)/i.test(text)) return unquote(text.split(';')[0]?.trim() ?? '');
+  if (format.isBareValue(text)) return unquote(text.split(';')[0]?.trim() ?? '');
   // A Cookie header holds no tab; a cookie jar separates its fields with tabs.
   const jar = text.includes('\t');
   // `--cookie - < cookies.txt` reads one line: the jar's first, a comment.
@@ -129,52 +118,6 @@ function pickCookieValue(input: string, name: string = DEFAULT_COOKIE_NAME): str
     });
   }
   return first.value;
-}
-
-/** The session id (and signature) in a pasted cookie; `name` picks it from a header or jar. */
-export function parseSessionCookie(input: string, name: string = DEFAULT_COOKIE_NAME): ParsedCookie {
-  let value = pickCookieValue(input, name);
-  if (/%[0-9A-Fa-f]{2}/.test(value)) {
-    try {
-      value = decodeURIComponent(value);
-    } catch {
-      throw new UsageError('the cookie is not valid URL encoding');
-    }
-  }
-  if (!value.startsWith('s:')) {
-    throw new UsageError('not an express-session cookie (expected s:<id>.<signature>, URL-encoded or not)', {
-      hint: 'give the cookie value, a Cookie header or a cookie-jar line; --cookie-name picks the session cookie among several',
-    });
-  }
-  const body = value.slice(2);
-  const dot = body.lastIndexOf('.');
-  if (dot <= 0 || dot === body.length - 1) throw new UsageError('the cookie has no signature (expected s:<id>.<signature>)');
-  let id: string;
-  try {
-    id = validateSessionId(body.slice(0, dot));
-  } catch (err) {
-    // Its message quotes the id, a part of the credential.
-    if (err instanceof UsageError) throw new UsageError('the cookie holds an invalid session id', { hint: err.hint });
-    throw err;
-  }
-  return { id, signed: body.slice(0, dot), signature: body.slice(dot + 1) };
-}
-
-function sign(value: string, secret: string): string {
-  return createHmac('sha256', secret).update(value).digest('base64').replace(/=+$/, '');
-}
-
-/**
- * Check the signature against each secret (express-session accepts an array of secrets, the
- * first signing and all verifying, so a secrets file holds one per line).
- */
-export function verifyCookieSignature(cookie: ParsedCookie, secrets: string[]): void {
-  const given = Buffer.from(cookie.signature);
-  const ok = secrets.some((secret) => {
-    const expected = Buffer.from(sign(cookie.signed, secret));
-    return expected.length === given.length && timingSafeEqual(expected, given);
-  });
-  if (!ok) throw new NegativeAnswer('the cookie signature does not match any secret in --cookie-secret-file');
 }
 
 /** Secrets file: one secret per line; blank lines ignored. */

@@ -41,6 +41,14 @@ export interface LineInfo {
   oddUserShape?: string;
 }
 
+/** The framework's session cookie: what a responder may paste to name a session (--cookie). */
+export interface SessionCookie {
+  /** Whether pasted text (trimmed, without a `Cookie:` prefix) is this cookie's bare value rather than a header. */
+  isBareValue(text: string): boolean;
+  /** The session id in a cookie value as sent (URL-encoded or not); with `secrets`, its signature must hold (else NegativeAnswer). */
+  sessionId(value: string, secrets: string[] | undefined): string;
+}
+
 export interface SessionLayout {
   /** As `--layout` will name it. */
   readonly name: string;
@@ -50,6 +58,8 @@ export interface SessionLayout {
   key(prefix: string, id: string): Buffer;
   /** SCAN MATCH pattern for every session key under `prefix` (user input escaped). */
   match(prefix: string): string;
+  /** How the application's session cookie names a session. */
+  readonly cookie: SessionCookie;
   /** The session id (shown form) of a key that `match` matched. */
   id(prefix: string, key: Buffer): string;
   /** A stored value as a session record; sets `info` for the caller's counts. */

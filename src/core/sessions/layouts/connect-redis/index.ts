@@ -5,6 +5,7 @@
 import { escapeGlob, showId } from '../../../redis/keys.js';
 import { sessionKey } from '../../ids.js';
 import type { SessionLayout } from '../../layout.js';
+import { expressSessionCookie } from './cookie.js';
 import { prefilterNeedle } from './prefilter.js';
 import { decodeSession, lifetimeUndone, sessionJsonLine, toSessionRecord, withLifetime } from './record.js';
 
@@ -13,6 +14,7 @@ export const connectRedis: SessionLayout = {
   keyType: 'string',
   key: sessionKey,
   match: (prefix) => `${escapeGlob(prefix)}*`,
+  cookie: expressSessionCookie,
   id: (prefix, key) => showId(key.subarray(Buffer.byteLength(prefix))),
   record: toSessionRecord,
   jsonLine: sessionJsonLine,
