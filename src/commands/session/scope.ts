@@ -28,16 +28,17 @@ export async function sessionIdFrom(
   const format = sessionLayout().cookie;
   const value = pickCookieValue(cookie, opts.cookieName, format);
   // A malformed cookie is refused before the secrets file is read.
-  const unchecked = format.sessionId(value, undefined);
+  const session = format.read(value);
   const secretFile = opts.cookieSecretFile;
-  if (secretFile === undefined) return unchecked;
+  if (secretFile === undefined) return session.id;
   let text: string;
   try {
     text = await readFile(secretFile, 'utf8');
   } catch (err) {
     throw new UsageError(`cannot read --cookie-secret-file ${secretFile}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
   }
-  return format.sessionId(value, parseSecrets(text));
+  session.verify(parseSecrets(text));
+  return session.id;
 }
 
 /**

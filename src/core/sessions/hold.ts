@@ -154,6 +154,7 @@ function hasClasses(classes: string, needed: string): boolean {
 /** `session revoke --hold`: delete any revoked session that is written again. */
 export async function holdRevoked(topology: Topology, opts: HoldOptions): Promise<HoldResult> {
   const { layout } = opts;
+  const idOf = layout.idOf(opts.prefix);
   const prefix = Buffer.from(opts.prefix, 'utf8');
   const caught = (id: string) => {
     opts.onCatch?.(id);
@@ -164,7 +165,7 @@ export async function holdRevoked(topology: Topology, opts: HoldOptions): Promis
     published: (classes) => hasClasses(classes, layout.writeEventClasses),
     async onKey(key) {
       if (!key.subarray(0, prefix.length).equals(prefix)) return 0;
-      const id = layout.id(opts.prefix, key);
+      const id = idOf(key);
       if (!opts.ids.has(id)) return 0;
       return Number(await topology.keyed.unlink(key)) > 0 ? caught(id) : 0;
     },

@@ -45,8 +45,12 @@ export interface LineInfo {
 export interface SessionCookie {
   /** Whether pasted text (trimmed, without a `Cookie:` prefix) is this cookie's bare value rather than a header. */
   isBareValue(text: string): boolean;
-  /** The session id in a cookie value as sent (URL-encoded or not); with `secrets`, its signature must hold (else NegativeAnswer). */
-  sessionId(value: string, secrets: string[] | undefined): string;
+  /**
+   * The session a cookie value as sent (URL-encoded or not) names, and a check of its signature
+   * against the application's secrets (NegativeAnswer when none signed it). UsageError when the
+   * value is not such a cookie.
+   */
+  read(value: string): { id: string; verify(secrets: string[]): void };
 }
 
 export interface SessionLayout {
@@ -60,8 +64,11 @@ export interface SessionLayout {
   match(prefix: string): string;
   /** How the application's session cookie names a session. */
   readonly cookie: SessionCookie;
-  /** The session id (shown form) of a key that `match` matched. */
-  id(prefix: string, key: Buffer): string;
+  /**
+   * The session id (shown form) of a key that `match(prefix)` matched: made once per walk and
+   * called once per key (a listing calls it a million times).
+   */
+  idOf(prefix: string): (key: Buffer) => string;
   /** A stored value as a session record; sets `info` for the caller's counts. */
   record(id: string, raw: Buffer, pttlMs: number, userFields: readonly string[], now: number, info?: LineInfo): SessionRecord;
   /**

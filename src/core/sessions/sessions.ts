@@ -9,8 +9,7 @@ import { BadDataError, ConflictError, NegativeAnswer } from '../errors.js';
 import { bytesView } from '../redis/bytes.js';
 import type { Keyed } from '../redis/connection.js';
 import { scanAndProcess, type NodePace } from '../walk/bulk.js';
-import { TIGHT_IN_FLIGHT } from '../walk/headroom.js';
-import { ByteBudget, IN_FLIGHT_BYTES, PREFETCH_BYTES, readPart, valueParts } from '../walk/fetch-values.js';
+import { PREFETCH_BYTES, readPart, valueParts, type NodeReader } from '../walk/fetch-values.js';
 import { opsFor } from '../walk/node-ops.js';
 import type { MasterNode, Topology } from '../redis/topology.js';
 import type { LineInfo, SessionLayout, SessionRecord } from './layout.js';
@@ -74,40 +73,27 @@ type Build<T> = (id: string, raw: Buffer, pttl: number, now: number, info: LineI
  */
 const LIST_DEPTH = 4;
 
-/**
- * One byte budget per master for the replies in flight on its connection (fetch-values.ts),
- * made by the first batch of the node, which knows its pace (headroom.ts).
- */
-function budgets(): (node: MasterNode, pace?: NodePace) => ByteBudget {
-  const byNode = new Map<MasterNode, ByteBudget>();
-  return (node, pace) => {
-    let budget = byNode.get(node);
-    if (budget === undefined) byNode.set(node, (budget = new ByteBudget(pace?.tight === true ? TIGHT_IN_FLIGHT : IN_FLIGHT_BYTES)));
-    return budget;
-  };
-}
-
 /** The walk shared by listSessions and listSessionLines: scan, read values and TTLs, build, count. */
 async function* walkSessions<T>(topology: Topology, opts: ListOptions, build: Build<T>): AsyncGenerator<T[]> {
   const stats = opts.stats ?? emptyStats();
   const limit = opts.limit ?? Infinity;
   if (limit <= 0) return;
   const ops = opsFor(topology);
-  const budgetOf = budgets();
   const { layout, prefix } = opts;
+  const idOf = layout.idOf(prefix);
   const needle = layout.userPrefilter(opts.user);
+  const reader = (node: MasterNode, pace: NodePace): NodeReader => ({ ops, client: node.client, budget: pace.budget, needle, ttls: true });
   const info: LineInfo = { readable: true };
   // Each batch reads ahead up to PREFETCH_BYTES of values; the loop below reads the rest.
-  const work = (node: MasterNode, keys: Buffer[], pace: NodePace) =>
-    readPart(ops, node.client, budgetOf(node, pace), keys, needle, true, 0, PREFETCH_BYTES);
-  for await (const { node, keys, result } of scanAndProcess(topology, { match: layout.match(prefix), readAhead: 1 }, work, {
+  const work = (node: MasterNode, keys: Buffer[], pace: NodePace) => readPart(reader(node, pace), keys, 0, PREFETCH_BYTES);
+  for await (const { node, pace, keys, result } of scanAndProcess(topology, { match: layout.match(prefix), readAhead: 1 }, work, {
     depth: LIST_DEPTH,
   })) {
     stats.scanned += keys.length;
     const now = Date.now();
     let out: T[] = [];
     let outBytes = 0;
-    parts: for await (const { start, end, pttls, raws } of valueParts(ops, node.client, budgetOf(node), keys, needle, true, result)) {
+    parts: for await (const { start, end, pttls, raws } of valueParts(reader(node, pace), keys, result)) {
       for (let i = start; i < end; i += 1) {
         // Let replies in and the next reads out now and then: the bytes in flight are few
         // (fetch-values.ts), so the server idles while we hold the event loop for long.
@@ -120,7 +106,7 @@ async function* walkSessions<T>(topology: Topology, opts: ListOptions, build: Bu
           if (pttl !== -2) stats.wrongType += 1;
           continue;
         }
-        const item = build(layout.id(prefix, keys[i] as Buffer), raw, pttl, now, info);
+        const item = build(idOf(keys[i] as Buffer), raw, pttl, now, info);
         countOdd(stats, info);
         if (item === undefined) continue;
         if (!info.readable) stats.unreadable += 1;
@@ -188,6 +174,7 @@ export async function revokeMatching(topology: Topology, opts: BulkRevokeOptions
   const progress: RevokeProgress = { scanned: 0, matched: 0, revoked: 0, interrupted: false, oddUser: 0 };
   const ops = opsFor(topology);
   const { layout, prefix, user } = opts;
+  const idOf = layout.idOf(prefix);
   const needle = layout.userPrefilter(user);
   const info: LineInfo = { readable: true };
   const belongs = (raw: Buffer | null | undefined): boolean => {
@@ -197,14 +184,13 @@ export async function revokeMatching(topology: Topology, opts: BulkRevokeOptions
     return owner === user;
   };
 
-  const budgetOf = budgets();
   // One batch: pick the targets, delete them. Runs with a few batches in flight. Values are
   // read in byte-bounded parts (fetch-values.ts), prefiltered by the server, dropped once matched.
   const work = async (node: MasterNode, keys: Buffer[], pace: NodePace) => {
     let targets = keys;
     if (user !== undefined) {
       targets = [];
-      for await (const { start, end, raws } of valueParts(ops, node.client, budgetOf(node, pace), keys, needle, false)) {
+      for await (const { start, end, raws } of valueParts({ ops, client: node.client, budget: pace.budget, needle, ttls: false }, keys)) {
         for (let i = start; i < end; i += 1) if (belongs(raws[i - start])) targets.push(keys[i] as Buffer);
       }
     }
@@ -222,10 +208,7 @@ export async function revokeMatching(topology: Topology, opts: BulkRevokeOptions
     progress.scanned += keys.length;
     progress.matched += result.targets.length;
     progress.revoked += result.removed;
-    opts.onBatch?.(
-      result.targets.map((k) => layout.id(prefix, k)),
-      progress,
-    );
+    opts.onBatch?.(result.targets.map(idOf), progress);
   }
   progress.interrupted = opts.signal?.aborted === true;
   return progress;

@@ -5,7 +5,8 @@
  * only short commands.
  */
 import { scanAhead, scanBatches, type ScanOptions } from './scan.js';
-import { isTight, memoryHeadroom, TIGHT_SCAN_COUNT } from './headroom.js';
+import { ByteBudget, IN_FLIGHT_BYTES } from './fetch-values.js';
+import { isTight, memoryHeadroom, TIGHT_IN_FLIGHT, TIGHT_SCAN_COUNT } from './headroom.js';
 import { TopologyChangedError } from '../errors.js';
 import type { Topology, MasterNode } from '../redis/topology.js';
 
@@ -23,13 +24,18 @@ export const MAX_BATCH = 500;
  */
 export const DEFAULT_DEPTH = 6;
 
-/** How a node is walked: `tight` when it is near its maxmemory (headroom.ts). */
+/**
+ * What every batch of the walk on one node shares: the byte budget of the replies in flight on
+ * its connection (fetch-values.ts), IN_FLIGHT_BYTES, or TIGHT_IN_FLIGHT near maxmemory
+ * (headroom.ts).
+ */
 export interface NodePace {
-  tight: boolean;
+  budget: ByteBudget;
 }
 
 export interface BatchResult<T> {
   node: MasterNode;
+  pace: NodePace;
   /** Key names as bytes, as SCAN returned them. */
   keys: Buffer[];
   result: T;
@@ -81,9 +87,10 @@ async function* walk<T>(topology: Topology, scan: ScanOptions, work: Work<T>, op
     const queue: Array<Promise<BatchResult<T>>> = [];
     // Near maxmemory, take no more of the server's memory than a connection already holds:
     // no second connection, short SCAN replies, one batch at a time.
-    const pace: NodePace = { tight: opts.ignoreHeadroom !== true && isTight(await memoryHeadroom(node.client)) };
-    const batches = pace.tight ? scanBatches(node.client, { ...scan, count: TIGHT_SCAN_COUNT }) : scanAhead(node.settings, scan);
-    const inFlight = pace.tight ? 1 : (opts.depth ?? DEFAULT_DEPTH);
+    const tight = opts.ignoreHeadroom !== true && isTight(await memoryHeadroom(node.client));
+    const pace: NodePace = { budget: new ByteBudget(tight ? TIGHT_IN_FLIGHT : IN_FLIGHT_BYTES) };
+    const batches = tight ? scanBatches(node.client, { ...scan, count: TIGHT_SCAN_COUNT }) : scanAhead(node.settings, scan);
+    const inFlight = tight ? 1 : (opts.depth ?? DEFAULT_DEPTH);
     try {
       scanning: for await (const scanned of batches) {
         // On a cluster, a key in a slot being migrated can show up on two masters: keep it
@@ -92,7 +99,7 @@ async function* walk<T>(topology: Topology, scan: ScanOptions, work: Work<T>, op
         for (let start = 0; start < owned.length; start += MAX_BATCH) {
           if (stop?.aborted === true) break scanning;
           const keys = owned.length <= MAX_BATCH ? owned : owned.slice(start, start + MAX_BATCH);
-          const pending = work(node, keys, pace).then((result) => ({ node, keys, result }));
+          const pending = work(node, keys, pace).then((result) => ({ node, pace, keys, result }));
           // Awaited later, in order; this only stops an early failure counting as unhandled.
           pending.catch(() => undefined);
           queue.push(pending);

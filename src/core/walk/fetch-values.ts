@@ -81,19 +81,21 @@ export interface ValuePart {
 }
 
 /**
- * Read keys[from..] in order until every key is read or the part holds `hold` bytes of values.
- * `needle` (may be empty) is the --user prefilter, applied by the server; `ttls`: read PTTLs too.
+ * What reads a batch's values on one node: its operations and connection, the byte budget it
+ * shares with the other reads on that node (NodePace), the --user prefilter (may be empty,
+ * applied by the server) and whether PTTLs are read too.
  */
-export async function readPart(
-  ops: NodeOps,
-  client: Redis,
-  budget: ByteBudget,
-  keys: Buffer[],
-  needle: Needle,
-  ttls: boolean,
-  from: number,
-  hold: number,
-): Promise<ValuePart> {
+export interface NodeReader {
+  ops: NodeOps;
+  client: Redis;
+  budget: ByteBudget;
+  needle: Needle;
+  ttls: boolean;
+}
+
+/** Read keys[from..] in order until every key is read or the part holds `hold` bytes of values. */
+export async function readPart(reader: NodeReader, keys: Buffer[], from: number, hold: number): Promise<ValuePart> {
+  const { ops, client, budget, needle, ttls } = reader;
   const part: ValuePart = { start: from, end: from, pttls: [], raws: [] };
   let held = 0;
   while (part.end < keys.length && (part.end === from || held < hold)) {
@@ -131,19 +133,11 @@ export async function readPart(
  * A batch's values part by part: `first` is what was read ahead (when given), then the rest is
  * read as the caller gets to it, each part at most PREFETCH_BYTES (or one value).
  */
-export async function* valueParts(
-  ops: NodeOps,
-  client: Redis,
-  budget: ByteBudget,
-  keys: Buffer[],
-  needle: Needle,
-  ttls: boolean,
-  first?: ValuePart,
-): AsyncGenerator<ValuePart> {
-  let part = first ?? (await readPart(ops, client, budget, keys, needle, ttls, 0, PREFETCH_BYTES));
+export async function* valueParts(reader: NodeReader, keys: Buffer[], first?: ValuePart): AsyncGenerator<ValuePart> {
+  let part = first ?? (await readPart(reader, keys, 0, PREFETCH_BYTES));
   for (;;) {
     yield part;
     if (part.end >= keys.length) return;
-    part = await readPart(ops, client, budget, keys, needle, ttls, part.end, PREFETCH_BYTES);
+    part = await readPart(reader, keys, part.end, PREFETCH_BYTES);
   }
 }

@@ -22,10 +22,9 @@ export interface ParsedCookie {
 export const expressSessionCookie: SessionCookie = {
   // `s:` or `s%3A` (URL-encoded), maybe in double quotes: no Cookie header starts so.
   isBareValue: (text) => /^"?s(?::|%3A)/i.test(text),
-  sessionId(value, secrets) {
+  read(value) {
     const parsed = parseCookieValue(value);
-    if (secrets !== undefined) verifyCookieSignature(parsed, secrets);
-    return parsed.id;
+    return { id: parsed.id, verify: (secrets) => verifyCookieSignature(parsed, secrets) };
   },
 };
 

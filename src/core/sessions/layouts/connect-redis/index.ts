@@ -15,7 +15,10 @@ export const connectRedis: SessionLayout = {
   key: sessionKey,
   match: (prefix) => `${escapeGlob(prefix)}*`,
   cookie: expressSessionCookie,
-  id: (prefix, key) => showId(key.subarray(Buffer.byteLength(prefix))),
+  idOf(prefix) {
+    const length = Buffer.byteLength(prefix);
+    return (key) => showId(key.subarray(length));
+  },
   record: toSessionRecord,
   jsonLine: sessionJsonLine,
   content(raw) {
