@@ -18,7 +18,9 @@ import {
   DEFAULT_URL,
   DEFAULT_USER_FIELDS,
   DEFAULT_USER_PREFIX,
+  DEFAULT_LAYOUT,
   PASSWORD_MIN_CHARS,
+  SESSION_LAYOUTS,
 } from '../core/defaults.js';
 
 export const DEFAULT_TIMEOUT = '5s';
@@ -148,10 +150,18 @@ export function addSessionOptions(cmd: Command): Command {
   cmd
     .optionsGroup(HELP_GROUPS.data)
     .addOption(
-      new Option('--session-prefix <prefix>', 'key prefix of sessions (connect-redis "prefix")')
+      new Option('--layout <name>', 'how the application keeps its sessions (README: "Supported session stores")')
+        .env('REDIS_ACCOUNTS_LAYOUT')
+        .argParser(parseLayout)
+        .default(DEFAULT_LAYOUT),
+    )
+    .addOption(
+      new Option(
+        '--session-prefix <prefix>',
+        `key prefix (or namespace) of sessions (default: the layout's, ${DEFAULT_SESSION_PREFIX} for connect-redis, spring:session: for spring)`,
+      )
         .env('REDIS_ACCOUNTS_SESSION_PREFIX')
-        .argParser(prefixParser('--session-prefix'))
-        .default(DEFAULT_SESSION_PREFIX),
+        .argParser(prefixParser('--session-prefix')),
     )
     .addOption(
       new Option('--user-field <path>', `JSON path of the user in a session (default: first of ${DEFAULT_USER_FIELDS.join(', ')})`)
@@ -209,10 +219,12 @@ export function addCookieOptions(cmd: Command): Command {
       "the session cookie: its value (s:<id>.<signature>, URL-encoded or not), a Cookie header or a cookie-jar line; '-' reads it from stdin",
     )
     .addOption(
-      new Option('--cookie-name <name>', 'the session cookie to take from a Cookie header or a cookie jar')
+      new Option(
+        '--cookie-name <name>',
+        `the session cookie to take from a Cookie header or a cookie jar (default: the layout's, ${DEFAULT_COOKIE_NAME} for connect-redis, SESSION for spring)`,
+      )
         .env('REDIS_ACCOUNTS_COOKIE_NAME')
-        .argParser(validateCookieName)
-        .default(DEFAULT_COOKIE_NAME),
+        .argParser(validateCookieName),
     )
     .addOption(
       new Option('--cookie-secret-file <file>', "check the cookie's signature against the app's secrets (one per line)").env(
@@ -365,6 +377,13 @@ export function parseHold(text: string): number {
   return parseDuration(text) * 1000;
 }
 
+/** --layout: one of the layouts the tool reads. */
+export function parseLayout(name: string): string {
+  if (!SESSION_LAYOUTS.includes(name))
+    throw new UsageError(`unknown --layout "${name.slice(0, 40)}"`, { hint: `one of: ${SESSION_LAYOUTS.join(', ')}` });
+  return name;
+}
+
 /** A key prefix option (--session-prefix, --user-prefix): see validatePrefix. */
 function prefixParser(what: string): (text: string) => string {
   return (text) => validatePrefix(text, what);
@@ -435,7 +454,10 @@ export interface UserFlags extends ConnectionFlags {
 }
 
 export interface SessionFlags extends ConnectionFlags {
-  sessionPrefix: string;
+  /** One of SESSION_LAYOUTS (parseLayout). */
+  layout: string;
+  /** Without --session-prefix: the layout's default (SessionLayout.defaultPrefix). */
+  sessionPrefix?: string;
   /** Without --user-field: DEFAULT_USER_FIELDS (see userFieldsOf). */
   userField?: readonly string[];
 }
@@ -463,7 +485,8 @@ export interface AuditFlags {
 
 export interface CookieFlags {
   cookie?: string;
-  cookieName: string;
+  /** Without --cookie-name: the layout's cookie's (SessionCookie.defaultName). */
+  cookieName?: string;
   cookieSecretFile?: string;
 }
 

@@ -21,3 +21,7 @@ export const DEFAULT_USER_FIELDS: readonly string[] = Object.freeze(['passport.u
 
 /** The Redis stream of the audit trail (--audit-key). */
 export const DEFAULT_AUDIT_KEY = 'redis-accounts:audit';
+
+/** The session layouts `--layout` names (core/sessions/registry.ts loads each). */
+export const SESSION_LAYOUTS: readonly string[] = Object.freeze(['connect-redis']);
+export const DEFAULT_LAYOUT = 'connect-redis';

@@ -63,7 +63,7 @@ describe('session --json', () => {
       code: 1,
       stdout: '',
       stderr:
-        'redis-accounts: session nope not found (no key sess:nope) (hint: check --session-prefix (REDIS_ACCOUNTS_SESSION_PREFIX) and --url)\n',
+        'redis-accounts: session nope not found (no key sess:nope) (hint: check --layout, --session-prefix (REDIS_ACCOUNTS_SESSION_PREFIX) and --url)\n',
     });
   });
 });

@@ -452,8 +452,8 @@ describe('a cluster of Redis < 7 (no allow-cross-slot-keys): batches go one slot
         expect(new Set(keys.map(keySlot)).size).toBeGreaterThan(50);
         const keyBytes = keys.map((k) => Buffer.from(k));
         const [raws, { pttls, values }] = await Promise.all([
-          ops.values(node as unknown as Redis, keyBytes),
-          ops.read(node as unknown as Redis, keyBytes, 1 << 30, [], true),
+          ops.values(node as unknown as Redis, keyBytes, 'string'),
+          ops.read(node as unknown as Redis, keyBytes, 'string', 1 << 30, [], true),
         ]);
         expect(values).toHaveLength(keys.length);
         for (const [i, key] of keys.entries()) {

@@ -205,9 +205,10 @@ describe('hashPolicy and costCaps', () => {
 });
 
 describe('prefixes', () => {
-  test('default to user: and sess:', () => {
+  test('default to user: and, for sessions, the layout (connect-redis, whose prefix is sess:)', () => {
     expect(userFlags().userPrefix).toBe('user:');
-    expect(sessionFlags().sessionPrefix).toBe('sess:');
+    expect(sessionFlags().sessionPrefix).toBeUndefined();
+    expect(sessionFlags().layout).toBe('connect-redis');
   });
 
   test('are validated, naming the option', () => {

@@ -1,14 +1,14 @@
 /** `session list`: stream sessions as a table, tab-separated lines, or NDJSON (--json). */
 import { withTopology, wantsJson, type CommandContext } from '../../cli/context.js';
 import { formatTtl } from '../../core/duration.js';
-import { emptyStats, listSessionLines, listSessions, type ListOptions, type ListStats } from '../../core/sessions/sessions.js';
+import { emptyStats, listSessionLines, listSessions, type ListOptions, type ListStats } from '../../core/sessions/list.js';
 import type { Topology } from '../../core/redis/topology.js';
 import type { SessionRecord } from '../../core/sessions/layout.js';
 import { say } from '../../cli/io.js';
-import { userFieldsOf, type ProgressFlag, type SessionFlags } from '../../cli/options.js';
+import type { ProgressFlag, SessionFlags } from '../../cli/options.js';
 import { createRowPrinter, drained, incomplete, plural, tableTime, type Column } from '../../cli/output.js';
 import { progressLine, type Progress } from '../../cli/progress.js';
-import { oddUserNote, sessionLayout } from './scope.js';
+import { oddUserNote, sessionScope } from './scope.js';
 
 /**
  * On a narrow terminal Details narrows first (and is left out below 12), then User; an id
@@ -106,7 +106,7 @@ export interface ListFlags extends SessionFlags, ProgressFlag {
 export async function run(ctx: CommandContext<ListFlags>): Promise<number> {
   const { io, opts } = ctx;
   const { user, limit } = opts;
-  const scope = { layout: sessionLayout(), prefix: opts.sessionPrefix, userFields: userFieldsOf(opts) };
+  const scope = await sessionScope(opts);
   const write = wantsJson(ctx) ? writeLines : writeRows;
 
   return withTopology(ctx, async (topology) => {

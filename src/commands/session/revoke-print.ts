@@ -6,7 +6,7 @@ import type { Io } from '../../cli/io.js';
 import { say } from '../../cli/io.js';
 import { jsonLine, plural, printable, printJson } from '../../cli/output.js';
 import { holdSummary, type HoldResult } from '../../core/sessions/hold.js';
-import type { IdRevokeResult, RevokeProgress } from '../../core/sessions/sessions.js';
+import type { IdRevokeResult, RevokeProgress } from '../../core/sessions/revoke.js';
 import { oddUserNote } from './scope.js';
 
 /** What a revoke was asked to do, as the printers need it. */

@@ -2,21 +2,21 @@
  * `session revoke <id...> | --cookie <value> | --user <name> | --all`: delete sessions, say
  * how many went, record it in the audit trail, and with --hold keep them deleted.
  */
-import type { SessionLayout } from '../../core/sessions/layout.js';
+import type { SessionScope } from '../../core/sessions/scope.js';
 import { audited } from '../../cli/audited.js';
 import { withTopology, wantsJson, type CommandContext } from '../../cli/context.js';
 import { databaseOf } from '../../core/redis/connection.js';
 import { holdRevoked, type HoldResult } from '../../core/sessions/hold.js';
 import { toAppError } from '../../core/redis/redis-errors.js';
-import { revokeIds, revokeMatching, type IdRevokeResult, type RevokeProgress } from '../../core/sessions/sessions.js';
+import { revokeIds, revokeMatching, type IdRevokeResult, type RevokeProgress } from '../../core/sessions/revoke.js';
 import type { Topology } from '../../core/redis/topology.js';
 import { ExitCode, InterruptedError, UsageError } from '../../core/errors.js';
 import { say } from '../../cli/io.js';
-import { userFieldsOf, type AuditFlags, type CookieFlags, type ProgressFlag, type SessionFlags } from '../../cli/options.js';
+import { type AuditFlags, type CookieFlags, type ProgressFlag, type SessionFlags } from '../../cli/options.js';
 import { plural, printable } from '../../cli/output.js';
 import { progressLine, stopOnInterrupt } from '../../cli/progress.js';
 import { confirm } from '../../cli/prompt.js';
-import { sessionIdFrom, sessionLayout } from './scope.js';
+import { sessionIdFrom, sessionScope } from './scope.js';
 import {
   printBulkOutcome,
   printDryRunBatch,
@@ -27,14 +27,12 @@ import {
   type RevokeAsked,
 } from './revoke-print.js';
 
-interface Request extends RevokeAsked {
+interface Request extends RevokeAsked, SessionScope {
   ids: string[];
   user: string | undefined;
   all: boolean;
   dryRun: boolean;
   holdMs: number | undefined;
-  layout: SessionLayout;
-  prefix: string;
   json: boolean;
 }
 
@@ -56,16 +54,16 @@ async function parseRequest(idArgs: string[], ctx: RevokeContext): Promise<Reque
   const fromCookie = opts.cookie !== undefined;
   const modes = [idArgs.length > 0, fromCookie, user !== undefined, all].filter(Boolean).length;
   if (modes !== 1) throw new UsageError('give session ids, or --cookie <value>, or --user <name>, or --all (exactly one of them)');
-  const cookieId = fromCookie ? await sessionIdFrom(undefined, ctx) : undefined;
-  const ids = cookieId === undefined ? idArgs.map((id) => sessionIdFrom(id, ctx)) : [Promise.resolve(cookieId)];
+  const scope = await sessionScope(opts);
+  const cookieId = fromCookie ? await sessionIdFrom(undefined, ctx, scope) : undefined;
+  const ids = cookieId === undefined ? idArgs.map((id) => sessionIdFrom(id, ctx, scope)) : [Promise.resolve(cookieId)];
   return {
     ids: (await Promise.all(ids)).filter((id): id is string => id !== undefined),
     user,
     all,
     dryRun: opts.dryRun === true,
     holdMs: opts.hold,
-    layout: sessionLayout(),
-    prefix: opts.sessionPrefix,
+    ...scope,
     json: wantsJson(ctx),
   };
 }
@@ -132,7 +130,7 @@ async function countAll(topology: Topology, req: Request, ctx: RevokeContext): P
     const found = await revokeMatching(topology, {
       layout: req.layout,
       prefix: req.prefix,
-      userFields: userFieldsOf(ctx.opts),
+      userFields: req.userFields,
       dryRun: true,
       signal: interrupt.signal,
       onBatch: (_ids, p) => display.update({ scanned: p.scanned, sessions: p.matched }),
@@ -196,7 +194,7 @@ async function bulk(topology: Topology, req: Request, ctx: RevokeContext): Promi
     latest = await revokeMatching(topology, {
       layout: req.layout,
       prefix: req.prefix,
-      userFields: userFieldsOf(opts),
+      userFields: req.userFields,
       user: req.user,
       dryRun: req.dryRun,
       signal: interrupt.signal,

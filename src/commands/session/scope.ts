@@ -1,32 +1,34 @@
 /** Input rules shared by the session commands. */
-import type { SessionLayout } from '../../core/sessions/layout.js';
-import { connectRedis } from '../../core/sessions/layouts/connect-redis/index.js';
+import { loadLayout } from '../../core/sessions/registry.js';
+import type { SessionScope } from '../../core/sessions/scope.js';
 import { readFile } from 'node:fs/promises';
 import type { CommandContext } from '../../cli/context.js';
 import { parseSecrets, pickCookieValue } from '../../core/sessions/cookie.js';
-import type { ConnectionFlags, CookieFlags } from '../../cli/options.js';
-import type { OddUsers } from '../../core/sessions/sessions.js';
+import { userFieldsOf, type CookieFlags, type SessionFlags } from '../../cli/options.js';
+import type { OddUsers } from '../../core/sessions/scope.js';
 import { validateSessionId } from '../../core/sessions/ids.js';
 import { UsageError } from '../../core/errors.js';
 import { readSecretLine } from '../../cli/prompt.js';
 
-/** How the application keeps its sessions: connect-redis's layout, the only one so far. */
-export function sessionLayout(): SessionLayout {
-  return connectRedis;
+/** Where the sessions are: the --layout, its key prefix (--session-prefix, else the layout's) and the user fields. */
+export async function sessionScope(opts: SessionFlags): Promise<SessionScope> {
+  const layout = await loadLayout(opts.layout);
+  return { layout, prefix: opts.sessionPrefix ?? layout.defaultPrefix, userFields: userFieldsOf(opts) };
 }
 
 /** The session id named by an argument or a cookie (signature checked when secrets are given). */
 export async function sessionIdFrom(
   id: string | undefined,
-  ctx: CommandContext<ConnectionFlags & CookieFlags>,
+  ctx: CommandContext<SessionFlags & CookieFlags>,
+  scope: SessionScope,
 ): Promise<string | undefined> {
   const { opts } = ctx;
   // A cookie is a live credential: '-' keeps it out of argv (and so out of `ps`).
   const cookie = opts.cookie === '-' ? await readSecretLine(ctx.io, 'cookie') : opts.cookie;
   if (cookie === undefined) return id === undefined ? undefined : validateSessionId(id);
   if (id !== undefined) throw new UsageError('give a session id or --cookie, not both');
-  const format = sessionLayout().cookie;
-  const value = pickCookieValue(cookie, opts.cookieName, format);
+  const format = scope.layout.cookie;
+  const value = pickCookieValue(cookie, opts.cookieName ?? format.defaultName, format);
   // A malformed cookie is refused before the secrets file is read.
   const session = format.read(value);
   const secretFile = opts.cookieSecretFile;

@@ -4,15 +4,15 @@ import { UsageError } from '../../core/errors.js';
 import { formatTtl } from '../../core/duration.js';
 import { showSession, type SessionDetail } from '../../core/sessions/show.js';
 import type { Io } from '../../cli/io.js';
-import { userFieldsOf, type CookieFlags, type SessionFlags } from '../../cli/options.js';
+import type { CookieFlags, SessionFlags } from '../../cli/options.js';
 import { printJson, printable } from '../../cli/output.js';
-import { sessionIdFrom, sessionLayout } from './scope.js';
+import { sessionIdFrom, sessionScope } from './scope.js';
 
 export async function run(idArg: string | undefined, ctx: CommandContext<SessionFlags & CookieFlags>): Promise<number> {
   const { io, opts } = ctx;
-  const id = await sessionIdFrom(idArg, ctx);
+  const scope = await sessionScope(opts);
+  const id = await sessionIdFrom(idArg, ctx, scope);
   if (id === undefined) throw new UsageError('name a session id, or give --cookie <value>');
-  const scope = { layout: sessionLayout(), prefix: opts.sessionPrefix, userFields: userFieldsOf(opts) };
   const detail = await withRedis(ctx, (redis) => showSession(redis, scope, id));
   printDetail(io, detail, wantsJson(ctx));
   return 0;

@@ -3,13 +3,14 @@
  * remaining lifetime; with --hold, set it again whenever a request that was in flight
  * writes the session back with its old lifetime.
  */
-import { sessionLayout } from './scope.js';
+import { sessionScope } from './scope.js';
 import { audited } from '../../cli/audited.js';
 import { withTopology, wantsJson, type CommandContext } from '../../cli/context.js';
 import { formatTtl, parseDuration } from '../../core/duration.js';
 import { holdLifetime, holdSummary, type LifetimeHoldResult } from '../../core/sessions/hold.js';
 import { validateSessionId } from '../../core/sessions/ids.js';
-import { getTtl, setTtl, type KeyScope, type SetTtlResult, type TtlInfo } from '../../core/sessions/sessions.js';
+import { getTtl, setTtl, type SetTtlResult, type TtlInfo } from '../../core/sessions/lifetime.js';
+import type { KeyScope } from '../../core/sessions/scope.js';
 import type { Topology } from '../../core/redis/topology.js';
 import { UsageError } from '../../core/errors.js';
 import { say, type Io } from '../../cli/io.js';
@@ -29,17 +30,17 @@ export async function run(id: string, duration: string | undefined, ctx: Command
   const holdMs = opts.hold;
   if (holdMs !== undefined && seconds === undefined)
     throw new UsageError('--hold guards a new lifetime: give one (session ttl <id> <duration> --hold <d>)');
-  const scope = { layout: sessionLayout(), prefix: opts.sessionPrefix };
+  const scope = await sessionScope(opts);
   const result = await withTopology(ctx, async (topology): Promise<TtlOutcome> => {
     const redis = topology.keyed;
-    if (seconds === undefined) return { info: await getTtl(redis, scope, id), held: undefined };
+    if (seconds === undefined) return { layout: scope.layout.name, info: await getTtl(redis, scope, id), held: undefined };
     const set = await audited(ctx, redis, { command: 'session ttl', target: `session ${id}` }, async () => ({
       count: 1,
       result: await setTtl(redis, scope, id, seconds),
     }));
     let info: TtlInfo | SetTtlResult = set.result;
     const held = holdMs === undefined ? undefined : await hold(topology, ctx, { ...scope, id, seconds, holdMs }, (again) => (info = again));
-    return { info, held };
+    return { layout: scope.layout.name, info, held };
   });
   printTtl(io, result, wantsJson(ctx));
   return 0;
@@ -47,19 +48,25 @@ export async function run(id: string, duration: string | undefined, ctx: Command
 
 /** A session's lifetime as read or set, and what a --hold saw. */
 export interface TtlOutcome {
+  layout: string;
   info: TtlInfo | SetTtlResult;
   held: LifetimeHoldResult | undefined;
 }
 
-export function printTtl(io: Io, { info, held }: TtlOutcome, json: boolean): void {
+export function printTtl(io: Io, { layout, info, held }: TtlOutcome, json: boolean): void {
+  const set = 'valueUpdated' in info ? info : undefined;
   if (json) {
-    printJson(io.stdout, { ...info, ...(held === undefined ? {} : { held }) });
+    // cookieUpdated: connect-redis's name for valueUpdated, from before there were other layouts.
+    const compat = set !== undefined && layout === 'connect-redis' ? { cookieUpdated: set.valueUpdated } : {};
+    printJson(io.stdout, { ...info, ...compat, ...(held === undefined ? {} : { held }) });
     return;
   }
   io.stdout.write(
     `${info.ttlSeconds < 0 ? 'none (no expiry)' : `${formatTtl(info.ttlSeconds)} (${info.ttlSeconds}s)`}${info.expiresAt ? `  expires ${info.expiresAt}` : ''}\n`,
   );
-  if ('cookieUpdated' in info && !info.cookieUpdated) say(io, 'Note: not an express-session value; only the key TTL was changed.');
+  if (set !== undefined && !set.valueUpdated)
+    say(io, `Note: not a session value of the ${layout} layout that can be rewritten; only the key TTL was changed.`);
+  if (set?.note !== undefined) say(io, `Note: ${set.note}`);
   if (held !== undefined) {
     const summary =
       held.reapplied === 0

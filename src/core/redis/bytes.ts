@@ -6,8 +6,9 @@
  */
 import type { Keyed, Redis } from './connection.js';
 
-/** RESP's blob string type ('$'), as node-redis's RESP_TYPES names it. */
+/** RESP's blob string type ('$') and map type ('%'), as node-redis's RESP_TYPES names them. */
 const BLOB_STRING = 36;
+const MAP = 37;
 
 const views = new WeakMap<object, Keyed>();
 
@@ -21,7 +22,9 @@ export function bytesView<C extends Keyed>(client: C): C {
   if (view === undefined) {
     // Both kinds of client have withTypeMapping, each returning its own kind: node-redis's types
     // say so per kind, so the one call here goes through the single-server type.
-    view = (client as unknown as Redis).withTypeMapping({ [BLOB_STRING]: Buffer }) as unknown as C;
+    // A map reply (HGETALL) stays the flat list of field and value bytes: as an object, a field
+    // that is not UTF-8 would be mangled and one named __proto__ would not be a field.
+    view = (client as unknown as Redis).withTypeMapping({ [BLOB_STRING]: Buffer, [MAP]: Array }) as unknown as C;
     views.set(client, view);
   }
   return view as C;

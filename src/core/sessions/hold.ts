@@ -15,8 +15,10 @@
 import type { Redis } from '../redis/connection.js';
 import { databaseOf, disconnect, openClient } from '../redis/connection.js';
 import { ConflictError, NegativeAnswer } from '../errors.js';
-import { bytesView } from '../redis/bytes.js';
-import { setTtl, type KeyScope, type SetTtlResult } from './sessions.js';
+import { readValue } from '../redis/hash-value.js';
+import { setTtl, type SetTtlResult } from './lifetime.js';
+import { revokeOne } from './revoke.js';
+import type { KeyScope } from './scope.js';
 import type { Topology } from '../redis/topology.js';
 
 export type HoldMode = 'notifications' | 'polling' | 'notifications, then polling';
@@ -167,17 +169,17 @@ export async function holdRevoked(topology: Topology, opts: HoldOptions): Promis
       if (!key.subarray(0, prefix.length).equals(prefix)) return 0;
       const id = idOf(key);
       if (!opts.ids.has(id)) return 0;
-      return Number(await topology.keyed.unlink(key)) > 0 ? caught(id) : 0;
+      return (await revokeOne(topology.keyed, opts, id, false)) === 1 ? caught(id) : 0;
     },
     async sweep() {
       let n = 0;
       const ids = [...opts.ids];
       for (let i = 0; i < ids.length; i += SWEEP_BATCH) {
         const batch = ids.slice(i, i + SWEEP_BATCH);
-        // One key per UNLINK: on a Cluster each goes to the node that owns it.
-        const removed = await Promise.all(batch.map((id) => topology.keyed.unlink(layout.key(opts.prefix, id))));
+        // One key per call: on a Cluster each goes to the node that owns it.
+        const removed = await Promise.all(batch.map((id) => revokeOne(topology.keyed, opts, id, false)));
         removed.forEach((r, j) => {
-          if (Number(r) > 0) n += caught(batch[j] as string);
+          if (r === 1) n += caught(batch[j] as string);
         });
       }
       return n;
@@ -209,7 +211,7 @@ export async function holdLifetime(topology: Topology, opts: LifetimeHoldOptions
   const key = layout.key(opts.prefix, opts.id);
   const ttlMs = opts.seconds * 1000;
   const check = async (): Promise<number> => {
-    const [raw, pttl] = await Promise.all([bytesView(redis).get(key) as unknown as Promise<Buffer | null>, redis.pTTL(key)]);
+    const [raw, pttl] = await Promise.all([readValue(redis, key, layout.keyType).catch(() => null), redis.pTTL(key)]);
     if (raw === null || !layout.lifetimeUndone(raw, Number(pttl), ttlMs)) return 0;
     try {
       opts.onReapply?.(await setTtl(redis, opts, opts.id, opts.seconds));

@@ -5,10 +5,12 @@
  * cannot read is a record marked unreadable. One folder per layout under layouts/; adding a
  * framework means adding a folder, not editing the walker (docs/development.md).
  *
- * What a layout may need and connect-redis does not (side keys fetched per session, per-user
- * index sets to clean on revoke, a hash instead of a string) joins this interface with the first
- * layout that needs it, so that nothing here is declared and never called.
+ * A session is one key: a string, or a hash that reaches the layout packed into one value
+ * (redis/hash-value.ts). What else a framework keeps beside it (Spring's shadow `expires:` keys,
+ * expiration and principal index sets) the layout names as side operations, which the caller
+ * applies after the session key's own atomic change (on a Cluster they live in other slots).
  */
+import type { ValueKind } from '../redis/hash-value.js';
 import type { Needle } from '../walk/prefilter.js';
 
 export interface SessionRecord {
@@ -25,6 +27,11 @@ export interface SessionRecord {
   extra: Record<string, unknown> | null;
   /** Why the value is unreadable (only on unreadable records; not a --json field of the listing). */
   unreadable?: string;
+  /** When the layout stores them (Spring): when the session was created and last used (ISO 8601). */
+  createdAt?: string | null;
+  lastAccessedAt?: string | null;
+  /** When stored fields rather than the key's TTL decide expiry: which (Spring: "lastAccessedTime + maxInactiveInterval"). */
+  expiresBy?: string;
 }
 
 /**
@@ -43,6 +50,8 @@ export interface LineInfo {
 
 /** The framework's session cookie: what a responder may paste to name a session (--cookie). */
 export interface SessionCookie {
+  /** The cookie's name when the application keeps the framework's default (--cookie-name). */
+  readonly defaultName: string;
   /** Whether pasted text (trimmed, without a `Cookie:` prefix) is this cookie's bare value rather than a header. */
   isBareValue(text: string): boolean;
   /**
@@ -53,11 +62,73 @@ export interface SessionCookie {
   read(value: string): { id: string; verify(secrets: string[]): void };
 }
 
+/**
+ * A change to a key beside the session's own, applied after it, each on its own (the keys may
+ * live on other Cluster nodes). Each is harmless when the key is already gone.
+ */
+export type SideOp =
+  | { op: 'unlink'; key: Buffer }
+  | { op: 'srem'; key: Buffer; member: Buffer }
+  /** Add to a set and give the set a TTL (Spring's per-minute expiration sets). */
+  | { op: 'sadd'; key: Buffer; member: Buffer; pexpireMs: number }
+  /** A new TTL for a key that exists (PEXPIRE does nothing to a missing key). */
+  | { op: 'pexpire'; key: Buffer; ms: number };
+
+/**
+ * What a lifetime change writes, atomically with the key's TTL (`ttlMs`) and only if the
+ * session is still the one read: a whole new string value, or hash fields to set. Then the
+ * side operations (a shadow key's TTL, an expiration set's member).
+ */
+export interface LifetimePlan {
+  value?: Buffer;
+  fields?: Array<[field: Buffer, value: Buffer]>;
+  /** The session key's new TTL; may exceed the lifetime (Spring's indexed repository keeps 5 minutes more). */
+  ttlMs: number;
+  side: SideOp[];
+  /** What the command's output should say about the change (e.g. which stored fields changed). */
+  note?: string;
+}
+
+/**
+ * A per-user index the framework keeps (Spring's principal set): a set whose members name the
+ * user's sessions. Members are hints: a member whose session is gone or belongs to someone
+ * else is stale, and is removed.
+ */
+export interface UserIndex {
+  key: Buffer;
+  /** The session id a member names, or undefined when the member cannot be read. */
+  idOf(member: Buffer): string | undefined;
+}
+
+/** Where a session was read: its prefix, id and the key's PTTL then. */
+export interface StoredAt {
+  prefix: string;
+  id: string;
+  pttlMs: number;
+}
+
 export interface SessionLayout {
-  /** As `--layout` will name it. */
+  /** As `--layout` names it. */
   readonly name: string;
+  /** Sessions' key prefix (or namespace) when --session-prefix is not given. */
+  readonly defaultPrefix: string;
   /** The Redis type of a session key: SCAN's TYPE filter, and what a key of another type is not. */
-  readonly keyType: 'string';
+  readonly keyType: ValueKind;
+  /**
+   * Whether a key `match(prefix)` matched is a session rather than the layout's own bookkeeping
+   * (Spring's `sessions:expires:<id>` shadow keys): others are skipped and not counted. Absent:
+   * every matched key is a session (or a key of another type, counted as such).
+   */
+  isSession?(prefix: string): (key: Buffer) => boolean;
+  /**
+   * What else goes when a session goes, from the session as read (`raw`, a packed hash for a
+   * hash layout) or, undefined, from its id alone (`revoke --all` does not read values).
+   */
+  revokeSide?(prefix: string, id: string, raw: Buffer | undefined): SideOp[];
+  /** MATCH patterns of the index keys `revoke --all` deletes once the sessions are gone. */
+  indexMatches?(prefix: string): string[];
+  /** The index of a user's sessions, when the framework keeps one. */
+  userIndex?(prefix: string, user: string): UserIndex;
   /** The key of a session id (its shown form, see redis/keys.ts showId) under `prefix`. */
   key(prefix: string, id: string): Buffer;
   /** SCAN MATCH pattern for every session key under `prefix` (user input escaped). */
@@ -92,10 +163,11 @@ export interface SessionLayout {
    */
   userPrefilter(user: string | undefined): Needle;
   /**
-   * The stored value with a new lifetime of `ttlMs`, written together with the key's TTL so
-   * the application's next request does not undo it; undefined when only the TTL can change.
+   * What to write for a new lifetime of `ttlMs` from `now`, so that the application's next
+   * request does not undo it; `at` names the session and its key's TTL as read. Undefined when
+   * the value is not one the layout can rewrite: then only the key's TTL changes.
    */
-  withLifetime(raw: Buffer, ttlMs: number, now: number): Buffer | undefined;
+  withLifetime(raw: Buffer, ttlMs: number, now: number, at: StoredAt): LifetimePlan | undefined;
   /**
    * Whether a stored session no longer has the lifetime `ttlMs` that was set: a request that
    * began before the change wrote back the old one (`session ttl --hold` sets it again).

@@ -55,6 +55,8 @@ export interface WalkOptions {
    * frees more than it takes (revoke --all deletes each batch it scans).
    */
   ignoreHeadroom?: boolean;
+  /** Which scanned keys to process (others are the layout's own bookkeeping: skipped, not counted). */
+  keep?: (key: Buffer) => boolean;
 }
 
 export type Work<T> = (node: MasterNode, keys: Buffer[], pace: NodePace) => Promise<T>;
@@ -95,7 +97,7 @@ async function* walk<T>(topology: Topology, scan: ScanOptions, work: Work<T>, op
       scanning: for await (const scanned of batches) {
         // On a cluster, a key in a slot being migrated can show up on two masters: keep it
         // only where it is owned now, so merged results have no duplicates.
-        const owned = node.owns ? scanned.filter(node.owns) : scanned;
+        const owned = node.owns || opts.keep ? scanned.filter((key) => (node.owns?.(key) ?? true) && (opts.keep?.(key) ?? true)) : scanned;
         for (let start = 0; start < owned.length; start += MAX_BATCH) {
           if (stop?.aborted === true) break scanning;
           const keys = owned.length <= MAX_BATCH ? owned : owned.slice(start, start + MAX_BATCH);

@@ -14,6 +14,7 @@
  * 64/128 KB kept the 1M listing's speed; 32/64 KB cost it ~15%.
  */
 import type { Redis } from '../redis/connection.js';
+import type { ValueKind } from '../redis/hash-value.js';
 import { SKIPPED, WRONG_TYPE, type NodeOps } from './node-ops.js';
 import { prefilterPasses, type Needle } from './prefilter.js';
 
@@ -87,6 +88,8 @@ export interface ValuePart {
  */
 export interface NodeReader {
   ops: NodeOps;
+  /** What the session keys hold (the layout's keyType). */
+  kind: ValueKind;
   client: Redis;
   budget: ByteBudget;
   needle: Needle;
@@ -95,7 +98,7 @@ export interface NodeReader {
 
 /** Read keys[from..] in order until every key is read or the part holds `hold` bytes of values. */
 export async function readPart(reader: NodeReader, keys: Buffer[], from: number, hold: number): Promise<ValuePart> {
-  const { ops, client, budget, needle, ttls } = reader;
+  const { ops, client, kind, budget, needle, ttls } = reader;
   const part: ValuePart = { start: from, end: from, pttls: [], raws: [] };
   let held = 0;
   while (part.end < keys.length && (part.end === from || held < hold)) {
@@ -105,7 +108,7 @@ export async function readPart(reader: NodeReader, keys: Buffer[], from: number,
     // A budget smaller than a read (a node near maxmemory) caps the read too.
     const cap = Math.min(needle.length > 0 ? FILTERED_READ_BYTES : READ_BYTES, budget.limit);
     const ask = at === 0 && keys.length <= READ_KEYS ? keys : keys.slice(at, at + READ_KEYS);
-    const reply = await budget.with(cap, () => ops.read(client, ask, cap, needle, ttls));
+    const reply = await budget.with(cap, () => ops.read(client, ask, kind, cap, needle, ttls));
     for (let j = 0; j < reply.values.length; j += 1) {
       const value = reply.values[j] ?? null;
       let pttl = reply.pttls[j] ?? -2;
@@ -115,7 +118,7 @@ export async function readPart(reader: NodeReader, keys: Buffer[], from: number,
       else if (value === SKIPPED) raw = undefined;
       else {
         // Too large to share a reply: fetched by itself, once the node has nothing else in flight.
-        raw = (await budget.with(value, () => ops.values(client, [keys[at + j] as Buffer])))[0] ?? null;
+        raw = (await budget.with(value, () => ops.values(client, [keys[at + j] as Buffer], kind)))[0] ?? null;
         if (raw === null)
           pttl = -2; // gone (or retyped) since its length was read
         else if (!prefilterPasses(raw, needle)) raw = undefined;

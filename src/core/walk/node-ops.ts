@@ -10,6 +10,7 @@ import type { Redis } from '../redis/connection.js';
 import { runScript, script } from '../redis/scripts.js';
 import { prefilterPasses, type Needle } from './prefilter.js';
 import { keySlot } from '../redis/slot.js';
+import { LUA_FETCH, type ValueKind } from '../redis/hash-value.js';
 
 // Script flags need Redis >= 7: no-writes lets reads run on a server that refuses writes
 // (CLIENT PAUSE WRITE, min-replicas-to-write), allow-cross-slot-keys lets a Cluster node
@@ -28,13 +29,19 @@ const onArgv = (body: string): string => body.replace(/\bKEYS\b/g, 'ARGV');
 const NIL_IF_WRONGTYPE = `if type(v) == 'table' then
     if string.find(tostring(v.err), '^WRONGTYPE') then v = false else return redis.error_reply(v.err) end
   end`;
-const GETS_BODY = `local o = {}
-for i, k in ipairs(KEYS) do
-  local v = redis.pcall('GET', k)
+// ARGV[1] is the kind of value (hash-value.ts), then (on a cluster node) the keys.
+const valuesBody = (keys: string) => `${LUA_FETCH}
+local fetch = fetcher(ARGV[1])
+${keys}
+local o = {}
+for i, k in ipairs(keys) do
+  local v = fetch(k)
   ${NIL_IF_WRONGTYPE}
   o[i] = v
 end
 return o`;
+const VALUES_BODY = valuesBody('local keys = KEYS');
+const VALUES_ARGV_BODY = valuesBody('local keys = {}\nfor i = 2, #ARGV do keys[i - 1] = ARGV[i] end');
 const HGETS_BODY = `local o = {}
 for i, k in ipairs(KEYS) do
   local v = redis.pcall('HGET', k, ARGV[1])
@@ -51,15 +58,15 @@ for i = 2, #ARGV do
 end
 return o`;
 // Reading sessions in replies bounded by bytes (see fetch-values.ts). For each key in order,
-// its value (GET) and, when ARGV[2] is '1', its PTTL (else 0), until the values would pass
+// its value (GET, or the hash packed when ARGV[3] is 'hash': hash-value.ts) and, when ARGV[2] is '1', its PTTL (else 0), until the values would pass
 // ARGV[1] bytes: the reply then ends, and the caller asks again for the keys it did not reach.
 // A value is replaced by -1 for a key of another type, by -2 when it holds none of the ARGV[3]
-// byte strings that follow ARGV[3] (the --user prefilter, prefilter.ts; none: no prefilter),
+// byte strings that follow ARGV[4] (the --user prefilter, prefilter.ts; none: no prefilter),
 // and by its length when it alone is larger than ARGV[1] (then it is the only key answered,
 // and the caller fetches it by itself).
 const READ_LOOP = `local bytes, o = 0, {}
 for i, k in ipairs(keys) do
-  local v = redis.pcall('GET', k)
+  local v = fetch(k)
   if type(v) == 'table' then
     if string.find(tostring(v.err), '^WRONGTYPE') then v = -1 else return redis.error_reply(v.err) end
   elseif v then
@@ -81,9 +88,10 @@ for i, k in ipairs(keys) do
   o[2 * i] = v
 end
 return o`;
-const READ_ARGS = `local cap, ttls, needles = tonumber(ARGV[1]), ARGV[2] == '1', {}
-local first = 4 + tonumber(ARGV[3])
-for i = 4, first - 1 do needles[i - 3] = ARGV[i] end`;
+const READ_ARGS = `${LUA_FETCH}
+local cap, ttls, fetch, needles = tonumber(ARGV[1]), ARGV[2] == '1', fetcher(ARGV[3]), {}
+local first = 5 + tonumber(ARGV[4])
+for i = 5, first - 1 do needles[i - 4] = ARGV[i] end`;
 const READ_BODY = `${READ_ARGS}
 local keys = KEYS
 ${READ_LOOP}`;
@@ -96,7 +104,9 @@ const UNLINKS_BODY = `local n = 0
 for _, k in ipairs(KEYS) do n = n + redis.call('UNLINK', k) end
 return n`;
 
-const GETS_CROSS = script(CROSS + onArgv(GETS_BODY), true);
+const VALUES_LEGACY = script(VALUES_BODY);
+const VALUES = script(READ_ONLY + VALUES_BODY, true);
+const VALUES_CROSS = script(CROSS + VALUES_ARGV_BODY, true);
 const HGETS_LEGACY = script(HGETS_BODY);
 const HGETS = script(READ_ONLY + HGETS_BODY, true);
 const HGETS_CROSS = script(CROSS + HGETS_ARGV_BODY, true);
@@ -122,14 +132,14 @@ export interface ReadReply {
 }
 
 export interface NodeOps {
-  /** Values, as stored; null for a missing key or one that is not a string. */
-  values(node: Redis, keys: Buffer[]): Promise<Array<Buffer | null>>;
+  /** Values of `kind` (a hash packed: hash-value.ts), as stored; null for a missing key or one of another type. */
+  values(node: Redis, keys: Buffer[], kind: ValueKind): Promise<Array<Buffer | null>>;
   /**
    * Values (and with `ttls` PTTLs, else 0s) of the keys in order, until the values would pass
    * `maxBytes` (at least one key is always answered). `needle`, unless empty, is the --user
    * prefilter (prefilter.ts).
    */
-  read(node: Redis, keys: Buffer[], maxBytes: number, needle: Needle, ttls: boolean): Promise<ReadReply>;
+  read(node: Redis, keys: Buffer[], kind: ValueKind, maxBytes: number, needle: Needle, ttls: boolean): Promise<ReadReply>;
   hashField(node: Redis, keys: Buffer[], field: string): Promise<Array<string | null>>;
   /** How many of the keys were deleted. */
   unlink(node: Redis, keys: Buffer[]): Promise<number>;
@@ -197,13 +207,15 @@ async function readPerSlot<T>(keys: Buffer[], read: (group: Buffer[]) => Promise
 export function nodeOps(cluster: boolean, modern = true): NodeOps {
   if (cluster && !modern) return perSlotOps();
   // On a cluster node the keys go in ARGV (see the bodies above), none are declared.
-  const values = cluster
-    ? async (node: Redis, keys: Buffer[]) => asBuffers(await runScript(bytesView(node), GETS_CROSS, [], keys))
-    : async (node: Redis, keys: Buffer[]) => asBuffers(await bytesView(node).mGet(keys));
   return {
-    values,
-    async read(node, keys, maxBytes, needle, ttls) {
-      const limits = [String(maxBytes), ttls ? '1' : '0', String(needle.length), ...needle];
+    async values(node, keys, kind) {
+      const bytes = bytesView(node);
+      if (cluster) return asBuffers(await runScript(bytes, VALUES_CROSS, [], [kind, ...keys]));
+      if (kind === 'string') return asBuffers(await bytes.mGet(keys));
+      return asBuffers(await runScript(bytes, modern ? VALUES : VALUES_LEGACY, keys, [kind]));
+    },
+    async read(node, keys, kind, maxBytes, needle, ttls) {
+      const limits = [String(maxBytes), ttls ? '1' : '0', kind, String(needle.length), ...needle];
       const bytes = bytesView(node);
       return splitRead(
         cluster
@@ -226,21 +238,25 @@ export function nodeOps(cluster: boolean, modern = true): NodeOps {
 
 /** A Cluster of Redis < 7: the single-server commands, each on the keys of one slot. */
 function perSlotOps(): NodeOps {
-  const values = (node: Redis, keys: Buffer[]) => readPerSlot(keys, async (group) => asBuffers(await bytesView(node).mGet(group)));
   return {
-    values,
+    values: (node, keys, kind) =>
+      readPerSlot(keys, async (group) =>
+        asBuffers(kind === 'string' ? await bytesView(node).mGet(group) : await runScript(bytesView(node), VALUES_LEGACY, group, [kind])),
+      ),
     // One command per key (no script could take keys of several slots), all sent at once; the
     // byte limit and the prefilter apply here instead.
-    async read(node, keys, maxBytes, needle, ttls) {
+    async read(node, keys, kind, maxBytes, needle, ttls) {
       const bytes = bytesView(node);
+      // A hash is read by the READ script on its one key (no cap, no prefilter: both apply below).
+      const one = async (k: Buffer): Promise<Buffer | null | number> => {
+        if (kind === 'hash')
+          return splitRead(await runScript(bytes, READ_LEGACY, [k], [String(2 ** 32), '0', kind, '0'])).values[0] ?? null;
+        return (bytes.get(k) as unknown as Promise<Buffer | null>).catch((err: unknown) =>
+          err instanceof Error && /^WRONGTYPE/.test(err.message) ? WRONG_TYPE : Promise.reject(err),
+        );
+      };
       const [raws, pttls] = await Promise.all([
-        Promise.all(
-          keys.map((k) =>
-            (bytes.get(k) as unknown as Promise<Buffer | null>).catch((err: unknown) =>
-              err instanceof Error && /^WRONGTYPE/.test(err.message) ? WRONG_TYPE : Promise.reject(err),
-            ),
-          ),
-        ),
+        Promise.all(keys.map(one)),
         Promise.all(keys.map(async (k) => (ttls ? Number(await node.pTTL(k)) : 0))),
       ]);
       const values: Array<Buffer | null | number> = [];

@@ -20,6 +20,7 @@ export interface ParsedCookie {
 }
 
 export const expressSessionCookie: SessionCookie = {
+  defaultName: DEFAULT_COOKIE_NAME,
   // `s:` or `s%3A` (URL-encoded), maybe in double quotes: no Cookie header starts so.
   isBareValue: (text) => /^"?s(?::|%3A)/i.test(text),
   read(value) {

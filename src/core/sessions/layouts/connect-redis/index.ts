@@ -2,6 +2,7 @@
  * express-session with connect-redis: one string key `<prefix><id>` per session, holding the
  * session as JSON, with the TTL connect-redis derives from cookie.expires.
  */
+import { DEFAULT_SESSION_PREFIX } from '../../../defaults.js';
 import { escapeGlob, showId } from '../../../redis/keys.js';
 import { sessionKey } from '../../ids.js';
 import type { SessionLayout } from '../../layout.js';
@@ -11,6 +12,7 @@ import { decodeSession, lifetimeUndone, sessionJsonLine, toSessionRecord, withLi
 
 export const connectRedis: SessionLayout = {
   name: 'connect-redis',
+  defaultPrefix: DEFAULT_SESSION_PREFIX,
   keyType: 'string',
   key: sessionKey,
   match: (prefix) => `${escapeGlob(prefix)}*`,
@@ -26,7 +28,10 @@ export const connectRedis: SessionLayout = {
     return typeof decoded === 'string' ? undefined : decoded.session;
   },
   userPrefilter: prefilterNeedle,
-  withLifetime: (raw, ttlMs, now) => withLifetime(raw, ttlMs, now),
+  withLifetime(raw, ttlMs, now) {
+    const value = withLifetime(raw, ttlMs, now);
+    return value === undefined ? undefined : { value, ttlMs, side: [] };
+  },
   lifetimeUndone,
   // A save is a SET of the whole value, its TTL with it (SET ... EX); a touch is an EXPIRE.
   writeEvents: ['set'],

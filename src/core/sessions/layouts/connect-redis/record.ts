@@ -6,7 +6,8 @@
 
 import type { LineInfo, SessionRecord } from '../../layout.js';
 import { mayNeedSafeJson, safeJson } from '../../../json-safe.js';
-import { exactNumberText, MAX_NESTING, nestsDeeperThan, objectMembers, valueAt } from './json.js';
+import { MAX_NESTING, nestsDeeperThan } from '../../decode/json-depth.js';
+import { exactNumberText, objectMembers, valueAt } from './json.js';
 
 export type JsonObject = Record<string, unknown>;
 

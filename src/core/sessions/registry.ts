@@ -1,0 +1,18 @@
+/**
+ * The session layouts by name. Each is loaded on first use, so that a command on one
+ * framework's sessions never loads another's decoders (nor `--help` any of them).
+ */
+import { UsageError } from '../errors.js';
+import { SESSION_LAYOUTS } from '../defaults.js';
+import type { SessionLayout } from './layout.js';
+
+const loaders: Record<string, () => Promise<SessionLayout>> = {
+  'connect-redis': async () => (await import('./layouts/connect-redis/index.js')).connectRedis,
+};
+
+export async function loadLayout(name: string): Promise<SessionLayout> {
+  const load = loaders[name];
+  if (load === undefined || !SESSION_LAYOUTS.includes(name))
+    throw new UsageError(`unknown session layout "${name}"`, { hint: `one of: ${SESSION_LAYOUTS.join(', ')}` });
+  return load();
+}
