@@ -175,7 +175,7 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
     setExit(await (await import('./commands/user/rehash.js')).run(name, context(cmd))),
   );
 
-  const session = group('session', 'list, revoke and extend web sessions (express-session + connect-redis)');
+  const session = group('session', 'list, revoke and extend the web sessions of express-session and Spring Session');
   leaf(
     session.command('list').description('list sessions: a table on a terminal, NDJSON with --json'),
     (c) => {
@@ -249,6 +249,32 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
   ).action(async (id: string, duration: string | undefined, _o, cmd: Command) =>
     setExit(await (await import('./commands/session/ttl.js')).run(id, duration, context(cmd))),
   );
+
+  leaf(
+    session.command('layouts').description("find which frameworks' sessions a server holds: layout, prefix, count, an example id"),
+    (c) => {
+      c.option('--all', 'count every key (default: a sample of the first 10,000 keys scanned)');
+      addConnectionOptions(addProgressOption(c));
+    },
+    examples('redis-accounts session layouts', 'redis-accounts session layouts --all --json'),
+  ).action(async (_o, cmd: Command) => setExit(await (await import('./commands/session/layouts.js')).run(context(cmd))));
+
+  const index = session
+    .command('index')
+    .description("the per-user session indexes a framework keeps (Spring's principal sets)")
+    .on('beforeHelp', function (this: Command) {
+      enter(this);
+    });
+  // A group inside a group: entered when `session` dispatches to it.
+  session.hook('preSubcommand', (_session, sub) => enter(sub));
+  leaf(
+    index.command('prune').description('remove index members whose session is gone or belongs to another user'),
+    (c) => {
+      c.option('--dry-run', 'count what would be removed, change nothing');
+      addSessionOptions(addAuditOptions(c));
+    },
+    examples('redis-accounts session index prune --layout spring --dry-run', 'redis-accounts session index prune --layout spring --json'),
+  ).action(async (_o, cmd: Command) => setExit(await (await import('./commands/session/index-prune.js')).run(context(cmd))));
 
   const audit = group('audit', 'the trail of changes this tool made');
   leaf(

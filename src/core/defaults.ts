@@ -23,5 +23,5 @@ export const DEFAULT_USER_FIELDS: readonly string[] = Object.freeze(['passport.u
 export const DEFAULT_AUDIT_KEY = 'redis-accounts:audit';
 
 /** The session layouts `--layout` names (core/sessions/registry.ts loads each). */
-export const SESSION_LAYOUTS: readonly string[] = Object.freeze(['connect-redis']);
+export const SESSION_LAYOUTS: readonly string[] = Object.freeze(['connect-redis', 'spring']);
 export const DEFAULT_LAYOUT = 'connect-redis';

@@ -129,12 +129,17 @@ export async function run(ctx: CommandContext<ListFlags>): Promise<number> {
     if (!complete) return 0;
     const notes = [
       stats.unreadable > 0 ? `${stats.unreadable} unreadable` : '',
-      stats.wrongType > 0 ? `${stats.wrongType} skipped (not a string key)` : '',
+      stats.wrongType > 0 ? `${stats.wrongType} skipped (not a ${scope.layout.keyType} key)` : '',
+      stats.index === undefined ? '' : `found through the user's index, ${plural(stats.index.members, 'member')}`,
+      stats.index === undefined || stats.index.pruned === 0
+        ? ''
+        : `${stats.index.pruned} stale, which revoke --user or session index prune removes`,
     ]
       .filter(Boolean)
       .join(', ');
+    const rule = scope.layout.expiryRule === undefined ? '' : ` Expiry is ${scope.layout.expiryRule}, not the key's TTL.`;
     // The summary goes to stderr even with --json: scripts read counts there, data on stdout.
-    say(io, `${plural(stats.listed, 'session')}${notes ? ` (${notes})` : ''}.${oddUserNote(stats)}`);
+    say(io, `${plural(stats.listed, 'session')}${notes ? ` (${notes})` : ''}.${oddUserNote(stats)}${rule}`);
     return 0;
   });
 }

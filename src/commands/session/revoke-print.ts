@@ -7,14 +7,14 @@ import { say } from '../../cli/io.js';
 import { jsonLine, plural, printable, printJson } from '../../cli/output.js';
 import { holdSummary, type HoldResult } from '../../core/sessions/hold.js';
 import type { IdRevokeResult, RevokeProgress } from '../../core/sessions/revoke.js';
+import { keyText, type KeyScope } from '../../core/sessions/scope.js';
 import { oddUserNote } from './scope.js';
 
 /** What a revoke was asked to do, as the printers need it. */
-export interface RevokeAsked {
+export interface RevokeAsked extends KeyScope {
   ids: string[];
   user: string | undefined;
   dryRun: boolean;
-  prefix: string;
   json: boolean;
 }
 
@@ -59,8 +59,16 @@ export function printIdsOutcome(io: Io, asked: RevokeAsked, { result: r, held }:
   }
   if (asked.dryRun) r.revoked.forEach((id) => io.stdout.write(`${printable(id)}\n`));
   for (const id of r.missing) say(io, `Session ${printable(id)} not found.`);
-  for (const id of r.notSessions) say(io, `${asked.prefix}${printable(id)} is not a session (not a string key); left alone.`);
+  for (const id of r.notSessions)
+    say(io, `${printable(keyText(asked, id))} is not a session (not a ${asked.layout.keyType} key); left alone.`);
   say(io, `${asked.dryRun ? 'Would revoke' : 'Revoked'} ${r.revoked.length} of ${plural(asked.ids.length, 'session')}.`);
+}
+
+/** How the sessions were found: keys scanned, or the user's index and its stale members. */
+function walked(p: RevokeProgress, dryRun: boolean): string {
+  if (p.index === undefined) return `${plural(p.scanned, 'key')} scanned`;
+  const stale = p.index.pruned === 0 ? '' : `, ${p.index.pruned} stale ${dryRun ? 'to remove' : 'removed'}`;
+  return `through the user's index: ${plural(p.index.members, 'member')}${stale}`;
 }
 
 export function printBulkOutcome(io: Io, asked: RevokeAsked, { progress: p, held }: BulkOutcome): void {
@@ -71,6 +79,7 @@ export function printBulkOutcome(io: Io, asked: RevokeAsked, { progress: p, held
       // A dry run revoked nothing: its count is named for what it is.
       ...(asked.dryRun ? { wouldRevoke: count } : { revoked: count }),
       scanned: p.scanned,
+      ...(p.index === undefined ? {} : { index: p.index }),
       ...(asked.user === undefined ? {} : { user: asked.user }),
       ...(p.interrupted ? { interrupted: true } : {}),
       ...(held ? { held } : {}),
@@ -86,7 +95,7 @@ export function printBulkOutcome(io: Io, asked: RevokeAsked, { progress: p, held
   if (!asked.json)
     say(
       io,
-      `${asked.dryRun ? 'Would revoke' : 'Revoked'} ${plural(count, 'session')}${asked.user === undefined ? '' : ` of ${printable(asked.user)}`} (${plural(p.scanned, 'key')} scanned).${oddUserNote(p)}`,
+      `${asked.dryRun ? 'Would revoke' : 'Revoked'} ${plural(count, 'session')}${asked.user === undefined ? '' : ` of ${printable(asked.user)}`} (${walked(p, asked.dryRun)}).${oddUserNote(p)}`,
     );
   else if (p.oddUser > 0) say(io, oddUserNote(p).trim());
 }

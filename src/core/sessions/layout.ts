@@ -114,6 +114,8 @@ export interface SessionLayout {
   readonly defaultPrefix: string;
   /** The Redis type of a session key: SCAN's TYPE filter, and what a key of another type is not. */
   readonly keyType: ValueKind;
+  /** When stored fields rather than the key's TTL decide expiry: the rule, as the listing states it. */
+  readonly expiryRule?: string;
   /**
    * Whether a key `match(prefix)` matched is a session rather than the layout's own bookkeeping
    * (Spring's `sessions:expires:<id>` shadow keys): others are skipped and not counted. Absent:
@@ -127,6 +129,14 @@ export interface SessionLayout {
   revokeSide?(prefix: string, id: string, raw: Buffer | undefined): SideOp[];
   /** MATCH patterns of the index keys `revoke --all` deletes once the sessions are gone. */
   indexMatches?(prefix: string): string[];
+  /**
+   * `session layouts`: whether a key and its value (read as keyType) look like one of this
+   * layout's sessions, whatever the prefix; then the prefix and the id. A heuristic on shape
+   * and content: a prefix may be reported wrongly, never a key of another layout as a session.
+   */
+  detect(key: Buffer, raw: Buffer): { prefix: string; id: string } | undefined;
+  /** The user an index key of `userIndex` indexes (`session index prune`), or undefined for another key. */
+  indexOwner?(prefix: string, key: Buffer): string | undefined;
   /** The index of a user's sessions, when the framework keeps one. */
   userIndex?(prefix: string, user: string): UserIndex;
   /** The key of a session id (its shown form, see redis/keys.ts showId) under `prefix`. */

@@ -8,6 +8,7 @@ import type { SessionLayout } from './layout.js';
 
 const loaders: Record<string, () => Promise<SessionLayout>> = {
   'connect-redis': async () => (await import('./layouts/connect-redis/index.js')).connectRedis,
+  spring: async () => (await import('./layouts/spring/index.js')).spring,
 };
 
 export async function loadLayout(name: string): Promise<SessionLayout> {
@@ -15,4 +16,9 @@ export async function loadLayout(name: string): Promise<SessionLayout> {
   if (load === undefined || !SESSION_LAYOUTS.includes(name))
     throw new UsageError(`unknown session layout "${name}"`, { hint: `one of: ${SESSION_LAYOUTS.join(', ')}` });
   return load();
+}
+
+/** Every layout the tool reads (`session layouts`, `--layout auto`). */
+export function loadAllLayouts(): Promise<SessionLayout[]> {
+  return Promise.all(SESSION_LAYOUTS.map(loadLayout));
 }

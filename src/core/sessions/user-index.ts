@@ -7,8 +7,10 @@
 import { bytesView } from '../redis/bytes.js';
 import type { Keyed } from '../redis/connection.js';
 import { readValue } from '../redis/hash-value.js';
-import type { UserIndex } from './layout.js';
-import type { KeyScope } from './scope.js';
+import type { Topology } from '../redis/topology.js';
+import { scanAndProcess } from '../walk/bulk.js';
+import type { LineInfo, UserIndex } from './layout.js';
+import type { KeyScope, SessionScope } from './scope.js';
 
 /** Members read per SSCAN call, and sessions read at once. */
 const INDEX_BATCH = 200;
@@ -23,7 +25,7 @@ export interface IndexedSession {
 export interface IndexWalkStats {
   /** Members read from the index. */
   members: number;
-  /** Members whose session was gone or not the user's, removed from the index. */
+  /** Members whose session was gone or not the user's, removed from the index (or, dry-run, to remove). */
   pruned: number;
 }
 
@@ -68,11 +70,50 @@ export async function* indexedSessions(
       }),
     );
     const stale = checked.filter((c) => c.stale).map((c) => c.member);
-    if (stale.length > 0 && !opts.dryRun) {
-      await redis.sRem(index.key, stale);
-      opts.stats.pruned += stale.length;
-    }
+    // With dryRun, `pruned` counts what would go.
+    if (stale.length > 0 && !opts.dryRun) await redis.sRem(index.key, stale);
+    opts.stats.pruned += stale.length;
     const found = checked.flatMap((c) => (c.session === undefined ? [] : [c.session]));
     if (found.length > 0) yield found;
   } while (cursor !== '0');
+}
+
+export interface PruneResult extends IndexWalkStats {
+  /** Index keys walked. */
+  indexes: number;
+}
+
+/**
+ * `session index prune`: walk every per-user index of the layout and remove the members whose
+ * session is gone or belongs to another user (with `dryRun`, count them only). Spring's
+ * principal sets grow without bound when the application misses keyspace notifications
+ * (spring-session #1118, #3004).
+ */
+export async function pruneIndexes(topology: Topology, scope: SessionScope, dryRun: boolean): Promise<PruneResult> {
+  const { layout, prefix } = scope;
+  const result: PruneResult = { indexes: 0, members: 0, pruned: 0 };
+  if (layout.userIndex === undefined || layout.indexOwner === undefined) return result;
+  const info: LineInfo = { readable: true };
+  const owners: string[] = [];
+  for (const match of layout.indexMatches?.(prefix) ?? []) {
+    for await (const { keys } of scanAndProcess(topology, { match }, async () => undefined, { ignoreHeadroom: true })) {
+      for (const key of keys) {
+        const owner = layout.indexOwner(prefix, key);
+        if (owner !== undefined) owners.push(owner);
+      }
+    }
+  }
+  for (const owner of owners) {
+    result.indexes += 1;
+    const belongs = (raw: Buffer) => {
+      const record = layout.record('', raw, -1, scope.userFields, 0, info);
+      return record.readable ? record.user === owner : undefined;
+    };
+    const stats: IndexWalkStats = { members: 0, pruned: 0 };
+    for await (const found of indexedSessions(topology.keyed, scope, layout.userIndex(prefix, owner), belongs, { dryRun, stats }))
+      void found;
+    result.members += stats.members;
+    result.pruned += stats.pruned;
+  }
+  return result;
 }

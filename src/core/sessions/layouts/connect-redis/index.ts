@@ -28,6 +28,16 @@ export const connectRedis: SessionLayout = {
     return typeof decoded === 'string' ? undefined : decoded.session;
   },
   userPrefilter: prefilterNeedle,
+  detect(key, raw) {
+    // express-session always stores its cookie object; its ids (uid-safe) hold no ':', so a
+    // custom prefix is everything up to the last one.
+    const decoded = decodeSession(raw);
+    if (typeof decoded === 'string') return undefined;
+    const cookie = decoded.session['cookie'];
+    if (cookie === null || typeof cookie !== 'object' || !('originalMaxAge' in cookie)) return undefined;
+    const colon = key.lastIndexOf(0x3a);
+    return { prefix: key.subarray(0, colon + 1).toString('utf8'), id: showId(key.subarray(colon + 1)) };
+  },
   withLifetime(raw, ttlMs, now) {
     const value = withLifetime(raw, ttlMs, now);
     return value === undefined ? undefined : { value, ttlMs, side: [] };
