@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { createClient, type RedisClientType } from 'redis';
 import { startRedis, type RedisServer } from '../test/helpers/redis-server.js';
-import { seedSessions } from '../test/helpers/seed.js';
+import { seedSessions, seedSpringSessions } from '../test/helpers/seed.js';
 
 const ROOT = resolve(process.cwd());
 const BIN = join(ROOT, 'bin', 'redis-accounts.js');
@@ -25,6 +25,8 @@ interface Args {
   runs: number;
   /** Run the server's main thread at real-time priority (see serverRealTime). */
   serverRt: boolean;
+  /** Only the figures of one part: `connect-redis` (start-up, hashing, the express-session layout) or `spring`. */
+  only?: 'connect-redis' | 'spring';
 }
 
 function parseArgs(argv: string[]): Args {
@@ -39,6 +41,7 @@ function parseArgs(argv: string[]): Args {
     else if (name === '--users') args.users = Number(value);
     else if (name === '--verify-runs') args.verifyRuns = Number(value);
     else if (name === '--runs') args.runs = Number(value);
+    else if (name === '--only' && (value === 'connect-redis' || value === 'spring')) args.only = value;
     else continue;
     i += 1;
   }
@@ -271,6 +274,28 @@ async function main(): Promise<void> {
   await redis.connect();
   const cli = `node ${BIN}`;
   try {
+    if (args.only !== 'spring') await connectRedisFigures(args, server, redis, env, small, cli);
+    if (args.only !== 'connect-redis') await springFigures(args, server, redis, env, small, cli);
+    const { tool, baselines } = slowest;
+    console.log(
+      `  slowest single command during the tool's runs: ${ms(tool)} ${tool.command} (target < 10 ms) ${tool.us < TARGET_US ? 'MET' : 'NOT MET'}; ${tailNote()}; during the redis-cli baselines: ${ms(baselines)} ${baselines.command}`,
+    );
+  } finally {
+    await redis.close();
+    await server.stop();
+  }
+  printTable();
+}
+
+async function connectRedisFigures(
+  args: Args,
+  server: RedisServer,
+  redis: RedisClientType,
+  env: Record<string, string>,
+  small: number,
+  cli: string,
+): Promise<void> {
+  {
     // --help start-up against bare node.
     const helpRuns: number[] = [];
     const nodeRuns: number[] = [];
@@ -396,14 +421,106 @@ async function main(): Promise<void> {
         notes: `${spread(revokeAll, (t) => t.seconds, 's')} vs ${spread(unlinkBase, (t) => t.seconds, 's')}; ${cpuNote(revokeAll)}`,
       },
     );
-    const { tool, baselines } = slowest;
-    console.log(
-      `  slowest single command during the tool's runs: ${ms(tool)} ${tool.command} (target < 10 ms) ${tool.us < TARGET_US ? 'MET' : 'NOT MET'}; ${tailNote()}; during the redis-cli baselines: ${ms(baselines)} ${baselines.command}`,
-    );
-  } finally {
-    await redis.close();
-    await server.stop();
   }
+  await redis.flushAll();
+}
+
+/** Calls of every command the server has answered (INFO commandstats), to count what one run sent. */
+async function commandCalls(redis: RedisClientType): Promise<number> {
+  const info = await redis.info('commandstats');
+  return [...info.matchAll(/calls=(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+}
+
+/**
+ * Spring Session (RedisIndexedSessionRepository: a hash, a shadow key, minute sets and a
+ * principal set per user): the listing against a keys-only scan, its memory at two sizes, and
+ * revoke --user through the principal set against the same revoke by a full scan.
+ */
+async function springFigures(
+  args: Args,
+  server: RedisServer,
+  redis: RedisClientType,
+  env: Record<string, string>,
+  small: number,
+  cli: string,
+): Promise<void> {
+  const vectors = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'jdk', 'vectors.json'), 'utf8')) as Record<string, string>;
+  const spring = cli;
+  const layout = '--layout spring';
+  console.log(`seeding ${small} Spring sessions (indexed repository) ...`);
+  await seedSpringSessions(server.port, { from: 0, to: small, users: args.users, indexed: true, vectors });
+  const listSmall: ToolRun[] = [];
+  for (let i = 0; i < args.runs; i += 1)
+    listSmall.push(await toolRun(redis, server, `${spring} session list ${layout} --json > /dev/null`, env));
+  if (args.sessions > small) {
+    console.log(`seeding ${args.sessions - small} more Spring sessions ...`);
+    await seedSpringSessions(server.port, { from: small, to: args.sessions, users: args.users, indexed: true, vectors });
+  }
+  const scanBase: Timed[] = [];
+  const list: ToolRun[] = [];
+  for (let i = 0; i < args.runs; i += 1) {
+    scanBase.push(await baselineRun(redis, `redis-cli -p ${server.port} --scan --pattern 'spring:session:sessions:*' > /dev/null`));
+    list.push(await toolRun(redis, server, `${spring} session list ${layout} --json > /dev/null`, env));
+  }
+  record(
+    `spring: session list --json wall (${args.sessions} indexed sessions)`,
+    medianOf(list, 'seconds'),
+    medianOf(scanBase, 'seconds'),
+    's',
+    '<= 1.5x redis-cli --scan',
+    (r) => r <= 1.5,
+    {
+      slowlog: slowestOf(list),
+      notes: `${spread(list, (t) => t.seconds, 's')} vs ${spread(scanBase, (t) => t.seconds, 's')}; ${cpuNote(list)}`,
+    },
+  );
+  record(
+    `spring: session list --json peak RSS (${args.sessions} vs ${small})`,
+    medianOf(list, 'rssMb'),
+    medianOf(listSmall, 'rssMb'),
+    'MB',
+    '<= 1.2x and < 150 MB',
+    (r) => r <= 1.2 && medianOf(list, 'rssMb') < 150,
+    { slowlog: slowestOf(list), notes: `${spread(list, (t) => t.rssMb, 'MB')} vs ${spread(listSmall, (t) => t.rssMb, 'MB')}` },
+  );
+
+  // revoke --user through the principal set (a different user each run: each finds its
+  // sessions), against the same revoke by a full scan (--scan), each on the same data.
+  const perUser = Math.ceil(args.sessions / args.users);
+  const viaIndex: ToolRun[] = [];
+  const viaScan: ToolRun[] = [];
+  const calls: number[] = [];
+  for (let i = 0; i < args.runs; i += 1) {
+    const before = await commandCalls(redis);
+    viaIndex.push(await toolRun(redis, server, `${spring} session revoke ${layout} --user user${10 + i} --json > /dev/null`, env));
+    calls.push((await commandCalls(redis)) - before);
+    viaScan.push(await toolRun(redis, server, `${spring} session revoke ${layout} --scan --user user${20 + i} --json > /dev/null`, env));
+  }
+  record(
+    `spring: session revoke --user through the principal set, wall (${args.sessions})`,
+    medianOf(viaIndex, 'seconds'),
+    medianOf(viaScan, 'seconds'),
+    's',
+    '< 0.05x the same revoke by a full scan',
+    (r) => r < 0.05,
+    {
+      slowlog: slowestOf(viaIndex),
+      notes: `${spread(viaIndex, (t) => t.seconds, 's')} vs --scan ${spread(viaScan, (t) => t.seconds, 's')}`,
+    },
+  );
+  record(
+    `spring: Redis commands of that revoke, for a user of ${perUser} sessions (INFO commandstats)`,
+    median(calls),
+    perUser,
+    'commands',
+    '<= 12 per session + 30: grows with the user, not the keyspace',
+    () => median(calls) <= 12 * perUser + 30,
+    { notes: `runs: ${calls.join(', ')}` },
+  );
+  await redis.flushAll();
+}
+
+function printTable(): void {
   console.log(
     '\n| figure | tool | baseline | ratio | target | met | slowest command (SLOWLOG) | notes |\n|---|---|---|---|---|---|---|---|',
   );

@@ -179,11 +179,9 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
   leaf(
     session.command('list').description('list sessions: a table on a terminal, NDJSON with --json'),
     (c) => {
-      c.option('--user <name>', 'only sessions of this user', parseSessionUser).option(
-        '--limit <n>',
-        'stop after this many sessions',
-        parseLimit,
-      );
+      c.option('--user <name>', 'only sessions of this user', parseSessionUser)
+        .option('--limit <n>', 'stop after this many sessions', parseLimit)
+        .option('--scan', "with --user: scan every session, not the framework's per-user index (Spring's principal sets)");
       addSessionOptions(addProgressOption(c));
     },
     examples(
@@ -197,6 +195,7 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
     session.command('revoke').argument('[ids...]', 'session ids').description('delete sessions by id, by --cookie, by --user, or --all'),
     (c) => {
       c.option('--user <name>', 'revoke every session of this user', parseSessionUser)
+        .option('--scan', "with --user: scan every session, not the framework's per-user index (Spring's principal sets)")
         .option('--all', 'revoke every session (asks on a terminal; needs --yes otherwise)')
         .option('--yes', 'do not ask for confirmation')
         .option('--dry-run', 'list what would be revoked, change nothing')

@@ -21,6 +21,7 @@ import {
   DEFAULT_LAYOUT,
   PASSWORD_MIN_CHARS,
   SESSION_LAYOUTS,
+  AUTO_LAYOUT,
 } from '../core/defaults.js';
 
 export const DEFAULT_TIMEOUT = '5s';
@@ -150,7 +151,7 @@ export function addSessionOptions(cmd: Command): Command {
   cmd
     .optionsGroup(HELP_GROUPS.data)
     .addOption(
-      new Option('--layout <name>', 'how the application keeps its sessions (README: "Supported session stores")')
+      new Option('--layout <name>', `how the application keeps its sessions: ${[...SESSION_LAYOUTS, AUTO_LAYOUT].join(', ')} (all of them)`)
         .env('REDIS_ACCOUNTS_LAYOUT')
         .argParser(parseLayout)
         .default(DEFAULT_LAYOUT),
@@ -379,8 +380,8 @@ export function parseHold(text: string): number {
 
 /** --layout: one of the layouts the tool reads. */
 export function parseLayout(name: string): string {
-  if (!SESSION_LAYOUTS.includes(name))
-    throw new UsageError(`unknown --layout "${name.slice(0, 40)}"`, { hint: `one of: ${SESSION_LAYOUTS.join(', ')}` });
+  if (!SESSION_LAYOUTS.includes(name) && name !== AUTO_LAYOUT)
+    throw new UsageError(`unknown --layout "${name.slice(0, 40)}"`, { hint: `one of: ${[...SESSION_LAYOUTS, AUTO_LAYOUT].join(', ')}` });
   return name;
 }
 
@@ -454,7 +455,7 @@ export interface UserFlags extends ConnectionFlags {
 }
 
 export interface SessionFlags extends ConnectionFlags {
-  /** One of SESSION_LAYOUTS (parseLayout). */
+  /** One of SESSION_LAYOUTS, or AUTO_LAYOUT (parseLayout). */
   layout: string;
   /** Without --session-prefix: the layout's default (SessionLayout.defaultPrefix). */
   sessionPrefix?: string;

@@ -25,3 +25,5 @@ export const DEFAULT_AUDIT_KEY = 'redis-accounts:audit';
 /** The session layouts `--layout` names (core/sessions/registry.ts loads each). */
 export const SESSION_LAYOUTS: readonly string[] = Object.freeze(['connect-redis', 'spring']);
 export const DEFAULT_LAYOUT = 'connect-redis';
+/** `--layout auto`: every layout, each under its default prefix. */
+export const AUTO_LAYOUT = 'auto';

@@ -12,7 +12,7 @@ const CHEAP = ['--argon2-memory', '1024', '--argon2-time', '1'];
 const PW = 'correct horse battery';
 
 describe('session --json', () => {
-  test('list: one object per line with exactly id, user, ttlSeconds, expiresAt, readable, extra', async () => {
+  test('list: one object per line with exactly id, user, ttlSeconds, expiresAt, readable, extra, layout, key', async () => {
     await t.redis.set('sess:a', sessionJson({ passport: { user: 'alice' } }, 3600_000, { ip: '203.0.113.7' }), { EX: 3600 });
     await t.redis.set('sess:b', Buffer.from([0xff, 0x7b]));
     const r = await runMain(['session', 'list', '--json'], { env: t.env });
@@ -21,7 +21,8 @@ describe('session --json', () => {
     const lines = r.stdout.split('\n');
     expect(lines.pop()).toBe('');
     const byId = new Map(lines.map((l) => JSON.parse(l) as Record<string, unknown>).map((o) => [o['id'], o]));
-    for (const o of byId.values()) expect(Object.keys(o)).toEqual(['id', 'user', 'ttlSeconds', 'expiresAt', 'readable', 'extra']);
+    for (const o of byId.values())
+      expect(Object.keys(o)).toEqual(['id', 'user', 'ttlSeconds', 'expiresAt', 'readable', 'extra', 'layout', 'key']);
     expect(byId.get('a')).toEqual({
       id: 'a',
       user: 'alice',
@@ -29,8 +30,19 @@ describe('session --json', () => {
       expiresAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       readable: true,
       extra: { ip: '203.0.113.7' },
+      layout: 'connect-redis',
+      key: 'sess:a',
     });
-    expect(byId.get('b')).toEqual({ id: 'b', user: null, ttlSeconds: -1, expiresAt: null, readable: false, extra: null });
+    expect(byId.get('b')).toEqual({
+      id: 'b',
+      user: null,
+      ttlSeconds: -1,
+      expiresAt: null,
+      readable: false,
+      extra: null,
+      layout: 'connect-redis',
+      key: 'sess:b',
+    });
   });
 
   test('show: the record plus the whole stored session; an unreadable one has session null and its raw text', async () => {
@@ -40,7 +52,7 @@ describe('session --json', () => {
     const a = await runMain(['session', 'show', 'a', '--json'], { env: t.env });
     expect(a.code).toBe(0);
     const shown = JSON.parse(a.stdout) as Record<string, unknown>;
-    expect(Object.keys(shown)).toEqual(['id', 'user', 'ttlSeconds', 'expiresAt', 'readable', 'extra', 'session']);
+    expect(Object.keys(shown)).toEqual(['id', 'user', 'ttlSeconds', 'expiresAt', 'readable', 'extra', 'layout', 'key', 'session']);
     expect(shown).toMatchObject({ id: 'a', user: 'alice', readable: true, extra: { cart: [1, 2] }, session: stored });
     const b = await runMain(['session', 'show', 'b', '--json'], { env: t.env });
     expect(b.code).toBe(0);
@@ -52,6 +64,8 @@ describe('session --json', () => {
       readable: false,
       extra: null,
       unreadable: 'not JSON',
+      layout: 'connect-redis',
+      key: 'sess:b',
       session: null,
       raw: 'not json',
     });

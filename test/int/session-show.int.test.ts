@@ -34,7 +34,7 @@ describe('session show', () => {
     expect(r.stdout).toContain('"csrfSecret": "kept"');
     const j = await runCli(['session', 'show', 'abc123', '--json'], { env: t.env });
     const detail = JSON.parse(j.stdout) as Record<string, unknown>;
-    expect(Object.keys(detail)).toEqual(['id', 'user', 'ttlSeconds', 'expiresAt', 'readable', 'extra', 'session']);
+    expect(Object.keys(detail)).toEqual(['id', 'user', 'ttlSeconds', 'expiresAt', 'readable', 'extra', 'layout', 'key', 'session']);
     expect(detail).toMatchObject({ id: 'abc123', user: 'alice', readable: true });
     expect(detail['session']).toMatchObject({ passport: { user: 'alice' }, ip: '203.0.113.7', csrfSecret: 'kept' });
   });

@@ -187,6 +187,26 @@ describe('indexes and detection', () => {
     expect((await app.findByPrincipal('bob')).ids).toEqual([s.bob]);
   });
 
+  test('--layout auto lists every layout, each session tagged with its layout and key; ttl and show find the id in its layout', async () => {
+    const s = await seed('indexed');
+    await t.redis.set('sess:abc', JSON.stringify({ cookie: { originalMaxAge: 1000 }, passport: { user: 'zed' } }), { EX: 600 });
+    const r = await runCli(['session', 'list', '--layout', 'auto', '--json'], { env: t.env });
+    const rows = ndjson(r.stdout).map(({ id, layout, key, user }) => ({ id, layout, key, user }));
+    expect(rows).toContainEqual({ id: 'abc', layout: 'connect-redis', key: 'sess:abc', user: 'zed' });
+    expect(rows).toContainEqual({ id: s.bob, layout: 'spring', key: `${NS}sessions:${s.bob}`, user: 'bob' });
+    expect(rows).toHaveLength(5);
+    const table = await runCli(['session', 'list', '--layout', 'auto', '--user', 'alice'], { env: t.env });
+    expect(table.stdout.split('\n')[0]).toBe('id\tlayout\tuser\tttl\texpires at\tdetails');
+    expect(table.stdout.trim().split('\n')).toHaveLength(3);
+    const ttl = await runCli(['session', 'ttl', '--layout', 'auto', '--json', s.bob, '5m'], { env: t.env });
+    expect(JSON.parse(ttl.stdout)).toMatchObject({ id: s.bob, ttlSeconds: 300, valueUpdated: true });
+    expect(await app.find('indexed', s.bob)).toMatchObject({ found: true, maxInactiveInterval: 300 });
+    const shown = await runCli(['session', 'show', '--layout', 'auto', '--json', 'abc'], { env: t.env });
+    expect(JSON.parse(shown.stdout)).toMatchObject({ layout: 'connect-redis', key: 'sess:abc', user: 'zed' });
+    const refused = await runCli(['session', 'list', '--layout', 'auto', '--session-prefix', 'x:'], { env: t.env });
+    expect([refused.code, refused.stderr]).toEqual([2, expect.stringContaining('with --layout auto each layout')]);
+  });
+
   test('session layouts finds Spring under its namespaces and connect-redis beside it', async () => {
     await seed('indexed');
     await app.create({ repo: 'default', namespace: 'spring:session:app1', principal: 'erin' });

@@ -8,7 +8,7 @@ import { say } from '../../cli/io.js';
 import type { ProgressFlag, SessionFlags } from '../../cli/options.js';
 import { createRowPrinter, drained, incomplete, plural, tableTime, type Column } from '../../cli/output.js';
 import { progressLine, type Progress } from '../../cli/progress.js';
-import { oddUserNote, sessionScope } from './scope.js';
+import { oddUserNote, sessionScopes } from './scope.js';
 
 /**
  * On a narrow terminal Details narrows first (and is left out below 12), then User; an id
@@ -70,43 +70,74 @@ async function pump<T>(ctx: CommandContext, batches: AsyncIterable<T[]>, written
   return true;
 }
 
+/** With --layout auto: the column that says whose each session is, after the id. */
+const LAYOUT_COLUMN: Column = { header: 'Layout', width: 14 };
+
+/** Each listing's batches in turn: one per layout with --layout auto. */
+async function* chained<T>(listings: ListOptions[], list: (listing: ListOptions) => AsyncGenerator<T[]>): AsyncGenerator<T[]> {
+  for (const listing of listings) {
+    yield* list(listing);
+    if (listing.limit !== undefined && (listing.stats?.listed ?? 0) >= listing.limit) return;
+  }
+}
+
 /**
  * NDJSON built straight from the stored JSON (no record objects), one write per batch: a
  * million small writes cost more than the scan itself.
  */
-function writeLines(ctx: CommandContext, topology: Topology, listing: ListOptions, progress: Progress, written: Written): Promise<boolean> {
-  return pump(ctx, listSessionLines(topology, listing), written, (lines) => {
-    progress.beforeData();
-    ctx.io.stdout.write(ndjson(lines));
-  });
+function writeLines(
+  ctx: CommandContext,
+  topology: Topology,
+  listings: ListOptions[],
+  progress: Progress,
+  written: Written,
+): Promise<boolean> {
+  return pump(
+    ctx,
+    chained(listings, (listing) => listSessionLines(topology, listing)),
+    written,
+    (lines) => {
+      progress.beforeData();
+      ctx.io.stdout.write(ndjson(lines));
+    },
+  );
 }
 
 /** A table on a terminal, tab-separated in a pipe. */
 async function writeRows(
   ctx: CommandContext,
   topology: Topology,
-  listing: ListOptions,
+  listings: ListOptions[],
   progress: Progress,
   written: Written,
 ): Promise<boolean> {
-  const table = await createRowPrinter(ctx.io, COLUMNS, () => progress.beforeData());
-  return pump(ctx, listSessions(topology, listing), written, (batch) => {
-    for (const s of batch) {
-      table.row([s.id, s.user ?? '-', s.ttlSeconds < 0 ? 'none' : formatTtl(s.ttlSeconds), tableTime(s.expiresAt), details(s)]);
-    }
-    table.flush();
-  });
+  const several = listings.length > 1;
+  const columns = several ? [COLUMNS[0] as Column, LAYOUT_COLUMN, ...COLUMNS.slice(1)] : COLUMNS;
+  const table = await createRowPrinter(ctx.io, columns, () => progress.beforeData());
+  return pump(
+    ctx,
+    chained(listings, (listing) => listSessions(topology, listing)),
+    written,
+    (batch) => {
+      for (const s of batch) {
+        const cells = [s.user ?? '-', s.ttlSeconds < 0 ? 'none' : formatTtl(s.ttlSeconds), tableTime(s.expiresAt), details(s)];
+        table.row(several ? [s.id, s.layout ?? '', ...cells] : [s.id, ...cells]);
+      }
+      table.flush();
+    },
+  );
 }
 
 export interface ListFlags extends SessionFlags, ProgressFlag {
   user?: string;
+  scan?: true;
   limit?: number;
 }
 
 export async function run(ctx: CommandContext<ListFlags>): Promise<number> {
   const { io, opts } = ctx;
   const { user, limit } = opts;
-  const scope = await sessionScope(opts);
+  const scopes = await sessionScopes(opts);
   const write = wantsJson(ctx) ? writeLines : writeRows;
 
   return withTopology(ctx, async (topology) => {
@@ -119,7 +150,8 @@ export async function run(ctx: CommandContext<ListFlags>): Promise<number> {
     const written: Written = { rows: 0 };
     let complete: boolean;
     try {
-      complete = await write(ctx, topology, { ...scope, user, limit, stats, onScanned }, progress, written);
+      const listings = scopes.map((scope) => ({ ...scope, user, scan: opts.scan === true, limit, stats, onScanned }));
+      complete = await write(ctx, topology, listings, progress, written);
     } catch (err) {
       throw incomplete(err, written.rows, 'session');
     } finally {
@@ -129,7 +161,7 @@ export async function run(ctx: CommandContext<ListFlags>): Promise<number> {
     if (!complete) return 0;
     const notes = [
       stats.unreadable > 0 ? `${stats.unreadable} unreadable` : '',
-      stats.wrongType > 0 ? `${stats.wrongType} skipped (not a ${scope.layout.keyType} key)` : '',
+      stats.wrongType > 0 ? `${stats.wrongType} skipped (not a ${[...new Set(scopes.map((s) => s.layout.keyType))].join(' or ')} key)` : '',
       stats.index === undefined ? '' : `found through the user's index, ${plural(stats.index.members, 'member')}`,
       stats.index === undefined || stats.index.pruned === 0
         ? ''
@@ -137,7 +169,8 @@ export async function run(ctx: CommandContext<ListFlags>): Promise<number> {
     ]
       .filter(Boolean)
       .join(', ');
-    const rule = scope.layout.expiryRule === undefined ? '' : ` Expiry is ${scope.layout.expiryRule}, not the key's TTL.`;
+    const rules = scopes.flatMap((s) => (s.layout.expiryRule === undefined ? [] : [s.layout.expiryRule]));
+    const rule = rules.length === 0 ? '' : ` Expiry is ${rules.join('; ')}, not the key's TTL.`;
     // The summary goes to stderr even with --json: scripts read counts there, data on stdout.
     say(io, `${plural(stats.listed, 'session')}${notes ? ` (${notes})` : ''}.${oddUserNote(stats)}${rule}`);
     return 0;

@@ -16,7 +16,7 @@ import { type AuditFlags, type CookieFlags, type ProgressFlag, type SessionFlags
 import { plural, printable } from '../../cli/output.js';
 import { progressLine, stopOnInterrupt } from '../../cli/progress.js';
 import { confirm } from '../../cli/prompt.js';
-import { sessionIdFrom, sessionScope } from './scope.js';
+import { scopeOfId, sessionIdFrom, sessionScopes } from './scope.js';
 import {
   printBulkOutcome,
   printDryRunBatch,
@@ -28,6 +28,8 @@ import {
 } from './revoke-print.js';
 
 interface Request extends RevokeAsked, SessionScope {
+  /** The layouts walked: one, or every layout with --layout auto (the Request's own scope is the first). */
+  scopes: SessionScope[];
   ids: string[];
   user: string | undefined;
   all: boolean;
@@ -38,6 +40,7 @@ interface Request extends RevokeAsked, SessionScope {
 
 export interface RevokeFlags extends SessionFlags, CookieFlags, AuditFlags, ProgressFlag {
   user?: string;
+  scan?: true;
   all?: true;
   yes?: true;
   dryRun?: true;
@@ -54,9 +57,11 @@ async function parseRequest(idArgs: string[], ctx: RevokeContext): Promise<Reque
   const fromCookie = opts.cookie !== undefined;
   const modes = [idArgs.length > 0, fromCookie, user !== undefined, all].filter(Boolean).length;
   if (modes !== 1) throw new UsageError('give session ids, or --cookie <value>, or --user <name>, or --all (exactly one of them)');
-  const scope = await sessionScope(opts);
-  const cookieId = fromCookie ? await sessionIdFrom(undefined, ctx, scope) : undefined;
-  const ids = cookieId === undefined ? idArgs.map((id) => sessionIdFrom(id, ctx, scope)) : [Promise.resolve(cookieId)];
+  const scopes = await sessionScopes(opts);
+  const scope = scopes[0] as SessionScope;
+  if (scopes.length > 1 && opts.hold !== undefined) throw new UsageError('--hold guards one layout: give --layout <name>');
+  const cookieId = fromCookie ? await sessionIdFrom(undefined, ctx, scopes) : undefined;
+  const ids = cookieId === undefined ? idArgs.map((id) => sessionIdFrom(id, ctx, scopes)) : [Promise.resolve(cookieId)];
   return {
     ids: (await Promise.all(ids)).filter((id): id is string => id !== undefined),
     user,
@@ -64,6 +69,7 @@ async function parseRequest(idArgs: string[], ctx: RevokeContext): Promise<Reque
     dryRun: opts.dryRun === true,
     holdMs: opts.hold,
     ...scope,
+    scopes,
     json: wantsJson(ctx),
   };
 }
@@ -81,7 +87,7 @@ export async function run(idArgs: string[], ctx: RevokeContext): Promise<number>
       count: await countAll(topology, req, ctx),
       server: await serverName(topology),
     }));
-    const where = `under "${printable(req.prefix)}" on ${server}`;
+    const where = `under ${req.scopes.map((s) => `"${printable(s.prefix)}"`).join(' and ')} on ${server}`;
     if (count === 0) {
       say(io, `No sessions ${where}; nothing revoked.`);
       return 0;
@@ -127,16 +133,19 @@ async function countAll(topology: Topology, req: Request, ctx: RevokeContext): P
   const display = progressLine(ctx.io, 'Counting', ctx.opts.progress === true);
   const interrupt = stopOnInterrupt();
   try {
-    const found = await revokeMatching(topology, {
-      layout: req.layout,
-      prefix: req.prefix,
-      userFields: req.userFields,
-      dryRun: true,
-      signal: interrupt.signal,
-      onBatch: (_ids, p) => display.update({ scanned: p.scanned, sessions: p.matched }),
-    });
-    if (found.interrupted) throw new InterruptedError('interrupted while counting the sessions; nothing revoked');
-    return found.matched;
+    let counted = { scanned: 0, matched: 0 };
+    for (const scope of req.scopes) {
+      const before = counted;
+      const found = await revokeMatching(topology, {
+        ...scope,
+        dryRun: true,
+        signal: interrupt.signal,
+        onBatch: (_ids, p) => display.update({ scanned: before.scanned + p.scanned, sessions: before.matched + p.matched }),
+      });
+      if (found.interrupted) throw new InterruptedError('interrupted while counting the sessions; nothing revoked');
+      counted = { scanned: before.scanned + found.scanned, matched: before.matched + found.matched };
+    }
+    return counted.matched;
   } finally {
     interrupt.release();
     display.clear();
@@ -171,10 +180,23 @@ async function hold(topology: Topology, req: Request, ctx: CommandContext, ids: 
   }
 }
 
+/** revokeIds in the layout of each id (--layout auto: the first layout that holds it), results in the order asked. */
+async function revokeAcross(topology: Topology, req: Request): Promise<IdRevokeResult> {
+  if (req.scopes.length === 1) return revokeIds(topology.keyed, req, req.ids, req.dryRun);
+  const out: IdRevokeResult = { revoked: [], missing: [], notSessions: [] };
+  for (const id of req.ids) {
+    const one = await revokeIds(topology.keyed, await scopeOfId(topology.keyed, req.scopes, id), [id], req.dryRun);
+    out.revoked.push(...one.revoked);
+    out.missing.push(...one.missing);
+    out.notSessions.push(...one.notSessions);
+  }
+  return out;
+}
+
 async function byIds(topology: Topology, req: Request, ctx: RevokeContext): Promise<IdsOutcome> {
   let result: IdRevokeResult | undefined;
   const run = async () => {
-    result = await revokeIds(topology.keyed, req, req.ids, req.dryRun);
+    result = await revokeAcross(topology, req);
     return { count: result.revoked.length };
   };
   if (req.dryRun) await run();
@@ -191,23 +213,36 @@ async function bulk(topology: Topology, req: Request, ctx: RevokeContext): Promi
   // Only with --hold: the ids to guard afterwards (memory grows with the revoked count).
   const revokedIds = req.holdMs === undefined ? undefined : new Set<string>();
   const walk = async () => {
-    latest = await revokeMatching(topology, {
-      layout: req.layout,
-      prefix: req.prefix,
-      userFields: req.userFields,
-      user: req.user,
-      dryRun: req.dryRun,
-      signal: interrupt.signal,
-      onBatch: (batch, p) => {
-        if (req.dryRun && batch.length > 0) {
-          display.beforeData();
-          printDryRunBatch(io, req.json, batch);
-        }
-        batch.forEach((id) => revokedIds?.add(id));
-        latest = { ...p };
-        display.update({ scanned: p.scanned, matched: p.matched, revoked: p.revoked });
-      },
-    });
+    // Each layout in turn (--layout auto); `latest` adds the layouts walked before.
+    for (const scope of req.scopes) {
+      const before = latest;
+      const add = (p: RevokeProgress): RevokeProgress => ({
+        ...p,
+        scanned: before.scanned + p.scanned,
+        matched: before.matched + p.matched,
+        revoked: before.revoked + p.revoked,
+        oddUser: before.oddUser + p.oddUser,
+      });
+      latest = add(
+        await revokeMatching(topology, {
+          ...scope,
+          user: req.user,
+          scan: ctx.opts.scan === true,
+          dryRun: req.dryRun,
+          signal: interrupt.signal,
+          onBatch: (batch, p) => {
+            if (req.dryRun && batch.length > 0) {
+              display.beforeData();
+              printDryRunBatch(io, req.json, batch);
+            }
+            batch.forEach((id) => revokedIds?.add(id));
+            latest = add(p);
+            display.update({ scanned: latest.scanned, matched: latest.matched, revoked: latest.revoked });
+          },
+        }),
+      );
+      if (latest.interrupted) break;
+    }
     return { count: req.dryRun ? latest.matched : latest.revoked, interrupted: latest.interrupted };
   };
   try {

@@ -1,5 +1,7 @@
 /** Input rules shared by the session commands. */
-import { loadLayout } from '../../core/sessions/registry.js';
+import { loadAllLayouts, loadLayout } from '../../core/sessions/registry.js';
+import { AUTO_LAYOUT } from '../../core/defaults.js';
+import type { Keyed } from '../../core/redis/connection.js';
 import type { SessionScope } from '../../core/sessions/scope.js';
 import { readFile } from 'node:fs/promises';
 import type { CommandContext } from '../../cli/context.js';
@@ -12,21 +14,49 @@ import { readSecretLine } from '../../cli/prompt.js';
 
 /** Where the sessions are: the --layout, its key prefix (--session-prefix, else the layout's) and the user fields. */
 export async function sessionScope(opts: SessionFlags): Promise<SessionScope> {
+  if (opts.layout === AUTO_LAYOUT)
+    throw new UsageError('this command works on one layout: give --layout <name> (session layouts finds them)');
   const layout = await loadLayout(opts.layout);
   return { layout, prefix: opts.sessionPrefix ?? layout.defaultPrefix, userFields: userFieldsOf(opts) };
+}
+
+/** The scopes a command walks: the one of --layout, or with --layout auto every layout under its default prefix. */
+export async function sessionScopes(opts: SessionFlags): Promise<SessionScope[]> {
+  if (opts.layout !== AUTO_LAYOUT) return [await sessionScope(opts)];
+  if (opts.sessionPrefix !== undefined)
+    throw new UsageError("--session-prefix names one layout's prefix; with --layout auto each layout's default is used", {
+      hint: 'give --layout <name> with --session-prefix',
+    });
+  const userFields = userFieldsOf(opts);
+  return (await loadAllLayouts()).map((layout) => ({ layout, prefix: layout.defaultPrefix, userFields }));
+}
+
+/**
+ * The scope whose key for `id` exists (--layout auto: the first layout that holds the id), or
+ * the first scope when none does (its "not found" then names the key looked for).
+ */
+export async function scopeOfId(redis: Keyed, scopes: SessionScope[], id: string): Promise<SessionScope> {
+  const [first] = scopes;
+  if (first === undefined) throw new UsageError('no session layout');
+  if (scopes.length === 1) return first;
+  for (const scope of scopes) if (Number(await redis.exists(scope.layout.key(scope.prefix, id))) > 0) return scope;
+  return first;
 }
 
 /** The session id named by an argument or a cookie (signature checked when secrets are given). */
 export async function sessionIdFrom(
   id: string | undefined,
   ctx: CommandContext<SessionFlags & CookieFlags>,
-  scope: SessionScope,
+  scopes: SessionScope[],
 ): Promise<string | undefined> {
   const { opts } = ctx;
   // A cookie is a live credential: '-' keeps it out of argv (and so out of `ps`).
   const cookie = opts.cookie === '-' ? await readSecretLine(ctx.io, 'cookie') : opts.cookie;
   if (cookie === undefined) return id === undefined ? undefined : validateSessionId(id);
   if (id !== undefined) throw new UsageError('give a session id or --cookie, not both');
+  const [scope] = scopes;
+  if (scope === undefined || scopes.length > 1)
+    throw new UsageError("--cookie is read as one framework's cookie: give --layout <name>", { hint: 'session layouts finds them' });
   const format = scope.layout.cookie;
   const value = pickCookieValue(cookie, opts.cookieName ?? format.defaultName, format);
   // A malformed cookie is refused before the secrets file is read.

@@ -6,14 +6,14 @@ import { showSession, type SessionDetail } from '../../core/sessions/show.js';
 import type { Io } from '../../cli/io.js';
 import type { CookieFlags, SessionFlags } from '../../cli/options.js';
 import { printJson, printable } from '../../cli/output.js';
-import { sessionIdFrom, sessionScope } from './scope.js';
+import { scopeOfId, sessionIdFrom, sessionScopes } from './scope.js';
 
 export async function run(idArg: string | undefined, ctx: CommandContext<SessionFlags & CookieFlags>): Promise<number> {
   const { io, opts } = ctx;
-  const scope = await sessionScope(opts);
-  const id = await sessionIdFrom(idArg, ctx, scope);
+  const scopes = await sessionScopes(opts);
+  const id = await sessionIdFrom(idArg, ctx, scopes);
   if (id === undefined) throw new UsageError('name a session id, or give --cookie <value>');
-  const detail = await withRedis(ctx, (redis) => showSession(redis, scope, id));
+  const detail = await withRedis(ctx, async (redis) => showSession(redis, await scopeOfId(redis, scopes, id), id));
   printDetail(io, detail, wantsJson(ctx));
   return 0;
 }

@@ -3,7 +3,7 @@
  * remaining lifetime; with --hold, set it again whenever a request that was in flight
  * writes the session back with its old lifetime.
  */
-import { sessionScope } from './scope.js';
+import { scopeOfId, sessionScopes } from './scope.js';
 import { audited } from '../../cli/audited.js';
 import { withTopology, wantsJson, type CommandContext } from '../../cli/context.js';
 import { formatTtl, parseDuration } from '../../core/duration.js';
@@ -30,9 +30,10 @@ export async function run(id: string, duration: string | undefined, ctx: Command
   const holdMs = opts.hold;
   if (holdMs !== undefined && seconds === undefined)
     throw new UsageError('--hold guards a new lifetime: give one (session ttl <id> <duration> --hold <d>)');
-  const scope = await sessionScope(opts);
+  const scopes = await sessionScopes(opts);
   const result = await withTopology(ctx, async (topology): Promise<TtlOutcome> => {
     const redis = topology.keyed;
+    const scope = await scopeOfId(redis, scopes, id);
     if (seconds === undefined) return { layout: scope.layout.name, info: await getTtl(redis, scope, id), held: undefined };
     const set = await audited(ctx, redis, { command: 'session ttl', target: `session ${id}` }, async () => ({
       count: 1,

@@ -32,6 +32,9 @@ export interface SessionRecord {
   lastAccessedAt?: string | null;
   /** When stored fields rather than the key's TTL decide expiry: which (Spring: "lastAccessedTime + maxInactiveInterval"). */
   expiresBy?: string;
+  /** Set by the listing and show (not by the layouts): the layout's name and the session's key (shown form). */
+  layout?: string;
+  key?: string;
 }
 
 /**

@@ -4,6 +4,8 @@
  * when the framework keeps one (user-index.ts).
  */
 import type { Keyed } from '../redis/connection.js';
+import { showId } from '../redis/keys.js';
+import { safeJson } from '../json-safe.js';
 import { scanAndProcess, type NodePace } from '../walk/bulk.js';
 import { PREFETCH_BYTES, readPart, valueParts, type NodeReader } from '../walk/fetch-values.js';
 import { opsFor } from '../walk/node-ops.js';
@@ -25,6 +27,8 @@ export interface ListStats extends OddUsers {
 export interface ListOptions extends SessionScope {
   /** Only sessions of this user (exact match). */
   user?: string;
+  /** Find the user's sessions by scanning even where the layout keeps an index (--scan). */
+  scan?: boolean;
   limit?: number;
   stats?: ListStats;
   /** Called after every SCAN batch, listed or not (a --user scan may list none for seconds). */
@@ -53,7 +57,7 @@ async function* walkSessions<T>(topology: Topology, opts: ListOptions, build: Bu
   const stats = opts.stats ?? emptyStats();
   const limit = opts.limit ?? Infinity;
   if (limit <= 0) return;
-  const index = await userIndexOf(topology.keyed, opts, opts.user);
+  const index = opts.scan === true ? undefined : await userIndexOf(topology.keyed, opts, opts.user);
   if (index !== undefined) {
     yield* walkIndex(topology.keyed, opts, index, build, stats);
     return;
@@ -147,11 +151,21 @@ async function* walkIndex<T>(redis: Keyed, opts: ListOptions, index: UserIndex, 
   stats.scanned = indexStats.members;
 }
 
-/** Every session under the prefix (optionally of one user), streamed one batch at a time. */
+/** A session's key as shown (redis/keys.ts showId), from its id: the shown prefix part once per walk. */
+function keyTexts(scope: SessionScope): (id: string) => string {
+  const head = showId(scope.layout.key(scope.prefix, ''));
+  return (id) => `${head}${id}`;
+}
+
+/** Every session under the prefix (optionally of one user), streamed one batch at a time, each with its layout and key. */
 export function listSessions(topology: Topology, opts: ListOptions): AsyncGenerator<SessionRecord[]> {
+  const keyOf = keyTexts(opts);
   return walkSessions(topology, opts, (id, raw, pttl, now, info) => {
     const record = opts.layout.record(id, raw, pttl, opts.userFields, now, info);
-    return opts.user !== undefined && record.user !== opts.user ? undefined : record;
+    if (opts.user !== undefined && record.user !== opts.user) return undefined;
+    record.layout = opts.layout.name;
+    record.key = keyOf(id);
+    return record;
   });
 }
 
@@ -160,7 +174,11 @@ export function listSessions(topology: Topology, opts: ListOptions): AsyncGenera
  * built straight from the stored value: the fast path of `session list --json`.
  */
 export function listSessionLines(topology: Topology, opts: ListOptions): AsyncGenerator<string[]> {
-  return walkSessions(topology, opts, (id, raw, pttl, now, info) =>
-    opts.layout.jsonLine(id, raw, pttl, opts.userFields, now, opts.user, info),
-  );
+  const keyOf = keyTexts(opts);
+  const layout = `,"layout":${JSON.stringify(opts.layout.name)},"key":`;
+  return walkSessions(topology, opts, (id, raw, pttl, now, info) => {
+    const line = opts.layout.jsonLine(id, raw, pttl, opts.userFields, now, opts.user, info);
+    // The layout's line, closed with the two fields every layout's lines share.
+    return line === undefined ? undefined : `${line.slice(0, -1)}${layout}${safeJson(JSON.stringify(keyOf(id)))}}`;
+  });
 }

@@ -30,6 +30,8 @@ export interface RevokeProgress extends OddUsers {
 export interface BulkRevokeOptions extends SessionScope {
   /** Revoke only this user's sessions; undefined means every session under the prefix. */
   user?: string;
+  /** Find the user's sessions by scanning even where the layout keeps an index (--scan). */
+  scan?: boolean;
   dryRun: boolean;
   /** Checked between batches: once aborted, the batches in flight finish and the walk stops. */
   signal?: AbortSignal;
@@ -50,7 +52,7 @@ export async function revokeMatching(topology: Topology, opts: BulkRevokeOptions
     countOdd(progress, info);
     return record.readable ? record.user : undefined;
   };
-  const index = await userIndexOf(topology.keyed, opts, user);
+  const index = opts.scan === true ? undefined : await userIndexOf(topology.keyed, opts, user);
   if (index !== undefined) {
     progress.index = { members: 0, pruned: 0 };
     const belongs = (raw: Buffer) => {

@@ -322,15 +322,16 @@ class Reader {
       if (!(desc.flags & SC_BLOCK_DATA)) throw new Unreadable(`${desc.name} is externalizable without block data (protocol 1)`);
       this.annotations(depth + 1, obj.annotations);
     } else {
-      const owner = new Map<string, string>();
+      // Which class each field name came from, to name a shadowed one: only a chain can shadow.
+      const owner = desc.chain.length > 1 ? new Map<string, string>() : undefined;
       for (const cls of desc.chain) {
         if (!(cls.flags & SC_SERIALIZABLE)) continue;
         for (const { type, name } of cls.fields) {
           const value = this.field(type, depth + 1);
-          const shadowed = owner.get(name);
+          const shadowed = owner?.get(name);
           if (shadowed !== undefined) obj.fields[`${shadowed}.${name}`] = obj.fields[name] as JdkValue;
           obj.fields[name] = value;
-          owner.set(name, cls.name);
+          owner?.set(name, cls.name);
         }
         // A writeObject method writes its fields first (defaultWriteObject or writeFields), then this.
         if (cls.flags & SC_WRITE_METHOD) this.annotations(depth + 1, obj.annotations);
@@ -425,11 +426,45 @@ function concat(parts: Uint8Array[]): Uint8Array {
 }
 
 /**
+ * Short ASCII strings seen before (class and field names: the same dozen in every session), by
+ * a hash of their bytes, each checked byte for byte on a hit: no allocation for a name a listing
+ * of a million sessions reads a million times. Bounded, and simply dropped when full.
+ */
+const names = new Map<number, string>();
+const NAME_BYTES = 128;
+
+function asciiString(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start > NAME_BYTES) return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
+  let hash = 0x811c9dc5;
+  for (let i = start; i < end; i += 1) hash = Math.imul(hash ^ (bytes[i] as number), 0x01000193);
+  const seen = names.get(hash);
+  if (seen !== undefined && seen.length === end - start) {
+    let same = true;
+    for (let i = start; i < end && same; i += 1) same = seen.charCodeAt(i - start) === bytes[i];
+    if (same) return seen;
+  }
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
+  if (names.size >= 4096) names.clear();
+  names.set(hash, text);
+  return text;
+}
+
+/**
  * Java's modified UTF-8 (DataInput.readUTF): one to three bytes per UTF-16 unit, U+0000 as two
  * bytes, a supplementary character as its two surrogates. Like the JDK, a raw 0x00 byte is taken.
  */
 function modifiedUtf8(bytes: Uint8Array, start: number, length: number): string {
   const end = start + length;
+  // Class and field names, and most strings, are ASCII: one native conversion (a listing reads
+  // a dozen names per session; the loop below was a third of the decoder's time).
+  let ascii = true;
+  for (let i = start; i < end; i += 1) {
+    if ((bytes[i] as number) >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) return asciiString(bytes, start, end);
   /** The six payload bits of a continuation byte at `i`, or -1. */
   const more = (i: number) => (i < end && ((bytes[i] as number) & 0xc0) === 0x80 ? (bytes[i] as number) & 0x3f : -1);
   const units: number[] = [];

@@ -10,10 +10,12 @@
 import { unpackHash } from '../../../redis/hash-value.js';
 import type { LineInfo, SessionRecord } from '../../layout.js';
 import { PRINCIPAL_INDEX_NAME } from './keys.js';
-import { decodeValue, wholeNumber, type Serializer } from './values.js';
+import type { JdkValue } from '../../decode/jdk.js';
+import { decodeJdkValue, decodeValue, isJdk, wholeNumber, type Serializer } from './values.js';
 
 const ATTRIBUTE = 'sessionAttr:';
 const SECURITY_CONTEXT = 'SPRING_SECURITY_CONTEXT';
+const CONTEXT_FIELD = `${ATTRIBUTE}${SECURITY_CONTEXT}`;
 
 export interface SpringSession {
   serializer: Serializer;
@@ -49,8 +51,30 @@ function authenticationName(context: unknown): string | null {
   return typeof auth['name'] === 'string' ? auth['name'] : null;
 }
 
-/** The session in a packed hash, or why it cannot be read (the one field everything hangs on is missing or garbled). */
-export function readSpringSession(raw: Buffer): SpringSession | string {
+/** A field of a decoded JDK object, if `value` is one. */
+function jdkField(value: JdkValue | undefined, name: string): JdkValue | undefined {
+  return value !== null && typeof value === 'object' && 'kind' in value && value.kind === 'object' ? value.fields[name] : undefined;
+}
+
+/** authenticationName on the decoded JDK objects themselves: a listing needs the name, not the whole context as plain data. */
+function jdkAuthenticationName(context: JdkValue): string | null {
+  const auth = jdkField(context, 'authentication');
+  const principal = jdkField(auth, 'principal');
+  if (typeof principal === 'string') return principal;
+  for (const field of ['username', 'name']) {
+    const value = jdkField(principal, field);
+    if (typeof value === 'string') return value;
+  }
+  const name = jdkField(auth, 'name');
+  return typeof name === 'string' ? name : null;
+}
+
+/**
+ * The session in a packed hash, or why it cannot be read (the one field everything hangs on is
+ * missing or garbled). `whole`: every attribute as plain data (show); otherwise the security
+ * context is read only for its principal (a listing, a million times).
+ */
+export function readSpringSession(raw: Buffer, whole = false): SpringSession | string {
   const pairs = unpackHash(raw);
   if (pairs === undefined) return 'not a hash';
   const session: SpringSession = {
@@ -62,8 +86,15 @@ export function readSpringSession(raw: Buffer): SpringSession | string {
     principal: null,
   };
   let readAny = false;
+  let contextName: string | null | undefined;
   for (const [fieldBytes, valueBytes] of pairs) {
     const field = fieldBytes.toString('utf8');
+    if (!whole && field === CONTEXT_FIELD && isJdk(valueBytes)) {
+      const context = decodeJdkValue(valueBytes);
+      contextName = context.ok ? jdkAuthenticationName(context.value) : null;
+      if (context.ok) readAny = true;
+      continue;
+    }
     const decoded = decodeValue(valueBytes);
     if (decoded.ok) {
       // One typed Long (json-typed) tells the serializer; plain JSON numbers look alike in both.
@@ -81,7 +112,7 @@ export function readSpringSession(raw: Buffer): SpringSession | string {
   if (session.lastAccessedTime === undefined || session.maxInactiveInterval === undefined)
     return 'no readable lastAccessedTime and maxInactiveInterval';
   const indexed = session.attributes.get(PRINCIPAL_INDEX_NAME);
-  session.principal = typeof indexed === 'string' ? indexed : authenticationName(session.attributes.get(SECURITY_CONTEXT));
+  session.principal = typeof indexed === 'string' ? indexed : (contextName ?? authenticationName(session.attributes.get(SECURITY_CONTEXT)));
   return session;
 }
 
@@ -147,7 +178,7 @@ function redactSecrets(root: unknown): void {
 
 /** The whole session for `session show`, stored secrets redacted. */
 export function springContent(raw: Buffer): Record<string, unknown> | undefined {
-  const session = readSpringSession(raw);
+  const session = readSpringSession(raw, true);
   if (typeof session === 'string') return undefined;
   const attributes: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const [name, value] of session.attributes) attributes[name] = value;
