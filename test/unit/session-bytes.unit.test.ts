@@ -7,12 +7,12 @@ import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { idBytes, showId } from '../../src/core/redis/keys.js';
 import { validateSessionId } from '../../src/core/sessions/ids.js';
-import { exactNumberText } from '../../src/core/sessions/layouts/connect-redis/json.js';
+import { exactNumberText } from '../../src/core/sessions/decode/json-bytes.js';
 import { MAX_NESTING, nestsDeeperThan } from '../../src/core/sessions/decode/json-depth.js';
 import { safeJson } from '../../src/core/json-safe.js';
 import { sessionJsonLine, toSessionRecord, withLifetime } from '../../src/core/sessions/layouts/connect-redis/record.js';
 import type { LineInfo } from '../../src/core/sessions/layout.js';
-import { prefilterNeedle } from '../../src/core/sessions/layouts/connect-redis/prefilter.js';
+import { prefilterNeedle } from '../../src/core/sessions/decode/json-prefilter.js';
 import { prefilterPasses } from '../../src/core/walk/prefilter.js';
 
 /** The prefilter for `user`: undefined when there is none. */

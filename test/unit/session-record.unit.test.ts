@@ -1,6 +1,7 @@
 import { DEFAULT_USER_FIELDS } from '../../src/core/defaults.js';
 import { describe, test, expect } from '@jest/globals';
-import { parseSessionJson, sessionUser, toSessionRecord, withLifetime } from '../../src/core/sessions/layouts/connect-redis/record.js';
+import { parseSessionJson, sessionUser } from '../../src/core/sessions/decode/json-session.js';
+import { toSessionRecord, withLifetime } from '../../src/core/sessions/layouts/connect-redis/record.js';
 import type { LineInfo } from '../../src/core/sessions/layout.js';
 
 const NOW = Date.UTC(2026, 10, 28, 1, 0, 0); // 2026-11-28T01:00:00.000Z

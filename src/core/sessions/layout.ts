@@ -11,12 +11,15 @@
  * applies after the session key's own atomic change (on a Cluster they live in other slots).
  */
 import type { ValueKind } from '../redis/hash-value.js';
+import type { Script } from '../redis/scripts.js';
 import type { Needle } from '../walk/prefilter.js';
 
 export interface SessionRecord {
   id: string;
   /** The user the session belongs to, or null when none of the user fields is present. */
   user: string | null;
+  /** Where the layout stores one beside an opaque user id (Better Auth: the user's email): --user matches it too. */
+  userName?: string | null;
   /** Seconds left; -1 when the key has no expiry. */
   ttlSeconds: number;
   /** When Redis will drop the key (ISO 8601), or null without expiry. */
@@ -75,7 +78,9 @@ export type SideOp =
   /** Add to a set and give the set a TTL (Spring's per-minute expiration sets). */
   | { op: 'sadd'; key: Buffer; member: Buffer; pexpireMs: number }
   /** A new TTL for a key that exists (PEXPIRE does nothing to a missing key). */
-  | { op: 'pexpire'; key: Buffer; ms: number };
+  | { op: 'pexpire'; key: Buffer; ms: number }
+  /** A Lua script on one key (a read-modify-write of a JSON index, atomic on the server). */
+  | { op: 'script'; key: Buffer; script: Script; args: Array<string | Buffer> };
 
 /**
  * What a lifetime change writes, atomically with the key's TTL (`ttlMs`) and only if the
@@ -87,6 +92,8 @@ export interface LifetimePlan {
   fields?: Array<[field: Buffer, value: Buffer]>;
   /** The session key's new TTL; may exceed the lifetime (Spring's indexed repository keeps 5 minutes more). */
   ttlMs: number;
+  /** Leave the key's TTL as it is (Auth.js sets none: adding one would be a lifetime the app never set). */
+  keepTtl?: boolean;
   side: SideOp[];
   /** What the command's output should say about the change (e.g. which stored fields changed). */
   note?: string;
@@ -101,6 +108,11 @@ export interface UserIndex {
   key: Buffer;
   /** The session id a member names, or undefined when the member cannot be read. */
   idOf(member: Buffer): string | undefined;
+  /**
+   * An index that is one stored value rather than a set (Better Auth's JSON list, Auth.js's
+   * pointer): its members, and how to remove some (atomically, on the server).
+   */
+  value?: { members(raw: Buffer): Buffer[]; remove(members: Buffer[]): SideOp };
 }
 
 /** Where a session was read: its prefix, id and the key's PTTL then. */
@@ -125,6 +137,13 @@ export interface SessionLayout {
    * every matched key is a session (or a key of another type, counted as such).
    */
   isSession?(prefix: string): (key: Buffer) => boolean;
+  /**
+   * For layouts whose keys carry no prefix of their own (koa's UUIDs, Better Auth's tokens):
+   * whether a value read is one of this layout's sessions. Others are another application's
+   * keys of the same shape: skipped and not counted, and `revoke --all` reads every value to
+   * delete only sessions.
+   */
+  isSessionValue?(raw: Buffer): boolean;
   /**
    * What else goes when a session goes, from the session as read (`raw`, a packed hash for a
    * hash layout) or, undefined, from its id alone (`revoke --all` does not read values).

@@ -39,18 +39,20 @@ export async function getTtl(redis: Keyed, scope: KeyScope, id: string): Promise
  * Compare-and-set of a session's lifetime: applies only if the value (a hash packed, as read)
  * is still the one we read (same SHA-1), never creates the key. ARGV: the kind, the digest,
  * the mode ('ttl': only the TTL; 'value': a new string value; 'fields': hash fields to set),
- * the TTL in ms, then the value or the field/value pairs. 1 = set, 0 = changed meanwhile, -2 = gone.
+ * the TTL in ms ('keep': leave the key's TTL as it is), then the value or the field/value
+ * pairs. 1 = set, 0 = changed meanwhile, -2 = gone.
  */
 const SET_LIFETIME = script(`${LUA_FETCH}
 local v = fetcher(ARGV[1])(KEYS[1])
 if type(v) == 'table' then return redis.error_reply(v.err) end
 if not v then return -2 end
 if redis.sha1hex(v) ~= ARGV[2] then return 0 end
+local keep = ARGV[4] == 'keep'
 if ARGV[3] == 'value' then
-  redis.call('SET', KEYS[1], ARGV[5], 'PX', ARGV[4])
+  if keep then redis.call('SET', KEYS[1], ARGV[5], 'KEEPTTL') else redis.call('SET', KEYS[1], ARGV[5], 'PX', ARGV[4]) end
 else
   if ARGV[3] == 'fields' then redis.call('HSET', KEYS[1], unpack(ARGV, 5)) end
-  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+  if not keep then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
 end
 return 1`);
 
@@ -79,9 +81,10 @@ export async function setTtl(redis: Keyed, scope: KeyScope, id: string, seconds:
     const plan = layout.withLifetime(raw, ttlMs, now, { prefix, id, pttlMs: pttl });
     const digest = createHash('sha1').update(raw).digest('hex');
     const args: Array<string | Buffer> = [layout.keyType, digest];
-    if (plan?.value !== undefined) args.push('value', String(plan.ttlMs), plan.value);
-    else if (plan?.fields !== undefined) args.push('fields', String(plan.ttlMs), ...plan.fields.flat());
-    else args.push('ttl', String(plan?.ttlMs ?? ttlMs));
+    const ttl = plan?.keepTtl === true ? 'keep' : String(plan?.ttlMs ?? ttlMs);
+    if (plan?.value !== undefined) args.push('value', ttl, plan.value);
+    else if (plan?.fields !== undefined) args.push('fields', ttl, ...plan.fields.flat());
+    else args.push('ttl', ttl);
     const result = await runScript(redis, SET_LIFETIME, [key], args);
     if (result === -2) throw notFound(scope, id);
     if (result === 1) {

@@ -11,7 +11,7 @@ import { PREFETCH_BYTES, readPart, valueParts, type NodeReader } from '../walk/f
 import { opsFor } from '../walk/node-ops.js';
 import type { MasterNode, Topology } from '../redis/topology.js';
 import type { LineInfo, SessionRecord, UserIndex } from './layout.js';
-import { countOdd, type OddUsers, type SessionScope } from './scope.js';
+import { countOdd, isUsers, type OddUsers, type SessionScope } from './scope.js';
 import { indexedSessions, userIndexOf, type IndexWalkStats } from './user-index.js';
 
 export interface ListStats extends OddUsers {
@@ -66,6 +66,7 @@ async function* walkSessions<T>(topology: Topology, opts: ListOptions, build: Bu
   const { layout, prefix } = opts;
   const idOf = layout.idOf(prefix);
   const needle = layout.userPrefilter(opts.user);
+  const isSessionValue = layout.isSessionValue?.bind(layout);
   const reader = (node: MasterNode, pace: NodePace): NodeReader => ({
     ops,
     client: node.client,
@@ -99,6 +100,7 @@ async function* walkSessions<T>(topology: Topology, opts: ListOptions, build: Bu
           if (pttl !== -2) stats.wrongType += 1;
           continue;
         }
+        if (isSessionValue !== undefined && !isSessionValue(raw)) continue; // another application's key
         const item = build(idOf(keys[i] as Buffer), raw, pttl, now, info);
         countOdd(stats, info);
         if (item === undefined) continue;
@@ -129,8 +131,9 @@ async function* walkIndex<T>(redis: Keyed, opts: ListOptions, index: UserIndex, 
   const info: LineInfo = { readable: true };
   const indexStats: IndexWalkStats = (stats.index = { members: 0, pruned: 0 });
   const belongs = (raw: Buffer) => {
+    if (layout.isSessionValue?.(raw) === false) return false;
     const record = layout.record('', raw, -1, opts.userFields, 0, info);
-    return record.readable ? record.user === opts.user : undefined;
+    return record.readable ? isUsers(record, opts.user as string) : undefined;
   };
   for await (const found of indexedSessions(redis, opts, index, belongs, { dryRun: true, stats: indexStats })) {
     stats.scanned = indexStats.members;
@@ -162,7 +165,7 @@ export function listSessions(topology: Topology, opts: ListOptions): AsyncGenera
   const keyOf = keyTexts(opts);
   return walkSessions(topology, opts, (id, raw, pttl, now, info) => {
     const record = opts.layout.record(id, raw, pttl, opts.userFields, now, info);
-    if (opts.user !== undefined && record.user !== opts.user) return undefined;
+    if (opts.user !== undefined && !isUsers(record, opts.user)) return undefined;
     record.layout = opts.layout.name;
     record.key = keyOf(id);
     return record;

@@ -9,6 +9,9 @@ import type { SessionLayout } from './layout.js';
 const loaders: Record<string, () => Promise<SessionLayout>> = {
   'connect-redis': async () => (await import('./layouts/connect-redis/index.js')).connectRedis,
   spring: async () => (await import('./layouts/spring/index.js')).spring,
+  koa: async () => (await import('./layouts/koa/index.js')).koa,
+  'better-auth': async () => (await import('./layouts/better-auth/index.js')).betterAuth,
+  authjs: async () => (await import('./layouts/authjs/index.js')).authjs,
 };
 
 export async function loadLayout(name: string): Promise<SessionLayout> {

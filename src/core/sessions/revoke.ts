@@ -13,7 +13,7 @@ import { scanAndProcess, type NodePace } from '../walk/bulk.js';
 import { valueParts } from '../walk/fetch-values.js';
 import { opsFor } from '../walk/node-ops.js';
 import type { LineInfo, SideOp } from './layout.js';
-import { countOdd, type KeyScope, type OddUsers, type SessionScope } from './scope.js';
+import { countOdd, isUsers, type KeyScope, type OddUsers, type SessionScope } from './scope.js';
 import { applySide } from './side-ops.js';
 import { indexedSessions, userIndexOf, type IndexWalkStats } from './user-index.js';
 
@@ -47,19 +47,18 @@ export async function revokeMatching(topology: Topology, opts: BulkRevokeOptions
   const progress: RevokeProgress = { scanned: 0, matched: 0, revoked: 0, interrupted: false, oddUser: 0 };
   const { layout, prefix, user } = opts;
   const info: LineInfo = { readable: true };
-  const ownerOf = (raw: Buffer): string | null | undefined => {
+  /** Whether a value read is a session of `user` (undefined: unreadable, so it cannot be told). */
+  const isTarget = (raw: Buffer): boolean | undefined => {
+    if (layout.isSessionValue?.(raw) === false) return false;
+    if (user === undefined) return true;
     const record = layout.record('', raw, -1, opts.userFields, 0, info);
     countOdd(progress, info);
-    return record.readable ? record.user : undefined;
+    return record.readable ? isUsers(record, user) : undefined;
   };
   const index = opts.scan === true ? undefined : await userIndexOf(topology.keyed, opts, user);
   if (index !== undefined) {
     progress.index = { members: 0, pruned: 0 };
-    const belongs = (raw: Buffer) => {
-      const owner = ownerOf(raw);
-      return owner === undefined ? undefined : owner === user;
-    };
-    for await (const found of indexedSessions(topology.keyed, opts, index, belongs, { dryRun: opts.dryRun, stats: progress.index })) {
+    for await (const found of indexedSessions(topology.keyed, opts, index, isTarget, { dryRun: opts.dryRun, stats: progress.index })) {
       if (opts.signal?.aborted === true) break;
       progress.scanned = progress.index.members;
       progress.matched += found.length;
@@ -90,13 +89,15 @@ export async function revokeMatching(topology: Topology, opts: BulkRevokeOptions
   const work = async (node: MasterNode, keys: Buffer[], pace: NodePace) => {
     let targets = keys;
     const side: SideOp[] = [];
-    if (user !== undefined) {
+    // A user's sessions are told by their values; so are all sessions of a layout whose keys
+    // have no prefix of their own (another application's key may have the same shape).
+    if (user !== undefined || layout.isSessionValue !== undefined) {
       targets = [];
       const reader = { ops, client: node.client, kind: layout.keyType, budget: pace.budget, needle, ttls: false };
       for await (const { start, end, raws } of valueParts(reader, keys)) {
         for (let i = start; i < end; i += 1) {
           const raw = raws[i - start];
-          if (!raw || ownerOf(raw) !== user) continue;
+          if (!raw || isTarget(raw) !== true) continue;
           const key = keys[i] as Buffer;
           targets.push(key);
           if (layout.revokeSide) side.push(...layout.revokeSide(prefix, idOf(key), raw));

@@ -21,6 +21,11 @@ export interface OddUsers {
   oddUserShape?: string;
 }
 
+/** Whether a session is `user`'s: its user, or the name the layout stores beside an opaque id. */
+export function isUsers(record: { user: string | null; userName?: string | null }, user: string): boolean {
+  return record.user === user || (record.userName !== undefined && record.userName === user);
+}
+
 export function countOdd(into: OddUsers, info: LineInfo): void {
   if (info.oddUserField === undefined) return;
   into.oddUser += 1;

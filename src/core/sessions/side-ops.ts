@@ -5,6 +5,7 @@
  * is already gone, so a rerun after a failure finishes the job.
  */
 import type { Keyed } from '../redis/connection.js';
+import { runScript } from '../redis/scripts.js';
 import type { SideOp } from './layout.js';
 
 async function apply(redis: Keyed, op: SideOp): Promise<void> {
@@ -22,6 +23,9 @@ async function apply(redis: Keyed, op: SideOp): Promise<void> {
       return;
     case 'pexpire':
       await redis.pExpire(op.key, op.ms);
+      return;
+    case 'script':
+      await runScript(redis, op.script, [op.key], op.args);
       return;
   }
 }

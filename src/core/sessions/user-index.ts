@@ -8,9 +8,10 @@ import { bytesView } from '../redis/bytes.js';
 import type { Keyed } from '../redis/connection.js';
 import { readValue } from '../redis/hash-value.js';
 import type { Topology } from '../redis/topology.js';
+import { applySide } from './side-ops.js';
 import { scanAndProcess } from '../walk/bulk.js';
 import type { LineInfo, UserIndex } from './layout.js';
-import type { KeyScope, SessionScope } from './scope.js';
+import { isUsers, type KeyScope, type SessionScope } from './scope.js';
 
 /** Members read per SSCAN call, and sessions read at once. */
 const INDEX_BATCH = 200;
@@ -49,18 +50,10 @@ export async function* indexedSessions(
   opts: { dryRun: boolean; stats: IndexWalkStats },
 ): AsyncGenerator<IndexedSession[]> {
   const { layout, prefix } = scope;
-  const seen = new Set<string>();
-  let cursor = '0';
-  do {
-    // Members are bytes (Spring's are JDK-serialized strings).
-    const reply = await bytesView(redis).sScan(index.key, cursor, { COUNT: INDEX_BATCH });
-    cursor = String(reply.cursor);
-    const members = reply.members as unknown as Buffer[];
-    // SSCAN may return a member twice.
-    const fresh = members.filter((m) => !seen.has(m.toString('hex')) && seen.add(m.toString('hex')));
-    opts.stats.members += fresh.length;
+  const check = async (members: Buffer[]): Promise<IndexedSession[]> => {
+    opts.stats.members += members.length;
     const checked = await Promise.all(
-      fresh.map(async (member) => {
+      members.map(async (member) => {
         const id = index.idOf(member);
         if (id === undefined) return { member, stale: false };
         const key = layout.key(prefix, id);
@@ -71,9 +64,29 @@ export async function* indexedSessions(
     );
     const stale = checked.filter((c) => c.stale).map((c) => c.member);
     // With dryRun, `pruned` counts what would go.
-    if (stale.length > 0 && !opts.dryRun) await redis.sRem(index.key, stale);
+    if (stale.length > 0 && !opts.dryRun) {
+      if (index.value === undefined) await redis.sRem(index.key, stale);
+      else await applySide(redis, [index.value.remove(stale)]);
+    }
     opts.stats.pruned += stale.length;
-    const found = checked.flatMap((c) => (c.session === undefined ? [] : [c.session]));
+    return checked.flatMap((c) => (c.session === undefined ? [] : [c.session]));
+  };
+  if (index.value !== undefined) {
+    // One stored value (a JSON list, a pointer): its members at once.
+    const raw = (await bytesView(redis).get(index.key)) as unknown as Buffer | null;
+    const found = raw === null ? [] : await check(index.value.members(raw));
+    if (found.length > 0) yield found;
+    return;
+  }
+  const seen = new Set<string>();
+  let cursor = '0';
+  do {
+    // Members are bytes (Spring's are JDK-serialized strings).
+    const reply = await bytesView(redis).sScan(index.key, cursor, { COUNT: INDEX_BATCH });
+    cursor = String(reply.cursor);
+    const members = reply.members as unknown as Buffer[];
+    // SSCAN may return a member twice.
+    const found = await check(members.filter((m) => !seen.has(m.toString('hex')) && seen.add(m.toString('hex'))));
     if (found.length > 0) yield found;
   } while (cursor !== '0');
 }
@@ -106,8 +119,9 @@ export async function pruneIndexes(topology: Topology, scope: SessionScope, dryR
   for (const owner of owners) {
     result.indexes += 1;
     const belongs = (raw: Buffer) => {
+      if (layout.isSessionValue?.(raw) === false) return false;
       const record = layout.record('', raw, -1, scope.userFields, 0, info);
-      return record.readable ? record.user === owner : undefined;
+      return record.readable ? isUsers(record, owner) : undefined;
     };
     const stats: IndexWalkStats = { members: 0, pruned: 0 };
     for await (const found of indexedSessions(topology.keyed, scope, layout.userIndex(prefix, owner), belongs, { dryRun, stats }))

@@ -21,13 +21,20 @@ export interface ParsedCookie {
 
 export const expressSessionCookie: SessionCookie = {
   defaultName: DEFAULT_COOKIE_NAME,
-  // `s:` or `s%3A` (URL-encoded), maybe in double quotes: no Cookie header starts so.
-  isBareValue: (text) => /^"?s(?::|%3A)/i.test(text),
+  // `s:` or `s%3A` (URL-encoded), maybe in double quotes: no Cookie header starts so. Or
+  // @fastify/session's `<id>.<signature>` (no `s:`), which has no '=' but base64's padding.
+  isBareValue: (text) => /^"?s(?::|%3A)/i.test(text) || FASTIFY_VALUE.test(text),
   read(value) {
     const parsed = parseCookieValue(value);
     return { id: parsed.id, verify: (secrets) => verifyCookieSignature(parsed, secrets) };
   },
 };
+
+/**
+ * @fastify/session's cookie value: the id (uid-safe, 32 base64url characters by default), a dot
+ * and the same signature as express-session's (HMAC-SHA256, base64 without padding), sent as is.
+ */
+const FASTIFY_VALUE = /^[A-Za-z0-9_-]{8,}\.[A-Za-z0-9+/]{43}$/;
 
 /** The session id (and signature) in a pasted cookie; `name` picks it from a header or jar. */
 export function parseSessionCookie(input: string, name: string = DEFAULT_COOKIE_NAME): ParsedCookie {
@@ -44,12 +51,16 @@ function parseCookieValue(sent: string): ParsedCookie {
       throw new UsageError('the cookie is not valid URL encoding');
     }
   }
-  if (!value.startsWith('s:')) {
-    throw new UsageError('not an express-session cookie (expected s:<id>.<signature>, URL-encoded or not)', {
-      hint: 'give the cookie value, a Cookie header or a cookie-jar line; --cookie-name picks the session cookie among several',
-    });
+  const fastify = FASTIFY_VALUE.test(value);
+  if (!value.startsWith('s:') && !fastify) {
+    throw new UsageError(
+      "not an express-session cookie (expected s:<id>.<signature>, URL-encoded or not, or @fastify/session's <id>.<signature>)",
+      {
+        hint: 'give the cookie value, a Cookie header or a cookie-jar line; --cookie-name picks the session cookie among several',
+      },
+    );
   }
-  const body = value.slice(2);
+  const body = fastify ? value : value.slice(2);
   const dot = body.lastIndexOf('.');
   if (dot <= 0 || dot === body.length - 1) throw new UsageError('the cookie has no signature (expected s:<id>.<signature>)');
   let id: string;

@@ -7,8 +7,9 @@ import { escapeGlob, showId } from '../../../redis/keys.js';
 import { sessionKey } from '../../ids.js';
 import type { SessionLayout } from '../../layout.js';
 import { expressSessionCookie } from './cookie.js';
-import { prefilterNeedle } from './prefilter.js';
-import { decodeSession, lifetimeUndone, sessionJsonLine, toSessionRecord, withLifetime } from './record.js';
+import { prefilterNeedle } from '../../decode/json-prefilter.js';
+import { decodeSession } from '../../decode/json-session.js';
+import { lifetimeUndone, sessionJsonLine, toSessionRecord, withLifetime } from './record.js';
 
 export const connectRedis: SessionLayout = {
   name: 'connect-redis',

@@ -9,7 +9,7 @@
  *
  * The walker runs it (walk/prefilter.ts): on the server, in its read script.
  */
-import { NO_PREFILTER, type Needle } from '../../../walk/prefilter.js';
+import { NO_PREFILTER, type Needle } from '../../walk/prefilter.js';
 
 const BACKSLASH = Buffer.from('\\');
 

@@ -1,0 +1,149 @@
+/**
+ * koa-session with koa-redis: one string per session, keyed by the session's external key (a
+ * UUID, with no prefix unless the app sets koa-session's `prefix`), holding the session as JSON
+ * plus koa-session's `_expire` (epoch ms) and `_maxAge` (ms). koa-redis stores it with
+ * `SETEX maxAge + 10 s` ("ensure store expired after cookie"); koa-session rejects a session
+ * whose `_expire` has passed, so that field, not the TTL, decides expiry. `rolling` is off by
+ * default: a request writes the session back only when it changed, with `_expire` = now +
+ * the `_maxAge` it loaded.
+ *
+ * Keys carry no prefix of their own: SCAN matches the UUID's shape and a value must be a JSON
+ * object with a numeric `_expire` to be a session (another application's UUID key is skipped).
+ */
+import { escapeGlob, showId } from '../../../redis/keys.js';
+import { UsageError } from '../../../errors.js';
+import { prefilterNeedle } from '../../decode/json-prefilter.js';
+import { decodeSession, sessionUser, setMembers, splitFields, type JsonObject } from '../../decode/json-session.js';
+import { sessionKey, validateSessionId } from '../../ids.js';
+import type { LineInfo, SessionLayout, SessionRecord } from '../../layout.js';
+import { mayNeedSafeJson, safeJson } from '../../../json-safe.js';
+
+/** koa-redis keeps the key this much longer than `_maxAge` (koa-session's context.js: `maxAge += 10000`). */
+const STORE_MARGIN_MS = 10_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID_GLOB = '????????-????-????-????-????????????';
+
+/** A koa session: a JSON object with koa-session's numeric `_expire`. */
+function readKoa(raw: Buffer): { session: JsonObject; bytes: Buffer; expire: number } | string {
+  const decoded = decodeSession(raw);
+  if (typeof decoded === 'string') return decoded;
+  const expire = decoded.session['_expire'];
+  if (typeof expire !== 'number' || !Number.isFinite(expire)) return 'no _expire';
+  return { session: decoded.session, bytes: decoded.bytes, expire };
+}
+
+const iso = (ms: number): string | null => (Number.isFinite(ms) && Math.abs(ms) < 8.64e15 ? new Date(ms).toISOString() : null);
+
+function toRecord(id: string, raw: Buffer, pttlMs: number, fields: readonly string[], now: number, info?: LineInfo): SessionRecord {
+  const read = readKoa(raw);
+  if (typeof read === 'string') {
+    if (info !== undefined) Object.assign(info, { readable: false, unreadable: read, oddUserField: undefined, oddUserShape: undefined });
+    return {
+      id,
+      user: null,
+      ttlSeconds: pttlMs < 0 ? -1 : Math.ceil(pttlMs / 1000),
+      expiresAt: pttlMs < 0 ? null : new Date(now + pttlMs).toISOString(),
+      readable: false,
+      extra: null,
+      unreadable: read,
+    };
+  }
+  const found = sessionUser(read.session, fields, read.bytes);
+  if (info !== undefined)
+    Object.assign(info, {
+      readable: true,
+      unreadable: undefined,
+      oddUserField: found?.user === null ? found.field : undefined,
+      oddUserShape: found?.user === null ? found.shape : undefined,
+    });
+  const userRoot = found?.user === null || found === undefined ? undefined : splitFields(fields)[fields.indexOf(found.field)]?.[0];
+  let extra: JsonObject | null = null;
+  for (const k of Object.keys(read.session)) {
+    if (k === '_expire' || k === '_maxAge' || k === userRoot) continue;
+    extra ??= {};
+    extra[k] = read.session[k];
+  }
+  return {
+    id,
+    user: found?.user ?? null,
+    ttlSeconds: Math.max(0, Math.ceil((read.expire - now) / 1000)),
+    expiresAt: iso(read.expire),
+    readable: true,
+    extra,
+    expiresBy: '_expire',
+  };
+}
+
+export const koa: SessionLayout = {
+  name: 'koa',
+  // koa-session's `prefix` option is unset by default: keys are the bare external key.
+  defaultPrefix: '',
+  keyType: 'string',
+  expiryRule: "koa-session's _expire",
+  key: sessionKey,
+  match: (prefix) => `${escapeGlob(prefix)}${UUID_GLOB}`,
+  idOf(prefix) {
+    const length = Buffer.byteLength(prefix);
+    return (key) => showId(key.subarray(length));
+  },
+  isSessionValue: (raw) => typeof readKoa(raw) !== 'string',
+  cookie: {
+    defaultName: 'koa.sess',
+    isBareValue: (text) => UUID.test(text.replace(/^"|"$/g, '')),
+    read(value) {
+      const id = value.replace(/^"|"$/g, '');
+      if (!UUID.test(id)) throw new UsageError('--cookie is not a koa-session cookie (its external key, a UUID)');
+      validateSessionId(id);
+      return {
+        id,
+        verify() {
+          throw new UsageError(
+            'koa signs its session cookie in a second cookie (koa.sess.sig): --cookie-secret-file does not apply to --layout koa',
+          );
+        },
+      };
+    },
+  },
+  record: toRecord,
+  jsonLine(id, raw, pttlMs, fields, now, onlyUser, info) {
+    const record = toRecord(id, raw, pttlMs, fields, now, info);
+    if (onlyUser !== undefined && record.user !== onlyUser) return undefined;
+    const { unreadable: _why, ...shown } = record;
+    const line = JSON.stringify(shown);
+    return mayNeedSafeJson(raw) ? safeJson(line) : line;
+  },
+  content(raw) {
+    const read = readKoa(raw);
+    return typeof read === 'string' ? undefined : read.session;
+  },
+  userPrefilter: prefilterNeedle,
+  withLifetime(raw, ttlMs, now) {
+    const read = readKoa(raw);
+    if (typeof read === 'string') return undefined;
+    const value = setMembers(
+      read.bytes,
+      [],
+      [
+        ['_expire', String(now + ttlMs)],
+        ['_maxAge', String(ttlMs)],
+      ],
+    );
+    return value === undefined ? undefined : { value, ttlMs: ttlMs + STORE_MARGIN_MS, side: [] };
+  },
+  lifetimeUndone(raw, pttlMs, ttlMs) {
+    const read = readKoa(raw);
+    if (typeof read === 'string') return false;
+    return read.session['_maxAge'] !== ttlMs || pttlMs < 0 || pttlMs > ttlMs + STORE_MARGIN_MS + 1000;
+  },
+  detect(key, raw) {
+    if (key.length < 36 || !UUID.test(key.subarray(key.length - 36).toString('latin1'))) return undefined;
+    const read = readKoa(raw);
+    if (typeof read === 'string' || typeof read.session['_maxAge'] !== 'number') return undefined;
+    return { prefix: key.subarray(0, key.length - 36).toString('utf8'), id: showId(key.subarray(key.length - 36)) };
+  },
+  // koa-redis saves with SETEX (a set and an expire event).
+  writeEvents: ['set'],
+  writeEventClasses: '$',
+  touchEvents: ['expire'],
+  touchEventClasses: 'g',
+};

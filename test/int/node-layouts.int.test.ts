@@ -1,0 +1,194 @@
+/**
+ * The session commands on the layouts of four real Node applications (test/helpers/apps):
+ * fastify + @fastify/session + connect-redis (--layout connect-redis), koa + koa-session +
+ * koa-redis (koa), Better Auth on secondaryStorage (better-auth) and Auth.js's unstorage adapter
+ * (authjs). For each: list --user shows exactly that user's sessions, show --cookie takes the
+ * cookie the app set, a changed lifetime is what the app's next request sees (or the tool says
+ * the app will undo it), revoke --user logs that user out and no one else, cleaning the app's
+ * per-user index, and revoke --all empties the layout and leaves other keys alone.
+ */
+import { afterEach, describe, expect, test } from '@jest/globals';
+import { startAuthjsApp } from '../helpers/apps/authjs.js';
+import { BETTER_AUTH_SECRET, betterAuthEmail, startBetterAuthApp } from '../helpers/apps/better-auth.js';
+import { FASTIFY_SECRET, startFastifyApp } from '../helpers/apps/fastify.js';
+import { startKoaApp } from '../helpers/apps/koa.js';
+import type { NodeApp } from '../helpers/apps/types.js';
+import { ndjson, runCli } from '../helpers/cli.js';
+import { AUDIT_KEY, useTestRedis } from '../helpers/fixture.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const t = useTestRedis();
+let app: NodeApp | undefined;
+
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
+
+interface Case {
+  layout: string;
+  start: (url: string) => Promise<NodeApp>;
+  /** What --user takes for a user the app logged in (a name, or the app's user id found in the listing). */
+  secret?: string;
+}
+
+const CASES: Case[] = [
+  { layout: 'connect-redis', start: startFastifyApp, secret: FASTIFY_SECRET },
+  { layout: 'koa', start: startKoaApp },
+  { layout: 'better-auth', start: startBetterAuthApp, secret: BETTER_AUTH_SECRET },
+  { layout: 'authjs', start: startAuthjsApp },
+];
+
+const cli = (layout: string, args: string[]) => runCli([...args, '--layout', layout], { env: t.env });
+
+async function dataKeys(): Promise<string[]> {
+  return (await t.redis.keys('*')).filter((k) => k !== AUDIT_KEY).sort();
+}
+
+/** Each listed session's key and user, from --json. */
+async function listed(layout: string, extra: string[] = []): Promise<Array<{ key: string; user: string; userName?: string }>> {
+  const r = await cli(layout, ['session', 'list', '--json', ...extra]);
+  expect(r.code).toBe(0);
+  return ndjson(r.stdout).map((row) => ({
+    key: String(row['key']),
+    user: String(row['user']),
+    userName: row['userName'] as string | undefined,
+  }));
+}
+
+/** The --user value that names `key`'s user in this layout (the app's user id where the session holds an opaque one). */
+async function userOf(layout: string, key: string): Promise<string> {
+  const row = (await listed(layout)).find((r) => r.key === key);
+  if (row === undefined) throw new Error(`${key} not listed`);
+  return row.user;
+}
+
+describe.each(CASES)('--layout $layout', ({ layout, start, secret }) => {
+  test('list --user, show --cookie, ttl, revoke --user and revoke --all against the real app', async () => {
+    app = await start(t.server.url);
+    const a = await app.login('alice');
+    const b = await app.login('bob');
+    const keyA = await app.sessionKey(a);
+    const keyB = await app.sessionKey(b);
+    const alice = await userOf(layout, keyA);
+    if (layout === 'connect-redis' || layout === 'koa') expect(alice).toBe('alice');
+
+    // list --user: exactly alice's session.
+    expect((await listed(layout, ['--user', alice])).map((r) => r.key)).toEqual([keyA]);
+    if (layout === 'better-auth') expect((await listed(layout, ['--user', betterAuthEmail('alice')])).map((r) => r.key)).toEqual([keyA]);
+
+    // show --cookie with the Cookie header the app set.
+    const shown = await cli(layout, ['session', 'show', '--json', '--cookie', a, '--cookie-name', app.cookieName]);
+    expect(shown.code).toBe(0);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ key: keyA, layout });
+    if (secret !== undefined) {
+      const dir = mkdtempSync(join(tmpdir(), 'ra-node-'));
+      writeFileSync(join(dir, 'secrets'), `${secret}\n`);
+      const checked = await cli(layout, [
+        'session',
+        'show',
+        '--json',
+        '--cookie',
+        a,
+        '--cookie-name',
+        app.cookieName,
+        '--cookie-secret-file',
+        join(dir, 'secrets'),
+      ]);
+      expect(checked.code).toBe(0);
+      writeFileSync(join(dir, 'wrong'), 'not the secret\n');
+      const forged = await cli(layout, [
+        'session',
+        'show',
+        '--cookie',
+        a,
+        '--cookie-name',
+        app.cookieName,
+        '--cookie-secret-file',
+        join(dir, 'wrong'),
+      ]);
+      expect(forged.code).toBe(1);
+    }
+
+    // ttl: 10 minutes; the app's next request still sees a session, and what it keeps.
+    const id = JSON.parse(shown.stdout)['id'] as string;
+    const set = await cli(layout, ['session', 'ttl', '--json', id, '10m']);
+    expect(set.code).toBe(0);
+    expect(JSON.parse(set.stdout)).toMatchObject({ ttlSeconds: 600, valueUpdated: true });
+    expect(await app.me(a)).toMatchObject({ status: 200 });
+    const after = JSON.parse((await cli(layout, ['session', 'ttl', '--json', id])).stdout) as { ttlSeconds: number };
+    if (layout === 'authjs') {
+      // Auth.js extends a session that is due (its expires minus maxAge plus updateAge has
+      // passed): the shortened lifetime does not last, and the tool said so.
+      expect(JSON.parse(set.stdout)['note']).toMatch(/undone by the user's next request/);
+      expect(after.ttlSeconds).toBeGreaterThan(600);
+    } else {
+      expect(after.ttlSeconds).toBeLessThanOrEqual(600);
+      expect(after.ttlSeconds).toBeGreaterThan(590);
+    }
+    if (layout === 'koa') expect(Number(await t.redis.pTTL(keyA))).toBeGreaterThan(605_000); // koa-redis's 10 s margin kept
+
+    // revoke --user: alice is logged out, bob is not, and no index names alice's session.
+    const revoked = await cli(layout, ['session', 'revoke', '--json', '--user', alice]);
+    expect(JSON.parse(revoked.stdout)).toMatchObject({ revoked: 1 });
+    expect(await app.me(a)).toMatchObject({ status: 401 });
+    expect(await app.me(b)).toMatchObject({ status: 200, user: 'bob' });
+    const left = await dataKeys();
+    expect(left).not.toContain(keyA);
+    for (const k of left) {
+      const v = (await t.redis.type(k)) === 'string' ? ((await t.redis.get(k)) ?? '') : '';
+      expect(v).not.toContain(keyA.slice(-20));
+    }
+
+    // revoke --all: the layout is empty; another application's keys of the same shape stay.
+    // A key of the same shape as a koa or Better Auth session (a UUID, 32 characters) that is not one.
+    const lookalike = layout === 'koa' ? '123e4567-e89b-42d3-a456-426614174000' : 'Q'.repeat(32);
+    await t.redis.set(lookalike, '{"unrelated":true}');
+    await t.redis.set('spring:session:sessions:keep-me', 'not a session of this layout');
+    const all = await cli(layout, ['session', 'revoke', '--all', '--yes', '--json']);
+    // fastify saves an anonymous session for a request it refused (saveUninitialized): more than bob's may go.
+    expect(JSON.parse(all.stdout)['revoked']).toBeGreaterThanOrEqual(1);
+    expect((await listed(layout)).length).toBe(0);
+    // (fastify then saves a new anonymous session for the refused request: checked last.)
+    expect(await app.me(b)).toMatchObject({ status: 401 });
+    const kept = await dataKeys();
+    expect(kept).toContain('spring:session:sessions:keep-me');
+    expect(kept).toContain(lookalike);
+    expect(kept).not.toContain(keyB);
+  }, 30000);
+});
+
+test('one server holding these layouts and Spring beside them: session layouts finds each, --layout auto lists them all', async () => {
+  const apps = [await startKoaApp(t.server.url), await startBetterAuthApp(t.server.url), await startAuthjsApp(t.server.url)];
+  try {
+    for (const a of apps) {
+      await a.login('carol');
+      await a.login('dave');
+    }
+    await t.redis.set('sess:abc', JSON.stringify({ cookie: { originalMaxAge: 1000 }, passport: { user: 'zed' } }));
+    const r = await runCli(['session', 'layouts', '--json'], { env: t.env });
+    const found = ndjson(r.stdout).map(({ layout, prefix, keys }) => ({ layout, prefix, keys }));
+    expect(found).toEqual([
+      { layout: 'authjs', prefix: 'user:session:', keys: 2 },
+      { layout: 'better-auth', prefix: '', keys: 2 },
+      { layout: 'koa', prefix: '', keys: 2 },
+      { layout: 'connect-redis', prefix: 'sess:', keys: 1 },
+    ]);
+    const auto = await runCli(['session', 'list', '--layout', 'auto', '--json'], { env: t.env });
+    const byLayout = new Map<string, number>();
+    for (const row of ndjson(auto.stdout)) byLayout.set(String(row['layout']), (byLayout.get(String(row['layout'])) ?? 0) + 1);
+    expect(Object.fromEntries(byLayout)).toEqual({ 'connect-redis': 1, koa: 2, 'better-auth': 2, authjs: 2 });
+    // A revoke in one layout touches no other layout's keys.
+    const before = await dataKeys();
+    const koaAll = await runCli(['session', 'revoke', '--layout', 'koa', '--all', '--yes'], { env: t.env });
+    expect(koaAll.code).toBe(0);
+    const after = await dataKeys();
+    expect(before.filter((k) => !after.includes(k))).toHaveLength(2);
+    expect((await listed('better-auth')).length).toBe(2);
+    expect((await listed('authjs')).length).toBe(2);
+  } finally {
+    for (const a of apps) await a.close();
+  }
+}, 30000);
