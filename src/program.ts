@@ -175,7 +175,10 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
     setExit(await (await import('./commands/user/rehash.js')).run(name, context(cmd))),
   );
 
-  const session = group('session', 'list, revoke and extend the web sessions of express-session and Spring Session');
+  const session = group(
+    'session',
+    'list, revoke and extend web sessions (express-session, fastify, koa, Spring Session, Better Auth, Auth.js)',
+  );
   leaf(
     session.command('list').description('list sessions: a table on a terminal, NDJSON with --json'),
     (c) => {

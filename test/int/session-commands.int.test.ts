@@ -11,7 +11,7 @@ import type { RedisServer } from '../helpers/redis-server.js';
 import { dataKeys, useTestRedis } from '../helpers/fixture.js';
 
 const DAY_MS = 86400000;
-const LIST_FIELDS = ['id', 'user', 'ttlSeconds', 'expiresAt', 'readable', 'extra'];
+const LIST_FIELDS = ['id', 'user', 'ttlSeconds', 'expiresAt', 'readable', 'extra', 'layout', 'key'];
 
 let server: RedisServer;
 let redis: RedisClientType;
@@ -85,7 +85,7 @@ describe('session list', () => {
     expect(anon.slice(0, 2)).toEqual(['s-anon', '-']);
   });
 
-  test('--json is NDJSON with exactly id, user, ttlSeconds, expiresAt, readable, extra', async () => {
+  test('--json is NDJSON with exactly id, user, ttlSeconds, expiresAt, readable, extra, layout, key', async () => {
     await seed('j1', 'alice', { extra: { ip: '203.0.113.7', userAgent: 'curl/8' } });
     await seed('j2', 'bob');
     await redis.set('sess:j3', sessionJson({ userId: 42 }));
@@ -112,7 +112,16 @@ describe('session list', () => {
 
     expect(byId.get('j2')).toMatchObject({ user: 'bob', readable: true, extra: null });
     // A numeric user id counts, as a string; a key without expiry has ttlSeconds -1, expiresAt null.
-    expect(byId.get('j3')).toEqual({ id: 'j3', user: '42', ttlSeconds: -1, expiresAt: null, readable: true, extra: null });
+    expect(byId.get('j3')).toEqual({
+      id: 'j3',
+      user: '42',
+      ttlSeconds: -1,
+      expiresAt: null,
+      readable: true,
+      extra: null,
+      layout: 'connect-redis',
+      key: 'sess:j3',
+    });
   });
 
   test('--user matches exactly: never as a pattern, a prefix or case-insensitively', async () => {

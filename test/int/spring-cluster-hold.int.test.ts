@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createCluster, RESP_TYPES, type RedisClusterType } from 'redis';
 import { keySlot } from '../../src/core/redis/slot.js';
+import { jdkString } from '../../src/core/sessions/decode/jdk.js';
 import { ndjson, runCli, startCli } from '../helpers/cli.js';
 import { AUDIT_KEY, useTestRedis } from '../helpers/fixture.js';
 import { startSpringApp, type SpringApp } from '../helpers/spring.js';
@@ -108,18 +109,26 @@ describe('--hold', () => {
     const bytes = t.redis.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
     const before = (await bytes.hGetAll(key)) as unknown as Record<string, Buffer>;
     const member = ((await bytes.sendCommand(['SMEMBERS', `${INDEX}bob`])) as unknown as Buffer[])[0] as Buffer;
+    const [minuteSet] = await t.redis.keys(`${NS}expirations:*`);
+    if (minuteSet === undefined) throw new Error('the indexed session has no minute set');
     await t.redis.configSet('notify-keyspace-events', 'Eh$g');
     const hold = startCli(['session', 'revoke', bob.id, '--hold', '4s', '--json', '--layout', 'spring'], { env: t.env });
     await waitFor('the revoke', async () => (await t.redis.exists(key)) === 0);
     await waitFor('the hold to subscribe', async () => (await t.redis.pubSubChannels('__keyevent@0__:hset')).length > 0);
-    // The request that loaded the session before the revoke ends with its save.
+    // The request that loaded the session before the revoke ends with its save: the hash, then
+    // the shadow key and the minute set (RedisIndexedSessionRepository's save), and the principal
+    // set (a save that carries the login).
     await bytes.hSet(key, before);
+    await t.redis.append(`${NS}sessions:expires:${bob.id}`, '');
+    await bytes.sendCommand(['SADD', minuteSet, jdkString(`expires:${bob.id}`)]);
     await bytes.sendCommand(['SADD', `${INDEX}bob`, member]);
     const r = await hold.done;
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ revoked: 1, ids: [bob.id], held: { caught: 1, mode: 'notifications' } });
     expect(await t.redis.exists(key)).toBe(0);
     expect(await t.redis.exists(`${INDEX}bob`)).toBe(0);
+    expect(await t.redis.exists(`${NS}sessions:expires:${bob.id}`)).toBe(0);
+    expect(await t.redis.exists(minuteSet)).toBe(0);
     expect(await app.request('indexed', bob.id)).toMatchObject({ found: false });
   }, 30000);
 });

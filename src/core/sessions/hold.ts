@@ -18,6 +18,8 @@ import { ConflictError, NegativeAnswer } from '../errors.js';
 import { readValue } from '../redis/hash-value.js';
 import { setTtl, type SetTtlResult } from './lifetime.js';
 import { revokeOne } from './revoke.js';
+import type { SideOp } from './layout.js';
+import { applySide } from './side-ops.js';
 import type { KeyScope } from './scope.js';
 import type { Topology } from '../redis/topology.js';
 
@@ -162,6 +164,10 @@ export async function holdRevoked(topology: Topology, opts: HoldOptions): Promis
     opts.onCatch?.(id);
     return 1;
   };
+  // What went with each session revoked again: a request in flight saves the index and
+  // expiry entries after the session itself (Spring: HMSET, then APPEND and SADD), so they
+  // are removed once more when the hold ends.
+  const sides: SideOp[] = [];
   const watch: Watch = {
     events: layout.writeEvents,
     published: (classes) => hasClasses(classes, layout.writeEventClasses),
@@ -169,7 +175,7 @@ export async function holdRevoked(topology: Topology, opts: HoldOptions): Promis
       if (!key.subarray(0, prefix.length).equals(prefix)) return 0;
       const id = idOf(key);
       if (!opts.ids.has(id)) return 0;
-      return (await revokeOne(topology.keyed, opts, id, false)) === 1 ? caught(id) : 0;
+      return (await revokeOne(topology.keyed, opts, id, false, sides)) === 1 ? caught(id) : 0;
     },
     async sweep() {
       let n = 0;
@@ -177,7 +183,7 @@ export async function holdRevoked(topology: Topology, opts: HoldOptions): Promis
       for (let i = 0; i < ids.length; i += SWEEP_BATCH) {
         const batch = ids.slice(i, i + SWEEP_BATCH);
         // One key per call: on a Cluster each goes to the node that owns it.
-        const removed = await Promise.all(batch.map((id) => revokeOne(topology.keyed, opts, id, false)));
+        const removed = await Promise.all(batch.map((id) => revokeOne(topology.keyed, opts, id, false, sides)));
         removed.forEach((r, j) => {
           if (r === 1) n += caught(batch[j] as string);
         });
@@ -186,6 +192,7 @@ export async function holdRevoked(topology: Topology, opts: HoldOptions): Promis
     },
   };
   const { fixed, ...report } = await guard(topology, watch, opts.durationMs, opts.signal);
+  await applySide(topology.keyed, sides);
   return { caught: fixed, ...report };
 }
 

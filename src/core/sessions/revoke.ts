@@ -168,12 +168,16 @@ return 1`);
  * Revoke one session by id: 1 revoked, 0 no such key, -1 a key of another type (kept). A
  * layout with side keys reads the session first: what goes with it is named inside it.
  */
-export async function revokeOne(redis: Keyed, scope: KeyScope, id: string, dryRun: boolean): Promise<number> {
+export async function revokeOne(redis: Keyed, scope: KeyScope, id: string, dryRun: boolean, applied?: SideOp[]): Promise<number> {
   const { layout, prefix } = scope;
   const key = layout.key(prefix, id);
   const raw = layout.revokeSide && !dryRun ? await readValue(redis, key, layout.keyType).catch(() => null) : null;
   const found = Number(await runScript(redis, dryRun ? PROBE_SESSION : UNLINK_SESSION, [key], [layout.keyType]));
-  if (found === 1 && !dryRun && layout.revokeSide) await applySide(redis, layout.revokeSide(prefix, id, raw ?? undefined));
+  if (found === 1 && !dryRun && layout.revokeSide) {
+    const side = layout.revokeSide(prefix, id, raw ?? undefined);
+    await applySide(redis, side);
+    applied?.push(...side);
+  }
   return found;
 }
 

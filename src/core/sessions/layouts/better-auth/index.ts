@@ -14,11 +14,11 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { escapeGlob, showId } from '../../../redis/keys.js';
 import { script } from '../../../redis/scripts.js';
 import { NegativeAnswer, UsageError } from '../../../errors.js';
-import { mayNeedSafeJson, safeJson } from '../../../json-safe.js';
 import { NO_PREFILTER } from '../../../walk/prefilter.js';
 import { prefilterNeedle } from '../../decode/json-prefilter.js';
 import { decodeSession, setMembers, type JsonObject } from '../../decode/json-session.js';
 import { sessionKey, validateSessionId } from '../../ids.js';
+import { noteReadable, recordLine, unreadableRecord } from '../../records.js';
 import type { LineInfo, SessionLayout, SessionRecord, SideOp } from '../../layout.js';
 
 const LIST = 'active-sessions-';
@@ -58,19 +58,8 @@ const SHOWN_ELSEWHERE = new Set(['id', 'token', 'userId', 'expiresAt', 'createdA
 
 function toRecord(id: string, raw: Buffer, pttlMs: number, now: number, info?: LineInfo): SessionRecord {
   const read = readBetterAuth(raw);
-  if (typeof read === 'string') {
-    if (info !== undefined) Object.assign(info, { readable: false, unreadable: read, oddUserField: undefined, oddUserShape: undefined });
-    return {
-      id,
-      user: null,
-      ttlSeconds: pttlMs < 0 ? -1 : Math.ceil(pttlMs / 1000),
-      expiresAt: pttlMs < 0 ? null : new Date(now + pttlMs).toISOString(),
-      readable: false,
-      extra: null,
-      unreadable: read,
-    };
-  }
-  if (info !== undefined) Object.assign(info, { readable: true, unreadable: undefined, oddUserField: undefined, oddUserShape: undefined });
+  if (typeof read === 'string') return unreadableRecord(id, pttlMs, now, read, info);
+  noteReadable(info);
   let extra: JsonObject | null = null;
   for (const [k, v] of Object.entries(read.session)) {
     if (SHOWN_ELSEWHERE.has(k)) continue;
@@ -188,9 +177,7 @@ export const betterAuth: SessionLayout = {
   jsonLine(id, raw, pttlMs, _fields, now, onlyUser, info) {
     const record = toRecord(id, raw, pttlMs, now, info);
     if (onlyUser !== undefined && record.user !== onlyUser && record.userName !== onlyUser) return undefined;
-    const { unreadable: _why, ...shown } = record;
-    const line = JSON.stringify(shown);
-    return mayNeedSafeJson(raw) ? safeJson(line) : line;
+    return recordLine(record, raw);
   },
   content(raw) {
     const read = readBetterAuth(raw);

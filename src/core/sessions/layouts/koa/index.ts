@@ -15,8 +15,8 @@ import { UsageError } from '../../../errors.js';
 import { prefilterNeedle } from '../../decode/json-prefilter.js';
 import { decodeSession, sessionUser, setMembers, splitFields, type JsonObject } from '../../decode/json-session.js';
 import { sessionKey, validateSessionId } from '../../ids.js';
+import { noteReadable, recordLine, unreadableRecord } from '../../records.js';
 import type { LineInfo, SessionLayout, SessionRecord } from '../../layout.js';
-import { mayNeedSafeJson, safeJson } from '../../../json-safe.js';
 
 /** koa-redis keeps the key this much longer than `_maxAge` (koa-session's context.js: `maxAge += 10000`). */
 const STORE_MARGIN_MS = 10_000;
@@ -36,26 +36,9 @@ const iso = (ms: number): string | null => (Number.isFinite(ms) && Math.abs(ms) 
 
 function toRecord(id: string, raw: Buffer, pttlMs: number, fields: readonly string[], now: number, info?: LineInfo): SessionRecord {
   const read = readKoa(raw);
-  if (typeof read === 'string') {
-    if (info !== undefined) Object.assign(info, { readable: false, unreadable: read, oddUserField: undefined, oddUserShape: undefined });
-    return {
-      id,
-      user: null,
-      ttlSeconds: pttlMs < 0 ? -1 : Math.ceil(pttlMs / 1000),
-      expiresAt: pttlMs < 0 ? null : new Date(now + pttlMs).toISOString(),
-      readable: false,
-      extra: null,
-      unreadable: read,
-    };
-  }
+  if (typeof read === 'string') return unreadableRecord(id, pttlMs, now, read, info);
   const found = sessionUser(read.session, fields, read.bytes);
-  if (info !== undefined)
-    Object.assign(info, {
-      readable: true,
-      unreadable: undefined,
-      oddUserField: found?.user === null ? found.field : undefined,
-      oddUserShape: found?.user === null ? found.shape : undefined,
-    });
+  noteReadable(info, found?.user === null ? found : undefined);
   const userRoot = found?.user === null || found === undefined ? undefined : splitFields(fields)[fields.indexOf(found.field)]?.[0];
   let extra: JsonObject | null = null;
   for (const k of Object.keys(read.session)) {
@@ -108,9 +91,7 @@ export const koa: SessionLayout = {
   jsonLine(id, raw, pttlMs, fields, now, onlyUser, info) {
     const record = toRecord(id, raw, pttlMs, fields, now, info);
     if (onlyUser !== undefined && record.user !== onlyUser) return undefined;
-    const { unreadable: _why, ...shown } = record;
-    const line = JSON.stringify(shown);
-    return mayNeedSafeJson(raw) ? safeJson(line) : line;
+    return recordLine(record, raw);
   },
   content(raw) {
     const read = readKoa(raw);

@@ -16,6 +16,7 @@
 import { escapeGlob, showId } from '../../../redis/keys.js';
 import type { LifetimePlan, SessionLayout, SideOp, StoredAt } from '../../layout.js';
 import { NO_PREFILTER, type Needle } from '../../../walk/prefilter.js';
+import { recordLine } from '../../records.js';
 import { springCookie } from './cookie.js';
 import {
   DEFAULT_NAMESPACE,
@@ -99,8 +100,7 @@ export const spring: SessionLayout = {
   jsonLine(id, raw, pttlMs, _userFields, now, onlyUser, info) {
     const record = toSpringRecord(id, raw, pttlMs, now, info);
     if (onlyUser !== undefined && record.user !== onlyUser) return undefined;
-    const { unreadable: _why, ...shown } = record;
-    return JSON.stringify(shown);
+    return recordLine(record, raw);
   },
   content: springContent,
   userPrefilter(user): Needle {

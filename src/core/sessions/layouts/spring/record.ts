@@ -9,6 +9,7 @@
  */
 import { unpackHash } from '../../../redis/hash-value.js';
 import type { LineInfo, SessionRecord } from '../../layout.js';
+import { noteReadable, unreadableRecord } from '../../records.js';
 import { PRINCIPAL_INDEX_NAME } from './keys.js';
 import type { JdkValue } from '../../decode/jdk.js';
 import { decodeJdkValue, decodeValue, isJdk, wholeNumber, type Serializer } from './values.js';
@@ -138,13 +139,8 @@ function extraOf(s: SpringSession): Record<string, unknown> | null {
 
 export function toSpringRecord(id: string, raw: Buffer, pttlMs: number, now: number, info?: LineInfo): SessionRecord {
   const session = readSpringSession(raw);
-  if (typeof session === 'string') {
-    if (info !== undefined) Object.assign(info, { readable: false, unreadable: session, oddUserField: undefined, oddUserShape: undefined });
-    const ttlSeconds = pttlMs < 0 ? -1 : Math.ceil(pttlMs / 1000);
-    const expiresAt = pttlMs < 0 ? null : new Date(now + pttlMs).toISOString();
-    return { id, user: null, ttlSeconds, expiresAt, readable: false, extra: null, unreadable: session };
-  }
-  if (info !== undefined) Object.assign(info, { readable: true, unreadable: undefined, oddUserField: undefined, oddUserShape: undefined });
+  if (typeof session === 'string') return unreadableRecord(id, pttlMs, now, session, info);
+  noteReadable(info);
   const expiry = springExpiry(session);
   return {
     id,
