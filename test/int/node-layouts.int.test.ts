@@ -15,11 +15,13 @@ import { startKoaApp } from '../helpers/apps/koa.js';
 import type { NodeApp } from '../helpers/apps/types.js';
 import { ndjson, runCli } from '../helpers/cli.js';
 import { AUDIT_KEY, useTestRedis } from '../helpers/fixture.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { seedSpringSessions } from '../helpers/seed.js';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const t = useTestRedis();
+const JDK_VECTORS = JSON.parse(readFileSync('test/fixtures/jdk/vectors.json', 'utf8')) as Record<string, string>;
 let app: NodeApp | undefined;
 
 afterEach(async () => {
@@ -129,6 +131,15 @@ describe.each(CASES)('--layout $layout', ({ layout, start, secret }) => {
       expect(after.ttlSeconds).toBeGreaterThan(590);
     }
     if (layout === 'koa') expect(Number(await t.redis.pTTL(keyA))).toBeGreaterThan(605_000); // koa-redis's 10 s margin kept
+    if (layout === 'authjs') expect(Number(await t.redis.pTTL(keyA))).toBe(-1); // no TTL the app never set
+    if (layout === 'better-auth') {
+      // The token's entry in the user's list moved with it (Better Auth's own refresh would have).
+      const list = JSON.parse((await t.redis.get(`active-sessions-${alice}`)) ?? '[]') as Array<{ token: string; expiresAt: number }>;
+      const entry = list.find((e) => e.token === keyA);
+      expect(entry?.expiresAt).toBeLessThanOrEqual(Date.now() + 600_000);
+      expect(entry?.expiresAt).toBeGreaterThan(Date.now() + 590_000);
+      expect(Number(await t.redis.pTTL(`active-sessions-${alice}`))).toBeGreaterThan(0);
+    }
 
     // revoke --user: alice is logged out, bob is not, and no index names alice's session.
     const revoked = await cli(layout, ['session', 'revoke', '--json', '--user', alice]);
@@ -160,7 +171,7 @@ describe.each(CASES)('--layout $layout', ({ layout, start, secret }) => {
   }, 30000);
 });
 
-test('one server holding these layouts and Spring beside them: session layouts finds each, --layout auto lists them all', async () => {
+test('one server holding every layout at once: session layouts finds each with its count, --layout auto lists them all, a revoke in one touches no other', async () => {
   const apps = [await startKoaApp(t.server.url), await startBetterAuthApp(t.server.url), await startAuthjsApp(t.server.url)];
   try {
     for (const a of apps) {
@@ -168,9 +179,11 @@ test('one server holding these layouts and Spring beside them: session layouts f
       await a.login('dave');
     }
     await t.redis.set('sess:abc', JSON.stringify({ cookie: { originalMaxAge: 1000 }, passport: { user: 'zed' } }));
+    await seedSpringSessions(t.server.port, { to: 3, users: 2, indexed: true, vectors: JDK_VECTORS });
     const r = await runCli(['session', 'layouts', '--json'], { env: t.env });
     const found = ndjson(r.stdout).map(({ layout, prefix, keys }) => ({ layout, prefix, keys }));
     expect(found).toEqual([
+      { layout: 'spring', prefix: 'spring:session:', keys: 3 },
       { layout: 'authjs', prefix: 'user:session:', keys: 2 },
       { layout: 'better-auth', prefix: '', keys: 2 },
       { layout: 'koa', prefix: '', keys: 2 },
@@ -179,7 +192,7 @@ test('one server holding these layouts and Spring beside them: session layouts f
     const auto = await runCli(['session', 'list', '--layout', 'auto', '--json'], { env: t.env });
     const byLayout = new Map<string, number>();
     for (const row of ndjson(auto.stdout)) byLayout.set(String(row['layout']), (byLayout.get(String(row['layout'])) ?? 0) + 1);
-    expect(Object.fromEntries(byLayout)).toEqual({ 'connect-redis': 1, koa: 2, 'better-auth': 2, authjs: 2 });
+    expect(Object.fromEntries(byLayout)).toEqual({ 'connect-redis': 1, spring: 3, koa: 2, 'better-auth': 2, authjs: 2 });
     // A revoke in one layout touches no other layout's keys.
     const before = await dataKeys();
     const koaAll = await runCli(['session', 'revoke', '--layout', 'koa', '--all', '--yes'], { env: t.env });
@@ -188,6 +201,8 @@ test('one server holding these layouts and Spring beside them: session layouts f
     expect(before.filter((k) => !after.includes(k))).toHaveLength(2);
     expect((await listed('better-auth')).length).toBe(2);
     expect((await listed('authjs')).length).toBe(2);
+    expect((await listed('spring')).length).toBe(3);
+    expect((await listed('connect-redis')).length).toBe(1);
   } finally {
     for (const a of apps) await a.close();
   }

@@ -186,6 +186,8 @@ export interface SessionLayout {
     now: number,
     onlyUser: string | undefined,
     info: LineInfo,
+    /** JSON members to end the object with (`,"layout":...,"key":...`), written before its closing brace. */
+    tail?: string,
   ): string | undefined;
   /** The whole stored session for `session show`, or undefined when it cannot be read. */
   content(raw: Buffer): Record<string, unknown> | undefined;

@@ -78,7 +78,9 @@ async function* walkSessions<T>(topology: Topology, opts: ListOptions, build: Bu
   const info: LineInfo = { readable: true };
   // Each batch reads ahead up to PREFETCH_BYTES of values; the loop below reads the rest.
   const work = (node: MasterNode, keys: Buffer[], pace: NodePace) => readPart(reader(node, pace), keys, 0, PREFETCH_BYTES);
-  const scan = { match: layout.match(prefix), readAhead: 1 };
+  // A hash layout's keys share their pattern with its bookkeeping (Spring's expires: strings):
+  // the server leaves those out (SCAN TYPE), so they cost neither a reply nor a read.
+  const scan = { match: layout.match(prefix), readAhead: 1, ...(layout.keyType === 'hash' ? { type: 'hash' } : {}) };
   for await (const { node, pace, keys, result } of scanAndProcess(topology, scan, work, {
     depth: LIST_DEPTH,
     keep: layout.isSession?.(prefix),
@@ -177,11 +179,24 @@ export function listSessions(topology: Topology, opts: ListOptions): AsyncGenera
  * built straight from the stored value: the fast path of `session list --json`.
  */
 export function listSessionLines(topology: Topology, opts: ListOptions): AsyncGenerator<string[]> {
-  const keyOf = keyTexts(opts);
-  const layout = `,"layout":${JSON.stringify(opts.layout.name)},"key":`;
-  return walkSessions(topology, opts, (id, raw, pttl, now, info) => {
-    const line = opts.layout.jsonLine(id, raw, pttl, opts.userFields, now, opts.user, info);
-    // The layout's line, closed with the two fields every layout's lines share.
-    return line === undefined ? undefined : `${line.slice(0, -1)}${layout}${safeJson(JSON.stringify(keyOf(id)))}}`;
-  });
+  // The two members every layout's lines end with: the layout, and the key, whose prefix part
+  // is quoted once (safe for a terminal: json-safe.ts) and whose id (in its shown form, showId:
+  // no control or format characters) needs quoting only for a quote or backslash.
+  const head = JSON.stringify(showId(opts.layout.key(opts.prefix, '')));
+  const tail = safeJson(`,"layout":${JSON.stringify(opts.layout.name)},"key":${head.slice(0, -1)}`);
+  return walkSessions(topology, opts, (id, raw, pttl, now, info) =>
+    opts.layout.jsonLine(
+      id,
+      raw,
+      pttl,
+      opts.userFields,
+      now,
+      opts.user,
+      info,
+      `${tail}${PLAIN_ID.test(id) ? id : JSON.stringify(id).slice(1, -1)}"`,
+    ),
+  );
 }
+
+/** An id JSON quotes as it is. */
+const PLAIN_ID = /^[^"\\]*$/;

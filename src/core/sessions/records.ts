@@ -22,9 +22,10 @@ export function noteReadable(info: LineInfo | undefined, odd?: { field: string; 
     Object.assign(info, { readable: true, unreadable: undefined, oddUserField: odd?.field, oddUserShape: odd?.shape });
 }
 
-/** A record's NDJSON line (`unreadable` is not a listing field), safe for a terminal. */
-export function recordLine(record: SessionRecord, raw: Buffer): string {
+/** A record's NDJSON line (`unreadable` is not a listing field) ending with `tail`'s members, safe for a terminal. */
+export function recordLine(record: SessionRecord, raw: Buffer, tail = ''): string {
   const { unreadable: _why, ...shown } = record;
-  const line = JSON.stringify(shown);
+  const json = JSON.stringify(shown);
+  const line = tail === '' ? json : `${json.slice(0, -1)}${tail}}`;
   return mayNeedSafeJson(raw) ? safeJson(line) : line;
 }

@@ -174,10 +174,10 @@ export const betterAuth: SessionLayout = {
     },
   },
   record: (id, raw, pttlMs, _fields, now, info) => toRecord(id, raw, pttlMs, now, info),
-  jsonLine(id, raw, pttlMs, _fields, now, onlyUser, info) {
+  jsonLine(id, raw, pttlMs, _fields, now, onlyUser, info, tail) {
     const record = toRecord(id, raw, pttlMs, now, info);
     if (onlyUser !== undefined && record.user !== onlyUser && record.userName !== onlyUser) return undefined;
-    return recordLine(record, raw);
+    return recordLine(record, raw, tail);
   },
   content(raw) {
     const read = readBetterAuth(raw);

@@ -150,12 +150,13 @@ export function sessionJsonLine(
   now: number,
   onlyUser: string | undefined,
   info: LineInfo,
+  tail = '',
 ): string | undefined {
   const head = `{"id":${quote(id)},"user":`;
   const times =
     pttlMs < 0 ? `"ttlSeconds":-1,"expiresAt":null` : `"ttlSeconds":${Math.ceil(pttlMs / 1000)},"expiresAt":"${isoTime(now + pttlMs)}"`;
   const read = readSession(raw, fields, info);
-  if (typeof read === 'string') return onlyUser === undefined ? `${head}null,${times},"readable":false,"extra":null}` : undefined;
+  if (typeof read === 'string') return onlyUser === undefined ? `${head}null,${times},"readable":false,"extra":null${tail}}` : undefined;
   const { session, bytes, text } = read.decoded;
   const { found } = read;
   if (onlyUser !== undefined && found?.user !== onlyUser) return undefined;
@@ -184,7 +185,7 @@ export function sessionJsonLine(
     }
     extra += `${extra === '' ? '' : ','}${quote(k)}:${json}`;
   }
-  const line = `${head}${found === undefined || found.user === null ? 'null' : quote(found.user)},${times},"readable":true,"extra":${hasExtra ? `{${extra}}` : 'null'}}`;
+  const line = `${head}${found === undefined || found.user === null ? 'null' : quote(found.user)},${times},"readable":true,"extra":${hasExtra ? `{${extra}}` : 'null'}${tail}}`;
   // Ids are escaped (showId); anything else comes from the stored value.
   return mayNeedSafeJson(bytes) ? safeJson(line) : line;
 }

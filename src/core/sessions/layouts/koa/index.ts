@@ -88,10 +88,10 @@ export const koa: SessionLayout = {
     },
   },
   record: toRecord,
-  jsonLine(id, raw, pttlMs, fields, now, onlyUser, info) {
+  jsonLine(id, raw, pttlMs, fields, now, onlyUser, info, tail) {
     const record = toRecord(id, raw, pttlMs, fields, now, info);
     if (onlyUser !== undefined && record.user !== onlyUser) return undefined;
-    return recordLine(record, raw);
+    return recordLine(record, raw, tail);
   },
   content(raw) {
     const read = readKoa(raw);

@@ -97,10 +97,10 @@ export const spring: SessionLayout = {
   },
   cookie: springCookie,
   record: (id, raw, pttlMs, _userFields, now, info) => toSpringRecord(id, raw, pttlMs, now, info),
-  jsonLine(id, raw, pttlMs, _userFields, now, onlyUser, info) {
+  jsonLine(id, raw, pttlMs, _userFields, now, onlyUser, info, tail) {
     const record = toSpringRecord(id, raw, pttlMs, now, info);
     if (onlyUser !== undefined && record.user !== onlyUser) return undefined;
-    return recordLine(record, raw);
+    return recordLine(record, raw, tail);
   },
   content: springContent,
   userPrefilter(user): Needle {
