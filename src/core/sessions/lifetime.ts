@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { ConflictError } from '../errors.js';
 import type { Keyed } from '../redis/connection.js';
-import { LUA_FETCH, readValue } from '../redis/hash-value.js';
+import { LUA_FETCH, LUA_PACK, readValue } from '../redis/hash-value.js';
 import { runScript, script } from '../redis/scripts.js';
 import { notASession, notFound, type KeyScope } from './scope.js';
 import { applySide } from './side-ops.js';
@@ -43,10 +43,11 @@ export async function getTtl(redis: Keyed, scope: KeyScope, id: string): Promise
  * pairs. 1 = set, 0 = changed meanwhile, -2 = gone.
  */
 const SET_LIFETIME = script(`${LUA_FETCH}
-local v = fetcher(ARGV[1])(KEYS[1])
-if type(v) == 'table' then return redis.error_reply(v.err) end
+${LUA_PACK}
+local v, _, err = fetcher(ARGV[1])(KEYS[1])
+if err then return redis.error_reply(err.err) end
 if not v then return -2 end
-if redis.sha1hex(v) ~= ARGV[2] then return 0 end
+if redis.sha1hex(pack(v)) ~= ARGV[2] then return 0 end
 local keep = ARGV[4] == 'keep'
 if ARGV[3] == 'value' then
   if keep then redis.call('SET', KEYS[1], ARGV[5], 'KEEPTTL') else redis.call('SET', KEYS[1], ARGV[5], 'PX', ARGV[4]) end

@@ -29,3 +29,24 @@ export function recordLine(record: SessionRecord, raw: Buffer, tail = ''): strin
   const line = tail === '' ? json : `${json.slice(0, -1)}${tail}}`;
   return mayNeedSafeJson(raw) ? safeJson(line) : line;
 }
+
+/**
+ * `new Date(ms).toISOString()`, memoised per minute: a listing formats one expiry per
+ * session (a million Date objects), yet expiries cluster in few minutes. Only the seconds
+ * and milliseconds are formatted per call. The cache is bounded and simply dropped when full.
+ */
+const minutePrefixes = new Map<number, string>();
+export function isoTime(ms: number): string {
+  const minute = Math.floor(ms / 60_000);
+  let prefix = minutePrefixes.get(minute);
+  if (prefix === undefined) {
+    if (minutePrefixes.size >= 10_000) minutePrefixes.clear();
+    // "2026-11-29T00:12:00.000Z" (or "+275760-..." far out) minus its "00.000Z".
+    prefix = new Date(minute * 60_000).toISOString().slice(0, -7);
+    minutePrefixes.set(minute, prefix);
+  }
+  const rest = ms - minute * 60_000; // 0..59999: seconds and milliseconds
+  const sec = Math.floor(rest / 1000);
+  const milli = rest - sec * 1000;
+  return `${prefix}${sec < 10 ? '0' : ''}${sec}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+}

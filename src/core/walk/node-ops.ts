@@ -10,7 +10,7 @@ import type { Redis } from '../redis/connection.js';
 import { runScript, script } from '../redis/scripts.js';
 import { prefilterPasses, type Needle } from './prefilter.js';
 import { keySlot } from '../redis/slot.js';
-import { LUA_FETCH, type ValueKind } from '../redis/hash-value.js';
+import { asValue, LUA_FETCH, type ValueKind } from '../redis/hash-value.js';
 
 // Script flags need Redis >= 7: no-writes lets reads run on a server that refuses writes
 // (CLIENT PAUSE WRITE, min-replicas-to-write), allow-cross-slot-keys lets a Cluster node
@@ -35,8 +35,10 @@ local fetch = fetcher(ARGV[1])
 ${keys}
 local o = {}
 for i, k in ipairs(keys) do
-  local v = fetch(k)
-  ${NIL_IF_WRONGTYPE}
+  local v, _, err = fetch(k)
+  if err then
+    if string.find(tostring(err.err), '^WRONGTYPE') then v = false else return redis.error_reply(err.err) end
+  end
   o[i] = v
 end
 return o`;
@@ -58,7 +60,7 @@ for i = 2, #ARGV do
 end
 return o`;
 // Reading sessions in replies bounded by bytes (see fetch-values.ts). For each key in order,
-// its value (GET, or the hash packed when ARGV[3] is 'hash': hash-value.ts) and, when ARGV[2] is '1', its PTTL (else 0), until the values would pass
+// its value (GET, or HGETALL's list when ARGV[3] is 'hash': hash-value.ts) and, when ARGV[2] is '1', its PTTL (else 0), until the values would pass
 // ARGV[1] bytes: the reply then ends, and the caller asks again for the keys it did not reach.
 // A value is replaced by -1 for a key of another type, by -2 when it holds none of the ARGV[3]
 // byte strings that follow ARGV[4] (the --user prefilter, prefilter.ts; none: no prefilter),
@@ -66,22 +68,22 @@ return o`;
 // and the caller fetches it by itself).
 const READ_LOOP = `local bytes, o = 0, {}
 for i, k in ipairs(keys) do
-  local v = fetch(k)
-  if type(v) == 'table' then
-    if string.find(tostring(v.err), '^WRONGTYPE') then v = -1 else return redis.error_reply(v.err) end
+  local v, size, err = fetch(k)
+  if err then
+    if string.find(tostring(err.err), '^WRONGTYPE') then v = -1 else return redis.error_reply(err.err) end
   elseif v then
     local held = #needles == 0
     for _, n in ipairs(needles) do
-      if string.find(v, n, 1, true) then held = true break end
+      if holds(v, n) then held = true break end
     end
     if not held then
       v = -2
-    elseif bytes + #v > cap then
+    elseif bytes + size > cap then
       if bytes > 0 then return o end
-      o[1], o[2] = ttls and redis.call('PTTL', k) or 0, #v
+      o[1], o[2] = ttls and redis.call('PTTL', k) or 0, size
       return o
     else
-      bytes = bytes + #v
+      bytes = bytes + size
     end
   end
   o[2 * i - 1] = ttls and redis.call('PTTL', k) or 0
@@ -154,9 +156,7 @@ const asStrings = (reply: unknown): Array<string | null> => {
 };
 const asBuffers = (reply: unknown): Array<Buffer | null> => {
   const list = reply as unknown[];
-  return list.every((v) => v === null || Buffer.isBuffer(v))
-    ? (list as Array<Buffer | null>)
-    : list.map((v) => (v === null || v === undefined ? null : Buffer.from(String(v))));
+  return list.every((v) => v === null || Buffer.isBuffer(v)) ? (list as Array<Buffer | null>) : list.map(asValue);
 };
 
 /** The READ script's flat [pttl, value, pttl, value, ...] reply as two arrays. */
@@ -166,7 +166,9 @@ function splitRead(reply: unknown): ReadReply {
   const values = new Array<Buffer | null | number>(flat.length >> 1);
   for (let i = 0; i < pttls.length; i += 1) {
     pttls[i] = Number(flat[2 * i] ?? -2);
-    values[i] = flat[2 * i + 1] ?? null;
+    const value = flat[2 * i + 1] ?? null;
+    // A hash comes as its list of field and value bytes: packed here (hash-value.ts).
+    values[i] = typeof value === 'number' ? value : asValue(value);
   }
   return { pttls, values };
 }

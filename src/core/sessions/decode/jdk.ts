@@ -133,12 +133,15 @@ class Reader {
   pos = 4;
   private handles: Array<JdkValue | ClassDesc | Pending> = [];
   private readonly view: DataView;
+  /** The input as a Buffer (the same memory): strings are decoded and compared natively. */
+  private readonly bytes: Buffer;
 
   constructor(
-    private readonly bytes: Uint8Array,
+    input: Uint8Array,
     private readonly limits: JdkLimits,
   ) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+    this.view = new DataView(input.buffer, input.byteOffset, input.byteLength);
   }
 
   get remaining(): number {
@@ -428,13 +431,14 @@ function concat(parts: Uint8Array[]): Uint8Array {
 /**
  * Short ASCII strings seen before (class and field names: the same dozen in every session), by
  * a hash of their bytes, each checked byte for byte on a hit: no allocation for a name a listing
- * of a million sessions reads a million times. Bounded, and simply dropped when full.
+ * of a million sessions reads a million times (a native comparison costs more than this loop
+ * for names this short, measured). Bounded, and simply dropped when full.
  */
 const names = new Map<number, string>();
 const NAME_BYTES = 128;
 
-function asciiString(bytes: Uint8Array, start: number, end: number): string {
-  if (end - start > NAME_BYTES) return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
+function asciiString(bytes: Buffer, start: number, end: number): string {
+  if (end - start > NAME_BYTES) return bytes.toString('latin1', start, end);
   let hash = 0x811c9dc5;
   for (let i = start; i < end; i += 1) hash = Math.imul(hash ^ (bytes[i] as number), 0x01000193);
   const seen = names.get(hash);
@@ -443,7 +447,7 @@ function asciiString(bytes: Uint8Array, start: number, end: number): string {
     for (let i = start; i < end && same; i += 1) same = seen.charCodeAt(i - start) === bytes[i];
     if (same) return seen;
   }
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
+  const text = bytes.toString('latin1', start, end);
   if (names.size >= 4096) names.clear();
   names.set(hash, text);
   return text;
@@ -453,7 +457,7 @@ function asciiString(bytes: Uint8Array, start: number, end: number): string {
  * Java's modified UTF-8 (DataInput.readUTF): one to three bytes per UTF-16 unit, U+0000 as two
  * bytes, a supplementary character as its two surrogates. Like the JDK, a raw 0x00 byte is taken.
  */
-function modifiedUtf8(bytes: Uint8Array, start: number, length: number): string {
+function modifiedUtf8(bytes: Buffer, start: number, length: number): string {
   const end = start + length;
   // Class and field names, and most strings, are ASCII: one native conversion (a listing reads
   // a dozen names per session; the loop below was a third of the decoder's time).

@@ -9,7 +9,7 @@
  */
 import { unpackHash } from '../../../redis/hash-value.js';
 import type { LineInfo, SessionRecord } from '../../layout.js';
-import { noteReadable, unreadableRecord } from '../../records.js';
+import { isoTime, noteReadable, unreadableRecord } from '../../records.js';
 import { PRINCIPAL_INDEX_NAME } from './keys.js';
 import type { JdkValue } from '../../decode/jdk.js';
 import { decodeJdkValue, decodeValue, isJdk, wholeNumber, type Serializer } from './values.js';
@@ -123,7 +123,9 @@ export function springExpiry(s: SpringSession): number | null {
   return s.lastAccessedTime + s.maxInactiveInterval * 1000;
 }
 
-const iso = (ms: number | undefined): string | null => (ms === undefined || !Number.isFinite(ms) ? null : new Date(ms).toISOString());
+/** ISO time of a stored epoch-ms value; null when there is none, or it is not a time a Date can hold. */
+const iso = (ms: number | undefined): string | null =>
+  ms === undefined || !Number.isFinite(ms) || Math.abs(ms) >= 8.64e15 ? null : isoTime(ms);
 
 /** What the listing shows beside the user: the attributes but the security context (shown by its user). */
 function extraOf(s: SpringSession): Record<string, unknown> | null {
