@@ -13,7 +13,8 @@ import { BETTER_AUTH_SECRET, betterAuthEmail, startBetterAuthApp } from '../help
 import { FASTIFY_SECRET, startFastifyApp } from '../helpers/apps/fastify.js';
 import { startKoaApp } from '../helpers/apps/koa.js';
 import type { NodeApp } from '../helpers/apps/types.js';
-import { ndjson, runCli } from '../helpers/cli.js';
+import { ndjson, runCli, startCli } from '../helpers/cli.js';
+import { waitFor } from '../helpers/wait.js';
 import { AUDIT_KEY, useTestRedis } from '../helpers/fixture.js';
 import { seedSpringSessions } from '../helpers/seed.js';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -141,6 +142,13 @@ describe.each(CASES)('--layout $layout', ({ layout, start, secret }) => {
       expect(Number(await t.redis.pTTL(`active-sessions-${alice}`))).toBeGreaterThan(0);
     }
 
+    // --limit and --dry-run: one of the two listed; a dry run names alice's session and changes nothing.
+    expect(await listed(layout, ['--limit', '1'])).toHaveLength(1);
+    const before = await dataKeys();
+    const dry = await cli(layout, ['session', 'revoke', '--dry-run', '--user', alice]);
+    expect([dry.code, dry.stdout.trim()]).toEqual([0, id]);
+    expect(await dataKeys()).toEqual(before);
+
     // revoke --user: alice is logged out, bob is not, and no index names alice's session.
     const revoked = await cli(layout, ['session', 'revoke', '--json', '--user', alice]);
     expect(JSON.parse(revoked.stdout)).toMatchObject({ revoked: 1 });
@@ -207,3 +215,27 @@ test('one server holding every layout at once: session layouts finds each with i
     for (const a of apps) await a.close();
   }
 }, 30000);
+
+describe.each<[string, (url: string) => Promise<NodeApp>]>([
+  ['koa', startKoaApp],
+  ['better-auth', startBetterAuthApp],
+  ['authjs', startAuthjsApp],
+])('--layout %s: revoke --hold', (layout, start) => {
+  test('a save by a request in flight (the session written back) is revoked again; the user stays logged out', async () => {
+    app = await start(t.server.url);
+    const a = await app.login('alice');
+    const key = await app.sessionKey(a);
+    const stored = (await t.redis.get(key)) as string;
+    const id = String(ndjson((await cli(layout, ['session', 'list', '--json'])).stdout).find((r) => r['key'] === key)?.['id']);
+    await t.redis.configSet('notify-keyspace-events', 'E$g');
+    const hold = startCli(['session', 'revoke', id, '--hold', '4s', '--json', '--layout', layout], { env: t.env });
+    await waitFor('the revoke', async () => (await t.redis.exists(key)) === 0);
+    await waitFor('the hold to subscribe', async () => (await t.redis.pubSubChannels('__keyevent@0__:set')).length > 0);
+    // What the in-flight request's save writes: the session, as it loaded it.
+    await t.redis.set(key, stored, { EX: 3600 });
+    const r = await hold.done;
+    expect(JSON.parse(r.stdout)).toMatchObject({ revoked: 1, held: { caught: 1, mode: 'notifications' } });
+    expect(await t.redis.exists(key)).toBe(0);
+    expect(await app.me(a)).toMatchObject({ status: 401 });
+  }, 30000);
+});

@@ -1,0 +1,107 @@
+/**
+ * The koa, Better Auth and Auth.js layouts on a Redis Cluster: sessions the real applications
+ * wrote (test/helpers/apps) are moved byte for byte (DUMP/RESTORE, TTLs kept) into a 3-master
+ * Cluster, where a session and its user's index (Better Auth's active-sessions list, Auth.js's
+ * by-user-id pointer) sit in different slots, and every bulk command must walk every master and
+ * clean the index on the node that owns it. Never a CROSSSLOT or MOVED error.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { createCluster, RESP_TYPES, type RedisClusterType } from 'redis';
+import { keySlot } from '../../src/core/redis/slot.js';
+import { startAuthjsApp } from '../helpers/apps/authjs.js';
+import { startBetterAuthApp } from '../helpers/apps/better-auth.js';
+import { startKoaApp } from '../helpers/apps/koa.js';
+import type { NodeApp } from '../helpers/apps/types.js';
+import { ndjson, runCli } from '../helpers/cli.js';
+import { AUDIT_KEY, useTestRedis } from '../helpers/fixture.js';
+import { startCluster, type TestCluster } from '../helpers/topologies.js';
+
+const t = useTestRedis();
+let cluster: TestCluster;
+let onCluster: RedisClusterType;
+
+beforeAll(async () => {
+  cluster = await startCluster();
+  onCluster = createCluster({
+    rootNodes: [{ url: cluster.url }],
+    defaults: { socket: { reconnectStrategy: false } },
+  }) as unknown as RedisClusterType;
+  onCluster.on('error', () => undefined);
+  await onCluster.connect();
+}, 60000);
+
+afterAll(async () => {
+  await onCluster?.close().catch(() => onCluster.destroy());
+  await cluster?.stop();
+});
+
+/** Every key of the single server, moved to the cluster with its bytes and TTL; the server is emptied. */
+async function moveToCluster(): Promise<string[]> {
+  const bytes = t.redis.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
+  const keys = (await t.redis.keys('*')).filter((k) => k !== AUDIT_KEY);
+  for (const key of keys) {
+    const dump = (await bytes.dump(key)) as unknown as Buffer;
+    const pttl = Number(await t.redis.pTTL(key));
+    await onCluster.restore(key, pttl > 0 ? pttl : 0, dump, { REPLACE: true });
+  }
+  await t.redis.flushAll();
+  return keys;
+}
+
+async function clusterKeys(): Promise<string[]> {
+  const all: string[] = [];
+  for (const master of onCluster.masters) {
+    const client = await onCluster.nodeClient(master);
+    for await (const batch of client.scanIterator({ MATCH: '*' })) all.push(...batch);
+  }
+  return all.filter((k) => k !== AUDIT_KEY).sort();
+}
+
+const cli = (layout: string, args: string[]) =>
+  runCli([...args, '--layout', layout], { env: { REDIS_URL: cluster.url }, timeoutMs: 30000 });
+
+describe.each<[string, (url: string) => Promise<NodeApp>]>([
+  ['koa', startKoaApp],
+  ['better-auth', startBetterAuthApp],
+  ['authjs', startAuthjsApp],
+])('--layout %s on a Redis Cluster', (layout, start) => {
+  test('list --user, ttl, revoke --user (the index on another node cleaned) and revoke --all', async () => {
+    const app = await start(t.server.url);
+    let keyA: string;
+    let keyB: string;
+    try {
+      keyA = await app.sessionKey(await app.login('alice'));
+      keyB = await app.sessionKey(await app.login('bob'));
+    } finally {
+      await app.close();
+    }
+    const moved = await moveToCluster();
+    expect(new Set(moved.map(keySlot)).size).toBeGreaterThan(1);
+
+    const all = ndjson((await cli(layout, ['session', 'list', '--json'])).stdout);
+    expect(all.map((r) => r['key']).sort()).toEqual([keyA, keyB].sort());
+    const alice = String(all.find((r) => r['key'] === keyA)?.['user']);
+    const mine = await cli(layout, ['session', 'list', '--json', '--user', alice]);
+    expect(mine.stderr).not.toMatch(/CROSSSLOT|MOVED/);
+    expect(ndjson(mine.stdout).map((r) => r['key'])).toEqual([keyA]);
+
+    const id = String(all.find((r) => r['key'] === keyA)?.['id']);
+    const set = await cli(layout, ['session', 'ttl', '--json', id, '10m']);
+    expect(JSON.parse(set.stdout)).toMatchObject({ ttlSeconds: 600, valueUpdated: true });
+
+    const revoked = await cli(layout, ['session', 'revoke', '--json', '--user', alice]);
+    expect(revoked.stderr).not.toMatch(/CROSSSLOT|MOVED/);
+    expect(JSON.parse(revoked.stdout)).toMatchObject({ revoked: 1 });
+    const left = await clusterKeys();
+    expect(left).not.toContain(keyA);
+    expect(left).toContain(keyB);
+    for (const k of left) {
+      if ((await onCluster.type(k)) !== 'string') continue;
+      expect((await onCluster.get(k)) ?? '').not.toContain(keyA.slice(-20));
+    }
+
+    const everything = await cli(layout, ['session', 'revoke', '--all', '--yes', '--json']);
+    expect(JSON.parse(everything.stdout)).toMatchObject({ revoked: 1 });
+    expect(ndjson((await cli(layout, ['session', 'list', '--json'])).stdout)).toEqual([]);
+  }, 60000);
+});
