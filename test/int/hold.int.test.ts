@@ -158,7 +158,9 @@ describe('session ttl --hold (issue 13 item 11)', () => {
     slow.release();
     expect(await slow.done).toBe(200);
     expect(Number(await redis.pTTL(`sess:${id}`))).toBeGreaterThan(60000);
-    expect((await stored(id)).cookie.originalMaxAge).toBe(DAY_MS);
+    // The app's own save: express-session derives originalMaxAge from expires and a second
+    // Date.now(), so on a loaded machine it is a millisecond short (as in express-app.int).
+    expect(Math.abs((await stored(id)).cookie.originalMaxAge - DAY_MS)).toBeLessThan(1000);
   });
 
   test.each([

@@ -169,7 +169,10 @@ export async function run(ctx: CommandContext<ListFlags>): Promise<number> {
     ]
       .filter(Boolean)
       .join(', ');
-    const rules = scopes.flatMap((s) => (s.layout.expiryRule === undefined ? [] : [s.layout.expiryRule]));
+    // The rules of the layouts that listed a session (with --layout auto, not every layout's).
+    const rules = scopes.flatMap((s) =>
+      s.layout.expiryRule === undefined || (scopes.length > 1 && stats.layouts?.has(s.layout.name) !== true) ? [] : [s.layout.expiryRule],
+    );
     const rule = rules.length === 0 ? '' : ` Expiry is ${rules.join('; ')}, not the key's TTL.`;
     // The summary goes to stderr even with --json: scripts read counts there, data on stdout.
     say(io, `${plural(stats.listed, 'session')}${notes ? ` (${notes})` : ''}.${oddUserNote(stats)}${rule}`);

@@ -22,6 +22,8 @@ export interface ListStats extends OddUsers {
   wrongType: number;
   /** Set when the user's sessions were found through the layout's index rather than a scan. */
   index?: IndexWalkStats;
+  /** The layouts that listed a session (--layout auto walks several). */
+  layouts?: Set<string>;
 }
 
 export interface ListOptions extends SessionScope {
@@ -121,7 +123,10 @@ async function* walkSessions<T>(topology: Topology, opts: ListOptions, build: Bu
     }
     stats.listed += out.length;
     opts.onScanned?.(stats);
-    if (out.length > 0) yield out;
+    if (out.length > 0) {
+      (stats.layouts ??= new Set()).add(layout.name);
+      yield out;
+    }
     if (stats.listed >= limit) return;
   }
 }
@@ -150,7 +155,10 @@ async function* walkIndex<T>(redis: Keyed, opts: ListOptions, index: UserIndex, 
     }
     stats.listed += out.length;
     opts.onScanned?.(stats);
-    if (out.length > 0) yield out;
+    if (out.length > 0) {
+      (stats.layouts ??= new Set()).add(layout.name);
+      yield out;
+    }
     if (stats.listed >= limit) return;
   }
   stats.scanned = indexStats.members;
