@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient, type RedisClientType } from 'redis';
+import { createClient, RESP_TYPES, type RedisClientType, type RedisClusterType } from 'redis';
 import { freePort, requireRedisServer, spawnServer, startRedis, waitForPing, type RedisServer } from './redis-server.js';
 import { waitFor } from './wait.js';
 
@@ -212,4 +212,29 @@ export async function startSentinelSet(): Promise<TestSentinelSet> {
     await stopAll(started.reverse());
     throw err;
   }
+}
+
+/**
+ * Every key of a single server (but the audit trail) copied into a Cluster byte for byte, TTL kept
+ * (DUMP/RESTORE): data a real application wrote on one server, spread over the Cluster's slots.
+ */
+export async function copyToCluster(from: RedisClientType, to: RedisClusterType, skip: string[] = []): Promise<string[]> {
+  const bytes = from.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
+  const keys = (await from.keys('*')).filter((k) => !skip.includes(k));
+  for (const key of keys) {
+    const dump = (await bytes.dump(key)) as unknown as Buffer;
+    const pttl = Number(await from.pTTL(key));
+    await to.restore(key, pttl > 0 ? pttl : 0, dump, { REPLACE: true });
+  }
+  return keys;
+}
+
+/** Every key of a Cluster matching `match`, from all its masters, sorted. */
+export async function clusterKeys(cluster: RedisClusterType, match = '*'): Promise<string[]> {
+  const all: string[] = [];
+  for (const master of cluster.masters) {
+    const client = await cluster.nodeClient(master);
+    for await (const batch of client.scanIterator({ MATCH: match })) all.push(...batch);
+  }
+  return all.sort();
 }

@@ -6,7 +6,7 @@
  * clean the index on the node that owns it. Never a CROSSSLOT or MOVED error.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { createCluster, RESP_TYPES, type RedisClusterType } from 'redis';
+import { createCluster, type RedisClusterType } from 'redis';
 import { keySlot } from '../../src/core/redis/slot.js';
 import { startAuthjsApp } from '../helpers/apps/authjs.js';
 import { startBetterAuthApp } from '../helpers/apps/better-auth.js';
@@ -14,7 +14,7 @@ import { startKoaApp } from '../helpers/apps/koa.js';
 import type { NodeApp } from '../helpers/apps/types.js';
 import { ndjson, runCli } from '../helpers/cli.js';
 import { AUDIT_KEY, useTestRedis } from '../helpers/fixture.js';
-import { startCluster, type TestCluster } from '../helpers/topologies.js';
+import { clusterKeys, copyToCluster, startCluster, type TestCluster } from '../helpers/topologies.js';
 
 const t = useTestRedis();
 let cluster: TestCluster;
@@ -35,28 +35,6 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-/** Every key of the single server, moved to the cluster with its bytes and TTL; the server is emptied. */
-async function moveToCluster(): Promise<string[]> {
-  const bytes = t.redis.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
-  const keys = (await t.redis.keys('*')).filter((k) => k !== AUDIT_KEY);
-  for (const key of keys) {
-    const dump = (await bytes.dump(key)) as unknown as Buffer;
-    const pttl = Number(await t.redis.pTTL(key));
-    await onCluster.restore(key, pttl > 0 ? pttl : 0, dump, { REPLACE: true });
-  }
-  await t.redis.flushAll();
-  return keys;
-}
-
-async function clusterKeys(): Promise<string[]> {
-  const all: string[] = [];
-  for (const master of onCluster.masters) {
-    const client = await onCluster.nodeClient(master);
-    for await (const batch of client.scanIterator({ MATCH: '*' })) all.push(...batch);
-  }
-  return all.filter((k) => k !== AUDIT_KEY).sort();
-}
-
 const cli = (layout: string, args: string[]) =>
   runCli([...args, '--layout', layout], { env: { REDIS_URL: cluster.url }, timeoutMs: 30000 });
 
@@ -75,7 +53,8 @@ describe.each<[string, (url: string) => Promise<NodeApp>]>([
     } finally {
       await app.close();
     }
-    const moved = await moveToCluster();
+    const moved = await copyToCluster(t.redis, onCluster, [AUDIT_KEY]);
+    await t.redis.flushAll();
     expect(new Set(moved.map(keySlot)).size).toBeGreaterThan(1);
 
     const all = ndjson((await cli(layout, ['session', 'list', '--json'])).stdout);
@@ -92,7 +71,7 @@ describe.each<[string, (url: string) => Promise<NodeApp>]>([
     const revoked = await cli(layout, ['session', 'revoke', '--json', '--user', alice]);
     expect(revoked.stderr).not.toMatch(/CROSSSLOT|MOVED/);
     expect(JSON.parse(revoked.stdout)).toMatchObject({ revoked: 1 });
-    const left = await clusterKeys();
+    const left = (await clusterKeys(onCluster)).filter((k) => k !== AUDIT_KEY);
     expect(left).not.toContain(keyA);
     expect(left).toContain(keyB);
     for (const k of left) {

@@ -14,7 +14,7 @@ import { jdkString } from '../../src/core/sessions/decode/jdk.js';
 import { ndjson, runCli, startCli } from '../helpers/cli.js';
 import { AUDIT_KEY, useTestRedis } from '../helpers/fixture.js';
 import { startSpringApp, type SpringApp } from '../helpers/spring.js';
-import { startCluster, type TestCluster } from '../helpers/topologies.js';
+import { clusterKeys, copyToCluster, startCluster, type TestCluster } from '../helpers/topologies.js';
 import { waitFor } from '../helpers/wait.js';
 
 const t = useTestRedis();
@@ -42,34 +42,13 @@ afterAll(async () => {
 const NS = 'spring:session:';
 const INDEX = `${NS}index:org.springframework.session.FindByIndexNameSessionRepository.PRINCIPAL_NAME_INDEX_NAME:`;
 
-/** Every key the fixture's server holds, moved to the cluster with its bytes and TTL. */
-async function moveToCluster(): Promise<string[]> {
-  const bytes = t.redis.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
-  const keys = (await t.redis.keys('*')).filter((k) => k !== AUDIT_KEY);
-  for (const key of keys) {
-    const dump = (await bytes.dump(key)) as unknown as Buffer;
-    const pttl = Number(await t.redis.pTTL(key));
-    await onCluster.restore(key, pttl > 0 ? pttl : 0, dump, { REPLACE: true });
-  }
-  return keys;
-}
-
-async function clusterKeys(): Promise<string[]> {
-  const all: string[] = [];
-  for (const master of onCluster.masters) {
-    const client = await onCluster.nodeClient(master);
-    for await (const batch of client.scanIterator({ MATCH: `${NS}*` })) all.push(...batch);
-  }
-  return all.sort();
-}
-
 const cli = (args: string[], url: string) => runCli([...args, '--layout', 'spring'], { env: { REDIS_URL: url }, timeoutMs: 30000 });
 
 describe('on a Redis Cluster', () => {
   test('list --user (through the index), ttl and revoke --user find and clean keys spread over slots', async () => {
     const alice = [await app.create({ repo: 'indexed', principal: 'alice' }), await app.create({ repo: 'indexed', principal: 'alice' })];
     const bob = await app.create({ repo: 'indexed', principal: 'bob' });
-    const moved = await moveToCluster();
+    const moved = await copyToCluster(t.redis, onCluster, [AUDIT_KEY]);
     // The point of the test: a session's keys are not in one slot.
     const slots = new Set(moved.filter((k) => k.includes(alice[0]!.id) || k === `${INDEX}alice`).map(keySlot));
     expect(slots.size).toBeGreaterThan(1);
@@ -91,14 +70,14 @@ describe('on a Redis Cluster', () => {
     const revoked = await cli(['session', 'revoke', '--user', 'alice', '--json'], cluster.url);
     expect(revoked.stderr).not.toMatch(/CROSSSLOT|MOVED/);
     expect(JSON.parse(revoked.stdout)).toMatchObject({ revoked: 2 });
-    const left = await clusterKeys();
+    const left = await clusterKeys(onCluster, `${NS}*`);
     for (const s of alice) expect(left.filter((k) => k.includes(s.id))).toEqual([]);
     expect(left).not.toContain(`${INDEX}alice`);
     expect(left).toContain(`${NS}sessions:${bob.id}`);
 
     const all = await cli(['session', 'revoke', '--all', '--yes', '--json'], cluster.url);
     expect(JSON.parse(all.stdout)).toMatchObject({ revoked: 1 });
-    expect(await clusterKeys()).toEqual([]);
+    expect(await clusterKeys(onCluster, `${NS}*`)).toEqual([]);
   }, 60000);
 });
 

@@ -36,6 +36,18 @@ interface Cookie {
 }
 
 /** A cookie value may be wrapped in double quotes (RFC 6265); the app's parser drops them. */
+/**
+ * A cookie value as the application reads it: without the optional double quotes, URL-decoded;
+ * '' when its %-escapes are malformed (no such cookie was ever set).
+ */
+export function decodedCookieValue(value: string): string {
+  try {
+    return decodeURIComponent(unquote(value));
+  } catch {
+    return '';
+  }
+}
+
 function unquote(value: string): string {
   return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
 }

@@ -1,7 +1,7 @@
 /** Session ids: how one names a key, and what may be one. */
 import { CONTROL } from '../text.js';
 import { UsageError } from '../errors.js';
-import { idBytes } from '../redis/keys.js';
+import { idBytes, showId } from '../redis/keys.js';
 
 /**
  * The key of a session, as bytes: the prefix (UTF-8) and the id in its shown form (see
@@ -19,4 +19,10 @@ export function validateSessionId(id: string): string {
     });
   }
   return id;
+}
+
+/** The id of a key `<prefix><id>` (shown form), with the prefix's length measured once: a listing calls it per key. */
+export function idAfter(prefix: string): (key: Buffer) => string {
+  const length = Buffer.byteLength(prefix);
+  return (key) => showId(key.subarray(length));
 }

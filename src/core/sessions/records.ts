@@ -16,7 +16,7 @@ export function unreadableRecord(id: string, pttlMs: number, now: number, reason
   };
 }
 
-/** `info` for a value read, whose user fields (if the layout has any) named a user or nothing. */
+/** `info` for a value read, whose user fields (where the layout has them) named a user or nothing. */
 export function noteReadable(info: LineInfo | undefined, odd?: { field: string; shape: string }): void {
   if (info !== undefined)
     Object.assign(info, { readable: true, unreadable: undefined, oddUserField: odd?.field, oddUserShape: odd?.shape });

@@ -12,7 +12,7 @@ import { UsageError } from '../../../errors.js';
 import { NO_PREFILTER } from '../../../walk/prefilter.js';
 import { prefilterNeedle } from '../../decode/json-prefilter.js';
 import { decodeSession, setMembers, type JsonObject } from '../../decode/json-session.js';
-import { sessionKey, validateSessionId } from '../../ids.js';
+import { idAfter, sessionKey, validateSessionId } from '../../ids.js';
 import { noteReadable, recordLine, unreadableRecord } from '../../records.js';
 import type { LineInfo, SessionLayout, SessionRecord, SideOp } from '../../layout.js';
 
@@ -72,10 +72,7 @@ export const authjs: SessionLayout = {
     const length = Buffer.byteLength(prefix);
     return (key) => key.subarray(length, length + BY_USER.length).toString('latin1') !== BY_USER;
   },
-  idOf(prefix) {
-    const length = Buffer.byteLength(prefix);
-    return (key) => showId(key.subarray(length));
-  },
+  idOf: idAfter,
   cookie: {
     defaultName: 'authjs.session-token',
     isBareValue: (text) => /^"?[A-Za-z0-9_-]{16,}"?$/.test(text),

@@ -11,13 +11,14 @@
  * userId finds the per-user list, an email scans).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { escapeGlob, showId } from '../../../redis/keys.js';
+import { escapeGlob } from '../../../redis/keys.js';
 import { script } from '../../../redis/scripts.js';
+import { decodedCookieValue } from '../../cookie.js';
 import { NegativeAnswer, UsageError } from '../../../errors.js';
 import { NO_PREFILTER } from '../../../walk/prefilter.js';
 import { prefilterNeedle } from '../../decode/json-prefilter.js';
 import { decodeSession, setMembers, type JsonObject } from '../../decode/json-session.js';
-import { sessionKey, validateSessionId } from '../../ids.js';
+import { idAfter, sessionKey, validateSessionId } from '../../ids.js';
 import { noteReadable, recordLine, unreadableRecord } from '../../records.js';
 import type { LineInfo, SessionLayout, SessionRecord, SideOp } from '../../layout.js';
 
@@ -151,21 +152,13 @@ export const betterAuth: SessionLayout = {
   expiryRule: "Better Auth's session.expiresAt",
   key: sessionKey,
   match: (prefix) => `${escapeGlob(prefix)}${'?'.repeat(32)}`,
-  idOf(prefix) {
-    const length = Buffer.byteLength(prefix);
-    return (key) => showId(key.subarray(length));
-  },
+  idOf: idAfter,
   isSessionValue: (raw) => typeof readBetterAuth(raw) !== 'string',
   cookie: {
     defaultName: 'better-auth.session_token',
     isBareValue: (text) => /^"?[A-Za-z0-9]{32}(?:\.|%2E)/i.test(text),
     read(value) {
-      let text: string;
-      try {
-        text = decodeURIComponent(value.replace(/^"|"$/g, ''));
-      } catch {
-        text = '';
-      }
+      const text = decodedCookieValue(value);
       const dot = text.indexOf('.');
       const token = dot < 0 ? text : text.slice(0, dot);
       if (!TOKEN.test(token)) throw new UsageError('--cookie is not a Better Auth session cookie (<token>.<signature>)');

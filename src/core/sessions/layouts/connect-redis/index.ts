@@ -4,7 +4,7 @@
  */
 import { DEFAULT_SESSION_PREFIX } from '../../../defaults.js';
 import { escapeGlob, showId } from '../../../redis/keys.js';
-import { sessionKey } from '../../ids.js';
+import { idAfter, sessionKey } from '../../ids.js';
 import type { SessionLayout } from '../../layout.js';
 import { expressSessionCookie } from './cookie.js';
 import { prefilterNeedle } from '../../decode/json-prefilter.js';
@@ -18,10 +18,7 @@ export const connectRedis: SessionLayout = {
   key: sessionKey,
   match: (prefix) => `${escapeGlob(prefix)}*`,
   cookie: expressSessionCookie,
-  idOf(prefix) {
-    const length = Buffer.byteLength(prefix);
-    return (key) => showId(key.subarray(length));
-  },
+  idOf: idAfter,
   record: toSessionRecord,
   jsonLine: sessionJsonLine,
   content(raw) {

@@ -14,7 +14,7 @@ import { escapeGlob, showId } from '../../../redis/keys.js';
 import { UsageError } from '../../../errors.js';
 import { prefilterNeedle } from '../../decode/json-prefilter.js';
 import { decodeSession, sessionUser, setMembers, splitFields, type JsonObject } from '../../decode/json-session.js';
-import { sessionKey, validateSessionId } from '../../ids.js';
+import { idAfter, sessionKey, validateSessionId } from '../../ids.js';
 import { noteReadable, recordLine, unreadableRecord } from '../../records.js';
 import type { LineInfo, SessionLayout, SessionRecord } from '../../layout.js';
 
@@ -65,10 +65,7 @@ export const koa: SessionLayout = {
   expiryRule: "koa-session's _expire",
   key: sessionKey,
   match: (prefix) => `${escapeGlob(prefix)}${UUID_GLOB}`,
-  idOf(prefix) {
-    const length = Buffer.byteLength(prefix);
-    return (key) => showId(key.subarray(length));
-  },
+  idOf: idAfter,
   isSessionValue: (raw) => typeof readKoa(raw) !== 'string',
   cookie: {
     defaultName: 'koa.sess',

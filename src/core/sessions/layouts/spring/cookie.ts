@@ -3,6 +3,7 @@
  * (DefaultCookieSerializer, useBase64Encoding true by default). It is not signed: anyone who
  * holds it holds the session, so it is a live credential and no error here quotes it.
  */
+import { decodedCookieValue } from '../../cookie.js';
 import { UsageError } from '../../../errors.js';
 import { validateSessionId } from '../../ids.js';
 import type { SessionCookie } from '../../layout.js';
@@ -14,12 +15,7 @@ export const springCookie: SessionCookie = {
   // A bare value is base64 (a Cookie header has `name=`, which base64 only has as padding at the end).
   isBareValue: (text) => BASE64.test(text.replace(/^"|"$/g, '')),
   read(value) {
-    let text: string;
-    try {
-      text = decodeURIComponent(value.replace(/^"|"$/g, ''));
-    } catch {
-      text = '';
-    }
+    const text = decodedCookieValue(value);
     if (!BASE64.test(text)) throw new UsageError('--cookie is not a Spring Session cookie (the base64 of a session id)');
     const id = Buffer.from(text, 'base64').toString('utf8');
     if (id.length === 0 || /[^\x21-\x7e]/.test(id))
