@@ -12,10 +12,22 @@ import { join, resolve } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { createClient, type RedisClientType } from 'redis';
 import { startRedis, type RedisServer } from '../test/helpers/redis-server.js';
-import { seedSessions, seedSpringSessions } from '../test/helpers/seed.js';
+import {
+  seedAuthjsSessions,
+  seedBetterAuthSessions,
+  seedKoaSessions,
+  seedSessions,
+  seedSpringSessions,
+  type NodeSeedOptions,
+} from '../test/helpers/seed.js';
 
 const ROOT = resolve(process.cwd());
 const BIN = join(ROOT, 'bin', 'redis-accounts.js');
+
+/** The parts `--only` picks: start-up, hashing and the express-session layout; Spring Session; koa, Better Auth and Auth.js. */
+const PARTS = ['connect-redis', 'spring', 'node'] as const;
+type Part = (typeof PARTS)[number];
+const isPart = (value: string | undefined): value is Part => PARTS.includes(value as Part);
 
 interface Args {
   sessions: number;
@@ -25,8 +37,8 @@ interface Args {
   runs: number;
   /** Run the server's main thread at real-time priority (see serverRealTime). */
   serverRt: boolean;
-  /** Only the figures of one part: `connect-redis` (start-up, hashing, the express-session layout) or `spring`. */
-  only?: 'connect-redis' | 'spring';
+  /** Only the figures of one part (PARTS). */
+  only?: Part;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -41,7 +53,7 @@ function parseArgs(argv: string[]): Args {
     else if (name === '--users') args.users = Number(value);
     else if (name === '--verify-runs') args.verifyRuns = Number(value);
     else if (name === '--runs') args.runs = Number(value);
-    else if (name === '--only' && (value === 'connect-redis' || value === 'spring')) args.only = value;
+    else if (name === '--only' && isPart(value)) args.only = value;
     else continue;
     i += 1;
   }
@@ -258,6 +270,19 @@ async function baselineRun(redis: RedisClientType, command: string): Promise<Tim
   return t;
 }
 
+/** What every part of the bench works with. */
+interface Bench {
+  args: Args;
+  server: RedisServer;
+  redis: RedisClientType;
+  /** The tool's environment: the bench's server, no colour. */
+  env: Record<string, string>;
+  /** The smaller count peak RSS is compared at. */
+  small: number;
+  /** The tool's command line, `node bin/redis-accounts.js`. */
+  cli: string;
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   // Peak RSS is compared at 100k and at the full count; below that, at a tenth of it, so that
@@ -272,10 +297,12 @@ async function main(): Promise<void> {
   const env = { REDIS_URL: server.url, NO_COLOR: '1' };
   const redis = createClient({ url: server.url }) as RedisClientType;
   await redis.connect();
-  const cli = `node ${BIN}`;
+  const bench: Bench = { args, server, redis, env, small, cli: `node ${BIN}` };
+  const runs = (part: Part) => args.only === undefined || args.only === part;
   try {
-    if (args.only !== 'spring') await connectRedisFigures(args, server, redis, env, small, cli);
-    if (args.only !== 'connect-redis') await springFigures(args, server, redis, env, small, cli);
+    if (runs('connect-redis')) await connectRedisFigures(bench);
+    if (runs('spring')) await springFigures(bench);
+    if (runs('node')) await nodeFigures(bench);
     const { tool, baselines } = slowest;
     console.log(
       `  slowest single command during the tool's runs: ${ms(tool)} ${tool.command} (target < 10 ms) ${tool.us < TARGET_US ? 'MET' : 'NOT MET'}; ${tailNote()}; during the redis-cli baselines: ${ms(baselines)} ${baselines.command}`,
@@ -287,14 +314,8 @@ async function main(): Promise<void> {
   printTable();
 }
 
-async function connectRedisFigures(
-  args: Args,
-  server: RedisServer,
-  redis: RedisClientType,
-  env: Record<string, string>,
-  small: number,
-  cli: string,
-): Promise<void> {
+async function connectRedisFigures(bench: Bench): Promise<void> {
+  const { args, server, redis, env, small, cli } = bench;
   {
     // --help start-up against bare node.
     const helpRuns: number[] = [];
@@ -354,8 +375,6 @@ async function connectRedisFigures(
       (r) => r <= 1.0,
       { slowlog: slowestOf(list), notes: listNotes },
     );
-    const rssNotes = (big: ToolRun[], base: ToolRun[]) => `${spread(big, (t) => t.rssMb, 'MB')} vs ${spread(base, (t) => t.rssMb, 'MB')}`;
-    const flat = (big: ToolRun[]) => (r: number) => r <= 1.2 && medianOf(big, 'rssMb') < 150;
     record(
       `session list --json peak RSS (${args.sessions} vs ${small})`,
       medianOf(list, 'rssMb'),
@@ -431,73 +450,89 @@ async function commandCalls(redis: RedisClientType): Promise<number> {
   return [...info.matchAll(/calls=(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
 }
 
+/** Peak RSS at the full count against the small one: every run's, e.g. "104.1/105.0 MB vs 101.2/101.9 MB". */
+const rssNotes = (big: ToolRun[], base: ToolRun[]) => `${spread(big, (t) => t.rssMb, 'MB')} vs ${spread(base, (t) => t.rssMb, 'MB')}`;
+/** The memory target: a listing's peak RSS stays flat as the sessions grow, and small. */
+const flat = (big: ToolRun[]) => (r: number) => r <= 1.2 && medianOf(big, 'rssMb') < 150;
+
+/** A session layout the bench lists, and how to seed it. */
+interface Listing {
+  /** --layout's value, also the figures' label. */
+  layout: string;
+  /** What the figure calls the seeded sessions, e.g. "indexed sessions". */
+  noun: string;
+  /** The baseline's `redis-cli --scan --pattern`: the layout's own SCAN pattern, key names only. */
+  pattern: string;
+  /** The wall-time target, as a ratio to that scan. */
+  limit: number;
+  /** Seed sessions from..to-1 (session i belongs to user<i % users>). */
+  seed(from: number, to: number): Promise<void>;
+}
+
 /**
- * Spring Session (RedisIndexedSessionRepository: a hash, a shadow key, minute sets and a
- * principal set per user): the listing against a keys-only scan, its memory at two sizes, and
- * revoke --user through the principal set against the same revoke by a full scan.
+ * A layout's listing: its memory at `small` sessions and at the full count, and its wall time
+ * at the full count against a keys-only scan of the layout's pattern.
  */
-async function springFigures(
-  args: Args,
-  server: RedisServer,
-  redis: RedisClientType,
-  env: Record<string, string>,
-  small: number,
-  cli: string,
-): Promise<void> {
-  const vectors = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'jdk', 'vectors.json'), 'utf8')) as Record<string, string>;
-  const spring = cli;
-  const layout = '--layout spring';
-  console.log(`seeding ${small} Spring sessions (indexed repository) ...`);
-  await seedSpringSessions(server.port, { from: 0, to: small, users: args.users, indexed: true, vectors });
+async function listingFigures(bench: Bench, l: Listing): Promise<void> {
+  const { args, server, redis, env, small, cli } = bench;
+  const list = `${cli} session list --layout ${l.layout} --json > /dev/null`;
+  console.log(`seeding ${small} ${l.layout} ${l.noun} ...`);
+  await l.seed(0, small);
   const listSmall: ToolRun[] = [];
-  for (let i = 0; i < args.runs; i += 1)
-    listSmall.push(await toolRun(redis, server, `${spring} session list ${layout} --json > /dev/null`, env));
+  for (let i = 0; i < args.runs; i += 1) listSmall.push(await toolRun(redis, server, list, env));
   if (args.sessions > small) {
-    console.log(`seeding ${args.sessions - small} more Spring sessions ...`);
-    await seedSpringSessions(server.port, { from: small, to: args.sessions, users: args.users, indexed: true, vectors });
+    console.log(`seeding ${args.sessions - small} more ${l.layout} ${l.noun} ...`);
+    await l.seed(small, args.sessions);
   }
   const scanBase: Timed[] = [];
-  const list: ToolRun[] = [];
+  const full: ToolRun[] = [];
   for (let i = 0; i < args.runs; i += 1) {
-    scanBase.push(await baselineRun(redis, `redis-cli -p ${server.port} --scan --pattern 'spring:session:sessions:*' > /dev/null`));
-    list.push(await toolRun(redis, server, `${spring} session list ${layout} --json > /dev/null`, env));
+    scanBase.push(await baselineRun(redis, `redis-cli -p ${server.port} --scan --pattern '${l.pattern}' > /dev/null`));
+    full.push(await toolRun(redis, server, list, env));
   }
   record(
-    `spring: session list --json wall (${args.sessions} indexed sessions)`,
-    medianOf(list, 'seconds'),
+    `${l.layout}: session list --json wall (${args.sessions} ${l.noun})`,
+    medianOf(full, 'seconds'),
     medianOf(scanBase, 'seconds'),
     's',
-    '<= 1.5x redis-cli --scan',
-    (r) => r <= 1.5,
+    `<= ${l.limit.toFixed(1)}x redis-cli --scan`,
+    (r) => r <= l.limit,
     {
-      slowlog: slowestOf(list),
-      notes: `${spread(list, (t) => t.seconds, 's')} vs ${spread(scanBase, (t) => t.seconds, 's')}; ${cpuNote(list)}`,
+      slowlog: slowestOf(full),
+      notes: `${spread(full, (t) => t.seconds, 's')} vs ${spread(scanBase, (t) => t.seconds, 's')}; ${cpuNote(full)}`,
     },
   );
   record(
-    `spring: session list --json peak RSS (${args.sessions} vs ${small})`,
-    medianOf(list, 'rssMb'),
+    `${l.layout}: session list --json peak RSS (${args.sessions} vs ${small})`,
+    medianOf(full, 'rssMb'),
     medianOf(listSmall, 'rssMb'),
     'MB',
     '<= 1.2x and < 150 MB',
-    (r) => r <= 1.2 && medianOf(list, 'rssMb') < 150,
-    { slowlog: slowestOf(list), notes: `${spread(list, (t) => t.rssMb, 'MB')} vs ${spread(listSmall, (t) => t.rssMb, 'MB')}` },
+    flat(full),
+    { slowlog: slowestOf(full), notes: rssNotes(full, listSmall) },
   );
+}
 
-  // revoke --user through the principal set (a different user each run: each finds its
-  // sessions), against the same revoke by a full scan (--scan), each on the same data.
+/**
+ * revoke --user through the framework's per-user index (a different user each run: each finds
+ * its sessions), against the same revoke by a full scan (--scan) for another user, on the same
+ * data; and the commands the indexed revoke sent, which must grow with the user, not the keyspace.
+ */
+async function indexedRevokeFigures(bench: Bench, layout: string, index: string): Promise<void> {
+  const { args, server, redis, env, cli } = bench;
+  const revoke = `${cli} session revoke --layout ${layout}`;
   const perUser = Math.ceil(args.sessions / args.users);
   const viaIndex: ToolRun[] = [];
   const viaScan: ToolRun[] = [];
   const calls: number[] = [];
   for (let i = 0; i < args.runs; i += 1) {
     const before = await commandCalls(redis);
-    viaIndex.push(await toolRun(redis, server, `${spring} session revoke ${layout} --user user${10 + i} --json > /dev/null`, env));
+    viaIndex.push(await toolRun(redis, server, `${revoke} --user user${10 + i} --json > /dev/null`, env));
     calls.push((await commandCalls(redis)) - before);
-    viaScan.push(await toolRun(redis, server, `${spring} session revoke ${layout} --scan --user user${20 + i} --json > /dev/null`, env));
+    viaScan.push(await toolRun(redis, server, `${revoke} --scan --user user${20 + i} --json > /dev/null`, env));
   }
   record(
-    `spring: session revoke --user through the principal set, wall (${args.sessions})`,
+    `${layout}: session revoke --user through ${index}, wall (${args.sessions})`,
     medianOf(viaIndex, 'seconds'),
     medianOf(viaScan, 'seconds'),
     's',
@@ -509,7 +544,7 @@ async function springFigures(
     },
   );
   record(
-    `spring: Redis commands of that revoke, for a user of ${perUser} sessions (INFO commandstats)`,
+    `${layout}: Redis commands of that revoke, for a user of ${perUser} sessions (INFO commandstats)`,
     median(calls),
     perUser,
     'commands',
@@ -517,7 +552,60 @@ async function springFigures(
     () => median(calls) <= 12 * perUser + 30,
     { notes: `runs: ${calls.join(', ')}` },
   );
+}
+
+/**
+ * Spring Session (RedisIndexedSessionRepository: a hash, a shadow key, minute sets and a
+ * principal set per user): the listing against a keys-only scan, its memory at two sizes, and
+ * revoke --user through the principal set against the same revoke by a full scan.
+ */
+async function springFigures(bench: Bench): Promise<void> {
+  const { args, server, redis } = bench;
+  const vectors = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'jdk', 'vectors.json'), 'utf8')) as Record<string, string>;
+  await listingFigures(bench, {
+    layout: 'spring',
+    noun: 'indexed sessions',
+    pattern: 'spring:session:sessions:*',
+    limit: 1.5,
+    seed: (from, to) => seedSpringSessions(server.port, { from, to, users: args.users, indexed: true, vectors }),
+  });
+  await indexedRevokeFigures(bench, 'spring', 'the principal set');
   await redis.flushAll();
+}
+
+/** The Node layouts: string sessions, listed against the scan of their keys; the per-user index where the bench revokes through it. */
+const NODE_LAYOUTS: Array<{
+  layout: string;
+  pattern: string;
+  seed: (port: number, opts: NodeSeedOptions) => Promise<void>;
+  index?: string;
+}> = [
+  // koa-session's keys are bare UUIDs: the koa layout's SCAN pattern.
+  { layout: 'koa', pattern: '????????-????-????-????-????????????', seed: seedKoaSessions },
+  // Better Auth's are bare 32-character tokens; the active-sessions lists do not match.
+  { layout: 'better-auth', pattern: '?'.repeat(32), seed: seedBetterAuthSessions, index: 'the active-sessions list' },
+  // Auth.js's prefix also holds the by-user-id pointers (one per user), which the tool scans too.
+  { layout: 'authjs', pattern: 'user:session:*', seed: seedAuthjsSessions },
+];
+
+/**
+ * koa-session + koa-redis, Better Auth secondaryStorage and Auth.js's unstorage adapter, each on
+ * a keyspace of its own: the listing and its memory, and for Better Auth revoke --user through
+ * its active-sessions list.
+ */
+async function nodeFigures(bench: Bench): Promise<void> {
+  const { args, server, redis } = bench;
+  for (const { layout, pattern, seed, index } of NODE_LAYOUTS) {
+    await listingFigures(bench, {
+      layout,
+      noun: 'sessions',
+      pattern,
+      limit: 1.0,
+      seed: (from, to) => seed(server.port, { from, to, users: args.users }),
+    });
+    if (index !== undefined) await indexedRevokeFigures(bench, layout, index);
+    await redis.flushAll();
+  }
 }
 
 function printTable(): void {
