@@ -113,6 +113,11 @@ export interface UserIndex {
    * pointer): its members, and how to remove some (atomically, on the server).
    */
   value?: { members(raw: Buffer): Buffer[]; remove(members: Buffer[]): SideOp };
+  /**
+   * The index names some of the user's sessions, not all (Auth.js's pointer names the one
+   * written last): revoke clears it and `session index prune` prunes it, but `--user` scans.
+   */
+  partial?: true;
 }
 
 /** Where a session was read: its prefix, id and the key's PTTL then. */

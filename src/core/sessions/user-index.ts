@@ -30,10 +30,11 @@ export interface IndexWalkStats {
   pruned: number;
 }
 
-/** The layout's index of `user`'s sessions, when the layout keeps one and it exists on the server. */
+/** The layout's index of `user`'s sessions, when the layout keeps one that names them all and it exists on the server. */
 export async function userIndexOf(redis: Keyed, scope: KeyScope, user: string | undefined): Promise<UserIndex | undefined> {
   if (user === undefined || scope.layout.userIndex === undefined) return undefined;
   const index = scope.layout.userIndex(scope.prefix, user);
+  if (index.partial === true) return undefined;
   return Number(await redis.exists(index.key)) > 0 ? index : undefined;
 }
 

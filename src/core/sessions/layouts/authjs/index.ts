@@ -136,6 +136,8 @@ export const authjs: SessionLayout = {
       members: (raw) => [raw],
       remove: (members) => ({ op: 'script', key: pointerKey(prefix, user), script: CLEAR_POINTER, args: [members[0] ?? Buffer.alloc(0)] }),
     },
+    // One session of the user's (the last written): --user finds the others only by scanning.
+    partial: true,
   }),
   detect(key, raw) {
     const read = readAuthjs(raw);
