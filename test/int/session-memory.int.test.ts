@@ -117,6 +117,38 @@ describe('session list at maxmemory (item 8)', () => {
     expect(await evictedKeys()).toBe(0);
   }, 60_000);
 
+  test('a read is given about as many keys as its byte cap takes: 256 KB with room to spare, 64 KB within 64 MB of maxmemory', async () => {
+    await seed(3_000, 4096);
+    /** The keys each value read of a listing carried (numkeys), from SLOWLOG with every command logged (with the script's GETs). */
+    const keysPerRead = async (): Promise<number[]> => {
+      await redis.configSet({ 'slowlog-log-slower-than': '0', 'slowlog-max-len': '100000' });
+      await redis.sendCommand(['SLOWLOG', 'RESET']);
+      const r = shell(`node ${BIN} session list --json --url ${server.url} > /dev/null`);
+      await redis.configSet('slowlog-log-slower-than', '10000');
+      expect(r.stderr).toBe('3000 sessions.');
+      const log = (await redis.sendCommand(['SLOWLOG', 'GET', '100000'])) as Array<[number, number, number, string[]]>;
+      return log
+        .reverse()
+        .filter((entry) => /^EVAL(SHA)?_RO$/i.test(String(entry[3][0])))
+        .map((entry) => Number(entry[3][2]));
+    };
+    try {
+      // No maxmemory: 256 KB reads, ~62 values of 4 KB. The first read of a node is given 256
+      // keys; later ones about what fits, with a margin (the rest would be sent again).
+      const roomy = await keysPerRead();
+      expect(roomy[0]).toBe(256);
+      // (The batches read ahead start before the first reply: those go with 256 too.)
+      expect(Math.max(...roomy.slice(8))).toBeLessThanOrEqual(100);
+      // 32 MB to spare: the usual 64 KB reads, ~15 values.
+      const used = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1]);
+      await redis.configSet({ maxmemory: String(used + 32 * 1024 * 1024) });
+      const usual = await keysPerRead();
+      expect(Math.max(...usual.slice(8))).toBeLessThanOrEqual(25);
+    } finally {
+      await redis.configSet({ 'slowlog-log-slower-than': '10000', 'slowlog-max-len': '128' });
+    }
+  }, 60_000);
+
   test('80 values of 8 MB list without timing out, one at a time: peak memory stays well below their sum', async () => {
     const big = `{"cookie":{"originalMaxAge":1000},"passport":{"user":"u"},"blob":"${'y'.repeat(8 * 1024 * 1024)}"}`;
     for (let i = 0; i < 80; i += 1) await redis.set(`sess:big${i}`, big);

@@ -5,8 +5,8 @@
  * only short commands.
  */
 import { scanAhead, scanBatches, type ScanOptions } from './scan.js';
-import { ByteBudget, IN_FLIGHT_BYTES } from './fetch-values.js';
-import { isTight, memoryHeadroom, TIGHT_IN_FLIGHT, TIGHT_SCAN_COUNT } from './headroom.js';
+import { ByteBudget, IN_FLIGHT_BYTES, ROOMY_IN_FLIGHT } from './fetch-values.js';
+import { isRoomy, isTight, memoryHeadroom, TIGHT_IN_FLIGHT, TIGHT_SCAN_COUNT } from './headroom.js';
 import { TopologyChangedError } from '../errors.js';
 import type { Topology, MasterNode } from '../redis/topology.js';
 
@@ -26,8 +26,8 @@ export const DEFAULT_DEPTH = 6;
 
 /**
  * What every batch of the walk on one node shares: the byte budget of the replies in flight on
- * its connection (fetch-values.ts), IN_FLIGHT_BYTES, or TIGHT_IN_FLIGHT near maxmemory
- * (headroom.ts).
+ * its connection (fetch-values.ts), IN_FLIGHT_BYTES, or (headroom.ts) ROOMY_IN_FLIGHT far from
+ * maxmemory and TIGHT_IN_FLIGHT near it.
  */
 export interface NodePace {
   budget: ByteBudget;
@@ -89,8 +89,9 @@ async function* walk<T>(topology: Topology, scan: ScanOptions, work: Work<T>, op
     const queue: Array<Promise<BatchResult<T>>> = [];
     // Near maxmemory, take no more of the server's memory than a connection already holds:
     // no second connection, short SCAN replies, one batch at a time.
-    const tight = opts.ignoreHeadroom !== true && isTight(await memoryHeadroom(node.client));
-    const pace: NodePace = { budget: new ByteBudget(tight ? TIGHT_IN_FLIGHT : IN_FLIGHT_BYTES) };
+    const headroom = await memoryHeadroom(node.client);
+    const tight = opts.ignoreHeadroom !== true && isTight(headroom);
+    const pace: NodePace = { budget: new ByteBudget(tight ? TIGHT_IN_FLIGHT : isRoomy(headroom) ? ROOMY_IN_FLIGHT : IN_FLIGHT_BYTES) };
     const batches = tight ? scanBatches(node.client, { ...scan, count: TIGHT_SCAN_COUNT }) : scanAhead(node.settings, scan);
     const inFlight = tight ? 1 : (opts.depth ?? DEFAULT_DEPTH);
     try {

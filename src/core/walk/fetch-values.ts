@@ -11,19 +11,23 @@
  * Measured (docs/performance.md, changes 23 and 25): 20,000 1 KB sessions, allkeys-lru, a
  * listing evicts nothing with 256 KB of headroom or more, where it evicted hundreds before.
  * Closer to maxmemory than 1 MB a walk runs tight (headroom.ts: one read of 8 KB at a time).
- * 64/128 KB kept the 1M listing's speed; 32/64 KB cost it ~15%.
+ * 64/128 KB kept the 1M listing's speed; 32/64 KB cost it ~15%. A node with room to spare
+ * (headroom.ts: ROOMY_ABOVE) gets 256 KB reads and 1 MB in flight: 64 KB is only ~60 of
+ * Spring's 1 KB hashes, and the 1M Spring listing took 27.5 s instead of 31 (change 26).
  */
 import type { Redis } from '../redis/connection.js';
 import type { ValueKind } from '../redis/hash-value.js';
 import { SKIPPED, WRONG_TYPE, type NodeOps } from './node-ops.js';
 import { prefilterPasses, type Needle } from './prefilter.js';
 
-/** Bytes of values one read may return (a larger single value is fetched alone). */
+/** Bytes of values one read may return at the usual pace (a larger single value is fetched alone). */
 export const READ_BYTES = 64 * 1024;
 /** The same for a read with the --user prefilter, whose replies are mostly empty. */
 export const FILTERED_READ_BYTES = 16 * 1024;
-/** Bytes of replies requested and not yet read, per node. */
+/** Bytes of replies requested and not yet read, per node, at the usual pace. */
 export const IN_FLIGHT_BYTES = 128 * 1024;
+/** The same on a node with room to spare (headroom.ts). */
+export const ROOMY_IN_FLIGHT = 1024 * 1024;
 /**
  * Keys one read is given. The script's time grows with them (a GET and a search each), and a
  * read rarely gets through more: 256 keeps the slowest read near 5 ms on a busy 2-CPU machine
@@ -35,10 +39,22 @@ export const PREFETCH_BYTES = 1024 * 1024;
 
 /** A first-come, first-served allowance of bytes; a request larger than the limit waits until it is alone. */
 export class ByteBudget {
+  /**
+   * Bytes per value of the unfiltered reads on this node so far (0: none yet). A read sends
+   * every key it is given, and the keys a byte-capped read did not reach go again in the next:
+   * with 1 KB hashes a 64 KB read answers ~60 of 256 keys. So a read is given about as many keys
+   * as its cap will take (keysFor).
+   */
+  perValue = 0;
   private used = 0;
   private readonly queue: Array<{ bytes: number; grant: () => void }> = [];
 
-  constructor(readonly limit = IN_FLIGHT_BYTES) {}
+  /** Bytes of values one unfiltered read may return: READ_BYTES, a quarter of a larger budget, or all of a smaller one. */
+  readonly readBytes: number;
+
+  constructor(readonly limit = IN_FLIGHT_BYTES) {
+    this.readBytes = Math.min(limit, Math.max(READ_BYTES, limit / 4));
+  }
 
   acquire(bytes: number): Promise<void> {
     return new Promise((grant) => {
@@ -106,9 +122,12 @@ export async function readPart(reader: NodeReader, keys: Buffer[], from: number,
     // With a prefilter most values stay on the server: a smaller cap lets more reads (of as
     // many keys) be in flight for the same bytes.
     // A budget smaller than a read (a node near maxmemory) caps the read too.
-    const cap = Math.min(needle.length > 0 ? FILTERED_READ_BYTES : READ_BYTES, budget.limit);
-    const ask = at === 0 && keys.length <= READ_KEYS ? keys : keys.slice(at, at + READ_KEYS);
+    const cap = needle.length > 0 ? Math.min(FILTERED_READ_BYTES, budget.limit) : budget.readBytes;
+    const count = keysFor(budget, cap, needle.length > 0);
+    const ask = at === 0 && keys.length <= count ? keys : keys.slice(at, at + count);
     const reply = await budget.with(cap, () => ops.read(client, ask, kind, cap, needle, ttls));
+    const heldBefore = held;
+    let answered = 0;
     for (let j = 0; j < reply.values.length; j += 1) {
       const value = reply.values[j] ?? null;
       let pttl = reply.pttls[j] ?? -2;
@@ -123,13 +142,28 @@ export async function readPart(reader: NodeReader, keys: Buffer[], from: number,
           pttl = -2; // gone (or retyped) since its length was read
         else if (!prefilterPasses(raw, needle)) raw = undefined;
       }
-      if (raw) held += raw.length;
+      if (raw) {
+        held += raw.length;
+        answered += 1;
+      }
       part.pttls.push(pttl);
       part.raws.push(raw);
     }
     part.end += reply.values.length;
+    if (needle.length === 0 && answered > 0) learnValueSize(budget, (held - heldBefore) / answered);
   }
   return part;
+}
+
+/** Keys to give a read of `cap` bytes: as many as the node's values so far fill, with a margin, at most READ_KEYS. */
+function keysFor(budget: ByteBudget, cap: number, filtered: boolean): number {
+  // With a prefilter the values mostly stay on the server: their size says nothing of the reply's.
+  if (filtered || budget.perValue === 0) return READ_KEYS;
+  return Math.min(READ_KEYS, Math.max(8, Math.ceil((cap / budget.perValue) * 1.25)));
+}
+
+function learnValueSize(budget: ByteBudget, average: number): void {
+  budget.perValue = budget.perValue === 0 ? average : (3 * budget.perValue + average) / 4;
 }
 
 /**

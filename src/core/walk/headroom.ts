@@ -11,6 +11,11 @@ import type { Redis } from '../redis/connection.js';
 
 /** Headroom below which a walk runs tight: four times the measured usual footprint. */
 export const TIGHT_BELOW = 1024 * 1024;
+/**
+ * Headroom above which (or no maxmemory at all) a walk keeps more in flight (fetch-values.ts,
+ * ROOMY_IN_FLIGHT: a footprint of ~1.5 MB, a fortieth of this).
+ */
+export const ROOMY_ABOVE = 64 * 1024 * 1024;
 /** Bytes of values in flight (and per read) on a tight node: within the reply buffer. */
 export const TIGHT_IN_FLIGHT = 8 * 1024;
 /** SCAN COUNT on a tight node: a reply of ~100 key names, as redis-cli --scan asks for 10. */
@@ -33,4 +38,8 @@ export async function memoryHeadroom(client: Redis): Promise<number> {
 
 export function isTight(headroom: number): boolean {
   return headroom < TIGHT_BELOW;
+}
+
+export function isRoomy(headroom: number): boolean {
+  return headroom >= ROOMY_ABOVE;
 }
