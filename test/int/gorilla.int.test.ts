@@ -6,17 +6,20 @@
  * keys from --cookie-secret-file), ttl changes the TTL and the app's next save puts its MaxAge
  * back as the tool says, and revoke --user logs that user out and no one else.
  */
-import { afterEach, describe, expect, test } from '@jest/globals';
+import { afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startGorillaApp, type GorillaApp, type GorillaOptions } from '../helpers/gorilla.js';
+import { buildGorillaApp, startGorillaApp, type GorillaApp, type GorillaOptions } from '../helpers/gorilla.js';
 import { ndjson, runCli, startCli } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait.js';
 import { AUDIT_KEY, useTestRedis } from '../helpers/fixture.js';
 
 const t = useTestRedis();
 let app: GorillaApp | undefined;
+
+// Built once per file (a second or two with Debian's precompiled standard library; longer on a busy machine).
+beforeAll(() => buildGorillaApp(), 120_000);
 
 afterEach(async () => {
   await app?.close();

@@ -76,6 +76,23 @@ describe('the gob reader and the gorilla layout on hostile values', () => {
     expect(gorilla.record(ID, raw, 1000, ['username'], NOW).user).toBe('mal');
   });
 
+  test("time.Time's binary form at the edges of the seconds' two halves", () => {
+    // type 65: a GobEncoder named Time (wireType field 4); its value: version 1, int64 seconds since year 1, int32 ns, int16 zone.
+    const timeType = message([...int(-65), 5, 1, 1, ...str('Time'), 1, ...int(65), 0, 0, 0]);
+    const at = (seconds: bigint) => {
+      const b = Buffer.alloc(15);
+      b[0] = 1;
+      b.writeBigInt64BE(seconds, 1);
+      b.writeInt16BE(-1, 13);
+      const r = decodeGob(Buffer.from([...timeType, ...value(65, [0, ...uint(15), ...b])]));
+      return r.ok ? (r.value as Record<string, unknown>)['@time'] : r.reason;
+    };
+    expect(at(0n)).toBe('0001-01-01T00:00:00.000Z');
+    expect(at(-1n)).toBe('0000-12-31T23:59:59.000Z');
+    expect(at(62_135_596_800n + 2n ** 32n)).toBe(new Date(2 ** 32 * 1000).toISOString());
+    expect(at(2n ** 62n)).toBeUndefined(); // beyond what a Date holds: its bytes instead
+  });
+
   test('arbitrary bytes, and arbitrary bytes after a valid type definition', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 2048 }), (bytes) => exercise(Buffer.from(bytes))),

@@ -98,6 +98,8 @@ type WireType =
   | { kind: 'external'; name: string };
 
 class Unreadable extends Error {}
+/** Eight bytes to turn a float's bits into a number (one for all readers: nothing here is concurrent). */
+const EIGHT = new DataView(new ArrayBuffer(8));
 const bad = (why: string): Unreadable => new Unreadable(why);
 
 /** A key taken from the data, as an output object holds it: one more `@` before a leading `@`. */
@@ -106,12 +108,14 @@ export function plainKey(key: string): string {
 }
 
 /** Seconds from 0001-01-01 to 1970-01-01: time.Time's binary form counts from the former (go src/time/time.go unixToInternal). */
-const UNIX_TO_INTERNAL = 62_135_596_800n;
+const UNIX_TO_INTERNAL = 62_135_596_800;
 
 /** A time.Time's MarshalBinary bytes (go src/time/time.go: version 1 or 2, int64 seconds, int32 nanoseconds, int16 zone minutes, v2 one more byte) as ISO 8601, or undefined. */
 function goTime(b: Buffer): string | undefined {
   if (!((b[0] === 1 && b.length === 15) || (b[0] === 2 && b.length === 16))) return undefined;
-  const ms = Number((b.readBigInt64BE(1) - UNIX_TO_INTERNAL) * 1000n) + Math.floor(b.readInt32BE(9) / 1e6);
+  // The seconds as two halves: exact to 2^53, and any time a Date can hold is far within that.
+  const seconds = b.readInt32BE(1) * 2 ** 32 + b.readUInt32BE(5);
+  const ms = (seconds - UNIX_TO_INTERNAL) * 1000 + Math.floor(b.readInt32BE(9) / 1e6);
   return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : undefined;
 }
 
@@ -124,7 +128,6 @@ class Reader {
   private readonly types = new Map<number, WireType>();
   private values = 0;
   private nameChars = 0;
-  private readonly eight = new DataView(new ArrayBuffer(8));
 
   constructor(
     private readonly bytes: Buffer,
@@ -186,7 +189,7 @@ class Reader {
 
   private float(): number {
     const b = this.byte();
-    const view = this.eight;
+    const view = EIGHT;
     view.setBigUint64(0, 0n);
     if (b < 0x80) view.setUint8(7, b);
     else {
