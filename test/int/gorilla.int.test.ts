@@ -156,6 +156,21 @@ describe.each(CASES)('$name', ({ opts, keys }) => {
       ].sort(),
     );
     expect(await app.me(a.cookie)).toMatchObject({ status: 401 });
+
+    // revoke --cookie with bob's cookie as the app set it (read with the app's keys).
+    const byCookie = await cli([
+      'session',
+      'revoke',
+      '--json',
+      '--cookie',
+      b.cookie,
+      '--cookie-name',
+      app.cookieName,
+      '--cookie-secret-file',
+      secretsFile(keys),
+    ]);
+    expect(JSON.parse(byCookie.stdout)).toMatchObject({ revoked: 1, ids: [b.id] });
+    expect(await app.me(b.cookie)).toMatchObject({ status: 401 });
   }, 30000);
 });
 
