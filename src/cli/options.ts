@@ -222,7 +222,7 @@ export function addCookieOptions(cmd: Command): Command {
     .addOption(
       new Option(
         '--cookie-name <name>',
-        `the session cookie to take from a Cookie header or a cookie jar (default: the layout's: ${DEFAULT_COOKIE_NAME}, SESSION, koa.sess, better-auth.session_token, authjs.session-token)`,
+        `the session cookie to take from a Cookie header or a cookie jar (default: the layout's: ${DEFAULT_COOKIE_NAME}, SESSION, koa.sess, better-auth.session_token, authjs.session-token, session-name)`,
       )
         .env('REDIS_ACCOUNTS_COOKIE_NAME')
         .argParser(validateCookieName),

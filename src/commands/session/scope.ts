@@ -58,19 +58,30 @@ export async function sessionIdFrom(
   if (scope === undefined || scopes.length > 1)
     throw new UsageError("--cookie is read as one framework's cookie: give --layout <name>", { hint: 'session layouts finds them' });
   const format = scope.layout.cookie;
-  const value = pickCookieValue(cookie, opts.cookieName ?? format.defaultName, format);
-  // A malformed cookie is refused before the secrets file is read.
-  const session = format.read(value);
+  const name = opts.cookieName ?? format.defaultName;
+  const value = pickCookieValue(cookie, name, format);
   const secretFile = opts.cookieSecretFile;
+  // A malformed cookie is refused before the secrets file is read.
+  if (format.readSealed !== undefined) {
+    const sealed = format.readSealed(value, name);
+    if (secretFile !== undefined) return sealed.open(await cookieSecrets(secretFile));
+    if (sealed.id !== undefined) return sealed.id;
+    throw new UsageError("the cookie's session id is encrypted with the app's secrets: give them with --cookie-secret-file");
+  }
+  const session = format.read(value);
   if (secretFile === undefined) return session.id;
+  session.verify(await cookieSecrets(secretFile));
+  return session.id;
+}
+
+async function cookieSecrets(secretFile: string): Promise<string[]> {
   let text: string;
   try {
     text = await readFile(secretFile, 'utf8');
   } catch (err) {
     throw new UsageError(`cannot read --cookie-secret-file ${secretFile}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
   }
-  session.verify(parseSecrets(text));
-  return session.id;
+  return parseSecrets(text);
 }
 
 /**

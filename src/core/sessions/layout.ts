@@ -66,6 +66,14 @@ export interface SessionCookie {
    * value is not such a cookie.
    */
   read(value: string): { id: string; verify(secrets: string[]): void };
+  /**
+   * For a cookie that only the application's secrets fully read (gorilla's securecookie: its
+   * MAC covers the cookie's name, and with a block key the id is encrypted): the cookie's shape
+   * checked at once (UsageError), the id when it can be read without the secrets, and `open`,
+   * which checks the signature under the cookie's `name` (NegativeAnswer when none signed it)
+   * and returns the id. When present, --cookie goes through it rather than `read`.
+   */
+  readSealed?(value: string, name: string): { id: string | undefined; open(secrets: string[]): string };
 }
 
 /**

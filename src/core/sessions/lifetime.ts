@@ -94,7 +94,8 @@ export async function setTtl(redis: Keyed, scope: KeyScope, id: string, seconds:
         id,
         ttlSeconds: seconds,
         expiresAt: new Date(now + ttlMs).toISOString(),
-        valueUpdated: plan !== undefined,
+        // A plan may only carry a note (a store that keeps no lifetime in the value): nothing rewritten.
+        valueUpdated: plan?.value !== undefined || plan?.fields !== undefined,
         ...(plan?.note === undefined ? {} : { note: plan.note }),
       };
     }

@@ -12,6 +12,7 @@ const loaders: Record<string, () => Promise<SessionLayout>> = {
   koa: async () => (await import('./layouts/koa/index.js')).koa,
   'better-auth': async () => (await import('./layouts/better-auth/index.js')).betterAuth,
   authjs: async () => (await import('./layouts/authjs/index.js')).authjs,
+  gorilla: async () => (await import('./layouts/gorilla/index.js')).gorilla,
 };
 
 export async function loadLayout(name: string): Promise<SessionLayout> {
