@@ -59,18 +59,27 @@ export async function sessionIdFrom(
     throw new UsageError("--cookie is read as one framework's cookie: give --layout <name>", { hint: 'session layouts finds them' });
   const format = scope.layout.cookie;
   const value = pickCookieValue(cookie, opts.cookieName ?? format.defaultName, format);
+  const secretFile = opts.cookieSecretFile;
+  // An encrypted cookie (Rails') names its session only once opened with the secret.
+  if (secretFile !== undefined && format.open !== undefined) {
+    const opened = format.open(value, await readSecrets(secretFile));
+    if (opened !== undefined) return opened;
+  }
   // A malformed cookie is refused before the secrets file is read.
   const session = format.read(value);
-  const secretFile = opts.cookieSecretFile;
   if (secretFile === undefined) return session.id;
+  session.verify(await readSecrets(secretFile));
+  return session.id;
+}
+
+async function readSecrets(secretFile: string): Promise<string[]> {
   let text: string;
   try {
     text = await readFile(secretFile, 'utf8');
   } catch (err) {
     throw new UsageError(`cannot read --cookie-secret-file ${secretFile}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
   }
-  session.verify(parseSecrets(text));
-  return session.id;
+  return parseSecrets(text);
 }
 
 /**

@@ -66,6 +66,13 @@ export interface SessionCookie {
    * value is not such a cookie.
    */
   read(value: string): { id: string; verify(secrets: string[]): void };
+  /**
+   * For a cookie the application encrypts with its secret, whose session id cannot be read
+   * without it (Rails' encrypted cookie jar): the session a value names, opened with one of the
+   * secrets (--cookie-secret-file); NegativeAnswer when none opens it. Undefined when the value
+   * is not such a cookie: then `read` and `verify` apply. Absent: no cookie of the layout is.
+   */
+  open?(value: string, secrets: string[]): string | undefined;
 }
 
 /**

@@ -12,6 +12,8 @@ const loaders: Record<string, () => Promise<SessionLayout>> = {
   koa: async () => (await import('./layouts/koa/index.js')).koa,
   'better-auth': async () => (await import('./layouts/better-auth/index.js')).betterAuth,
   authjs: async () => (await import('./layouts/authjs/index.js')).authjs,
+  rails: async () => (await import('./layouts/rails/index.js')).rails,
+  'rails-cache': async () => (await import('./layouts/rails/cache.js')).railsCache,
 };
 
 export async function loadLayout(name: string): Promise<SessionLayout> {
