@@ -119,6 +119,10 @@ describe('rails-cache layout: the ActiveSupport::Cache::Entry', () => {
     expect(prefilterPasses(raw, railsCache.userPrefilter('c0ffee-4b1d'))).toBe(true);
     expect(prefilterPasses(hex('entry'), railsCache.userPrefilter('c0ffee-4b1d'))).toBe(false);
     expect(prefilterPasses(hex('stringUser'), rails.userPrefilter('c0ffee-4b1d'))).toBe(true);
+    // A composite key's parts are stored apart: the prefilter must not reject its session.
+    const composite = Buffer.from(JSON.stringify({ 'warden.user.user.key': [['abc', 5], 'salt'] }));
+    expect(rails.record(ID, composite, 5000, DEFAULT_USER_FIELDS, NOW).user).toBe('abc-5');
+    expect(prefilterPasses(composite, rails.userPrefilter('abc-5'))).toBe(true);
   });
 
   test('a session Hash is not an Entry, and an Entry is not a rails session', () => {

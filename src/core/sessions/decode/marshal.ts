@@ -180,8 +180,10 @@ function isNode(v: MarshalValue | Pending): v is Exclude<MarshalValue, null | bo
 
 /** A string's bytes as text in `encoding` (null: binary), or as bytes when they are not that. */
 export function stringOf(bytes: Buffer, encoding: string | null): string | MBytes {
+  if (encoding === 'UTF-8' || (encoding !== null && /^UTF-?8$/i.test(encoding))) {
+    return isUtf8(bytes) ? bytes.toString('utf8') : { kind: 'bytes', bytes, encoding };
+  }
   if (isAscii(bytes) && (encoding === null || !/^(?:UTF-16|UTF-32)/i.test(encoding))) return bytes.toString('latin1');
-  if (encoding !== null && /^UTF-?8$/i.test(encoding) && isUtf8(bytes)) return bytes.toString('utf8');
   return { kind: 'bytes', bytes, encoding: encoding ?? 'ASCII-8BIT' };
 }
 
@@ -335,8 +337,10 @@ class Reader {
         const n = body === 'nan' ? NaN : body === 'inf' ? Infinity : body === '-inf' ? -Infinity : Number.parseFloat(body);
         return this.register(n);
       }
-      case 0x22: // '"': its encoding comes in the ivars of an enclosing 'I'
-        return this.register(stringOf(this.raw(), null));
+      case 0x22: // '"': its encoding comes in the ivars of an enclosing 'I', which decodes it then
+        return this.register(
+          ivp?.pending === true ? { kind: 'bytes', bytes: this.raw(), encoding: 'ASCII-8BIT' } : stringOf(this.raw(), null),
+        );
       case 0x3a: // ':'
         return { kind: 'symbol', name: this.symbolBody(ivp?.pending === true && this.consume(ivp), depth) };
       case 0x3b: // ';'
@@ -504,7 +508,7 @@ class Reader {
         else others.push([name, v]);
       }
       const bytes = typeof value === 'string' ? Buffer.from(value, 'latin1') : value.bytes;
-      const text = encoding === null ? value : stringOf(bytes, encoding);
+      const text = stringOf(bytes, encoding);
       const final: MarshalValue = others.length === 0 ? text : { kind: 'string', value: text, ivars: others };
       // The string is the first object numbered inside the 'I' (a leaf): its number gets the final value.
       if (this.entries[start] === value) this.entries[start] = final;

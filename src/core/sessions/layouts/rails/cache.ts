@@ -15,7 +15,6 @@
  */
 import { inflateSync } from 'node:zlib';
 import { escapeGlob, showId } from '../../../redis/keys.js';
-import { prefilterNeedle } from '../../decode/json-prefilter.js';
 import { decodeMarshal, isMarshal, MARSHAL_LIMITS, type MarshalValue, type MObject } from '../../decode/marshal.js';
 import { marshalFloat } from '../../decode/marshal-write.js';
 import { idAfter, sessionKey } from '../../ids.js';
@@ -23,7 +22,7 @@ import { isoTime, noteReadable, recordLine, unreadableRecord } from '../../recor
 import type { LineInfo, SessionLayout, SessionRecord } from '../../layout.js';
 import { railsCookie } from './cookie.js';
 import { privateKeyAt } from './keys.js';
-import { asHash, railsContent, railsExtra, railsUser, readRailsSession, type RailsSession } from './session.js';
+import { asHash, railsContent, railsExtra, railsPrefilter, railsUser, readRailsSession, type RailsSession } from './session.js';
 
 const ENTRY = 'ActiveSupport::Cache::Entry';
 const COMPRESSED = Buffer.from('@compressed', 'latin1');
@@ -165,7 +164,7 @@ export const railsCache: SessionLayout = {
     };
   },
   userPrefilter(user) {
-    const needle = prefilterNeedle(user);
+    const needle = railsPrefilter(user);
     // A compressed Entry keeps the session deflated: its bytes show only that it is compressed.
     return needle.length === 0 ? needle : [...needle, COMPRESSED];
   },

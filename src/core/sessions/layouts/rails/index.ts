@@ -14,13 +14,12 @@
  * that cookie finds no session and starts an anonymous one (redis-rack find_session).
  */
 import { escapeGlob, showId } from '../../../redis/keys.js';
-import { prefilterNeedle } from '../../decode/json-prefilter.js';
 import { idAfter, sessionKey } from '../../ids.js';
-import { noteReadable, recordLine, unreadableRecord } from '../../records.js';
+import { isoTime, noteReadable, recordLine, unreadableRecord } from '../../records.js';
 import type { LineInfo, SessionLayout, SessionRecord } from '../../layout.js';
 import { railsCookie } from './cookie.js';
 import { privateKeyAt } from './keys.js';
-import { railsContent, railsExtra, railsUser, readRailsSession } from './session.js';
+import { railsContent, railsExtra, railsPrefilter, railsUser, readRailsSession } from './session.js';
 
 function toRecord(id: string, raw: Buffer, pttlMs: number, fields: readonly string[], now: number, info?: LineInfo): SessionRecord {
   const session = readRailsSession(raw);
@@ -31,7 +30,7 @@ function toRecord(id: string, raw: Buffer, pttlMs: number, fields: readonly stri
     id,
     user: found?.user ?? null,
     ttlSeconds: pttlMs < 0 ? -1 : Math.ceil(pttlMs / 1000),
-    expiresAt: pttlMs < 0 ? null : new Date(now + pttlMs).toISOString(),
+    expiresAt: pttlMs < 0 ? null : isoTime(now + pttlMs),
     readable: true,
     extra: railsExtra(session.hash, found?.user === null ? undefined : found?.key),
   };
@@ -58,9 +57,7 @@ export const rails: SessionLayout = {
     const session = readRailsSession(raw);
     return typeof session === 'string' ? undefined : railsContent(session.hash);
   },
-  // A String user is stored as its UTF-8 bytes in Marshal, and in JSON as them or with escapes;
-  // an Integer id is not text in Marshal: prefilterNeedle gives no needle for digits.
-  userPrefilter: prefilterNeedle,
+  userPrefilter: railsPrefilter,
   withLifetime(raw, ttlMs) {
     // Nothing in the value says when it expires: the plan is the TTL alone, and what the app does next.
     return typeof readRailsSession(raw) === 'string' ? undefined : { ttlMs, side: [], note: NOTE };

@@ -16,6 +16,8 @@ import { DEFAULT_USER_FIELDS } from '../../../defaults.js';
 import { decodeMarshal, isMarshal, type MarshalValue, type MHash } from '../../decode/marshal.js';
 import { marshalToPlain, type Plain } from '../../decode/marshal-plain.js';
 import { decodeSession } from '../../decode/json-session.js';
+import { prefilterNeedle } from '../../decode/json-prefilter.js';
+import type { Needle } from '../../../walk/prefilter.js';
 
 export type Serializer = 'marshal' | 'json';
 
@@ -196,4 +198,16 @@ function redacted(hash: MHash): Record<string, Plain> {
   };
   const plain = marshalToPlain(shown);
   return plain !== null && typeof plain === 'object' && !Array.isArray(plain) ? plain : (Object.create(null) as Record<string, Plain>);
+}
+
+/**
+ * The --user prefilter: a String user is stored as its UTF-8 bytes in Marshal, and in JSON as
+ * them or with escapes (prefilterNeedle; an Integer id is not text in Marshal, and a user that
+ * could be a number gets no needle). A composite key's user is its parts joined with `-`, which
+ * are stored apart: its first part is a needle too.
+ */
+export function railsPrefilter(user: string | undefined): Needle {
+  const needle = prefilterNeedle(user);
+  const dash = user === undefined ? -1 : user.indexOf('-');
+  return needle.length === 0 || user === undefined || dash <= 0 ? needle : [...needle, Buffer.from(user.slice(0, dash), 'utf8')];
 }
