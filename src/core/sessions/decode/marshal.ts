@@ -293,12 +293,15 @@ class Reader {
     if (this.entries.length + this.symbols.length >= this.limits.maxEntries) {
       throw new Unreadable(`more than ${this.limits.maxEntries} objects`);
     }
-    const index = this.symbols.push(bytes.toString('latin1')) - 1;
+    const latin1 = bytes.toString('latin1');
+    const index = this.symbols.push(latin1) - 1;
+    const ascii = isAscii(bytes);
+    if (ascii && !ivar) return latin1; // nearly every symbol: a class or ivar name, `E`
     let encoding: string | null = null;
     if (ivar) {
       for (const [name, value] of this.ivars(depth)) encoding = encodingOf(name, value) ?? encoding;
     }
-    const text = stringOf(bytes, encoding ?? (isAscii(bytes) ? null : 'UTF-8'));
+    const text = stringOf(bytes, encoding ?? (ascii ? null : 'UTF-8'));
     const name = typeof text === 'string' ? text : bytes.toString('latin1');
     this.symbols[index] = name;
     return name;

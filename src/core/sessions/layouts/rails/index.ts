@@ -37,7 +37,7 @@ function toRecord(id: string, raw: Buffer, pttlMs: number, fields: readonly stri
 }
 
 const NOTE =
-  "Rails' Redis session stores write a session back on each request with the app's expire_after as its TTL: the new lifetime lasts until the user's next request (session ttl --hold re-applies it while it holds); session revoke ends a session for good.";
+  "Rails' Redis session stores write a session back on each request that loads it, with the app's expire_after as its TTL (none without one): the new lifetime lasts until the user's next request (session ttl --hold re-applies it while it holds); session revoke ends a session for good.";
 
 export const rails: SessionLayout = {
   name: 'rails',
