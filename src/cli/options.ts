@@ -159,7 +159,7 @@ export function addSessionOptions(cmd: Command): Command {
     .addOption(
       new Option(
         '--session-prefix <prefix>',
-        `key prefix (or namespace) of sessions (default: the layout's: ${DEFAULT_SESSION_PREFIX} for connect-redis, spring:session: for spring, user:session: for authjs, none for koa and better-auth)`,
+        `key prefix (or namespace) of sessions (default: the layout's: ${DEFAULT_SESSION_PREFIX} for connect-redis, spring:session: for spring, user:session: for authjs, rack:session:2:: for rails, _session_id:2:: for rails-cache, none for koa and better-auth)`,
       )
         .env('REDIS_ACCOUNTS_SESSION_PREFIX')
         .argParser(prefixParser('--session-prefix')),

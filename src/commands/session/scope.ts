@@ -62,8 +62,8 @@ export async function sessionIdFrom(
   const value = pickCookieValue(cookie, name, format);
   const secretFile = opts.cookieSecretFile;
   // A malformed cookie is refused before the secrets file is read.
-  if (format.readSealed !== undefined) {
-    const sealed = format.readSealed(value, name);
+  const sealed = format.readSealed?.(value, name);
+  if (sealed !== undefined) {
     if (secretFile !== undefined) return sealed.open(await cookieSecrets(secretFile));
     if (sealed.id !== undefined) return sealed.id;
     throw new UsageError("the cookie's session id is encrypted with the app's secrets: give them with --cookie-secret-file");

@@ -67,13 +67,14 @@ export interface SessionCookie {
    */
   read(value: string): { id: string; verify(secrets: string[]): void };
   /**
-   * For a cookie that only the application's secrets fully read (gorilla's securecookie: its
-   * MAC covers the cookie's name, and with a block key the id is encrypted): the cookie's shape
-   * checked at once (UsageError), the id when it can be read without the secrets, and `open`,
-   * which checks the signature under the cookie's `name` (NegativeAnswer when none signed it)
-   * and returns the id. When present, --cookie goes through it rather than `read`.
+   * For a cookie that only the application's secrets fully read: gorilla's securecookie (its
+   * MAC covers the cookie's name, and with a block key the id is encrypted) and Rails'
+   * encrypted cookie jar. Undefined when the value is not such a cookie (then `read` and
+   * `verify` apply); else the cookie's shape checked at once (UsageError), the id when it can
+   * be read without the secrets, and `open`, which checks or decrypts it with one of the
+   * secrets under the cookie's `name` (NegativeAnswer when none opens it) and returns the id.
    */
-  readSealed?(value: string, name: string): { id: string | undefined; open(secrets: string[]): string };
+  readSealed?(value: string, name: string): { id: string | undefined; open(secrets: string[]): string } | undefined;
 }
 
 /**

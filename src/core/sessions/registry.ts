@@ -13,6 +13,8 @@ const loaders: Record<string, () => Promise<SessionLayout>> = {
   'better-auth': async () => (await import('./layouts/better-auth/index.js')).betterAuth,
   authjs: async () => (await import('./layouts/authjs/index.js')).authjs,
   gorilla: async () => (await import('./layouts/gorilla/index.js')).gorilla,
+  rails: async () => (await import('./layouts/rails/index.js')).rails,
+  'rails-cache': async () => (await import('./layouts/rails/cache.js')).railsCache,
 };
 
 export async function loadLayout(name: string): Promise<SessionLayout> {
