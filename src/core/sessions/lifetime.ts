@@ -94,7 +94,8 @@ export async function setTtl(redis: Keyed, scope: KeyScope, id: string, seconds:
         id,
         ttlSeconds: seconds,
         expiresAt: new Date(now + ttlMs).toISOString(),
-        valueUpdated: plan !== undefined,
+        // A plan of the TTL alone (phpredis: nothing stored holds the lifetime) rewrote no value.
+        valueUpdated: plan?.value !== undefined || plan?.fields !== undefined,
         ...(plan?.note === undefined ? {} : { note: plan.note }),
       };
     }

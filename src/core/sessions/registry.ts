@@ -12,6 +12,7 @@ const loaders: Record<string, () => Promise<SessionLayout>> = {
   koa: async () => (await import('./layouts/koa/index.js')).koa,
   'better-auth': async () => (await import('./layouts/better-auth/index.js')).betterAuth,
   authjs: async () => (await import('./layouts/authjs/index.js')).authjs,
+  php: async () => (await import('./layouts/php/index.js')).php,
 };
 
 export async function loadLayout(name: string): Promise<SessionLayout> {
