@@ -15,14 +15,18 @@ import { decodePhpSession } from '../../src/core/sessions/decode/php-session.js'
 import { PHP_LIMITS, Tracker } from '../../src/core/sessions/decode/php-value.js';
 import type { LineInfo, SessionLayout } from '../../src/core/sessions/layout.js';
 import { php } from '../../src/core/sessions/layouts/php/index.js';
+import { symfony } from '../../src/core/sessions/layouts/symfony/index.js';
 
 const vectors = JSON.parse(readFileSync('test/fixtures/php/vectors.json', 'utf8')) as Record<string, unknown>;
 const NOW = Date.parse('2026-12-05T10:00:00Z');
-const LAYOUTS: SessionLayout[] = [php];
+const LAYOUTS: SessionLayout[] = [php, symfony];
 const FIELDS = ['username'];
 
-/** Real sessions to cut and flip: each serializer's, as PHP wrote them. */
-const SAMPLES = ['php', 'php_serialize', 'igbinary'].map((s) => Buffer.from(vectors[`session_${s}`] as string, 'base64'));
+/** Real sessions to cut and flip: each serializer's, as PHP wrote them, and Symfony's. */
+const SAMPLES: Record<string, Buffer[]> = {
+  php: ['php', 'php_serialize', 'igbinary'].map((s) => Buffer.from(vectors[`session_${s}`] as string, 'base64')),
+  symfony: [Buffer.from(vectors['symfony_session'] as string, 'base64')],
+};
 
 /** Everything a listing, show, ttl and revoke ask of a layout about one value: none may throw. */
 function exercise(layout: SessionLayout, raw: Buffer): void {
@@ -85,7 +89,8 @@ const TOKENS = [
 describe('hostile values, PHP layouts', () => {
   test('arbitrary bytes, PHP-syntax soups, truncations and byte flips of real sessions', () => {
     for (const layout of LAYOUTS) {
-      for (const sample of SAMPLES) expect(layout.record('id', sample, 5000, FIELDS, NOW).user).toBe('alice');
+      const samples = SAMPLES[layout.name] as Buffer[];
+      for (const sample of samples) expect(layout.record('id', sample, 5000, FIELDS, NOW).user).toBe('alice');
       fc.assert(
         fc.property(fc.uint8Array({ maxLength: 2048 }), (bytes) => exercise(layout, Buffer.from(bytes))),
         { numRuns: 300 },
@@ -96,7 +101,7 @@ describe('hostile values, PHP layouts', () => {
         ),
         { numRuns: 500 },
       );
-      for (const sample of SAMPLES) {
+      for (const sample of samples) {
         for (let cut = 0; cut < sample.length; cut += 1) exercise(layout, sample.subarray(0, cut));
         fc.assert(
           fc.property(fc.nat(sample.length - 1), fc.integer({ min: 0, max: 255 }), (at, byte) => {

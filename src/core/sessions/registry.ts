@@ -13,6 +13,7 @@ const loaders: Record<string, () => Promise<SessionLayout>> = {
   'better-auth': async () => (await import('./layouts/better-auth/index.js')).betterAuth,
   authjs: async () => (await import('./layouts/authjs/index.js')).authjs,
   php: async () => (await import('./layouts/php/index.js')).php,
+  symfony: async () => (await import('./layouts/symfony/index.js')).symfony,
 };
 
 export async function loadLayout(name: string): Promise<SessionLayout> {

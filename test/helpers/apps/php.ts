@@ -1,12 +1,18 @@
 /**
- * PHP 8.2 on its own sessions with phpredis 5.3 as the save handler (`session.save_handler=redis`),
- * served by `php -S` (test/fixtures/php/session-app.php). The serializer is the one asked for
- * (`php`, `php_serialize`, or `igbinary` from php-igbinary); `session.gc_maxlifetime` is an hour;
- * strict mode is PHP's default, off. Login sets `user_id`, `username`, `roles` and `login_at`,
- * as a PHP login page does; /me answers 200 with the username while the session holds one.
+ * PHP applications served by `php -S` (test/helpers/php.ts), each answering POST /login?user= and
+ * GET /me (200 with the user while the session is logged in, else 401):
+ * - startPhpApp: PHP 8.2 on its own sessions with phpredis 5.3 as the save handler
+ *   (`session.save_handler=redis`; test/fixtures/php/session-app.php). The serializer is the
+ *   one asked for (`php`, `php_serialize`, or `igbinary` from php-igbinary); strict mode is
+ *   PHP's default, off. Login sets `user_id`, `username`, `roles` and `login_at`, as a PHP login
+ *   page does.
+ * - startSymfonyApp: Symfony 5.4's HttpFoundation session on RedisSessionHandler, with the
+ *   security token as the firewall keeps it (test/fixtures/php/symfony-app.php).
+ * `session.gc_maxlifetime` is an hour in both.
  */
-import { cookieValue, meResult, requireSetCookie } from './http.js';
-import { requirePhp, startPhpServer } from '../php.js';
+import { existsSync } from 'node:fs';
+import { cookieValue, meResult } from './http.js';
+import { requirePhp, startPhpServer, type PhpServer } from '../php.js';
 
 export type PhpSerializer = 'php' | 'php_serialize' | 'igbinary';
 
@@ -28,6 +34,41 @@ export interface PhpApp {
 
 export const PHP_GC_MAXLIFETIME = 3600;
 
+/** Throws a readable error naming the Debian package of each file that is missing. */
+function requireFiles(files: Record<string, string>): void {
+  const missing = Object.entries(files).filter(([file]) => !existsSync(file));
+  if (missing.length > 0)
+    throw new Error(`missing ${missing.map(([f]) => f).join(', ')}: apt-get install ${missing.map(([, p]) => p).join(' ')}`);
+}
+
+/** The app over a started server: PHPSESSID cookies, keys `<prefix><id>`. */
+function phpApp(name: string, server: PhpServer, keyPrefix: string, loginQuery: (user: string) => string): PhpApp {
+  return {
+    name,
+    base: server.base,
+    cookieName: 'PHPSESSID',
+    async login(user) {
+      const res = await fetch(`${server.base}/login?${loginQuery(user)}`, { method: 'POST' });
+      if (res.status !== 200) throw new Error(`${name} login answered ${res.status}:\n${server.log()}`);
+      // A new id at login sets the cookie again: the last Set-Cookie is the session's.
+      const pair = res.headers
+        .getSetCookie()
+        .filter((c) => c.startsWith('PHPSESSID='))
+        .at(-1);
+      if (pair === undefined) throw new Error(`${name} login set no PHPSESSID cookie`);
+      return pair.split(';')[0] as string;
+    },
+    async me(cookie) {
+      return meResult(await fetch(`${server.base}/me`, { headers: { cookie } }));
+    },
+    async sessionKey(cookie) {
+      return `${keyPrefix}${cookieValue(cookie, 'PHPSESSID')}`;
+    },
+    log: server.log,
+    close: server.close,
+  };
+}
+
 export async function startPhpApp(redisPort: number, serializer: PhpSerializer, opts: { strict?: boolean } = {}): Promise<PhpApp> {
   requirePhp(serializer === 'igbinary' ? ['redis', 'igbinary'] : ['redis']);
   const server = await startPhpServer('session-app.php', {
@@ -38,24 +79,25 @@ export async function startPhpApp(redisPort: number, serializer: PhpSerializer, 
     'session.use_strict_mode': opts.strict === true ? '1' : '0',
     display_errors: 'stderr',
   });
-  return {
-    name: `php (${serializer})`,
-    base: server.base,
-    cookieName: 'PHPSESSID',
-    async login(user) {
-      const res = await fetch(`${server.base}/login?user=${encodeURIComponent(user)}&id=${PHP_USER_IDS[user] ?? 0}`, { method: 'POST' });
-      if (res.status !== 200) throw new Error(`php login answered ${res.status}:\n${server.log()}`);
-      // session_regenerate_id sets the cookie again: the last Set-Cookie is the session's.
-      const pairs = res.headers.getSetCookie().filter((c) => c.startsWith('PHPSESSID='));
-      return (pairs.at(-1) ?? requireSetCookie(res, 'PHPSESSID')).split(';')[0] as string;
-    },
-    async me(cookie) {
-      return meResult(await fetch(`${server.base}/me`, { headers: { cookie } }));
-    },
-    async sessionKey(cookie) {
-      return `PHPREDIS_SESSION:${cookieValue(cookie, 'PHPSESSID')}`;
-    },
-    log: server.log,
-    close: server.close,
-  };
+  return phpApp(
+    `php (${serializer})`,
+    server,
+    'PHPREDIS_SESSION:',
+    (user) => `user=${encodeURIComponent(user)}&id=${PHP_USER_IDS[user] ?? 0}`,
+  );
+}
+
+/** Symfony 5.4 (Debian php-symfony-http-foundation, php-symfony-security-core), sessions under sf_s. */
+export async function startSymfonyApp(redisPort: number): Promise<PhpApp> {
+  requirePhp(['redis']);
+  requireFiles({
+    '/usr/share/php/Symfony/Component/HttpFoundation/autoload.php': 'php-symfony-http-foundation',
+    '/usr/share/php/Symfony/Component/Security/Core/autoload.php': 'php-symfony-security-core',
+  });
+  const server = await startPhpServer(
+    'symfony-app.php',
+    { 'session.gc_maxlifetime': String(PHP_GC_MAXLIFETIME), display_errors: 'stderr' },
+    { REDIS_PORT: String(redisPort) },
+  );
+  return phpApp('symfony', server, 'sf_s', (user) => `user=${encodeURIComponent(user)}`);
 }
