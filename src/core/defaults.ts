@@ -31,6 +31,7 @@ export const SESSION_LAYOUTS: readonly string[] = Object.freeze([
   'authjs',
   'php',
   'symfony',
+  'laravel',
 ]);
 export const DEFAULT_LAYOUT = 'connect-redis';
 /** `--layout auto`: every layout, each under its default prefix. */

@@ -3,7 +3,7 @@
  * bytes, token soups of PHP's own syntax, truncations and byte flips of sessions PHP wrote, and
  * named attacks: a string with a huge declared length, huge counts, deep nesting, a reference
  * bomb (a small value naming one array again and again), references that nest deeper than the
- * bound. Nothing throws past the layout, nothing hangs, nothing is allocated for a length the
+ * bound; for Laravel, its double serialize() and encrypted payloads, with the key and without. Nothing throws past the layout, nothing hangs, nothing is allocated for a length the
  * input cannot hold: a value that cannot be read is a record marked unreadable (fast-check).
  */
 import { readFileSync } from 'node:fs';
@@ -16,16 +16,37 @@ import { PHP_LIMITS, Tracker } from '../../src/core/sessions/decode/php-value.js
 import type { LineInfo, SessionLayout } from '../../src/core/sessions/layout.js';
 import { php } from '../../src/core/sessions/layouts/php/index.js';
 import { symfony } from '../../src/core/sessions/layouts/symfony/index.js';
+import { laravel, laravelLayout } from '../../src/core/sessions/layouts/laravel/index.js';
+import { createCipheriv, createHmac } from 'node:crypto';
 
 const vectors = JSON.parse(readFileSync('test/fixtures/php/vectors.json', 'utf8')) as Record<string, unknown>;
 const NOW = Date.parse('2026-12-05T10:00:00Z');
-const LAYOUTS: SessionLayout[] = [php, symfony];
+/** serialize() of a string, as PHP writes it. */
+const str = (text: string) => `s:${Buffer.byteLength(text)}:"${text}";`;
+/** A Laravel session as its redis driver stores it: serialize(serialize($attributes)). */
+const LARAVEL_INNER = `a:3:{${str('_token')}${str('T'.repeat(40))}${str('login_web_59ba36addc2b2f9401580f014c7f58ea4e30989d')}i:1001;${str('username')}${str('alice')}}`;
+const KEY = Buffer.alloc(32, 9);
+/** Laravel's Encrypter payload of `plain` (AES-256-CBC, HMAC-SHA256 of iv.value), as EncryptedStore writes it. */
+function encrypted(plain: string): string {
+  const iv = Buffer.alloc(16, 3);
+  const cipher = createCipheriv('aes-256-cbc', KEY, iv);
+  const value = Buffer.concat([cipher.update(plain), cipher.final()]).toString('base64');
+  const ivText = iv.toString('base64');
+  const mac = createHmac('sha256', KEY)
+    .update(ivText + value)
+    .digest('hex');
+  return Buffer.from(JSON.stringify({ iv: ivText, value, mac, tag: '' })).toString('base64');
+}
+const keyed = { ...laravelLayout([KEY]), name: 'laravel-keyed' };
+const LAYOUTS: SessionLayout[] = [php, symfony, laravel, keyed];
 const FIELDS = ['username'];
 
 /** Real sessions to cut and flip: each serializer's, as PHP wrote them, and Symfony's. */
 const SAMPLES: Record<string, Buffer[]> = {
   php: ['php', 'php_serialize', 'igbinary'].map((s) => Buffer.from(vectors[`session_${s}`] as string, 'base64')),
   symfony: [Buffer.from(vectors['symfony_session'] as string, 'base64')],
+  laravel: [Buffer.from(str(LARAVEL_INNER))],
+  'laravel-keyed': [Buffer.from(str(LARAVEL_INNER)), Buffer.from(str(encrypted(str(LARAVEL_INNER))))],
 };
 
 /** Everything a listing, show, ttl and revoke ask of a layout about one value: none may throw. */
@@ -90,7 +111,8 @@ describe('hostile values, PHP layouts', () => {
   test('arbitrary bytes, PHP-syntax soups, truncations and byte flips of real sessions', () => {
     for (const layout of LAYOUTS) {
       const samples = SAMPLES[layout.name] as Buffer[];
-      for (const sample of samples) expect(layout.record('id', sample, 5000, FIELDS, NOW).user).toBe('alice');
+      const user = layout.name.startsWith('laravel') ? '1001' : 'alice';
+      for (const sample of samples) expect(layout.record('id', sample, 5000, FIELDS, NOW).user).toBe(user);
       fc.assert(
         fc.property(fc.uint8Array({ maxLength: 2048 }), (bytes) => exercise(layout, Buffer.from(bytes))),
         { numRuns: 300 },

@@ -66,6 +66,14 @@ export interface SessionCookie {
    * value is not such a cookie.
    */
   read(value: string): { id: string; verify(secrets: string[]): void };
+  /**
+   * For a cookie the application encrypts (Laravel's EncryptCookies), whose session id is only
+   * readable with the application's key: whether a value (as sent) is encrypted, and the id in
+   * it, decrypted with one of `secrets` (--cookie-secret-file; `name` is the cookie's, which the
+   * plaintext may be bound to). NegativeAnswer when no secret decrypts it. A value that is not
+   * encrypted still goes to `read`.
+   */
+  encrypted?: { is(value: string): boolean; id(value: string, name: string, secrets: string[]): string };
 }
 
 /**
@@ -164,6 +172,11 @@ export interface SessionLayout {
   detect(key: Buffer, raw: Buffer): { prefix: string; id: string } | undefined;
   /** The user an index key of `userIndex` indexes (`session index prune`), or undefined for another key. */
   indexOwner?(prefix: string, key: Buffer): string | undefined;
+  /**
+   * The layout with the application's secrets (--cookie-secret-file, one per line), for layouts
+   * that can read more with them (Laravel: sessions stored encrypted with APP_KEY).
+   */
+  withSecrets?(secrets: string[]): SessionLayout;
   /** The index of a user's sessions, when the framework keeps one. */
   userIndex?(prefix: string, user: string): UserIndex;
   /** The key of a session id (its shown form, see redis/keys.ts showId) under `prefix`. */

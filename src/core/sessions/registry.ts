@@ -14,6 +14,7 @@ const loaders: Record<string, () => Promise<SessionLayout>> = {
   authjs: async () => (await import('./layouts/authjs/index.js')).authjs,
   php: async () => (await import('./layouts/php/index.js')).php,
   symfony: async () => (await import('./layouts/symfony/index.js')).symfony,
+  laravel: async () => (await import('./layouts/laravel/index.js')).laravel,
 };
 
 export async function loadLayout(name: string): Promise<SessionLayout> {

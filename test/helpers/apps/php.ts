@@ -8,8 +8,10 @@
  *   page does.
  * - startSymfonyApp: Symfony 5.4's HttpFoundation session on RedisSessionHandler, with the
  *   security token as the firewall keeps it (test/fixtures/php/symfony-app.php).
+ * - startLaravelApp: Laravel 8's redis session driver (test/fixtures/php/laravel-app.php).
  * `session.gc_maxlifetime` is an hour in both.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cookieValue, meResult } from './http.js';
 import { requirePhp, startPhpServer, type PhpServer } from '../php.js';
@@ -41,28 +43,35 @@ function requireFiles(files: Record<string, string>): void {
     throw new Error(`missing ${missing.map(([f]) => f).join(', ')}: apt-get install ${missing.map(([, p]) => p).join(' ')}`);
 }
 
-/** The app over a started server: PHPSESSID cookies, keys `<prefix><id>`. */
-function phpApp(name: string, server: PhpServer, keyPrefix: string, loginQuery: (user: string) => string): PhpApp {
+/** The app over a started server: its session cookie, keys `<prefix><id>` (the id the cookie holds, or what `idOf` finds). */
+function phpApp(
+  name: string,
+  server: PhpServer,
+  keyPrefix: string,
+  loginQuery: (user: string) => string,
+  cookieName = 'PHPSESSID',
+  idOf: (cookie: string) => Promise<string> = async (cookie) => cookieValue(cookie, cookieName),
+): PhpApp {
   return {
     name,
     base: server.base,
-    cookieName: 'PHPSESSID',
+    cookieName,
     async login(user) {
       const res = await fetch(`${server.base}/login?${loginQuery(user)}`, { method: 'POST' });
       if (res.status !== 200) throw new Error(`${name} login answered ${res.status}:\n${server.log()}`);
       // A new id at login sets the cookie again: the last Set-Cookie is the session's.
       const pair = res.headers
         .getSetCookie()
-        .filter((c) => c.startsWith('PHPSESSID='))
+        .filter((c) => c.startsWith(`${cookieName}=`))
         .at(-1);
-      if (pair === undefined) throw new Error(`${name} login set no PHPSESSID cookie`);
+      if (pair === undefined) throw new Error(`${name} login set no ${cookieName} cookie`);
       return pair.split(';')[0] as string;
     },
     async me(cookie) {
       return meResult(await fetch(`${server.base}/me`, { headers: { cookie } }));
     },
     async sessionKey(cookie) {
-      return `${keyPrefix}${cookieValue(cookie, 'PHPSESSID')}`;
+      return `${keyPrefix}${await idOf(cookie)}`;
     },
     log: server.log,
     close: server.close,
@@ -100,4 +109,40 @@ export async function startSymfonyApp(redisPort: number): Promise<PhpApp> {
     { REDIS_PORT: String(redisPort) },
   );
   return phpApp('symfony', server, 'sf_s', (user) => `user=${encodeURIComponent(user)}`);
+}
+
+export interface LaravelApp extends PhpApp {
+  /** APP_KEY as the app's .env holds it (base64:...). */
+  appKey: string;
+}
+
+/**
+ * Laravel 8.83 (Debian php-laravel-framework) wired by hand with phpredis (test/fixtures/php/laravel-app.php):
+ * sessions under laravel_database_laravel_cache:, encrypted when `encrypt`; the laravel_session
+ * cookie encrypted by EncryptCookies with a fresh APP_KEY. The users are alice (1001), bob (1002),
+ * carol (1003) and dave (1004).
+ */
+export async function startLaravelApp(redisPort: number, opts: { encrypt?: boolean } = {}): Promise<LaravelApp> {
+  requirePhp(['redis']);
+  requireFiles({ '/usr/share/php/Illuminate/autoload.php': 'php-laravel-framework' });
+  const appKey = `base64:${randomBytes(32).toString('base64')}`;
+  const server = await startPhpServer(
+    'laravel-app.php',
+    { display_errors: 'stderr' },
+    { REDIS_PORT: String(redisPort), APP_KEY: appKey, SESSION_ENCRYPT: opts.encrypt === true ? '1' : '0' },
+  );
+  // The session id behind an encrypted cookie, as the app's own EncryptCookies reads it.
+  const idOf = async (cookie: string) => {
+    const res = await fetch(`${server.base}/session-id`, { headers: { cookie } });
+    return ((await res.json()) as { id: string }).id;
+  };
+  const app = phpApp(
+    `laravel${opts.encrypt === true ? ' (encrypted)' : ''}`,
+    server,
+    'laravel_database_laravel_cache:',
+    (user) => `user=${encodeURIComponent(user)}`,
+    'laravel_session',
+    idOf,
+  );
+  return { ...app, appKey };
 }
