@@ -9,6 +9,7 @@ import {
   addAuditOptions,
   addConnectionOptions,
   addCookieOptions,
+  secretFileOption,
   addPolicyOptions,
   addProgressOption,
   addSessionOptions,
@@ -177,14 +178,15 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
 
   const session = group(
     'session',
-    'list, revoke and extend web sessions (express-session, fastify, koa, Spring Session, Better Auth, Auth.js)',
+    'list, revoke and extend web sessions (express-session, fastify, koa, Spring Session, Better Auth, Auth.js, PHP, Symfony, Laravel)',
   );
   leaf(
     session.command('list').description('list sessions: a table on a terminal, NDJSON with --json'),
     (c) => {
       c.option('--user <name>', 'only sessions of this user', parseSessionUser)
         .option('--limit <n>', 'stop after this many sessions', parseLimit)
-        .option('--scan', "with --user: scan every session, not the framework's per-user index (Spring's principal sets)");
+        .option('--scan', "with --user: scan every session, not the framework's per-user index (Spring's principal sets)")
+        .addOption(secretFileOption());
       addSessionOptions(addProgressOption(c));
     },
     examples(
@@ -241,6 +243,7 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
         'keep the new lifetime this long, setting it again whenever a request in flight writes the old one back',
         parseHold,
       );
+      c.addOption(secretFileOption());
       addSessionOptions(addAuditOptions(c));
     },
     examples(

@@ -159,7 +159,7 @@ export function addSessionOptions(cmd: Command): Command {
     .addOption(
       new Option(
         '--session-prefix <prefix>',
-        `key prefix (or namespace) of sessions (default: the layout's: ${DEFAULT_SESSION_PREFIX} for connect-redis, spring:session: for spring, user:session: for authjs, rack:session:2:: for rails, _session_id:2:: for rails-cache, none for koa and better-auth)`,
+        `key prefix (or namespace) of sessions (default: the layout's: ${DEFAULT_SESSION_PREFIX} for connect-redis, spring:session: for spring, user:session: for authjs, PHPREDIS_SESSION: for php, sf_s for symfony, laravel_database_laravel_cache: for laravel, rack:session:2:: for rails, _session_id:2:: for rails-cache, session_ for gorilla, none for koa and better-auth)`,
       )
         .env('REDIS_ACCOUNTS_SESSION_PREFIX')
         .argParser(prefixParser('--session-prefix')),
@@ -222,16 +222,24 @@ export function addCookieOptions(cmd: Command): Command {
     .addOption(
       new Option(
         '--cookie-name <name>',
-        `the session cookie to take from a Cookie header or a cookie jar (default: the layout's: ${DEFAULT_COOKIE_NAME}, SESSION, koa.sess, better-auth.session_token, authjs.session-token, session-name)`,
+        `the session cookie to take from a Cookie header or a cookie jar (default: the layout's: ${DEFAULT_COOKIE_NAME}, SESSION, koa.sess, better-auth.session_token, authjs.session-token, PHPSESSID for php and symfony, laravel_session, _session_id for rails, session-name for gorilla)`,
       )
         .env('REDIS_ACCOUNTS_COOKIE_NAME')
         .argParser(validateCookieName),
     )
-    .addOption(
-      new Option('--cookie-secret-file <file>', "check the cookie's signature against the app's secrets (one per line)").env(
-        'REDIS_ACCOUNTS_COOKIE_SECRET_FILE',
-      ),
-    );
+    .addOption(secretFileOption());
+}
+
+/**
+ * --cookie-secret-file: the app's secrets, one per line (never argv). They check a cookie's
+ * signature, and for Laravel are APP_KEY, which decrypts its cookie and sessions stored
+ * encrypted: list and ttl take it for those.
+ */
+export function secretFileOption(): Option {
+  return new Option(
+    '--cookie-secret-file <file>',
+    "the app's secrets, one per line: to check the cookie's signature, or Laravel's APP_KEY to decrypt its cookie and encrypted sessions",
+  ).env('REDIS_ACCOUNTS_COOKIE_SECRET_FILE');
 }
 
 export function parseInteger(text: string, what: string, min: number, max: number): number {
@@ -484,11 +492,14 @@ export interface AuditFlags {
   auditLog?: string;
 }
 
-export interface CookieFlags {
+export interface SecretFlag {
+  cookieSecretFile?: string;
+}
+
+export interface CookieFlags extends SecretFlag {
   cookie?: string;
   /** Without --cookie-name: the layout's cookie's (SessionCookie.defaultName). */
   cookieName?: string;
-  cookieSecretFile?: string;
 }
 
 export interface ProgressFlag {

@@ -32,6 +32,9 @@ export const SESSION_LAYOUTS: readonly string[] = Object.freeze([
   'gorilla',
   'rails',
   'rails-cache',
+  'php',
+  'symfony',
+  'laravel',
 ]);
 export const DEFAULT_LAYOUT = 'connect-redis';
 /** `--layout auto`: every layout, each under its default prefix. */

@@ -54,7 +54,16 @@ describe('per-command help', () => {
   test('session list --help: its own options first, then stored data options, the connection options last under their own heading', async () => {
     const s = sections(await help(['session', 'list', '--help']));
     expect([...s.keys()]).toEqual(['Options', 'Stored data options', 'Connection options', 'Examples']);
-    expect(flags(s.get('Options'))).toEqual(['--user', '--limit', '--scan', '--progress', '--json', '--debug', '--help']);
+    expect(flags(s.get('Options'))).toEqual([
+      '--user',
+      '--limit',
+      '--scan',
+      '--cookie-secret-file',
+      '--progress',
+      '--json',
+      '--debug',
+      '--help',
+    ]);
     expect(flags(s.get('Stored data options'))).toEqual(['--layout', '--session-prefix', '--user-field']);
     expect(flags(s.get('Connection options'))).toEqual(CONNECTION);
   });

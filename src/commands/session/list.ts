@@ -5,7 +5,7 @@ import { emptyStats, listSessionLines, listSessions, type ListOptions, type List
 import type { Topology } from '../../core/redis/topology.js';
 import type { SessionRecord } from '../../core/sessions/layout.js';
 import { say } from '../../cli/io.js';
-import type { ProgressFlag, SessionFlags } from '../../cli/options.js';
+import type { ProgressFlag, SecretFlag, SessionFlags } from '../../cli/options.js';
 import { createRowPrinter, drained, incomplete, plural, tableTime, type Column } from '../../cli/output.js';
 import { progressLine, type Progress } from '../../cli/progress.js';
 import { oddUserNote, sessionScopes } from './scope.js';
@@ -128,7 +128,7 @@ async function writeRows(
   );
 }
 
-export interface ListFlags extends SessionFlags, ProgressFlag {
+export interface ListFlags extends SessionFlags, SecretFlag, ProgressFlag {
   user?: string;
   scan?: true;
   limit?: number;

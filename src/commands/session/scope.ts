@@ -6,29 +6,48 @@ import type { SessionScope } from '../../core/sessions/scope.js';
 import { readFile } from 'node:fs/promises';
 import type { CommandContext } from '../../cli/context.js';
 import { parseSecrets, pickCookieValue } from '../../core/sessions/cookie.js';
-import { userFieldsOf, type CookieFlags, type SessionFlags } from '../../cli/options.js';
+import { userFieldsOf, type CookieFlags, type SecretFlag, type SessionFlags } from '../../cli/options.js';
+import type { SessionLayout } from '../../core/sessions/layout.js';
 import type { OddUsers } from '../../core/sessions/scope.js';
 import { validateSessionId } from '../../core/sessions/ids.js';
 import { UsageError } from '../../core/errors.js';
 import { readSecretLine } from '../../cli/prompt.js';
 
 /** Where the sessions are: the --layout, its key prefix (--session-prefix, else the layout's) and the user fields. */
-export async function sessionScope(opts: SessionFlags): Promise<SessionScope> {
+export async function sessionScope(opts: SessionFlags & SecretFlag): Promise<SessionScope> {
   if (opts.layout === AUTO_LAYOUT)
     throw new UsageError('this command works on one layout: give --layout <name> (session layouts finds them)');
-  const layout = await loadLayout(opts.layout);
+  const layout = await withSecrets(await loadLayout(opts.layout), opts);
   return { layout, prefix: opts.sessionPrefix ?? layout.defaultPrefix, userFields: userFieldsOf(opts) };
 }
 
+/** The secrets in --cookie-secret-file. */
+async function readSecrets(secretFile: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(secretFile, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read --cookie-secret-file ${secretFile}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  return parseSecrets(text);
+}
+
+/** A layout that reads more with the app's secrets (Laravel's encrypted sessions) gets them, when given. */
+async function withSecrets(layout: SessionLayout, opts: SecretFlag): Promise<SessionLayout> {
+  if (layout.withSecrets === undefined || opts.cookieSecretFile === undefined) return layout;
+  return layout.withSecrets(await readSecrets(opts.cookieSecretFile));
+}
+
 /** The scopes a command walks: the one of --layout, or with --layout auto every layout under its default prefix. */
-export async function sessionScopes(opts: SessionFlags): Promise<SessionScope[]> {
+export async function sessionScopes(opts: SessionFlags & SecretFlag): Promise<SessionScope[]> {
   if (opts.layout !== AUTO_LAYOUT) return [await sessionScope(opts)];
   if (opts.sessionPrefix !== undefined)
     throw new UsageError("--session-prefix names one layout's prefix; with --layout auto each layout's default is used", {
       hint: 'give --layout <name> with --session-prefix',
     });
   const userFields = userFieldsOf(opts);
-  return (await loadAllLayouts()).map((layout) => ({ layout, prefix: layout.defaultPrefix, userFields }));
+  const layouts = await Promise.all((await loadAllLayouts()).map((layout) => withSecrets(layout, opts)));
+  return layouts.map((layout) => ({ layout, prefix: layout.defaultPrefix, userFields }));
 }
 
 /**
@@ -64,24 +83,14 @@ export async function sessionIdFrom(
   // A malformed cookie is refused before the secrets file is read.
   const sealed = format.readSealed?.(value, name);
   if (sealed !== undefined) {
-    if (secretFile !== undefined) return sealed.open(await cookieSecrets(secretFile));
+    if (secretFile !== undefined) return sealed.open(await readSecrets(secretFile));
     if (sealed.id !== undefined) return sealed.id;
     throw new UsageError("the cookie's session id is encrypted with the app's secrets: give them with --cookie-secret-file");
   }
   const session = format.read(value);
   if (secretFile === undefined) return session.id;
-  session.verify(await cookieSecrets(secretFile));
+  session.verify(await readSecrets(secretFile));
   return session.id;
-}
-
-async function cookieSecrets(secretFile: string): Promise<string[]> {
-  let text: string;
-  try {
-    text = await readFile(secretFile, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read --cookie-secret-file ${secretFile}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
-  }
-  return parseSecrets(text);
 }
 
 /**

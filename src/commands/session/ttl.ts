@@ -14,11 +14,11 @@ import type { KeyScope } from '../../core/sessions/scope.js';
 import type { Topology } from '../../core/redis/topology.js';
 import { UsageError } from '../../core/errors.js';
 import { say, type Io } from '../../cli/io.js';
-import { type AuditFlags, type SessionFlags } from '../../cli/options.js';
+import { type AuditFlags, type SecretFlag, type SessionFlags } from '../../cli/options.js';
 import { plural, printJson } from '../../cli/output.js';
 import { stopOnInterrupt } from '../../cli/progress.js';
 
-export interface TtlFlags extends SessionFlags, AuditFlags {
+export interface TtlFlags extends SessionFlags, SecretFlag, AuditFlags {
   /** Milliseconds (options.ts parseHold). */
   hold?: number;
 }

@@ -173,6 +173,11 @@ export interface SessionLayout {
   detect(key: Buffer, raw: Buffer): { prefix: string; id: string } | undefined;
   /** The user an index key of `userIndex` indexes (`session index prune`), or undefined for another key. */
   indexOwner?(prefix: string, key: Buffer): string | undefined;
+  /**
+   * The layout with the application's secrets (--cookie-secret-file, one per line), for layouts
+   * that can read more with them (Laravel: sessions stored encrypted with APP_KEY).
+   */
+  withSecrets?(secrets: string[]): SessionLayout;
   /** The index of a user's sessions, when the framework keeps one. */
   userIndex?(prefix: string, user: string): UserIndex;
   /** The key of a session id (its shown form, see redis/keys.ts showId) under `prefix`. */

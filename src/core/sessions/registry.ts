@@ -15,6 +15,9 @@ const loaders: Record<string, () => Promise<SessionLayout>> = {
   gorilla: async () => (await import('./layouts/gorilla/index.js')).gorilla,
   rails: async () => (await import('./layouts/rails/index.js')).rails,
   'rails-cache': async () => (await import('./layouts/rails/cache.js')).railsCache,
+  php: async () => (await import('./layouts/php/index.js')).php,
+  symfony: async () => (await import('./layouts/symfony/index.js')).symfony,
+  laravel: async () => (await import('./layouts/laravel/index.js')).laravel,
 };
 
 export async function loadLayout(name: string): Promise<SessionLayout> {

@@ -1,0 +1,120 @@
+/**
+ * The PHP readers (decode/php-serialize.ts, igbinary.ts, php-session.ts) on values PHP 8.2 itself
+ * wrote (test/fixtures/php/vectors.json, made by vectors.php beside it): serialize() and igbinary
+ * read to the same plain data, references resolved, objects as plain data with their class, and
+ * the three session encodings to the same `$_SESSION`.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, test } from '@jest/globals';
+import { decodeIgbinary } from '../../src/core/sessions/decode/igbinary.js';
+import { decodePhpSerialized } from '../../src/core/sessions/decode/php-serialize.js';
+import { decodePhpSession, phpUserNeedle } from '../../src/core/sessions/decode/php-session.js';
+import { PHP_LIMITS, Tracker, type PhpPlain } from '../../src/core/sessions/decode/php-value.js';
+
+type Vector = { serialize: string; igbinary: string };
+const vectors = JSON.parse(readFileSync('test/fixtures/php/vectors.json', 'utf8')) as Record<string, Vector | string>;
+const vector = (name: string) => vectors[name] as Vector;
+const b64 = (text: string) => Buffer.from(text, 'base64');
+
+/** A value read both ways: it must be the same, and is returned as JSON text (what show prints). */
+function both(name: string): unknown {
+  const s = decodePhpSerialized(b64(vector(name).serialize), new Tracker(PHP_LIMITS));
+  const i = decodeIgbinary(b64(vector(name).igbinary), new Tracker(PHP_LIMITS));
+  if (!s.ok || !i.ok) throw new Error(`unreadable: ${JSON.stringify([s, i])}`);
+  expect(s.end).toBe(b64(vector(name).serialize).length);
+  expect(JSON.stringify(i.value)).toBe(JSON.stringify(s.value));
+  return JSON.parse(JSON.stringify(s.value)) as unknown;
+}
+
+describe('serialize() and igbinary, as PHP 8.2 wrote them', () => {
+  test('scalars: integers beyond 2^53 as digits, INF/NAN as PHP names them, bytes as UTF-8', () => {
+    expect(both('scalars')).toEqual([
+      null,
+      true,
+      false,
+      0,
+      -1,
+      255,
+      256,
+      -65536,
+      4294967296,
+      '9223372036854775807',
+      '-9223372036854775808',
+      1.5,
+      0,
+      1e25,
+      'INF',
+      '-INF',
+      'NAN',
+      '',
+      'héllo',
+      'a\u0000b',
+    ]);
+  });
+
+  test('keys: an array that is not a list is an object; below the top level @ keys get one more @; __proto__ is only a key', () => {
+    const s = decodePhpSerialized(b64(vector('keys').serialize), new Tracker(PHP_LIMITS));
+    expect(s.ok).toBe(true);
+    const value = (s as { value: Record<string, PhpPlain> }).value;
+    expect(Object.getPrototypeOf(value)).toBe(null);
+    expect(Object.keys(value)).toContain('__proto__');
+    expect(Object.hasOwn(value, '__proto__')).toBe(true);
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    // The top level is a session's variables, named as they are.
+    expect(both('keys')).toEqual({ a: 1, '5': 'five', '@class': 'fake', ['__proto__']: { polluted: true }, '-3': 'neg' });
+    const nested = decodePhpSerialized(Buffer.from('a:1:{i:0;a:1:{s:6:"@class";s:1:"x";}}'), new Tracker(PHP_LIMITS));
+    expect(nested).toMatchObject({ ok: true, value: [{ '@@class': 'x' }] });
+  });
+
+  test('values named again (r:, igbinary references) are the same value; a cycle is a placeholder', () => {
+    const obj = { '@class': 'stdClass', name: 'x', self: { '@cycle': 'stdClass' } };
+    expect(both('shared')).toEqual({ x: [1, 2, 3], y: [1, 2, 3], o: obj, o2: obj });
+    expect(both('reference')).toEqual({ v: 'val', w: 'val' });
+  });
+
+  test('objects are plain data with their class: private and protected names unmangled, enums, Serializable payloads', () => {
+    expect(both('objects')).toEqual([
+      { '@class': 'Child', secret: 'child', 'Base::secret': 'base', kind: 'p', n: 1 },
+      { '@class': 'Suit', '@enum': 'Hearts' },
+      { '@class': 'ArrayObject', '0': 0, '1': [1, 2], '2': [], '3': null },
+      { '@class': 'Legacy', '@serialized': 'a:1:{i:0;s:7:"payload";}' },
+    ]);
+  });
+});
+
+describe('session encodings', () => {
+  const session = {
+    user_id: 42,
+    username: 'alice',
+    a: { k: [1, 2] },
+    b: { k: [1, 2] },
+    o: { '@class': 'stdClass', n: 'obj' },
+    o2: { '@class': 'stdClass', n: 'obj' },
+    s: 'str',
+    sref: 'str',
+  };
+  test.each(['php', 'php_serialize', 'igbinary'])(
+    '%s: the serializer is read from the value, references across variables resolved',
+    (serializer) => {
+      const decoded = decodePhpSession(b64(vectors[`session_${serializer}`] as string));
+      expect(decoded).toMatchObject({ serializer });
+      expect(JSON.parse(JSON.stringify((decoded as { vars: unknown }).vars))).toEqual(session);
+      // An empty session as each writes it.
+      const empty = decodePhpSession(b64(vectors[`empty_${serializer}`] as string));
+      expect(typeof empty).toBe('object');
+      expect(Object.keys((empty as { vars: object }).vars)).toEqual([]);
+    },
+  );
+
+  test('a value that is no PHP session is a reason, not a throw', () => {
+    expect(decodePhpSession(Buffer.from('{"json":true}'))).toMatch(/not a PHP session encoding/);
+    expect(decodePhpSession(Buffer.from('name|x:1;'))).toMatch(/unknown type/);
+    expect(decodePhpSession(Buffer.from('a:1:{s:1:"k";i:1;}trailing'))).toMatch(/not a PHP session encoding/);
+    expect(decodePhpSession(Buffer.from([0, 0, 0, 2, 0x14, 1, 0x11, 1, 0x6b]))).toMatch(/wanted/);
+  });
+
+  test("the --user prefilter: a string user's bytes; none for a user that could be a number", () => {
+    expect(phpUserNeedle('alice')).toEqual([Buffer.from('alice')]);
+    for (const user of ['42', '-1', '1.5', 'INF', 'NAN', 'x\ufffd', undefined]) expect(phpUserNeedle(user)).toEqual([]);
+  });
+});
