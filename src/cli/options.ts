@@ -159,7 +159,7 @@ export function addSessionOptions(cmd: Command): Command {
     .addOption(
       new Option(
         '--session-prefix <prefix>',
-        `key prefix (or namespace) of sessions (default: the layout's: ${DEFAULT_SESSION_PREFIX} for connect-redis, spring:session: for spring, user:session: for authjs, none for koa and better-auth)`,
+        `key prefix (or namespace) of sessions (default: the layout's: ${DEFAULT_SESSION_PREFIX} for connect-redis, spring:session: for spring, user:session: for authjs, :1:django.contrib.sessions.cache for django, session: for flask, none for koa and better-auth)`,
       )
         .env('REDIS_ACCOUNTS_SESSION_PREFIX')
         .argParser(prefixParser('--session-prefix')),
@@ -222,7 +222,7 @@ export function addCookieOptions(cmd: Command): Command {
     .addOption(
       new Option(
         '--cookie-name <name>',
-        `the session cookie to take from a Cookie header or a cookie jar (default: the layout's: ${DEFAULT_COOKIE_NAME}, SESSION, koa.sess, better-auth.session_token, authjs.session-token)`,
+        `the session cookie to take from a Cookie header or a cookie jar (default: the layout's: ${DEFAULT_COOKIE_NAME}, SESSION, koa.sess, better-auth.session_token, authjs.session-token, sessionid (django), session (flask))`,
       )
         .env('REDIS_ACCOUNTS_COOKIE_NAME')
         .argParser(validateCookieName),

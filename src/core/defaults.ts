@@ -23,7 +23,15 @@ export const DEFAULT_USER_FIELDS: readonly string[] = Object.freeze(['passport.u
 export const DEFAULT_AUDIT_KEY = 'redis-accounts:audit';
 
 /** The session layouts `--layout` names (core/sessions/registry.ts loads each). */
-export const SESSION_LAYOUTS: readonly string[] = Object.freeze(['connect-redis', 'spring', 'koa', 'better-auth', 'authjs']);
+export const SESSION_LAYOUTS: readonly string[] = Object.freeze([
+  'connect-redis',
+  'spring',
+  'koa',
+  'better-auth',
+  'authjs',
+  'django',
+  'flask',
+]);
 export const DEFAULT_LAYOUT = 'connect-redis';
 /** `--layout auto`: every layout, each under its default prefix. */
 export const AUTO_LAYOUT = 'auto';

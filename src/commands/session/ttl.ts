@@ -65,7 +65,7 @@ export function printTtl(io: Io, { layout, info, held }: TtlOutcome, json: boole
   io.stdout.write(
     `${info.ttlSeconds < 0 ? 'none (no expiry)' : `${formatTtl(info.ttlSeconds)} (${info.ttlSeconds}s)`}${info.expiresAt ? `  expires ${info.expiresAt}` : ''}\n`,
   );
-  if (set !== undefined && !set.valueUpdated)
+  if (set !== undefined && !set.valueUpdated && set.note === undefined)
     say(io, `Note: not a session value of the ${layout} layout that can be rewritten; only the key TTL was changed.`);
   if (set?.note !== undefined) say(io, `Note: ${set.note}`);
   if (held !== undefined) {

@@ -94,7 +94,8 @@ export async function setTtl(redis: Keyed, scope: KeyScope, id: string, seconds:
         id,
         ttlSeconds: seconds,
         expiresAt: new Date(now + ttlMs).toISOString(),
-        valueUpdated: plan !== undefined,
+        // A plan may only change the TTL, with a note of why nothing stored could make it stick.
+        valueUpdated: plan?.value !== undefined || plan?.fields !== undefined,
         ...(plan?.note === undefined ? {} : { note: plan.note }),
       };
     }

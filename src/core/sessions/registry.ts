@@ -12,6 +12,8 @@ const loaders: Record<string, () => Promise<SessionLayout>> = {
   koa: async () => (await import('./layouts/koa/index.js')).koa,
   'better-auth': async () => (await import('./layouts/better-auth/index.js')).betterAuth,
   authjs: async () => (await import('./layouts/authjs/index.js')).authjs,
+  django: async () => (await import('./layouts/django/index.js')).django,
+  flask: async () => (await import('./layouts/flask/index.js')).flask,
 };
 
 export async function loadLayout(name: string): Promise<SessionLayout> {
