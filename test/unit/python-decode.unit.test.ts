@@ -119,6 +119,9 @@ describe('opcodes Python 3 no longer writes, and what the default Unpickler refu
     expect(plainOf('(I1\nI2\n0t.')).toEqual([1]);
     expect(plainOf('I5\n(I1\n1.')).toBe(5);
     expect(refused('I5\n2t.')).toMatch(/no MARK/);
+    // Memo indexes out of order, and MEMOIZE counting them as Python's len(memo) does.
+    expect(plainOf('I1\nq\x05I2\n\x94(h\x05h\x01t.')).toEqual([1, 2]);
+    expect(plainOf('I1\nq\x01I2\nq\x00I3\n\x94(h\x00h\x01h\x02t.')).toEqual([2, 1, 3]);
     expect(plainOf(']\x94h\x00\x86.')).toEqual([[], []]);
     const r = decodePickle(Buffer.from('N.garbage', 'latin1'));
     expect(r).toMatchObject({ ok: true, value: null, trailing: 7 });

@@ -12,6 +12,7 @@
  * bounds no nesting. This reader checks a declared count against the bytes left before
  * anything is allocated, bounds nesting, and never throws past decodeMsgpack.
  */
+import { SHORT, shortAscii } from './pickle-text.js';
 import { PyBytes, PyDict, PyExt, PyList, isUnhashable, type PyValue } from './py-value.js';
 
 export interface MsgpackLimits {
@@ -49,6 +50,8 @@ class Reader {
 
   private str(n: number): string {
     const start = this.take(n);
+    const known = n <= SHORT ? shortAscii(this.buf, start, start + n) : undefined;
+    if (known !== undefined) return known;
     const s = this.buf.toString('utf8', start, start + n);
     // msgspec decodes str strictly: bytes that are not UTF-8 (Node's U+FFFD) fail the whole value.
     if (s.includes('\ufffd')) {

@@ -63,10 +63,40 @@ export function asciiOnly(buf: Buffer, start: number, end: number): string | und
 }
 
 /**
+ * Short ASCII strings seen before (a session's keys and a few values: the same dozen in every
+ * session), by a hash of their bytes, each checked byte for byte on a hit: no allocation for a
+ * string a listing of a million sessions reads a million times. Bounded, and dropped when full.
+ * Undefined for bytes that are not all ASCII.
+ */
+export const SHORT = 48;
+const shortStrings = new Map<number, string>();
+
+export function shortAscii(buf: Buffer, start: number, end: number): string | undefined {
+  let hash = 0x811c9dc5;
+  for (let i = start; i < end; i += 1) {
+    const b = buf[i] as number;
+    if (b >= 0x80) return undefined;
+    hash = Math.imul(hash ^ b, 0x01000193);
+  }
+  const seen = shortStrings.get(hash);
+  if (seen !== undefined && seen.length === end - start) {
+    let same = true;
+    for (let i = start; i < end && same; i += 1) same = seen.charCodeAt(i - start) === buf[i];
+    if (same) return seen;
+  }
+  const text = buf.toString('latin1', start, end);
+  if (shortStrings.size >= 4096) shortStrings.clear();
+  shortStrings.set(hash, text);
+  return text;
+}
+
+/**
  * UTF-8 as Python decodes pickled str ('utf-8', 'surrogatepass'): strict, but a surrogate
  * encoded on its own (ED A0..BF xx) is taken as that surrogate. Undefined when not UTF-8.
  */
 export function utf8Surrogatepass(buf: Buffer, start: number, end: number): string | undefined {
+  const known = end - start <= SHORT ? shortAscii(buf, start, end) : undefined;
+  if (known !== undefined) return known;
   let ascii = true;
   for (let i = start; i < end; i += 1) {
     if ((buf[i] as number) >= 0x80) {

@@ -89,7 +89,10 @@ class Reader {
   private readonly ends: number[] | undefined;
   /** Stack lengths at each open MARK (the C unpickler's marks). */
   private readonly marks: number[] = [];
-  private readonly memo = new Map<number, PyValue>();
+  /** The memo: indexes written in order (MEMOIZE, the picklers' PUTs) in an array, others in a Map. */
+  private readonly memo: PyValue[] = [];
+  private sparseMemo: Map<number, PyValue> | undefined;
+  private memoCount = 0;
   /** Spans of the items popMark returned last. */
   private popped: { starts: number[]; ends: number[] } | undefined;
 
@@ -216,7 +219,7 @@ class Reader {
   }
 
   private memoGet(index: number, at: number): void {
-    const v = this.memo.get(index);
+    const v = index < this.memo.length ? this.memo[index] : this.sparseMemo?.get(index);
     if (v === undefined) throw new Unreadable(`memo value not found at index ${index} (byte ${at})`);
     if (v instanceof PyObject || v instanceof PyBytes || v instanceof PyTuple) v.shared = true;
     this.push(v);
@@ -224,8 +227,26 @@ class Reader {
 
   private memoPut(index: number, at: number): void {
     this.need(1, at);
-    if (!this.memo.has(index) && this.memo.size >= this.lim.maxMemo) throw new Unreadable(`more than ${this.lim.maxMemo} memo entries`);
-    this.memo.set(index, this.top);
+    const v = this.top;
+    // The array never has holes: it only grows at its end.
+    if (index < this.memo.length) {
+      this.memo[index] = v;
+      return;
+    }
+    if (index === this.memo.length) {
+      // Put out of order before, it moves to the array: still one entry.
+      if (this.sparseMemo?.delete(index) !== true) this.countMemo();
+      this.memo.push(v);
+      return;
+    }
+    const sparse = (this.sparseMemo ??= new Map());
+    if (!sparse.has(index)) this.countMemo();
+    sparse.set(index, v);
+  }
+
+  private countMemo(): void {
+    if (this.memoCount >= this.lim.maxMemo) throw new Unreadable(`more than ${this.lim.maxMemo} memo entries`);
+    this.memoCount += 1;
   }
 
   /** An index written in text (GET, PUT): a decimal integer. */
@@ -544,7 +565,7 @@ class Reader {
           this.memoPut(this.u32(), at);
           break;
         case 0x94: // MEMOIZE
-          this.memoPut(this.memo.size, at);
+          this.memoPut(this.memoCount, at);
           break;
         case 0x63: // GLOBAL: module and name, each on a line
           this.push(this.globalLines(false, at));

@@ -12,7 +12,7 @@ import { decodePickle, type Frame } from '../../decode/pickle.js';
 import { fieldsFor, pyContent, pyExtra, pyUser } from '../../decode/py-session.js';
 import { PyDict } from '../../decode/py-value.js';
 import type { Plain } from '../../decode/py-plain.js';
-import { noteReadable, unreadableRecord } from '../../records.js';
+import { isoTime, noteReadable, unreadableRecord } from '../../records.js';
 
 /** django.contrib.auth's session keys (contrib/auth/__init__.py: SESSION_KEY and HASH_SESSION_KEY). */
 export const USER_FIELD = '_auth_user_id';
@@ -27,7 +27,14 @@ export interface DjangoSession {
 
 /** A stored value as a Django session dict, or why it is not one. `spans`: note where each value's opcode sits (for rewriting). */
 export function readDjango(raw: Buffer, spans = false): DjangoSession | string {
-  if (/^-?\d+$/.test(raw.toString('latin1', 0, Math.min(raw.length, 24))) && raw.length <= 24)
+  // A pickle starts with an opcode (PROTO, MARK, EMPTY_DICT ...), never a digit or '-'.
+  const first = raw[0];
+  if (
+    raw.length <= 24 &&
+    first !== undefined &&
+    (first === 0x2d || (first >= 0x30 && first <= 0x39)) &&
+    /^-?\d+$/.test(raw.toString('latin1'))
+  )
     return 'an integer (django-redis stores ints unpickled), not a session';
   const read = decodePickle(raw, { spans });
   if (!read.ok) return `not a pickle Python can load: ${read.reason}`;
@@ -35,7 +42,7 @@ export function readDjango(raw: Buffer, spans = false): DjangoSession | string {
   return { dict: read.value, frames: read.frames };
 }
 
-const iso = (ms: number): string | null => (Math.abs(ms) < 8.64e15 ? new Date(ms).toISOString() : null);
+const iso = (ms: number): string | null => (Number.isFinite(ms) && Math.abs(ms) < 8.64e15 ? isoTime(ms) : null);
 
 export function toDjangoRecord(
   id: string,
