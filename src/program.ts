@@ -178,7 +178,7 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
 
   const session = group(
     'session',
-    'list, revoke and extend web sessions (express-session, fastify, koa, Spring Session, Better Auth, Auth.js, PHP, Symfony, Laravel)',
+    'list, revoke and extend web sessions (express-session, fastify, koa, Spring Session, Better Auth, Auth.js, PHP, Symfony, Laravel, Django, Flask-Session, Rails, gorilla/sessions)',
   );
   leaf(
     session.command('list').description('list sessions: a table on a terminal, NDJSON with --json'),
@@ -208,6 +208,10 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
           '--hold <duration>',
           'keep guarding the revoked ids this long, deleting any that a request in flight writes back',
           parseHold,
+        )
+        .option(
+          '--allow-ineffective-revoke',
+          "delete the keys even where that does not log the users out (Django's cached_db reloads the session from SQL)",
         );
       addSessionOptions(addAuditOptions(addProgressOption(addCookieOptions(c))));
     },

@@ -159,7 +159,7 @@ export function addSessionOptions(cmd: Command): Command {
     .addOption(
       new Option(
         '--session-prefix <prefix>',
-        `key prefix (or namespace) of sessions (default: the layout's: ${DEFAULT_SESSION_PREFIX} for connect-redis, spring:session: for spring, user:session: for authjs, PHPREDIS_SESSION: for php, sf_s for symfony, laravel_database_laravel_cache: for laravel, rack:session:2:: for rails, _session_id:2:: for rails-cache, session_ for gorilla, none for koa and better-auth)`,
+        `key prefix (or namespace) of sessions (default: the layout's: ${DEFAULT_SESSION_PREFIX} for connect-redis, spring:session: for spring, user:session: for authjs, PHPREDIS_SESSION: for php, sf_s for symfony, laravel_database_laravel_cache: for laravel, :1:django.contrib.sessions.cache for django, session: for flask, rack:session:2:: for rails, _session_id:2:: for rails-cache, session_ for gorilla, none for koa and better-auth)`,
       )
         .env('REDIS_ACCOUNTS_SESSION_PREFIX')
         .argParser(prefixParser('--session-prefix')),
@@ -222,7 +222,7 @@ export function addCookieOptions(cmd: Command): Command {
     .addOption(
       new Option(
         '--cookie-name <name>',
-        `the session cookie to take from a Cookie header or a cookie jar (default: the layout's: ${DEFAULT_COOKIE_NAME}, SESSION, koa.sess, better-auth.session_token, authjs.session-token, PHPSESSID for php and symfony, laravel_session, _session_id for rails, session-name for gorilla)`,
+        `the session cookie to take from a Cookie header or a cookie jar (default: the layout's: ${DEFAULT_COOKIE_NAME}, SESSION, koa.sess, better-auth.session_token, authjs.session-token, PHPSESSID for php and symfony, laravel_session, sessionid for django, session for flask, _session_id for rails, session-name for gorilla)`,
       )
         .env('REDIS_ACCOUNTS_COOKIE_NAME')
         .argParser(validateCookieName),

@@ -35,6 +35,8 @@ export const SESSION_LAYOUTS: readonly string[] = Object.freeze([
   'php',
   'symfony',
   'laravel',
+  'django',
+  'flask',
 ]);
 export const DEFAULT_LAYOUT = 'connect-redis';
 /** `--layout auto`: every layout, each under its default prefix. */

@@ -10,7 +10,7 @@ import { holdRevoked, type HoldResult } from '../../core/sessions/hold.js';
 import { toAppError } from '../../core/redis/redis-errors.js';
 import { revokeIds, revokeMatching, type IdRevokeResult, type RevokeProgress } from '../../core/sessions/revoke.js';
 import type { Topology } from '../../core/redis/topology.js';
-import { ExitCode, InterruptedError, UsageError } from '../../core/errors.js';
+import { BadDataError, ExitCode, InterruptedError, UsageError } from '../../core/errors.js';
 import { say } from '../../cli/io.js';
 import { type AuditFlags, type CookieFlags, type ProgressFlag, type SessionFlags } from '../../cli/options.js';
 import { plural, printable } from '../../cli/output.js';
@@ -46,6 +46,7 @@ export interface RevokeFlags extends SessionFlags, CookieFlags, AuditFlags, Prog
   dryRun?: true;
   /** Milliseconds (options.ts parseHold). */
   hold?: number;
+  allowIneffectiveRevoke?: true;
 }
 
 type RevokeContext = CommandContext<RevokeFlags>;
@@ -78,6 +79,7 @@ export async function run(idArgs: string[], ctx: RevokeContext): Promise<number>
   const { io } = ctx;
   const req = await parseRequest(idArgs, ctx);
   if (req.holdMs !== undefined && req.dryRun) throw new UsageError('--hold guards what was revoked; it cannot go with --dry-run');
+  if (!req.dryRun && ctx.opts.allowIneffectiveRevoke !== true) refuseIneffective(req.scopes);
 
   if (req.all && !req.dryRun && ctx.opts.yes !== true) {
     if (io.stdin.isTTY !== true) throw new UsageError('--all deletes every session; add --yes to confirm when not on a terminal');
@@ -107,6 +109,20 @@ export async function run(idArgs: string[], ctx: RevokeContext): Promise<number>
     return notSessions.length > 0 ? ExitCode.badData : missing.length > 0 ? ExitCode.negative : ExitCode.ok;
   }
   return finishBulk(ctx, req, await withTopology(ctx, (topology) => bulk(topology, req, ctx)));
+}
+
+/**
+ * Before anything is deleted: where deleting a session does not log its user out (Django's
+ * cached_db rebuilds it from SQL), a revoke would report sessions revoked that are not.
+ */
+function refuseIneffective(scopes: SessionScope[]): void {
+  for (const { layout, prefix } of scopes) {
+    const why = layout.revokeIneffective?.(prefix);
+    if (why !== undefined)
+      throw new BadDataError(`nothing revoked: ${why}`, {
+        hint: 'end these sessions in the application; --allow-ineffective-revoke deletes the keys anyway (their users stay logged in)',
+      });
+  }
 }
 
 function finishBulk(ctx: RevokeContext, req: Request, outcome: BulkOutcome): number {

@@ -163,6 +163,13 @@ export interface SessionLayout {
    * hash layout) or, undefined, from its id alone (`revoke --all` does not read values).
    */
   revokeSide?(prefix: string, id: string, raw: Buffer | undefined): SideOp[];
+  /**
+   * Why deleting the sessions under `prefix` does not log their users out, when it does not
+   * (Django's cached_db rebuilds a deleted session from SQL); undefined when deleting revokes.
+   * `session revoke` then refuses before it deletes anything (exit 5) unless
+   * --allow-ineffective-revoke is given.
+   */
+  revokeIneffective?(prefix: string): string | undefined;
   /** MATCH patterns of the index keys `revoke --all` deletes once the sessions are gone. */
   indexMatches?(prefix: string): string[];
   /**

@@ -18,6 +18,8 @@ const loaders: Record<string, () => Promise<SessionLayout>> = {
   php: async () => (await import('./layouts/php/index.js')).php,
   symfony: async () => (await import('./layouts/symfony/index.js')).symfony,
   laravel: async () => (await import('./layouts/laravel/index.js')).laravel,
+  django: async () => (await import('./layouts/django/index.js')).django,
+  flask: async () => (await import('./layouts/flask/index.js')).flask,
 };
 
 export async function loadLayout(name: string): Promise<SessionLayout> {
