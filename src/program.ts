@@ -10,6 +10,7 @@ import {
   addConnectionOptions,
   addCookieOptions,
   secretFileOption,
+  addFirebaseParamsOption,
   addPolicyOptions,
   addProgressOption,
   addSessionOptions,
@@ -150,7 +151,7 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
     user.command('verify').argument('<name>', 'username').description('check a password: exit 0 if it matches, 1 if not'),
     (c) => {
       passwordStdin(c).option('--rehash', 'if the password matches and the hash is outdated, re-hash it at the current policy');
-      addUserOptions(addAuditOptions(addPolicyOptions(c)));
+      addUserOptions(addAuditOptions(addFirebaseParamsOption(addPolicyOptions(c))));
     },
     examples(
       'redis-accounts user verify alice; echo "exit $?"   # asks for the password: exit 0 if it matches, 1 if not',
@@ -164,7 +165,7 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
       passwordStdin(c)
         .option('--force', 'rehash even when the hash meets the policy')
         .option('--check', 'list users whose hashes are weaker than the policy; exit 1 if any');
-      addUserOptions(addAuditOptions(addPolicyOptions(addProgressOption(c))));
+      addUserOptions(addAuditOptions(addFirebaseParamsOption(addPolicyOptions(addProgressOption(c)))));
     },
     examples(
       'redis-accounts user rehash alice                   # asks for the password, re-hashes an outdated hash',

@@ -146,6 +146,19 @@ export function addPolicyOptions(cmd: Command): Command {
     .optionsGroup(OWN);
 }
 
+/** For the commands that verify a password: what Firebase scrypt hashes need besides it. */
+export function addFirebaseParamsOption(cmd: Command): Command {
+  return cmd
+    .optionsGroup(HELP_GROUPS.hashing)
+    .addOption(
+      new Option(
+        '--firebase-params <file>',
+        "the Firebase project's password hash parameters (its console's hash_config), to verify firebase-scrypt hashes",
+      ).env('REDIS_ACCOUNTS_FIREBASE_PARAMS'),
+    )
+    .optionsGroup(OWN);
+}
+
 /** Where sessions are and whose they are, then the connection options (so: add it last). */
 export function addSessionOptions(cmd: Command): Command {
   cmd
@@ -483,6 +496,10 @@ export interface PolicyFlags {
   argon2MaxMemory: number;
   argon2MaxTime: number;
   argon2MaxParallelism: number;
+}
+
+export interface FirebaseParamsFlag {
+  firebaseParams?: string;
 }
 
 export interface AuditFlags {

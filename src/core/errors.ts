@@ -12,7 +12,7 @@ export const ExitCode = {
   connection: 3,
   /** Conflict: the thing exists already, or changed concurrently. */
   conflict: 4,
-  /** Stored data is unusable: not a PHC string, wrong key type, cost above the caps. */
+  /** Stored data is unusable: a password hash of no family the tool reads, cost above the caps, wrong key type. */
   badData: 5,
   /** Interrupted (Ctrl-C). */
   interrupted: 130,

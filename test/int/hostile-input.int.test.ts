@@ -229,8 +229,9 @@ describe('b. hostile stored hashes', () => {
     const cases: Record<string, string> = {
       'truncated (no hash)': valid.slice(0, valid.lastIndexOf('$')),
       'truncated (params only)': valid.slice(0, 30),
-      scrypt: '$scrypt$ln=16,r=8,p=1$aM15713r3Xsvxbi31lqr1Q$nFNh2CVHVjNldFVKDHDlm4CbdRSCdEBsjjJxD+iCs5E',
-      bcrypt: '$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy',
+      // scrypt and bcrypt are read since issue 17: here at costs above their caps.
+      'scrypt N=2^30': '$scrypt$ln=30,r=8,p=1$aM15713r3Xsvxbi31lqr1Q$nFNh2CVHVjNldFVKDHDlm4CbdRSCdEBsjjJxD+iCs5E',
+      'bcrypt cost 31': '$2b$31$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy',
       'malformed base64': '$argon2id$v=19$m=19456,t=2,p=1$!!!not-base64!!!$@@@@@@@@',
       'm=4294967295': withParams('m=4294967295,t=2,p=1'),
       't=4294967295': withParams('m=19456,t=4294967295,p=1'),

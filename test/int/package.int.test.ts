@@ -26,6 +26,8 @@ describe('npm pack', () => {
     execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--silent', tarball], { cwd: app, stdio: 'ignore' });
     const help = execFileSync(join(app, 'node_modules', '.bin', 'redis-accounts'), ['--help'], { encoding: 'utf8' });
     expect(help).toContain('Usage: redis-accounts');
+    // The native runtime dependencies load there (--help loads neither).
+    execFileSync(process.execPath, ['-e', "require('bcrypt').hashSync('x', 4); require('argon2')"], { cwd: app });
     // The tarball carries the built code, not the sources or tests.
     const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' });
     expect(listing).toContain('package/dist/main.js');
@@ -51,7 +53,9 @@ describe('npm pack', () => {
     );
     for (const c of bom.components)
       expect(version(c.properties.find((p) => p.name === 'cdx:npm:package:path')?.value ?? '')).toBe(c.version);
-    expect(named.map((n) => n.replace(/@[^@]*$/, ''))).not.toContain('argon2'); // external: a runtime dependency
+    // External: runtime dependencies.
+    expect(named.map((n) => n.replace(/@[^@]*$/, ''))).not.toContain('argon2');
+    expect(named.map((n) => n.replace(/@[^@]*$/, ''))).not.toContain('bcrypt');
     const notices = readFileSync(join(installed, 'THIRD-PARTY-LICENSES.txt'), 'utf8');
     // Each notice starts with a line `name version (license)`; notices are split by a rule of dashes.
     const headings = notices

@@ -5,7 +5,7 @@
 import { audited } from '../../cli/audited.js';
 import { withRedis, withTopology, wantsJson, type CommandContext } from '../../cli/context.js';
 import { ConflictError, NegativeAnswer, UsageError } from '../../core/errors.js';
-import { hashPolicy, type ProgressFlag } from '../../cli/options.js';
+import { costCaps, hashPolicy, type ProgressFlag } from '../../cli/options.js';
 import { decoyHash, hashPassword, preparePassword, verifyPassword, weaknesses } from '../../core/users/hashing.js';
 import { getUser, replaceHash, scanUsers, type ScannedUser } from '../../core/users/store.js';
 import { say, type Io } from '../../cli/io.js';
@@ -13,8 +13,8 @@ import { createRowPrinter, plural, printJson, type Column } from '../../cli/outp
 import { progressLine } from '../../cli/progress.js';
 import { readPassword } from '../../cli/prompt.js';
 import type { Topology } from '../../core/redis/topology.js';
-import type { HashPolicy } from '../../core/users/hashing.js';
-import { userTarget, type UserCommandFlags } from './target.js';
+import type { CostCaps, HashPolicy } from '../../core/users/hashing.js';
+import { readFirebaseParams, userTarget, type UserCommandFlags } from './target.js';
 
 export interface RehashFlags extends UserCommandFlags, ProgressFlag {
   force?: true;
@@ -28,8 +28,9 @@ export async function run(name: string | undefined, ctx: RehashContext): Promise
   if (opts.check === true) {
     if (name !== undefined) throw new UsageError('--check scans every user; give no name with it');
     const policy = hashPolicy(opts);
+    const caps = costCaps(opts);
     const prefix = opts.userPrefix;
-    return withTopology(ctx, (topology) => check(topology, ctx, prefix, policy));
+    return withTopology(ctx, (topology) => check(topology, ctx, prefix, policy, caps));
   }
   if (name === undefined) throw new UsageError('name a user, or use --check to scan them all');
   return rehashOne(name, ctx);
@@ -39,6 +40,7 @@ async function rehashOne(given: string, ctx: RehashContext): Promise<number> {
   const { io, opts } = ctx;
   const { name, key, policy, caps } = userTarget(given, opts, 'existing');
   const force = opts.force === true;
+  const firebase = await readFirebaseParams(opts.firebaseParams);
   const { outcome } = await withRedis(ctx, (redis) =>
     audited(ctx, redis, { command: 'user rehash', target: `user ${name}` }, async (): Promise<{ count: number; outcome: Rehashed }> => {
       const record = await getUser(redis, key);
@@ -49,7 +51,7 @@ async function rehashOne(given: string, ctx: RehashContext): Promise<number> {
         // unknown user costs one hash too and gets the same answer as a wrong password, so
         // neither the output nor the timing reveals which names exist.
         const stored = record?.passwordHash ?? decoyHash(policy);
-        const match = (await verifyPassword(bytes, stored, caps)) && record !== undefined;
+        const match = (await verifyPassword(bytes, stored, caps, { firebase })) && record !== undefined;
         if (!match) throw new NegativeAnswer(`password does not match, or there is no user ${name}; nothing was written`);
         const reasons = weaknesses(stored, policy);
         if (reasons.length === 0 && !force) return { count: 0, outcome: { user: name, rehashed: false, reasons } };
@@ -84,11 +86,14 @@ export function printRehashed(io: Io, r: Rehashed, json: boolean): void {
   else say(io, `Password checked; the hash of ${r.user} meets the policy, nothing to do (--force rehashes anyway).`);
 }
 
-/** Why a stored hash falls short of the policy (none: it meets it); an unusable one says why. */
-function shortfalls(user: ScannedUser, policy: HashPolicy): { reasons: string[]; usable: boolean } {
+/**
+ * Why a stored hash falls short of the policy (none: it meets it); an unusable one says why.
+ * Every family but argon2id is outdated; one above the caps is unusable, as verify would refuse it.
+ */
+function shortfalls(user: ScannedUser, policy: HashPolicy, caps: CostCaps): { reasons: string[]; usable: boolean } {
   if (user.passwordHash === undefined) return { reasons: ['no password hash'], usable: true };
   try {
-    return { reasons: weaknesses(user.passwordHash, policy), usable: true };
+    return { reasons: weaknesses(user.passwordHash, policy, caps), usable: true };
   } catch (err) {
     return { reasons: [err instanceof Error ? err.message : String(err)], usable: false };
   }
@@ -101,7 +106,7 @@ const CHECK_COLUMNS: Column[] = [
 ];
 
 /** Exit 0 when every hash meets the policy, 1 when some do not (so CI can gate on it). */
-async function check(topology: Topology, ctx: RehashContext, prefix: string, policy: HashPolicy): Promise<number> {
+async function check(topology: Topology, ctx: RehashContext, prefix: string, policy: HashPolicy, caps: CostCaps): Promise<number> {
   const { io } = ctx;
   const json = wantsJson(ctx);
   const display = progressLine(io, 'Checking', ctx.opts.progress === true);
@@ -119,7 +124,7 @@ async function check(topology: Topology, ctx: RehashContext, prefix: string, pol
       if (seen.has(user.name)) continue; // SCAN may return a key twice
       seen.add(user.name);
       display.update({ scanned: seen.size, outdated });
-      const { reasons, usable } = shortfalls(user, policy);
+      const { reasons, usable } = shortfalls(user, policy, caps);
       if (!usable) unusable += 1;
       if (reasons.length === 0) continue;
       outdated += 1;

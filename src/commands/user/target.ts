@@ -1,18 +1,23 @@
 /** What every command on one user starts with, the same way: its name, its key and the hashing rules. */
+import { readFile } from 'node:fs/promises';
 import {
   costCaps,
   hashPolicy,
   policyAndCaps,
   type AuditFlags,
+  type FirebaseParamsFlag,
   type PasswordStdinFlag,
   type PolicyFlags,
   type UserFlags,
 } from '../../cli/options.js';
+import { UsageError } from '../../core/errors.js';
 import type { CostCaps, HashPolicy } from '../../core/users/hashing.js';
+import { parseFirebaseParams } from '../../core/users/families/firebase.js';
+import type { FirebaseParams } from '../../core/users/families/index.js';
 import { userKey, validateNewUsername, validateUsername } from '../../core/users/names.js';
 
-/** The options of `user add`, `user verify` and `user rehash`. */
-export interface UserCommandFlags extends UserFlags, PolicyFlags, AuditFlags, PasswordStdinFlag {}
+/** The options of `user add`, `user verify` and `user rehash` (`add` has no --firebase-params). */
+export interface UserCommandFlags extends UserFlags, PolicyFlags, AuditFlags, PasswordStdinFlag, FirebaseParamsFlag {}
 
 export interface UserTarget {
   /** The name as given, checked and normalized to NFC: the name to use from here on. */
@@ -32,4 +37,19 @@ export function userTarget(given: string, opts: UserCommandFlags, kind: 'new' | 
   const name = kind === 'new' ? validateNewUsername(given) : validateUsername(given);
   const { policy, caps } = kind === 'new' ? { policy: hashPolicy(opts), caps: costCaps(opts) } : policyAndCaps(opts);
   return { name, key: userKey(opts.userPrefix, name), policy, caps };
+}
+
+/**
+ * The Firebase project's hash parameters of --firebase-params, read before the password is
+ * asked for, so that a missing or malformed file is reported first. undefined without the option.
+ */
+export async function readFirebaseParams(path: string | undefined): Promise<FirebaseParams | undefined> {
+  if (path === undefined) return undefined;
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read --firebase-params ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  return parseFirebaseParams(text);
 }

@@ -6,7 +6,7 @@ import { getUser, replaceHash } from '../../core/users/store.js';
 import { say, type Io } from '../../cli/io.js';
 import { printJson } from '../../cli/output.js';
 import { readPassword } from '../../cli/prompt.js';
-import { userTarget, type UserCommandFlags } from './target.js';
+import { readFirebaseParams, userTarget, type UserCommandFlags } from './target.js';
 
 export interface VerifyFlags extends UserCommandFlags {
   rehash?: true;
@@ -15,6 +15,7 @@ export interface VerifyFlags extends UserCommandFlags {
 export async function run(given: string, ctx: CommandContext<VerifyFlags>): Promise<number> {
   const { io, opts } = ctx;
   const { name, key, policy, caps } = userTarget(given, opts, 'existing');
+  const firebase = await readFirebaseParams(opts.firebaseParams);
   const password = await readPassword(io, { fromStdin: opts.passwordStdin === true, confirm: false, message: `Password for ${name}:` });
   // Only the normalization rule applies here, not the minimum length of new passwords:
   // a too-long or control-character password is refused (exit 2) before any hashing.
@@ -24,7 +25,9 @@ export async function run(given: string, ctx: CommandContext<VerifyFlags>): Prom
     const record = await getUser(redis, key);
     // An unknown user costs one hash too, so timing does not reveal which names exist.
     const stored = record?.passwordHash ?? decoyHash(policy);
-    const match = (await verifyPassword(bytes, stored, caps)) && record !== undefined;
+    const match = (await verifyPassword(bytes, stored, caps, { firebase })) && record !== undefined;
+    // Any family but argon2id at the policy is outdated. A replacement hashes the whole
+    // password, also where the old hash read only part of it (bcrypt's first 72 bytes).
     const outdated = match ? weaknesses(stored, policy) : [];
     let rehashed = false;
     if (match && outdated.length > 0 && opts.rehash === true) {

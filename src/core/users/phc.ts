@@ -6,6 +6,8 @@
  * parameters accepted in any order (node argon2 writes m,p,t), output in the canonical
  * m,t,p order that other languages' decoders require, and a precise error for each defect.
  */
+import { HashFormatError } from './families/types.js';
+
 export type Argon2Variant = 'argon2d' | 'argon2i' | 'argon2id';
 
 export interface PhcHash {
@@ -19,7 +21,7 @@ export interface PhcHash {
   hash: Buffer;
 }
 
-export class PhcFormatError extends Error {}
+export class PhcFormatError extends HashFormatError {}
 
 const VARIANTS: readonly Argon2Variant[] = ['argon2d', 'argon2i', 'argon2id'];
 const B64_NO_PAD = /^[A-Za-z0-9+/]+$/;
