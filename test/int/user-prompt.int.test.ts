@@ -79,7 +79,7 @@ describe('password prompt on a real terminal', () => {
     expect(screen).toMatch(/Password for alice:/);
 
     const rec = await redis.hGetAll('user:{alice}');
-    expect(Object.keys(rec).sort()).toEqual(['created_at', 'password_hash', 'updated_at']);
+    expect(Object.keys(rec).sort()).toEqual(['created_at', 'password_changed_at', 'password_hash', 'status', 'updated_at']);
     const ok = await runCli(['user', 'verify', 'alice', '--password-stdin', ...CHEAP], {
       input: `${password}\n`,
       env: { REDIS_URL: server.url },
