@@ -34,6 +34,7 @@ Examples:
   $ redis-accounts user add alice                      # prompts for the password twice
   $ printf '%s\\n' "$PW" | redis-accounts user verify alice --password-stdin
   $ redis-accounts user rehash --check --json
+  $ redis-accounts user disable mallory --reason INC-4711   # and revokes his sessions
   $ redis-accounts session list --user alice
   $ redis-accounts session revoke --user alice
   $ redis-accounts session ttl 3fa1c0de 30m
