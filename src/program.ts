@@ -204,7 +204,8 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
       'redis-accounts user passwd alice                   # asks for the new password twice, revokes her sessions',
       `printf '%s\\n' "$PW" | redis-accounts user passwd alice --password-stdin --reason INC-4711`,
       'redis-accounts user passwd alice --random --json   # a one-time password she must change',
-      'redis-accounts user passwd alice --keep-sessions --layout spring',
+      'redis-accounts user passwd alice --layout spring    # her Spring Session sessions',
+      'redis-accounts user passwd alice --keep-sessions    # her sessions stay logged in',
     ),
   ).action(async (name: string, _o, cmd: Command) => setExit(await (await import('./commands/user/passwd.js')).run(name, context(cmd))));
   leaf(
