@@ -450,6 +450,38 @@ describe('user passwd', () => {
   });
 });
 
+describe('a revocation that fails after the account changed', () => {
+  test('passwd --random --json: the change stays, the password is still printed, the error says how to finish, the audit entry says failed with before and after', async () => {
+    await addUser('alice');
+    await seedSessions({ a1: 'alice' });
+    // An ACL user that may write user records and the trail, but not read sessions: the
+    // password change succeeds and the revocation after it is refused.
+    await redis.sendCommand(['ACL', 'SETUSER', 'nosess', 'on', '>nosess-pw', 'resetkeys', '~user:{*', `~${AUDIT_KEY}`, '+@all']);
+    const r = await cli(['user', 'passwd', 'alice', '--random', '--json', ...CHEAP], undefined, {
+      REDIS_USERNAME: 'nosess',
+      REDIS_PASSWORD: 'nosess-pw',
+    });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(
+      /permission denied by Redis ACL.* \(the password of alice was changed, but revoking the sessions of alice failed after 0 sessions: run session revoke --user alice with the same session options to finish\)/,
+    );
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(out).toEqual({ user: 'alice', changed: true, mustChange: true, password: expect.any(String) });
+    secrets.add(String(out['password']));
+    expect((await verify('alice', String(out['password']))).code).toBe(0);
+    expect(await sessionIds()).toEqual(['a1']);
+    expect((await auditEntries()).at(-1)).toMatchObject({
+      command: 'user passwd',
+      outcome: 'failed',
+      count: 1,
+      sessionsRevoked: 0,
+      before: { status: 'active' },
+      after: { must_change_password: '1' },
+    });
+    await expectNoSecretInTrail();
+  });
+});
+
 /** The CLI processes of a race, stdin open until the test feeds them. */
 function startWaiting(args: string[]): BackgroundCli {
   return startCli(args, { env, keepStdinOpen: true, timeoutMs: 20000 });

@@ -98,7 +98,13 @@ export async function run(given: string, ctx: CommandContext<PasswdFlags>): Prom
         if (random && !wantsJson(ctx)) io.stdout.write(`${password}\n`);
         if (!keep) {
           const what = `the password of ${name} was changed`;
-          sessions = await revokeSessionsOf(topology, ctx, scopes, principalOf(result.after, name), what, (n) => (revoked = n));
+          try {
+            sessions = await revokeSessionsOf(topology, ctx, scopes, principalOf(result.after, name), what, (n) => (revoked = n));
+          } catch (err) {
+            // The password is set: a script reading --json must still get it, or nobody knows it.
+            if (random && wantsJson(ctx)) printJson(io.stdout, { user: name, changed: true, mustChange: true, password });
+            throw err;
+          }
         }
         return { count: 1, interrupted: sessions?.interrupted === true };
       },
