@@ -11,15 +11,19 @@ import {
   addCookieOptions,
   secretFileOption,
   addFirebaseParamsOption,
+  addOutputOptions,
   addPolicyOptions,
   addProgressOption,
+  addSessionDataOptions,
   addSessionOptions,
   addUserOptions,
   auditKeyOption,
+  blocklistOption,
   type ConnectionFlags,
   minLengthOption,
   parseHold,
   parseLimit,
+  parsePrincipal,
   parseSessionUser,
   parseSince,
 } from './cli/options.js';
@@ -32,6 +36,7 @@ Examples:
   $ redis-accounts user add alice                      # prompts for the password twice
   $ printf '%s\\n' "$PW" | redis-accounts user verify alice --password-stdin
   $ redis-accounts user rehash --check --json
+  $ redis-accounts user disable mallory --reason INC-4711   # and revokes his sessions
   $ redis-accounts session list --user alice
   $ redis-accounts session revoke --user alice
   $ redis-accounts session ttl 3fa1c0de 30m
@@ -134,17 +139,21 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
       });
   const passwordStdin = (c: Command) => c.option('--password-stdin', 'read the password as one line from stdin (for scripts)');
 
-  const user = group('user', 'create and check user accounts (argon2id password hashes)');
+  const user = group('user', 'create, check, change, disable and delete user accounts (argon2id password hashes)');
   leaf(
     user.command('add').argument('<name>', 'username').description('create a user; prompts for the password without echo'),
     (c) => {
-      passwordStdin(c).addOption(minLengthOption());
+      passwordStdin(c)
+        .option('--principal <id>', "the application's id for the user in its sessions, when it is not the name", parsePrincipal)
+        .addOption(minLengthOption())
+        .addOption(blocklistOption());
       addUserOptions(addAuditOptions(addPolicyOptions(c)));
     },
     examples(
       'redis-accounts user add alice                      # asks for the password twice, without echo',
       `printf '%s\\n' "$PW" | redis-accounts user add alice --password-stdin --json`,
       'redis-accounts user add alice --reason ONBOARD-12 --argon2-memory 65536',
+      'redis-accounts user add alice --principal 7        # the app keeps passport.user = 7 in her sessions',
     ),
   ).action(async (name: string, _o, cmd: Command) => setExit(await (await import('./commands/user/add.js')).run(name, context(cmd))));
   leaf(
@@ -176,6 +185,64 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
   ).action(async (name: string | undefined, _o, cmd: Command) =>
     setExit(await (await import('./commands/user/rehash.js')).run(name, context(cmd))),
   );
+
+  // The user's sessions: where they are (--layout, --session-prefix, --user-field) beside the
+  // user records, under the one "Stored data options" heading.
+  const userAndSessions = (c: Command) => addUserOptions(addSessionDataOptions(addAuditOptions(c)));
+  leaf(
+    user
+      .command('passwd')
+      .argument('<name>', 'username')
+      .description("set a new password (asked twice without echo, or --random) and revoke the user's sessions"),
+    (c) => {
+      passwordStdin(c)
+        .option('--random', 'make a strong random password, print it once on stdout, and mark it as one the user must change')
+        .option('--keep-sessions', "do not revoke the user's sessions (nor set sessions_valid_after)")
+        .addOption(minLengthOption())
+        .addOption(blocklistOption());
+      userAndSessions(addPolicyOptions(addProgressOption(c)));
+    },
+    examples(
+      'redis-accounts user passwd alice                   # asks for the new password twice, revokes her sessions',
+      `printf '%s\\n' "$PW" | redis-accounts user passwd alice --password-stdin --reason INC-4711`,
+      'redis-accounts user passwd alice --random --json   # a one-time password she must change',
+      'redis-accounts user passwd alice --layout spring    # her Spring Session sessions',
+      'redis-accounts user passwd alice --keep-sessions    # her sessions stay logged in',
+    ),
+  ).action(async (name: string, _o, cmd: Command) => setExit(await (await import('./commands/user/passwd.js')).run(name, context(cmd))));
+  leaf(
+    user
+      .command('disable')
+      .argument('<name>', 'username')
+      .description("disable an account (status disabled, --reason kept with it) and revoke the user's sessions"),
+    (c) => userAndSessions(addProgressOption(c)),
+    examples(
+      'redis-accounts user disable mallory --reason INC-4711',
+      'redis-accounts user disable mallory --layout auto --json   # sessions of every layout',
+    ),
+  ).action(async (name: string, _o, cmd: Command) => setExit(await (await import('./commands/user/disable.js')).run(name, context(cmd))));
+  leaf(
+    user
+      .command('enable')
+      .argument('<name>', 'username')
+      .description('enable a disabled account again (its revoked sessions stay revoked)'),
+    (c) => addUserOptions(addAuditOptions(addOutputOptions(c))),
+    examples('redis-accounts user enable mallory --reason INC-4711-closed', 'redis-accounts user enable mallory --json'),
+  ).action(async (name: string, _o, cmd: Command) => setExit(await (await import('./commands/user/enable.js')).run(name, context(cmd))));
+  leaf(
+    user
+      .command('delete')
+      .argument('<name>', 'username')
+      .description('delete a user and revoke their sessions (asks on a terminal; needs --yes otherwise)'),
+    (c) => {
+      c.option('--yes', 'do not ask for confirmation');
+      userAndSessions(addProgressOption(c));
+    },
+    examples(
+      'redis-accounts user delete alice                   # asks first',
+      'redis-accounts user delete alice --yes --reason OFFBOARD-3 --json',
+    ),
+  ).action(async (name: string, _o, cmd: Command) => setExit(await (await import('./commands/user/delete.js')).run(name, context(cmd))));
 
   const session = group(
     'session',

@@ -21,6 +21,8 @@ export interface Change {
   target: string;
   /** How much was already done, read when the change fails midway. */
   doneSoFar?: () => number;
+  /** A user record's fields before and after, and the sessions revoked: read when the entry is made, after a failure too. */
+  detail?: () => Pick<AuditRecord, 'before' | 'after' | 'sessionsRevoked'>;
 }
 
 /** A command that changes data: it has the audit options and talks to Redis. */
@@ -86,6 +88,7 @@ async function record(ctx: AuditedContext, redis: Keyed, change: Change, log: Au
     outcome: outcome.outcome,
     reason,
     error: outcome.error,
+    ...change.detail?.(),
   };
   let id: string | undefined;
   let notStored: string | undefined;

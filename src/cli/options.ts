@@ -20,6 +20,7 @@ import {
   DEFAULT_USER_PREFIX,
   DEFAULT_LAYOUT,
   PASSWORD_MIN_CHARS,
+  PASSWORD_MIN_DEFAULT,
   SESSION_LAYOUTS,
   AUTO_LAYOUT,
 } from '../core/defaults.js';
@@ -41,11 +42,19 @@ export const HELP_GROUPS = {
 } as const;
 const OWN = '';
 
-/** `--json` and `--debug` (among the command's own options), then the options every command that talks to Redis accepts. */
+/**
+ * `--json` and `--debug`, among the command's own options. addConnectionOptions adds them; a
+ * command with no options of its own (`user enable`) adds them first, so that its help still
+ * begins with its own options.
+ */
+export function addOutputOptions(cmd: Command): Command {
+  return cmd.option('--json', 'machine-readable output on stdout').option('--debug', 'print stack traces of unexpected errors');
+}
+
+/** `--json` and `--debug` (unless added already), then the options every command that talks to Redis accepts. */
 export function addConnectionOptions(cmd: Command): Command {
+  if (!cmd.options.some((o) => o.long === '--json')) addOutputOptions(cmd);
   return cmd
-    .option('--json', 'machine-readable output on stdout')
-    .option('--debug', 'print stack traces of unexpected errors')
     .optionsGroup(HELP_GROUPS.connection)
     .addOption(new Option('--url <url>', 'Redis URL; rediss:// for TLS').env('REDIS_URL').default(DEFAULT_URL))
     .addOption(new Option('--tls-ca <file>', 'PEM file of the CA that signed the server certificate').env('REDIS_TLS_CA'))
@@ -161,7 +170,15 @@ export function addFirebaseParamsOption(cmd: Command): Command {
 
 /** Where sessions are and whose they are, then the connection options (so: add it last). */
 export function addSessionOptions(cmd: Command): Command {
-  cmd
+  return addConnectionOptions(addSessionDataOptions(cmd));
+}
+
+/**
+ * Where sessions are and whose they are, without the connection options: for the user
+ * commands that also revoke a user's sessions (their addUserOptions adds those last).
+ */
+export function addSessionDataOptions(cmd: Command): Command {
+  return cmd
     .optionsGroup(HELP_GROUPS.data)
     .addOption(
       new Option('--layout <name>', `how the application keeps its sessions: ${[...SESSION_LAYOUTS, AUTO_LAYOUT].join(', ')} (all of them)`)
@@ -183,7 +200,6 @@ export function addSessionOptions(cmd: Command): Command {
         .argParser(parseUserField),
     )
     .optionsGroup(OWN);
-  return addConnectionOptions(cmd);
 }
 
 /** For the commands that draw a progress line while they scan (src/progress.ts). */
@@ -339,16 +355,27 @@ export function parseUserField(field: string): readonly string[] {
   return [field];
 }
 
-/** --min-length of `user add`: from 1 to 1024 characters. */
+/**
+ * --min-length of new passwords (`user add`, `user passwd`): 15 characters by default, 8 at the
+ * lowest (NIST SP 800-63B-4: 15 for a password used alone, 8 with a second factor).
+ */
 export function minLengthOption(): Option {
   return integerOption(
     '--min-length <n>',
-    'minimum password length in characters',
+    `minimum password length in characters (at least ${PASSWORD_MIN_CHARS}, for passwords used with a second factor)`,
     'REDIS_ACCOUNTS_PASSWORD_MIN',
-    1,
-    1024,
     PASSWORD_MIN_CHARS,
+    1024,
+    PASSWORD_MIN_DEFAULT,
   );
+}
+
+/** --blocklist of new passwords: the operator's own list, beside the bundled one. */
+export function blocklistOption(): Option {
+  return new Option(
+    '--blocklist <file>',
+    'also refuse the passwords listed in this file (one per line, compared whole and without regard to case)',
+  ).env('REDIS_ACCOUNTS_BLOCKLIST');
 }
 
 /** An option that takes a whole number in [min, max], parsed when the command line is. */
@@ -450,6 +477,18 @@ export function parseSessionUser(user: string): string {
 }
 
 /**
+ * --principal of `user add`: the application's id for the user in its sessions (a numeric id,
+ * an e-mail), when it is not the username. The same rule as a session --user: compared
+ * exactly with a session's user, never placed in a pattern.
+ */
+export function parsePrincipal(principal: string): string {
+  if (principal.length === 0 || principal.length > 1024 || UNPRINTABLE.test(principal)) {
+    throw new UsageError('--principal must be 1 to 1024 characters without control characters, line separators or bidi controls');
+  }
+  return principal;
+}
+
+/**
  * The options of each group after parsing: what a command's `ctx.opts` holds. Values are
  * parsed and checked as the command line is read (argParser), so a command never sees text
  * it has to parse again, and a bad value fails before anything connects. Parsers throw the
@@ -525,4 +564,10 @@ export interface ProgressFlag {
 
 export interface PasswordStdinFlag {
   passwordStdin?: true;
+}
+
+/** The options of the commands that set a new password (`user add`, `user passwd`). */
+export interface NewPasswordFlags extends PasswordStdinFlag {
+  minLength: number;
+  blocklist?: string;
 }

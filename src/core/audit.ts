@@ -29,7 +29,19 @@ export interface AuditRecord {
   reason: string;
   /** Why it failed (the one-line error), for failed entries. */
   error: string;
+  /**
+   * A user record's lifecycle fields before and after the change (`user disable`, `passwd`,
+   * `delete`, ...; null: no record, as after a delete), never its hash. Only on entries of
+   * commands that change a user record's lifecycle.
+   */
+  before?: AuditState;
+  after?: AuditState;
+  /** How many sessions the change revoked (user passwd, disable, delete). */
+  sessionsRevoked?: number;
 }
+
+/** A record's lifecycle fields (store.ts LIFECYCLE_FIELDS); null for none. Text when a stored entry holds something else. */
+export type AuditState = Record<string, string> | null | string;
 
 export interface AuditEntry extends AuditRecord {
   /** Stream entry id (milliseconds-sequence), assigned by Redis. */
@@ -61,6 +73,10 @@ export async function appendAudit(redis: Keyed, key: string, entry: AuditRecord,
     reason: entry.reason,
     error: entry.error,
   };
+  // Only on the entries that have them: the others stay as they always were.
+  if (entry.before !== undefined) fields['before'] = JSON.stringify(entry.before);
+  if (entry.after !== undefined) fields['after'] = JSON.stringify(entry.after);
+  if (entry.sessionsRevoked !== undefined) fields['sessionsRevoked'] = String(entry.sessionsRevoked);
   return redis.xAdd(key, '*', fields, { TRIM: { strategy: 'MAXLEN', strategyModifier: '~', threshold: maxEntries } });
 }
 
@@ -84,7 +100,26 @@ function toEntry(id: string, f: Record<string, string>): AuditEntry {
     outcome,
     reason: f['reason'] ?? '',
     error: f['error'] ?? '',
+    ...(f['before'] === undefined ? {} : { before: stateOf(f['before']) }),
+    ...(f['after'] === undefined ? {} : { after: stateOf(f['after']) }),
+    ...(f['sessionsRevoked'] === undefined ? {} : { sessionsRevoked: Number(f['sessionsRevoked']) }),
   };
+}
+
+/**
+ * A stored before/after field: the object (or null) it was written as. Anyone who can write
+ * the stream can put anything there; what is not an object of strings is shown as its text.
+ */
+function stateOf(text: string): AuditState {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value === null) return null;
+    if (typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string'))
+      return value as Record<string, string>;
+  } catch {
+    // not JSON: shown as text
+  }
+  return text;
 }
 
 type StreamPage = Array<{ id: string; message: Record<string, string> } | null> | null;

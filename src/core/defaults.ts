@@ -60,3 +60,11 @@ export const SESSION_LAYOUTS: readonly string[] = Object.freeze([
 export const DEFAULT_LAYOUT = 'connect-redis';
 /** `--layout auto`: every layout, each under its default prefix. */
 export const AUTO_LAYOUT = 'auto';
+
+/**
+ * New passwords (NIST SP 800-63B-4 §3.1.1.2, ASVS 5.0 6.2.1): at least 15 characters by default.
+ * `--min-length` may lower it to PASSWORD_MIN_CHARS (8), for passwords used only with a second
+ * factor, never below. The maximum stays PASSWORD_MAX_BYTES (1024 bytes of UTF-8), far above
+ * the 64 characters both ask to allow.
+ */
+export const PASSWORD_MIN_DEFAULT = 15;

@@ -49,12 +49,28 @@ describe('accounts-operator can run every command', () => {
     expect((await run(['session', 'revoke', 's1'])).code).toBe(0);
     expect((await run(['session', 'revoke', '--user', 'bob'])).code).toBe(0);
     expect((await run(['session', 'revoke', '--all', '--yes'])).code).toBe(0);
+    // The account commands: their scripts' HGET, HSET, TYPE and UNLINK on user:{*}, and the session revoke.
+    await t.redis.set('sess:s3', sessionJson({ passport: { user: 'alice' } }), { EX: 3600 });
+    const passwd = await run(['user', 'passwd', 'alice', '--password-stdin', '--json', ...CHEAP], 'a new horse battery\n');
+    expect([passwd.code, JSON.parse(passwd.stdout)]).toEqual([0, expect.objectContaining({ sessionsRevoked: 1 })]);
+    expect((await run(['user', 'disable', 'alice', '--reason', 'ACL-1'])).code).toBe(0);
+    expect((await run(['user', 'enable', 'alice'])).code).toBe(0);
+    expect((await run(['user', 'delete', 'alice', '--yes'])).code).toBe(0);
+    expect(await t.redis.exists('user:{alice}')).toBe(0);
     expect(ndjson((await run(['audit', 'list', '--json', '--limit', '1'])).stdout)).toHaveLength(1);
     const audit = await run(['audit', 'list', '--json']);
     expect(audit.code).toBe(0);
     // Every change above was recorded (the warning for a failed audit write never appeared).
     expect(ndjson(audit.stdout).map((e) => e['command'])).toEqual(
-      expect.arrayContaining(['user add', 'user verify --rehash', 'user rehash']),
+      expect.arrayContaining([
+        'user add',
+        'user verify --rehash',
+        'user rehash',
+        'user passwd',
+        'user disable',
+        'user enable',
+        'user delete',
+      ]),
     );
   });
 
@@ -103,6 +119,18 @@ describe('accounts-auditor can read and change nothing', () => {
     expect(Number(await t.redis.ttl('sess:s1'))).toBeGreaterThanOrEqual(ttlBefore - 2);
     expect(await t.redis.exists('sess:s2')).toBe(1);
   });
+
+  test.each([[['user', 'disable', 'carol']], [['user', 'enable', 'carol']], [['user', 'delete', 'carol', '--yes']]])(
+    '%j is denied (exit 3) and changes nothing',
+    async (args) => {
+      await runCli(['user', 'add', 'carol', '--password-stdin', ...CHEAP], { env: t.env, input: 'correct horse battery\n' });
+      const before = await t.redis.hGetAll('user:{carol}');
+      const r = await runCli(args, { env: envFor('accounts-auditor') });
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(/permission denied by Redis ACL.*'evalsha'/);
+      expect(await t.redis.hGetAll('user:{carol}')).toEqual(before);
+    },
+  );
 
   test('user add is denied (exit 3) and writes nothing', async () => {
     const r = await runCli(['user', 'add', 'mallory', '--password-stdin', ...CHEAP], {

@@ -91,6 +91,7 @@ describe('audit trail', () => {
 
   test('audit list: table, --json, --since and --limit', async () => {
     // Changed by issue 13 (items 19, 26): the JSON gains clientTime after time, the table an error column.
+    // Changed by issue 17: a change of a user record has the record's fields before and after it.
     await runCli(['user', 'add', 'gina', '--password-stdin', '--reason', 'ticket 7', ...CHEAP], { env: t.env, input: `${PASSWORD}\n` });
     await runCli(['user', 'add', 'hank', '--password-stdin', ...CHEAP], { env: t.env, input: `${PASSWORD}\n` });
     const json = await runCli(['audit', 'list', '--json'], { env: t.env });
@@ -108,8 +109,10 @@ describe('audit trail', () => {
       'outcome',
       'reason',
       'error',
+      'before',
+      'after',
     ]);
-    expect(rows[0]).toMatchObject({ count: 1, outcome: 'ok', reason: 'ticket 7' });
+    expect(rows[0]).toMatchObject({ count: 1, outcome: 'ok', reason: 'ticket 7', before: null, after: { status: 'active' } });
     const plain = await runCli(['audit', 'list'], { env: t.env });
     expect(plain.stdout.split('\n')[0]).toBe('time\tactor\tcommand\ttarget\tcount\toutcome\treason\terror');
     expect(plain.stderr).toBe('2 entries.\n');

@@ -2,7 +2,7 @@
  * Every command against a real three-master Redis Cluster, through the built CLI: given the
  * URL of any one node (cluster mode detected) or with --cluster, bulk commands walk every
  * master exactly once, and single-key commands (ttl, show, revoke by id or cookie, --hold,
- * user add/verify/rehash, the audit trail) run on the node that owns the key. Never a CROSSSLOT or MOVED error on stderr.
+ * user add/verify/rehash/passwd/disable/delete, the audit trail) run on the node that owns the key. Never a CROSSSLOT or MOVED error on stderr.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -429,6 +429,30 @@ describe('users on different masters', () => {
     const after = await cli(['user', 'rehash', '--check', '--json', ...CHEAP]);
     expect(after.code).toBe(0);
     expect(after.stdout).toBe('');
+  }, 90000);
+
+  test("user passwd, disable and delete: the record changed on its master, the user's sessions revoked on every master", async () => {
+    await clearSessions();
+    const seeded = await seedSessions(600, [...names, 'bystander']);
+    const countOf = (user: string) => [...seeded.values()].filter((u) => u === user).length;
+    const [first, second, third] = names as [string, string, string];
+    const runs: Array<[string, string[], string | undefined]> = [
+      [first, ['user', 'passwd', first, '--password-stdin', '--json', ...CHEAP], 'a cluster passphrase 2\n'],
+      [second, ['user', 'disable', second, '--reason', 'CLUSTER-1', '--json'], undefined],
+      [third, ['user', 'delete', third, '--yes', '--json'], undefined],
+    ];
+    for (const [name, args, input] of runs) {
+      const r = await cli(args, input === undefined ? {} : { input });
+      expect(r.stderr).not.toMatch(/CROSSSLOT|MOVED/);
+      expect(r.code).toBe(0);
+      expect(ndjson(r.stdout)[0]).toMatchObject({ principal: name, sessionsRevoked: countOf(name) });
+      const left = await cli(['session', 'list', '--user', name, '--json']);
+      expect(left.stdout).toBe('');
+    }
+    expect(await redis.hGet(`user:{${second}}`, 'status')).toBe('disabled');
+    expect(Number(await redis.exists(`user:{${third}}`))).toBe(0);
+    const bystanders = await cli(['session', 'list', '--user', 'bystander', '--json']);
+    expect(ndjson(bystanders.stdout)).toHaveLength(countOf('bystander'));
   }, 90000);
 });
 

@@ -10,6 +10,9 @@ const COMMANDS = [
   ['user', 'add'],
   ['user', 'verify'],
   ['user', 'rehash'],
+  ['user', 'passwd'],
+  ['user', 'disable'],
+  ['user', 'delete'],
   ['session', 'list'],
   ['session', 'revoke'],
   ['session', 'show'],
@@ -95,6 +98,39 @@ describe('per-command help', () => {
 
   test.each(COMMANDS)("help %s %s prints what the command's own --help prints", async (group, name) => {
     expect(await help(['help', group, name])).toBe(await help([group, name, '--help']));
+  });
+
+  test('user enable --help: no options of its own but --json and --debug, and those still come first', async () => {
+    const s = sections(await help(['user', 'enable', '--help']));
+    expect([...s.keys()]).toEqual(['Arguments', 'Options', 'Audit trail options', 'Stored data options', 'Connection options', 'Examples']);
+    expect(flags(s.get('Options'))).toEqual(['--json', '--debug', '--help']);
+    expect(flags(s.get('Connection options'))).toEqual(CONNECTION);
+    expect(await help(['help', 'user', 'enable'])).toBe(await help(['user', 'enable', '--help']));
+  });
+
+  test('user passwd --help: the user prefix and the session options share the stored data heading', async () => {
+    const s = sections(await help(['user', 'passwd', '--help']));
+    expect([...s.keys()]).toEqual([
+      'Arguments',
+      'Options',
+      'Password hashing options',
+      'Audit trail options',
+      'Stored data options',
+      'Connection options',
+      'Examples',
+    ]);
+    expect(flags(s.get('Stored data options'))).toEqual(['--layout', '--session-prefix', '--user-field', '--user-prefix']);
+    expect(flags(s.get('Options'))).toEqual([
+      '--password-stdin',
+      '--random',
+      '--keep-sessions',
+      '--min-length',
+      '--blocklist',
+      '--progress',
+      '--json',
+      '--debug',
+      '--help',
+    ]);
   });
 
   test('help <group> and help alone print the group and program help; an unknown command is a usage error', async () => {

@@ -126,7 +126,7 @@ useTestRedis((t) => {
 });
 
 describe('user add: what is stored', () => {
-  test('exactly password_hash, created_at and updated_at, with a canonical default-policy argon2id PHC string', async () => {
+  test('exactly password_hash, status, created_at, updated_at and password_changed_at, with a canonical default-policy argon2id PHC string', async () => {
     const before = Date.now();
     // The default policy is the point here: no cheap flags.
     const r = await add('alice', 'correct horse battery', []);
@@ -137,9 +137,11 @@ describe('user add: what is stored', () => {
     expect(await dataKeys(redis)).toEqual(['user:{alice}']);
     expect(await redis.type('user:{alice}')).toBe('hash');
     const rec = await redis.hGetAll('user:{alice}');
-    expect(Object.keys(rec).sort()).toEqual(['created_at', 'password_hash', 'updated_at']);
+    expect(Object.keys(rec).sort()).toEqual(['created_at', 'password_changed_at', 'password_hash', 'status', 'updated_at']);
+    expect(rec['status']).toBe('active');
     expect(rec['created_at']).toMatch(ISO);
     expect(rec['updated_at']).toBe(rec['created_at']);
+    expect(rec['password_changed_at']).toBe(rec['created_at']);
     const created = Date.parse(rec['created_at'] ?? '');
     expect(created).toBeGreaterThanOrEqual(before - 1000);
     expect(created).toBeLessThanOrEqual(after + 1000);
@@ -293,12 +295,12 @@ describe('user add: refusals write nothing', () => {
 
   // The rule (docs/schema.md): names are compared exactly, like the Redis keys they become.
   test('names differing only in case are different users', async () => {
-    expect((await add('alice', 'password of alice')).code).toBe(0);
-    expect((await add('Alice', 'password of Alice')).code).toBe(0);
+    expect((await add('alice', 'password of the lower one')).code).toBe(0);
+    expect((await add('Alice', 'password of the upper one')).code).toBe(0);
     expect(await dataKeys(redis)).toEqual(['user:{Alice}', 'user:{alice}']);
-    expect((await cli(['user', 'verify', 'Alice', '--password-stdin', ...CHEAP], 'password of alice\n')).code).toBe(1);
-    expect((await cli(['user', 'verify', 'ALICE', '--password-stdin', ...CHEAP], 'password of alice\n')).code).toBe(1);
-    expect((await cli(['user', 'verify', 'alice', '--password-stdin', ...CHEAP], 'password of alice\n')).code).toBe(0);
+    expect((await cli(['user', 'verify', 'Alice', '--password-stdin', ...CHEAP], 'password of the lower one\n')).code).toBe(1);
+    expect((await cli(['user', 'verify', 'ALICE', '--password-stdin', ...CHEAP], 'password of the lower one\n')).code).toBe(1);
+    expect((await cli(['user', 'verify', 'alice', '--password-stdin', ...CHEAP], 'password of the lower one\n')).code).toBe(0);
   });
 
   test('64 characters is still a valid name (the boundary)', async () => {
@@ -307,8 +309,10 @@ describe('user add: refusals write nothing', () => {
   });
 
   test.each([
-    ['empty', '', /password is shorter than 8 characters/],
-    ['7 characters', 'Sh0rt!7', /password is shorter than 8 characters/],
+    ['empty', '', /password is shorter than 15 characters/],
+    ['14 characters', 'Sh0rt!7 but n0', /password is shorter than 15 characters/],
+    ['on the list of common passwords', 'passwordpassword', /password is on the list of common passwords/],
+    ['containing the username', 'this is carol speaking', /password contains the username/],
     ['1025 bytes', 'L'.repeat(1025), /password is longer than 1024 bytes/],
     ['1025 bytes of UTF-8 in fewer characters', 'é'.repeat(513), /password is longer than 1024 bytes/],
     ['1 MB', 'M'.repeat(1024 * 1024), /password is longer than 1024 bytes/],

@@ -79,7 +79,7 @@ describe('password prompt on a real terminal', () => {
     expect(screen).toMatch(/Password for alice:/);
 
     const rec = await redis.hGetAll('user:{alice}');
-    expect(Object.keys(rec).sort()).toEqual(['created_at', 'password_hash', 'updated_at']);
+    expect(Object.keys(rec).sort()).toEqual(['created_at', 'password_changed_at', 'password_hash', 'status', 'updated_at']);
     const ok = await runCli(['user', 'verify', 'alice', '--password-stdin', ...CHEAP], {
       input: `${password}\n`,
       env: { REDIS_URL: server.url },
@@ -236,5 +236,71 @@ describe('password prompt on a real terminal', () => {
     await pty.waitScreen(/redis-accounts: password does not match, or there is no user ghost; nothing was written/);
     expectNotShown(pty, 'any-password-1');
     expect(await dataKeys(redis)).toHaveLength(0);
+  });
+  test('user passwd: the new password is asked twice without echo; the old one no longer verifies', async () => {
+    const old = 'Old-Password-9081pty';
+    const password = 'New-Password-4417pty';
+    const env = { REDIS_URL: server.url };
+    expect((await runCli(['user', 'add', 'ivy', '--password-stdin', ...CHEAP], { input: `${old}\n`, env })).code).toBe(0);
+    await pty.start(['user', 'passwd', 'ivy', ...CHEAP], server.url);
+    await pty.waitScreen(/New password for ivy:/);
+    pty.type(password);
+    pty.key('Enter');
+    await pty.waitScreen(/Repeat password:/);
+    expectNotShown(pty, password);
+    pty.type(password);
+    pty.key('Enter');
+    expect(await pty.exitCode()).toBe(0);
+    await pty.waitLog(/Changed the password of ivy\./);
+    expectNotShown(pty, password, old);
+    expect((await runCli(['user', 'verify', 'ivy', '--password-stdin', ...CHEAP], { input: `${password}\n`, env })).code).toBe(0);
+    expect((await runCli(['user', 'verify', 'ivy', '--password-stdin', ...CHEAP], { input: `${old}\n`, env })).code).toBe(1);
+  });
+
+  test('user passwd: a different second entry exits 2 and changes nothing', async () => {
+    const env = { REDIS_URL: server.url };
+    expect((await runCli(['user', 'add', 'jon', '--password-stdin', ...CHEAP], { input: 'Old-Password-5521pty\n', env })).code).toBe(0);
+    const before = await redis.hGetAll('user:{jon}');
+    await pty.start(['user', 'passwd', 'jon', ...CHEAP], server.url);
+    await pty.waitScreen(/New password for jon:/);
+    pty.type('first-Entry-99312');
+    pty.key('Enter');
+    await pty.waitScreen(/Repeat password:/);
+    pty.type('second-Entry-44173');
+    pty.key('Enter');
+    expect(await pty.exitCode()).toBe(2);
+    await pty.waitScreen(/the passwords do not match; nothing was written/);
+    expect(await redis.hGetAll('user:{jon}')).toEqual(before);
+  });
+
+  test('user delete on a terminal asks first: no keeps the user, yes deletes it; Ctrl-C at the question exits 130', async () => {
+    const env = { REDIS_URL: server.url };
+    expect((await runCli(['user', 'add', 'kai', '--password-stdin', ...CHEAP], { input: 'Some-Password-1234\n', env })).code).toBe(0);
+    await redis.set('sess:k1', JSON.stringify({ cookie: {}, passport: { user: 'kai' } }));
+    await pty.start(['user', 'delete', 'kai'], server.url);
+    await pty.waitScreen(/Delete user kai \(active, created \S+\) and revoke their sessions\? \(y\/N\)/);
+    pty.type('n');
+    pty.key('Enter');
+    expect(await pty.exitCode()).toBe(0);
+    await pty.waitScreen(/Nothing deleted\./);
+    expect(await dataKeys(redis)).toEqual(['sess:k1', 'user:{kai}']);
+    pty.stop();
+
+    pty = new Pty();
+    await pty.start(['user', 'delete', 'kai'], server.url);
+    await pty.waitScreen(/Delete user kai/);
+    pty.key('C-c');
+    expect(await pty.exitCode()).toBe(130);
+    expect(await dataKeys(redis)).toEqual(['sess:k1', 'user:{kai}']);
+    pty.stop();
+
+    pty = new Pty();
+    await pty.start(['user', 'delete', 'kai'], server.url);
+    await pty.waitScreen(/Delete user kai/);
+    pty.type('y');
+    pty.key('Enter');
+    expect(await pty.exitCode()).toBe(0);
+    await pty.waitScreen(/Deleted user kai\.\s+Revoked 1 session of kai\./);
+    expect(await dataKeys(redis)).toEqual([]);
   });
 });

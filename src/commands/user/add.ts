@@ -2,15 +2,18 @@
 import { audited } from '../../cli/audited.js';
 import { withRedis, wantsJson, type CommandContext } from '../../cli/context.js';
 import { BadDataError, ConflictError } from '../../core/errors.js';
-import { hashPassword, preparePassword } from '../../core/users/hashing.js';
-import { createUser } from '../../core/users/store.js';
+import { hashPassword } from '../../core/users/hashing.js';
+import { checkBlocklistFile, prepareNewPassword } from '../../core/users/policy.js';
+import { createUser, type RecordState } from '../../core/users/store.js';
+import type { NewPasswordFlags } from '../../cli/options.js';
 import { say, type Io } from '../../cli/io.js';
 import { printJson } from '../../cli/output.js';
 import { readPassword } from '../../cli/prompt.js';
 import { userTarget, type UserCommandFlags } from './target.js';
 
-export interface AddFlags extends UserCommandFlags {
-  minLength: number;
+export interface AddFlags extends UserCommandFlags, NewPasswordFlags {
+  /** The application's id for the user in its sessions, when it is not the name (options.ts parsePrincipal). */
+  principal?: string;
 }
 
 export async function run(given: string, ctx: CommandContext<AddFlags>): Promise<number> {
@@ -18,10 +21,13 @@ export async function run(given: string, ctx: CommandContext<AddFlags>): Promise
   // Everything is checked before asking for a password or touching Redis (the options as the
   // command line was read). NFD input is stored in NFC: `name` is the normalized form.
   const { name, key, policy } = userTarget(given, opts, 'new');
-  const minChars = opts.minLength;
+  const rules = { username: name, minChars: opts.minLength, ...(opts.blocklist === undefined ? {} : { blocklistFile: opts.blocklist }) };
+  await checkBlocklistFile(opts.blocklist);
 
+  let created: RecordState | undefined;
+  const detail = () => (created === undefined ? {} : { before: null, after: created });
   await withRedis(ctx, (redis) =>
-    audited(ctx, redis, { command: 'user add', target: `user ${name}` }, async () => {
+    audited(ctx, redis, { command: 'user add', target: `user ${name}`, detail }, async () => {
       // Fail fast on a taken name, before the operator types a password for nothing.
       // The atomic check is createUser(); this one is only a courtesy. A key of another type
       // under the user's name is unusable stored data (exit 5), not an existing user.
@@ -29,10 +35,16 @@ export async function run(given: string, ctx: CommandContext<AddFlags>): Promise
       if (type === 'hash') throw new ConflictError(`user ${name} already exists`);
       if (type !== 'none') throw new BadDataError(`${key} holds a ${type}, not a user record (hash); nothing was written`);
       const password = await readPassword(io, { fromStdin: opts.passwordStdin === true, confirm: true, message: `Password for ${name}:` });
-      const bytes = preparePassword(password, minChars);
-      const phc = await hashPassword(bytes, policy);
-      bytes.fill(0);
-      if (!(await createUser(redis, key, phc, new Date()))) throw new ConflictError(`user ${name} already exists`);
+      // The password rules of policy.ts, as `user passwd` applies them.
+      const bytes = await prepareNewPassword(password, rules);
+      let phc: string;
+      try {
+        phc = await hashPassword(bytes, policy);
+      } finally {
+        bytes.fill(0);
+      }
+      created = await createUser(redis, key, phc, new Date(), opts.principal);
+      if (created === undefined) throw new ConflictError(`user ${name} already exists`);
       return { count: 1 };
     }),
   );

@@ -2,7 +2,7 @@
 import { audited } from '../../cli/audited.js';
 import { withRedis, wantsJson, type CommandContext } from '../../cli/context.js';
 import { decoyHash, hashPassword, preparePassword, verifyPassword, weaknesses } from '../../core/users/hashing.js';
-import { getUser, replaceHash } from '../../core/users/store.js';
+import { getUser, isActive, replaceHash } from '../../core/users/store.js';
 import { say, type Io } from '../../cli/io.js';
 import { printJson } from '../../cli/output.js';
 import { readPassword } from '../../cli/prompt.js';
@@ -26,6 +26,14 @@ export async function run(given: string, ctx: CommandContext<VerifyFlags>): Prom
     // An unknown user costs one hash too, so timing does not reveal which names exist.
     const stored = record?.passwordHash ?? decoyHash(policy);
     const match = (await verifyPassword(bytes, stored, caps, { firebase })) && record !== undefined;
+    // A disabled account is refused after the same one hash, so it takes as long as a wrong
+    // password; and only the right password learns that it is disabled, so the answer tells
+    // no more than a wrong password's about which names exist.
+    if (match && !isActive(record.state)) {
+      bytes.fill(0);
+      printVerdict(io, { user: name, match: false, outdated: false, reasons: [], rehashed: false, disabled: true }, wantsJson(ctx));
+      return 1;
+    }
     // Any family but argon2id at the policy is outdated. A replacement hashes the whole
     // password, also where the old hash read only part of it (bcrypt's first 72 bytes).
     const outdated = match ? weaknesses(stored, policy) : [];
@@ -53,11 +61,17 @@ export interface Verdict {
   outdated: boolean;
   reasons: string[];
   rehashed: boolean;
+  /** Only when true: the password is right but the account is disabled (store.ts isActive), so not accepted. */
+  disabled?: true;
 }
 
 export function printVerdict(io: Io, v: Verdict, json: boolean): void {
   if (json) {
     printJson(io.stdout, v);
+    return;
+  }
+  if (v.disabled === true) {
+    say(io, `The account ${v.user} is disabled: the password is not accepted.`);
     return;
   }
   say(io, v.match ? `Password matches for ${v.user}.` : `Password does not match, or there is no user ${v.user}.`);
