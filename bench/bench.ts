@@ -20,12 +20,20 @@ import {
   seedSpringSessions,
   type NodeSeedOptions,
 } from '../test/helpers/seed.js';
+import { seedGorillaSessions } from '../test/helpers/seed-go.js';
+import { seedLaravelSessions, seedPhpSessions, seedSymfonySessions } from '../test/helpers/seed-php.js';
+import { seedDjangoSessions, seedFlaskSessions } from '../test/helpers/seed-python.js';
+import { seedRailsCacheSessions, seedRailsSessions } from '../test/helpers/seed-ruby.js';
 
 const ROOT = resolve(process.cwd());
 const BIN = join(ROOT, 'bin', 'redis-accounts.js');
 
-/** The parts `--only` picks: start-up, hashing and the express-session layout; Spring Session; koa, Better Auth and Auth.js. */
-const PARTS = ['connect-redis', 'spring', 'node'] as const;
+/**
+ * The parts `--only` picks: start-up, hashing and the express-session layout; Spring Session; koa,
+ * Better Auth and Auth.js; the PHP, Python, Ruby and Go layouts (php, symfony, laravel, django,
+ * flask, rails, rails-cache, gorilla).
+ */
+const PARTS = ['connect-redis', 'spring', 'node', 'php-python-ruby-go'] as const;
 type Part = (typeof PARTS)[number];
 const isPart = (value: string | undefined): value is Part => PARTS.includes(value as Part);
 
@@ -303,6 +311,7 @@ async function main(): Promise<void> {
     if (runs('connect-redis')) await connectRedisFigures(bench);
     if (runs('spring')) await springFigures(bench);
     if (runs('node')) await nodeFigures(bench);
+    if (runs('php-python-ruby-go')) await otherLanguageFigures(bench);
     const { tool, baselines } = slowest;
     console.log(
       `  slowest single command during the tool's runs: ${ms(tool)} ${tool.command} (target < 10 ms) ${tool.us < TARGET_US ? 'MET' : 'NOT MET'}; ${tailNote()}; during the redis-cli baselines: ${ms(baselines)} ${baselines.command}`,
@@ -477,6 +486,17 @@ interface Listing {
 }
 
 /**
+ * The tool's CPU per session past the small count (the full listing's median less the small
+ * one's, over the sessions between): start-up, which weighs more than the sessions on a smoke
+ * run, left out.
+ */
+function marginalNote(full: ToolRun[], small: ToolRun[], smallCount: number, fullCount: number): string {
+  if (fullCount <= smallCount) return '';
+  const us = ((median(full.map((t) => t.cpu)) - median(small.map((t) => t.cpu))) / (fullCount - smallCount)) * 1e6;
+  return `; tool CPU ${us.toFixed(1)} us a session past the first ${smallCount}`;
+}
+
+/**
  * A layout's listing: its memory at `small` sessions and at the full count, and its wall time
  * at the full count against a keys-only scan of the layout's pattern.
  */
@@ -506,7 +526,7 @@ async function listingFigures(bench: Bench, l: Listing): Promise<void> {
     (r) => r <= l.limit,
     {
       slowlog: slowestOf(full),
-      notes: `${spread(full, (t) => t.seconds, 's')} vs ${spread(scanBase, (t) => t.seconds, 's')}; ${cpuNote(full)}`,
+      notes: `${spread(full, (t) => t.seconds, 's')} vs ${spread(scanBase, (t) => t.seconds, 's')}; ${cpuNote(full)}${marginalNote(full, listSmall, small, args.sessions)}`,
     },
   );
   record(
@@ -611,6 +631,40 @@ async function nodeFigures(bench: Bench): Promise<void> {
       seed: (from, to) => seed(server.port, { from, to, users: args.users }),
     });
     if (index !== undefined) await indexedRevokeFigures(bench, layout, index);
+    await redis.flushAll();
+  }
+}
+
+/** The layouts of PHP, Python, Ruby and Go frameworks, each with its seeder (test/helpers/seed-*.ts: as the real apps write them). */
+const OTHER_LANGUAGE_LAYOUTS: Array<{ layout: string; seed: (port: number, opts: NodeSeedOptions) => Promise<void> }> = [
+  { layout: 'php', seed: seedPhpSessions },
+  { layout: 'symfony', seed: seedSymfonySessions },
+  { layout: 'laravel', seed: seedLaravelSessions },
+  { layout: 'django', seed: seedDjangoSessions },
+  { layout: 'flask', seed: seedFlaskSessions },
+  { layout: 'rails', seed: seedRailsSessions },
+  { layout: 'rails-cache', seed: seedRailsCacheSessions },
+  { layout: 'gorilla', seed: seedGorillaSessions },
+];
+
+/**
+ * Each layout of the PHP, Python, Ruby and Go frameworks on a keyspace of its own: its listing
+ * against `redis-cli --scan` of the layout's own SCAN pattern (taken from the layout, so that the
+ * baseline walks what the tool walks), and its memory at two sizes.
+ */
+async function otherLanguageFigures(bench: Bench): Promise<void> {
+  const { args, server, redis } = bench;
+  // From src (compiled beside the bench), as inProcessHashMs does.
+  const { loadLayout } = await import('../src/core/sessions/registry.js');
+  for (const { layout, seed } of OTHER_LANGUAGE_LAYOUTS) {
+    const l = await loadLayout(layout);
+    await listingFigures(bench, {
+      layout,
+      noun: 'sessions',
+      pattern: l.match(l.defaultPrefix),
+      limit: 1.0,
+      seed: (from, to) => seed(server.port, { from, to, users: args.users }),
+    });
     await redis.flushAll();
   }
 }

@@ -1,7 +1,9 @@
 /**
  * Bulk-load sessions as connect-redis, Spring Session, koa-session, Better Auth and Auth.js write
  * them (and user records), through `redis-cli --pipe`: one RESP stream, hundreds of thousands of
- * sessions a second. Used by the tests and the bench.
+ * sessions a second. Used by the tests and the bench. The PHP, Python, Ruby and Go frameworks'
+ * seeders, built on the pieces exported here, are in seed-php.ts, seed-python.ts, seed-ruby.ts
+ * and seed-go.ts.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -20,7 +22,7 @@ function resp(parts: string[]): string {
 }
 
 /** Send every chunk of commands through one `redis-cli --pipe`; fails unless all succeed. */
-async function pipeCommands(port: number, chunks: Iterable<string | Buffer>): Promise<void> {
+export async function pipeCommands(port: number, chunks: Iterable<string | Buffer>): Promise<void> {
   const child = spawn('redis-cli', ['-p', String(port), '--pipe'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d.toString()));
@@ -32,7 +34,7 @@ async function pipeCommands(port: number, chunks: Iterable<string | Buffer>): Pr
 }
 
 /** The commands `command(i)` for i in from..to-1. */
-function* each(from: number, to: number, command: (i: number) => string[]): Generator<string[]> {
+export function* each<T>(from: number, to: number, command: (i: number) => T): Generator<T> {
   for (let i = from; i < to; i += 1) yield command(i);
 }
 
@@ -53,7 +55,7 @@ function* chunked(commands: Iterable<string[]>): Generator<string> {
  * A version 4 UUID, as crypto.randomUUID() makes (koa-session's keys, Spring's and Auth.js's ids),
  * whose first 8 hex digits are `i`: unique within a seeding, random elsewhere.
  */
-function uniqueUuid(i: number): string {
+export function uniqueUuid(i: number): string {
   const r = randomBytes(16).toString('hex');
   const variant = '89ab'[parseInt(r.charAt(0), 16) & 3] as string;
   return `${i.toString(16).padStart(8, '0')}-${r.slice(1, 5)}-4${r.slice(5, 8)}-${variant}${r.slice(8, 11)}-${r.slice(11, 23)}`;
@@ -92,6 +94,23 @@ function respBytes(parts: Buffer[]): Buffer {
   const out: Buffer[] = [Buffer.from(`*${parts.length}\r\n`)];
   for (const p of parts) out.push(Buffer.from(`$${p.length}\r\n`), p, Buffer.from('\r\n'));
   return Buffer.concat(out);
+}
+
+/** Binary-safe commands (strings are sent as UTF-8) as RESP in chunks of about 1 MB. */
+export function* chunkedBytes(commands: Iterable<Array<string | Buffer>>): Generator<Buffer> {
+  let chunk: Buffer[] = [];
+  let size = 0;
+  for (const command of commands) {
+    const c = respBytes(command.map((p) => (typeof p === 'string' ? Buffer.from(p) : p)));
+    chunk.push(c);
+    size += c.length;
+    if (size > 1 << 20) {
+      yield Buffer.concat(chunk);
+      chunk = [];
+      size = 0;
+    }
+  }
+  if (chunk.length > 0) yield Buffer.concat(chunk);
 }
 
 export interface SpringSeedOptions {
@@ -191,12 +210,29 @@ function* byUser(from: number, to: number, users: number): Generator<{ user: str
   }
 }
 
-const ALNUM = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+export const ALNUM = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 /** `n` random letters and digits: Better Auth's generateId(n). */
 function alnum(n: number): string {
+  return randomChars(ALNUM, n);
+}
+
+/** `n` random characters of `alphabet` (at most 256 characters). */
+export function randomChars(alphabet: string, n: number): string {
   let s = '';
-  for (const b of randomBytes(n)) s += ALNUM[b % ALNUM.length];
+  for (const b of randomBytes(n)) s += alphabet[b % alphabet.length];
   return s;
+}
+
+/**
+ * An id of `length` characters of `alphabet` that is unique within a seeding and random
+ * elsewhere: `i` written in the alphabet's digits (base alphabet.length), padded to `lead`
+ * characters, then random characters of it.
+ */
+export function uniqueId(i: number, alphabet: string, length: number, lead = 8): string {
+  let digits = '';
+  for (let n = i; digits.length < lead; n = Math.floor(n / alphabet.length)) digits = alphabet[n % alphabet.length] + digits;
+  if (Math.floor(i / alphabet.length ** lead) > 0) throw new Error(`${i} does not fit in ${lead} digits of base ${alphabet.length}`);
+  return digits + randomChars(alphabet, length - lead);
 }
 
 /** What a browser sends: sessions that record it (Better Auth) carry this much. */
