@@ -127,8 +127,10 @@ async function guard(
         },
         true, // key names as bytes: one that is not UTF-8 must still match
       );
-      // Anything written between the change and the subscription.
-      fixed += await watch.sweep();
+      // Anything written between the change and the subscription. (Not `fixed += await ...`:
+      // that reads `fixed` before the await, and would drop what a notification counted meanwhile.)
+      const swept = await watch.sweep();
+      fixed += swept;
       fallbackReason = await Promise.race([sleep(Math.max(0, deadline - Date.now()), signal).then(() => undefined), dropped]);
     } finally {
       closing = true;
@@ -137,17 +139,20 @@ async function guard(
     await Promise.all(pending);
     if (failure !== undefined) throw failure;
     if (fallbackReason === undefined) {
-      fixed += await watch.sweep();
+      const swept = await watch.sweep();
+      fixed += swept;
       return { fixed, mode: 'notifications' };
     }
   }
 
   // Polling (from the start, or for the rest of the hold once notifications dropped: at once).
   while (Date.now() < deadline && signal?.aborted !== true) {
-    fixed += await watch.sweep();
+    const swept = await watch.sweep();
+    fixed += swept;
     await sleep(Math.min(SWEEP_INTERVAL_MS, Math.max(0, deadline - Date.now())), signal);
   }
-  fixed += await watch.sweep();
+  const swept = await watch.sweep();
+  fixed += swept;
   return fallbackReason === undefined ? { fixed, mode: 'polling' } : { fixed, mode: 'notifications, then polling', fallbackReason };
 }
 
