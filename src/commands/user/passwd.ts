@@ -35,7 +35,7 @@ type Changed = Extract<PasswordChange, { result: 'changed' }>;
 
 export async function run(given: string, ctx: CommandContext<PasswdFlags>): Promise<number> {
   const { io, opts } = ctx;
-  // 'existing': any name a record may have; a policy above the caps is refused, as the hash it
+  // 'existing': whatever name a record may have; a policy above the caps is refused, as the hash it
   // makes would be refused by `user verify`.
   const { name, key, policy } = userTarget(given, opts, 'existing');
   const random = opts.random === true;

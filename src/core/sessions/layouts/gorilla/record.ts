@@ -15,7 +15,7 @@ import { isoTime, noteReadable, unreadableRecord } from '../../records.js';
 export const VALUES_TYPE = 'map[interface{}]interface{}';
 
 export interface GorillaSession {
-  /** session.Values: string keys as members; others, if any, as `"@entries": [[key, value], ...]`. */
+  /** session.Values: string keys as members; other keys (when there are some) as `"@entries": [[key, value], ...]`. */
   values: JsonObject;
   serializer: 'gob' | 'json';
   /** The gob type of the map (gob only): VALUES_TYPE for redistore's own values. */
