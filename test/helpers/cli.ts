@@ -76,3 +76,12 @@ export function ndjson(text: string): Array<Record<string, unknown>> {
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
+
+/**
+ * args with options added where commander still reads them: before a '--' if there is one.
+ * Real apps' session ids may begin with '-' (base64url), so tests pass them after '--'.
+ */
+export function withOptions(args: string[], options: string[]): string[] {
+  const end = args.indexOf('--');
+  return end === -1 ? [...args, ...options] : [...args.slice(0, end), ...options, ...args.slice(end)];
+}

@@ -11,7 +11,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildGorillaApp, startGorillaApp, type GorillaApp, type GorillaOptions } from '../helpers/gorilla.js';
-import { ndjson, runCli, startCli } from '../helpers/cli.js';
+import { ndjson, runCli, withOptions, startCli } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait.js';
 import { AUDIT_KEY, useTestRedis } from '../helpers/fixture.js';
 
@@ -29,7 +29,7 @@ afterEach(async () => {
 const HASH_KEY = 'gorilla-hash-key-for-redis-accounts-tests';
 const BLOCK_KEY_HEX = '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f';
 
-const cli = (args: string[]) => runCli([...args, '--layout', 'gorilla'], { env: t.env });
+const cli = (args: string[]) => runCli(withOptions(args, ['--layout', 'gorilla']), { env: t.env });
 
 function secretsFile(lines: string[]): string {
   const file = join(mkdtempSync(join(tmpdir(), 'ra-gorilla-')), 'keys');
@@ -122,7 +122,7 @@ describe.each(CASES)('$name', ({ opts, keys }) => {
     expect(renamed.stderr).toMatch(/--cookie-name/);
 
     // ttl: the TTL alone changes, and the tool says the app's next save undoes it.
-    const set = await cli(['session', 'ttl', '--json', a.id, '10m']);
+    const set = await cli(['session', 'ttl', '--json', '--', a.id, '10m']);
     expect(set.code).toBe(0);
     expect(JSON.parse(set.stdout)).toMatchObject({
       ttlSeconds: 600,
@@ -136,7 +136,7 @@ describe.each(CASES)('$name', ({ opts, keys }) => {
     // ... and a request that saves it gives it the app's MaxAge again, as the note says.
     expect(await app.touch(a.cookie)).toEqual({ status: 200, user: 'alice' });
     expect(Number(await t.redis.pTTL(keyOf(a.id)))).toBeGreaterThan(3590_000);
-    const textual = await cli(['session', 'ttl', a.id, '10m']);
+    const textual = await cli(['session', 'ttl', '--', a.id, '10m']);
     expect(textual.stderr).toMatch(/^Note: redistore stores a session with SETEX/m);
     expect(textual.stderr).not.toMatch(/not a session value/);
 
@@ -179,7 +179,7 @@ test('ttl --hold re-applies the new lifetime when the app saves the session duri
   const a = await app.login('alice', 7);
   const key = `session_${a.id}`;
   await t.redis.configSet('notify-keyspace-events', 'E$g');
-  const hold = startCli(['session', 'ttl', a.id, '10m', '--hold', '4s', '--json', '--layout', 'gorilla'], { env: t.env });
+  const hold = startCli(['session', 'ttl', '--hold', '4s', '--json', '--layout', 'gorilla', '--', a.id, '10m'], { env: t.env });
   await waitFor('the new lifetime', async () => Number(await t.redis.pTTL(key)) <= 600_000);
   await waitFor('the hold to subscribe', async () => (await t.redis.pubSubChannels('__keyevent@0__:set')).length > 0);
   expect(await app.touch(a.cookie)).toEqual({ status: 200, user: 'alice' });
@@ -188,7 +188,7 @@ test('ttl --hold re-applies the new lifetime when the app saves the session duri
   expect(JSON.parse(r.stdout)).toMatchObject({ ttlSeconds: 600, held: { reapplied: 1, mode: 'notifications' } });
   expect(Number(await t.redis.pTTL(key))).toBeLessThanOrEqual(600_000);
   // The app's own change (the counter its save wrote) is kept: only the TTL was re-applied.
-  const shown = await cli(['session', 'show', '--json', a.id]);
+  const shown = await cli(['session', 'show', '--json', '--', a.id]);
   expect(JSON.parse(shown.stdout)['session']).toMatchObject({ seen: 1, username: 'alice' });
 }, 30000);
 

@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { createCluster, RESP_TYPES, type RedisClusterType } from 'redis';
-import { ndjson, runCli, type CliResult } from '../helpers/cli.js';
+import { ndjson, runCli, withOptions, type CliResult } from '../helpers/cli.js';
 import { AUDIT_KEY, useServer } from '../helpers/fixture.js';
 import type { NodeSeedOptions } from '../helpers/seed.js';
 import { seedGorillaSessions } from '../helpers/seed-go.js';
@@ -65,7 +65,7 @@ afterAll(async () => {
 });
 
 const cli = (layout: string, args: string[]): Promise<CliResult> =>
-  runCli([...args, '--layout', layout], { env: { REDIS_URL: cluster.url }, timeoutMs: 30000 });
+  runCli(withOptions(args, ['--layout', layout]), { env: { REDIS_URL: cluster.url }, timeoutMs: 30000 });
 
 /** A command that succeeded on the Cluster: exit 0, and no slot error on the way. */
 function ok(r: CliResult): CliResult {
@@ -149,13 +149,13 @@ describe.each(CASES)('--layout $layout on a Redis Cluster', ({ layout, match }) 
     const row = ndjson(ok(await cli(layout, ['session', 'list', '--json', '--user', TIMED])).stdout).find((r) => r['key'] === key);
     const id = String(row?.['id']);
     const before = await valueOf(key as string);
-    const set = ok(await cli(layout, ['session', 'ttl', '--json', id, '10m']));
+    const set = ok(await cli(layout, ['session', 'ttl', '--json', '--', id, '10m']));
     // Only the cache store's Entry holds a lifetime to rewrite (django's would with _session_expiry, not seeded here).
     expect(JSON.parse(set.stdout)).toMatchObject({ ttlSeconds: 600, valueUpdated: layout === 'rails-cache' });
     const pttl = Number(await onCluster.pTTL(key as string));
     expect(pttl).toBeLessThanOrEqual(600_000);
     expect(pttl).toBeGreaterThan(590_000);
-    const read = JSON.parse(ok(await cli(layout, ['session', 'ttl', '--json', id])).stdout) as { ttlSeconds: number };
+    const read = JSON.parse(ok(await cli(layout, ['session', 'ttl', '--json', '--', id])).stdout) as { ttlSeconds: number };
     expect(read.ttlSeconds).toBeLessThanOrEqual(600);
     expect(read.ttlSeconds).toBeGreaterThan(590);
     const after = await valueOf(key as string);

@@ -12,7 +12,7 @@ import { startAuthjsApp } from '../helpers/apps/authjs.js';
 import { startBetterAuthApp } from '../helpers/apps/better-auth.js';
 import { startKoaApp } from '../helpers/apps/koa.js';
 import type { NodeApp } from '../helpers/apps/types.js';
-import { ndjson, runCli } from '../helpers/cli.js';
+import { ndjson, runCli, withOptions } from '../helpers/cli.js';
 import { AUDIT_KEY, useTestRedis } from '../helpers/fixture.js';
 import { clusterKeys, copyToCluster, startCluster, type TestCluster } from '../helpers/topologies.js';
 
@@ -36,7 +36,7 @@ afterAll(async () => {
 });
 
 const cli = (layout: string, args: string[]) =>
-  runCli([...args, '--layout', layout], { env: { REDIS_URL: cluster.url }, timeoutMs: 30000 });
+  runCli(withOptions(args, ['--layout', layout]), { env: { REDIS_URL: cluster.url }, timeoutMs: 30000 });
 
 describe.each<[string, (url: string) => Promise<NodeApp>]>([
   ['koa', startKoaApp],
@@ -65,7 +65,7 @@ describe.each<[string, (url: string) => Promise<NodeApp>]>([
     expect(ndjson(mine.stdout).map((r) => r['key'])).toEqual([keyA]);
 
     const id = String(all.find((r) => r['key'] === keyA)?.['id']);
-    const set = await cli(layout, ['session', 'ttl', '--json', id, '10m']);
+    const set = await cli(layout, ['session', 'ttl', '--json', '--', id, '10m']);
     expect(JSON.parse(set.stdout)).toMatchObject({ ttlSeconds: 600, valueUpdated: true });
 
     const revoked = await cli(layout, ['session', 'revoke', '--json', '--user', alice]);

@@ -13,7 +13,7 @@ import { BETTER_AUTH_SECRET, betterAuthEmail, startBetterAuthApp } from '../help
 import { FASTIFY_SECRET, startFastifyApp } from '../helpers/apps/fastify.js';
 import { startKoaApp } from '../helpers/apps/koa.js';
 import type { NodeApp } from '../helpers/apps/types.js';
-import { ndjson, runCli, startCli } from '../helpers/cli.js';
+import { ndjson, runCli, withOptions, startCli } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait.js';
 import { AUDIT_KEY, useTestRedis } from '../helpers/fixture.js';
 import { seedSpringSessions } from '../helpers/seed.js';
@@ -44,7 +44,7 @@ const CASES: Case[] = [
   { layout: 'authjs', start: startAuthjsApp },
 ];
 
-const cli = (layout: string, args: string[]) => runCli([...args, '--layout', layout], { env: t.env });
+const cli = (layout: string, args: string[]) => runCli(withOptions(args, ['--layout', layout]), { env: t.env });
 
 async function dataKeys(): Promise<string[]> {
   return (await t.redis.keys('*')).filter((k) => k !== AUDIT_KEY).sort();
@@ -122,11 +122,11 @@ describe.each(CASES)('--layout $layout', ({ layout, start, secret }) => {
 
     // ttl: 10 minutes; the app's next request still sees a session, and what it keeps.
     const id = JSON.parse(shown.stdout)['id'] as string;
-    const set = await cli(layout, ['session', 'ttl', '--json', id, '10m']);
+    const set = await cli(layout, ['session', 'ttl', '--json', '--', id, '10m']);
     expect(set.code).toBe(0);
     expect(JSON.parse(set.stdout)).toMatchObject({ ttlSeconds: 600, valueUpdated: true });
     expect(await app.me(a)).toMatchObject({ status: 200 });
-    const after = JSON.parse((await cli(layout, ['session', 'ttl', '--json', id])).stdout) as { ttlSeconds: number };
+    const after = JSON.parse((await cli(layout, ['session', 'ttl', '--json', '--', id])).stdout) as { ttlSeconds: number };
     if (layout === 'authjs') {
       // Auth.js extends a session that is due (its expires minus maxAge plus updateAge has
       // passed): the shortened lifetime does not last, and the tool said so.
@@ -238,7 +238,7 @@ describe.each<[string, (url: string) => Promise<NodeApp>]>([
     const stored = (await t.redis.get(key)) as string;
     const id = String(ndjson((await cli(layout, ['session', 'list', '--json'])).stdout).find((r) => r['key'] === key)?.['id']);
     await t.redis.configSet('notify-keyspace-events', 'E$g');
-    const hold = startCli(['session', 'revoke', id, '--hold', '4s', '--json', '--layout', layout], { env: t.env });
+    const hold = startCli(['session', 'revoke', '--hold', '4s', '--json', '--layout', layout, '--', id], { env: t.env });
     await waitFor('the revoke', async () => (await t.redis.exists(key)) === 0);
     await waitFor('the hold to subscribe', async () => (await t.redis.pubSubChannels('__keyevent@0__:set')).length > 0);
     // What the in-flight request's save writes: the session, as it loaded it.

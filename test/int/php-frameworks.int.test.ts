@@ -14,7 +14,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cookieValue } from '../helpers/apps/http.js';
-import { ndjson, runCli } from '../helpers/cli.js';
+import { ndjson, runCli, withOptions } from '../helpers/cli.js';
 import { useTestRedis } from '../helpers/fixture.js';
 
 const t = useTestRedis();
@@ -25,7 +25,7 @@ afterEach(async () => {
   app = undefined;
 });
 
-const cli = (layout: string, args: string[]) => runCli([...args, '--layout', layout], { env: t.env });
+const cli = (layout: string, args: string[]) => runCli(withOptions(args, ['--layout', layout]), { env: t.env });
 
 async function listed(layout: string, extra: string[] = []): Promise<Array<{ key: string; user: unknown }>> {
   const r = await cli(layout, ['session', 'list', '--json', ...extra]);
@@ -91,7 +91,7 @@ describe('--layout symfony', () => {
 
     // ttl: the TTL alone; the next request puts the app's back, as the note says.
     const id = cookieValue(a, 'PHPSESSID');
-    const set = await cli('symfony', ['session', 'ttl', '--json', id, '10m']);
+    const set = await cli('symfony', ['session', 'ttl', '--json', '--', id, '10m']);
     expect(JSON.parse(set.stdout)).toMatchObject({
       ttlSeconds: 600,
       valueUpdated: false,
@@ -175,7 +175,7 @@ describe('--layout laravel', () => {
 
     // ttl: the TTL alone; the next request puts the app's lifetime back, as the note says.
     const id = keyA.slice(LARAVEL_PREFIX.length);
-    const set = await cli('laravel', ['session', 'ttl', '--json', id, '10m']);
+    const set = await cli('laravel', ['session', 'ttl', '--json', '--', id, '10m']);
     expect(JSON.parse(set.stdout)).toMatchObject({
       ttlSeconds: 600,
       valueUpdated: false,

@@ -23,7 +23,7 @@ import {
   type FlaskFlavor,
   type PythonApp,
 } from '../helpers/apps/python.js';
-import { ndjson, runCli, startCli } from '../helpers/cli.js';
+import { ndjson, runCli, withOptions, startCli } from '../helpers/cli.js';
 import { dataKeys, useTestRedis } from '../helpers/fixture.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -38,7 +38,7 @@ afterEach(async () => {
 const CACHED_DB = ':1:django.contrib.sessions.cached_db';
 
 function cli(layout: string, args: string[], prefix?: string) {
-  return runCli([...args, '--layout', layout, ...(prefix === undefined ? [] : ['--session-prefix', prefix])], { env: t.env });
+  return runCli(withOptions(args, ['--layout', layout, ...(prefix === undefined ? [] : ['--session-prefix', prefix])]), { env: t.env });
 }
 
 async function listed(layout: string, extra: string[] = [], prefix?: string): Promise<Array<Record<string, unknown>>> {
@@ -87,7 +87,7 @@ describe('--layout django, cache backend', () => {
     });
 
     // ttl without _session_expiry: the TTL alone, which lasts until Django next saves the session.
-    const set = await cli('django', ['session', 'ttl', '--json', detail.id, '10m']);
+    const set = await cli('django', ['session', 'ttl', '--json', '--', detail.id, '10m']);
     expect(JSON.parse(set.stdout)).toMatchObject({
       ttlSeconds: 600,
       valueUpdated: false,
@@ -102,7 +102,7 @@ describe('--layout django, cache backend', () => {
     await app.setExpiry(a2, { seconds: 200 });
     const before = await getBytes(keyA2);
     const id2 = await idOfKey('django', keyA2);
-    const set2 = await cli('django', ['session', 'ttl', '--json', id2, '10m']);
+    const set2 = await cli('django', ['session', 'ttl', '--json', '--', id2, '10m']);
     expect(JSON.parse(set2.stdout)).toMatchObject({ valueUpdated: true, note: expect.stringMatching(/_session_expiry is now 600/) });
     const after = await getBytes(keyA2);
     const at = before.indexOf('_session_expiry') + '_session_expiry'.length + 1; // after its MEMOIZE
@@ -121,7 +121,7 @@ describe('--layout django, cache backend', () => {
     const keyC = await app.sessionKey(c);
     await app.setExpiry(c, { delta: 7200 });
     const beforeC = await getBytes(keyC);
-    const setC = await cli('django', ['session', 'ttl', '--json', await idOfKey('django', keyC), '10m']);
+    const setC = await cli('django', ['session', 'ttl', '--json', '--', await idOfKey('django', keyC), '10m']);
     expect(JSON.parse(setC.stdout)).toMatchObject({ valueUpdated: true });
     const afterC = await getBytes(keyC);
     expect(afterC.length).toBe(beforeC.length);
@@ -164,13 +164,18 @@ describe('--layout django, cached_db backend', () => {
     const id = String(JSON.parse(shown.stdout)['id']);
 
     // ttl: the tool says the SQL row decides; the app still loads the session.
-    const set = await cli('django', ['session', 'ttl', '--json', id, '10m'], CACHED_DB);
+    const set = await cli('django', ['session', 'ttl', '--json', '--', id, '10m'], CACHED_DB);
     expect(JSON.parse(set.stdout)['note']).toMatch(/django_session/);
     expect(await app.me(a)).toEqual({ status: 200, user: 'alice' });
 
     // Every way of revoking is refused, and nothing is deleted.
     const before = await dataKeys(t.redis);
-    for (const args of [['--user', alice], [id], ['--cookie', a], ['--all', '--yes']]) {
+    for (const args of [
+      ['--user', alice],
+      ['--', id],
+      ['--cookie', a],
+      ['--all', '--yes'],
+    ]) {
       const r = await cli('django', ['session', 'revoke', ...args], CACHED_DB);
       expect(r.code).toBe(5);
       expect(r.stderr).toMatch(/cached_db .*does not log the user out/);
@@ -229,7 +234,7 @@ describe.each<[FlaskFlavor, string]>([
     const id = String(JSON.parse(shown.stdout)['id']);
 
     // ttl: set, and the tool says the app's next request undoes it; that request does.
-    const set = await cli('flask', ['session', 'ttl', '--json', id, '10m']);
+    const set = await cli('flask', ['session', 'ttl', '--json', '--', id, '10m']);
     expect(JSON.parse(set.stdout)).toMatchObject({
       ttlSeconds: 600,
       valueUpdated: false,

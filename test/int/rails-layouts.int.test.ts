@@ -27,7 +27,7 @@ import {
   type RailsApp,
   type RailsStore,
 } from '../helpers/apps/rails.js';
-import { ndjson, runCli, startCli } from '../helpers/cli.js';
+import { ndjson, runCli, withOptions, startCli } from '../helpers/cli.js';
 import { AUDIT_KEY, useTestRedis } from '../helpers/fixture.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -43,7 +43,7 @@ async function start(store: RailsStore, opts: { signed?: boolean } = {}): Promis
   return app;
 }
 
-const cli = (layout: string, args: string[]) => runCli([...args, '--layout', layout], { env: t.env });
+const cli = (layout: string, args: string[]) => runCli(withOptions(args, ['--layout', layout]), { env: t.env });
 
 function secretsFile(text: string): string {
   const file = join(mkdtempSync(join(tmpdir(), 'ra-rails-')), 'secrets');
@@ -101,18 +101,18 @@ describe.each(CASES)('--layout $layout (Rails 6.1, $store)', ({ layout, store })
     // ttl 10m: set (and, for the cache store, written into the Entry); the app still loads the
     // session; its next request writes its own lifetime back, as the note says.
     const id = keyA.slice(-64);
-    const set = await cli(layout, ['session', 'ttl', '--json', id, '10m']);
+    const set = await cli(layout, ['session', 'ttl', '--json', '--', id, '10m']);
     expect(set.code).toBe(0);
     const out = JSON.parse(set.stdout) as Record<string, unknown>;
     // Only the cache store's Entry holds a lifetime to rewrite; redis-rack's value holds none.
     expect(out).toMatchObject({ ttlSeconds: 600, valueUpdated: layout === 'rails-cache' });
     expect(out['note']).toMatch(/next request.*--hold/);
     expect(Number(await t.redis.pTTL(keyA))).toBeLessThanOrEqual(600_000);
-    const read = JSON.parse((await cli(layout, ['session', 'ttl', '--json', id])).stdout) as { ttlSeconds: number };
+    const read = JSON.parse((await cli(layout, ['session', 'ttl', '--json', '--', id])).stdout) as { ttlSeconds: number };
     expect(read.ttlSeconds).toBeLessThanOrEqual(600);
     expect(read.ttlSeconds).toBeGreaterThan(590);
     expect(await app.me(a.cookie)).toEqual({ status: 200, user: 'alice' });
-    const after = JSON.parse((await cli(layout, ['session', 'ttl', '--json', id])).stdout) as { ttlSeconds: number };
+    const after = JSON.parse((await cli(layout, ['session', 'ttl', '--json', '--', id])).stdout) as { ttlSeconds: number };
     expect(after.ttlSeconds).toBeGreaterThan(RAILS_EXPIRE_AFTER - 60);
     expect(Number(await t.redis.pTTL(keyA))).toBeGreaterThan((RAILS_EXPIRE_AFTER - 60) * 1000);
 
@@ -180,11 +180,11 @@ describe.each([
     const [alice, bob, alice2] = await sessionStoreWrite(url, keyPrefix, serializer, [1, 2, 1]);
     if (alice === undefined || bob === undefined || alice2 === undefined) throw new Error('no sessions written');
     const prefix = `${keyPrefix}2::`;
-    const args = (more: string[]) => [...more, '--session-prefix', prefix];
+    const args = (more: string[]) => withOptions(more, ['--session-prefix', prefix]);
     expect((await listed('rails', args(['--user', '1']))).map((r) => r.key).sort()).toEqual([alice.key, alice2.key].sort());
     const shown = await cli('rails', args(['session', 'show', '--json', '--cookie', `_session_id=${alice.cookie}`]));
     expect(JSON.parse(shown.stdout)).toMatchObject({ key: alice.key, user: '1', session: { _csrf_token: '(redacted)' } });
-    const set = await cli('rails', args(['session', 'ttl', '--json', alice.key.slice(-64), '10m']));
+    const set = await cli('rails', args(['session', 'ttl', '--json', '--', alice.key.slice(-64), '10m']));
     expect(JSON.parse(set.stdout)['note']).toMatch(/next request/);
     expect(Number(await t.redis.pTTL(alice.key))).toBeLessThanOrEqual(600_000);
     expect(await sessionStoreLoad(url, keyPrefix, serializer, alice.cookie)).toBe(1);
