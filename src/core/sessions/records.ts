@@ -1,6 +1,6 @@
 /** Pieces of a session record every layout builds the same way. */
 import { mayNeedSafeJson, safeJson } from '../json-safe.js';
-import type { LineInfo, SessionRecord } from './layout.js';
+import type { LineInfo, SessionLayout, SessionRecord } from './layout.js';
 
 /** A value the layout cannot read: listed with its key's TTL, counted by the caller through `info`. */
 export function unreadableRecord(id: string, pttlMs: number, now: number, reason: string, info?: LineInfo): SessionRecord {
@@ -28,6 +28,18 @@ export function recordLine(record: SessionRecord, raw: Buffer, tail = ''): strin
   const json = JSON.stringify(shown);
   const line = tail === '' ? json : `${json.slice(0, -1)}${tail}}`;
   return mayNeedSafeJson(raw) ? safeJson(line) : line;
+}
+
+/**
+ * A layout's `jsonLine` made of its `record`: the record, left out when `onlyUser` is given and
+ * not its user, as its NDJSON line. For layouts whose listing has no faster path from the bytes.
+ */
+export function lineOfRecord(record: SessionLayout['record']): SessionLayout['jsonLine'] {
+  return (id, raw, pttlMs, userFields, now, onlyUser, info, tail) => {
+    const made = record(id, raw, pttlMs, userFields, now, info);
+    if (onlyUser !== undefined && made.user !== onlyUser) return undefined;
+    return recordLine(made, raw, tail);
+  };
 }
 
 /**

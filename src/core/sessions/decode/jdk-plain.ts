@@ -13,21 +13,23 @@
  * still being read `{"@cycle": className}`.
  */
 import type { JdkArray, JdkObject, JdkValue } from './jdk.js';
+import {
+  elision,
+  isScalar,
+  plainItems,
+  plainPut,
+  plainRecord as record,
+  plainScalar,
+  PlainBudget,
+  type Plain,
+  type PlainLimits,
+} from './plain.js';
 
-export type Plain = null | boolean | number | string | Plain[] | { [key: string]: Plain };
-
-export interface PlainLimits {
-  /** Values written, each one counting (a string, an object, an array...). */
-  maxNodes: number;
-  /** Characters written: strings, keys, class names, base64. */
-  maxChars: number;
-}
+export type { Plain, PlainLimits } from './plain.js';
 
 /** One conversion's state: what is left to write, and the shape of each object met (see shapeOf). */
-interface Budget {
-  nodes: number;
-  chars: number;
-  shapes: Map<JdkObject, Shape>;
+class Budget extends PlainBudget {
+  readonly shapes = new Map<JdkObject, Shape>();
 }
 
 const SEQUENCES = new Set([
@@ -95,43 +97,14 @@ function isArray(v: JdkValue | undefined): v is JdkArray {
   return typeof v === 'object' && v !== null && !(v instanceof Uint8Array) && v.kind === 'array';
 }
 
-function elided(why: 'depth' | 'size'): Plain {
-  return { '@elided': why };
-}
+const elided = (why: 'depth' | 'size'): Plain => elision('@elided', why);
 
-function text(s: string, b: Budget): string | undefined {
-  if (s.length > b.chars) return undefined;
-  b.chars -= s.length;
-  return s;
-}
+/** Puts a value under a key from the data (`@` at its start doubled); false once the budget is spent. */
+const put = (out: Record<string, Plain>, key: string, value: () => Plain, b: Budget): boolean =>
+  plainPut(out, key.startsWith('@') ? `@${key}` : key, value, b, '@elided');
 
-/** A record without a prototype, so a key `__proto__` is only a key. */
-function record(): Record<string, Plain> {
-  return Object.create(null) as Record<string, Plain>;
-}
-
-/** Puts a value under a key from the data; false once the budget is spent. */
-function put(out: Record<string, Plain>, key: string, value: () => Plain, b: Budget): boolean {
-  const k = text(key.startsWith('@') ? `@${key}` : key, b);
-  if (k === undefined || b.nodes <= 0) {
-    out['@elided'] = 'size';
-    return false;
-  }
-  out[k] = value();
-  return true;
-}
-
-function list(items: readonly JdkValue[], depth: number, b: Budget): Plain[] {
-  const out: Plain[] = [];
-  for (const item of items) {
-    if (b.nodes <= 0) {
-      out.push(elided('size'));
-      break;
-    }
-    out.push(toPlain(item, depth, b));
-  }
-  return out;
-}
+const list = (items: readonly JdkValue[], depth: number, b: Budget): Plain[] =>
+  plainItems(items, b, (item) => toPlain(item, depth, b), elided);
 
 function map(pairs: readonly JdkValue[], stringKeys: boolean, depth: number, b: Budget): Plain {
   const out = record();
@@ -168,20 +141,17 @@ function object(o: JdkObject, className: string, depth: number, b: Budget): Plai
 }
 
 function toPlain(v: JdkValue, depth: number, b: Budget): Plain {
-  if (b.nodes <= 0) return elided('size');
-  b.nodes -= 1;
-  if (v === null || typeof v === 'boolean') return v;
-  if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
-  if (typeof v === 'bigint' || typeof v === 'string') return text(String(v), b) ?? elided('size');
+  if (!b.take()) return elided('size');
+  if (isScalar(v)) return plainScalar(v, b, elided);
   const out = record();
   if (v instanceof Uint8Array) {
-    // Measured before it is made: base64 is four characters for every three bytes.
-    if (Math.ceil(v.length / 3) * 4 > b.chars) return elided('size');
-    out['@bytes'] = text(Buffer.from(v.buffer, v.byteOffset, v.length).toString('base64'), b) as string;
+    const encoded = b.base64(v);
+    if (encoded === undefined) return elided('size');
+    out['@bytes'] = encoded;
     return out;
   }
   if (depth <= 0) return elided('depth');
-  const className = text(v.className, b);
+  const className = b.text(v.className);
   if (className === undefined) return elided('size');
   switch (v.kind) {
     case 'array':
@@ -197,7 +167,7 @@ function toPlain(v: JdkValue, depth: number, b: Budget): Plain {
       return out;
     case 'enum':
       out['@class'] = className;
-      out['@enum'] = text(v.name, b) ?? elided('size');
+      out['@enum'] = b.text(v.name) ?? elided('size');
       return out;
   }
 }
@@ -207,9 +177,5 @@ function toPlain(v: JdkValue, depth: number, b: Budget): Plain {
  * the recursion's depth), within `limits` (10,000 values and a million characters by default).
  */
 export function jdkToPlain(value: JdkValue, maxDepth = 32, limits: Partial<PlainLimits> = {}): Plain {
-  return toPlain(value, Math.min(maxDepth, 1000), {
-    nodes: limits.maxNodes ?? 10_000,
-    chars: limits.maxChars ?? 1 << 20,
-    shapes: new Map(),
-  });
+  return toPlain(value, Math.min(maxDepth, 1000), new Budget(limits));
 }

@@ -22,41 +22,29 @@
  * Records are made without a prototype, so a key `__proto__` is only a key.
  */
 import type { Ivars, MarshalValue, MBytes } from './marshal.js';
+import {
+  elision,
+  isScalar,
+  plainItems,
+  plainPut,
+  plainRecord as record,
+  plainScalar,
+  PlainBudget,
+  type Plain,
+  type PlainLimits,
+} from './plain.js';
 
-export type Plain = null | boolean | number | string | Plain[] | { [key: string]: Plain };
+export type { Plain, PlainLimits } from './plain.js';
 
-export interface PlainLimits {
-  /** Values written, each one counting. */
-  maxNodes: number;
-  /** Characters written: strings, keys, class names, base64. */
-  maxChars: number;
-}
+type Budget = PlainBudget;
 
-interface Budget {
-  nodes: number;
-  chars: number;
-}
-
-function record(): Record<string, Plain> {
-  return Object.create(null) as Record<string, Plain>;
-}
-
-const elided = (why: 'depth' | 'size'): Plain => {
-  const out = record();
-  out['@elided'] = why;
-  return out;
-};
-
-function text(s: string, b: Budget): string | undefined {
-  if (s.length > b.chars) return undefined;
-  b.chars -= s.length;
-  return s;
-}
+const elided = (why: 'depth' | 'size'): Plain => elision('@elided', why);
 
 function bytes(v: MBytes, b: Budget): Plain {
-  if (Math.ceil(v.bytes.length / 3) * 4 > b.chars) return elided('size');
+  const encoded = b.base64(v.bytes);
+  if (encoded === undefined) return elided('size');
   const out = record();
-  out['@bytes'] = text(v.bytes.toString('base64'), b) as string;
+  out['@bytes'] = encoded;
   out['@encoding'] = v.encoding;
   return out;
 }
@@ -71,27 +59,10 @@ function hashKey(key: MarshalValue): string | undefined {
   return undefined;
 }
 
-function put(out: Record<string, Plain>, key: string, value: () => Plain, b: Budget): boolean {
-  const k = text(key, b);
-  if (k === undefined || b.nodes <= 0) {
-    out['@elided'] = 'size';
-    return false;
-  }
-  out[k] = value();
-  return true;
-}
+const put = (out: Record<string, Plain>, key: string, value: () => Plain, b: Budget): boolean => plainPut(out, key, value, b, '@elided');
 
-function list(items: readonly MarshalValue[], depth: number, b: Budget): Plain[] {
-  const out: Plain[] = [];
-  for (const item of items) {
-    if (b.nodes <= 0) {
-      out.push(elided('size'));
-      break;
-    }
-    out.push(toPlain(item, depth, b));
-  }
-  return out;
-}
+const list = (items: readonly MarshalValue[], depth: number, b: Budget): Plain[] =>
+  plainItems(items, b, (item) => toPlain(item, depth, b), elided);
 
 /** Named values (instance variables, struct members) as a record; the names are Ruby's, kept as they are. */
 function named(pairs: Ivars, depth: number, b: Budget): Plain {
@@ -122,7 +93,7 @@ function hash(entries: ReadonlyArray<[MarshalValue, MarshalValue]>, depth: numbe
 
 function marked(marker: string, name: string, b: Budget, more?: (out: Record<string, Plain>) => void): Plain {
   const out = record();
-  const n = text(name, b);
+  const n = b.text(name);
   if (n === undefined) return elided('size');
   out[marker] = n;
   more?.(out);
@@ -146,11 +117,8 @@ function rubyTime(bytes: Buffer): string | undefined {
 }
 
 function toPlain(v: MarshalValue, depth: number, b: Budget): Plain {
-  if (b.nodes <= 0) return elided('size');
-  b.nodes -= 1;
-  if (v === null || typeof v === 'boolean') return v;
-  if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
-  if (typeof v === 'bigint' || typeof v === 'string') return text(String(v), b) ?? elided('size');
+  if (!b.take()) return elided('size');
+  if (isScalar(v)) return plainScalar(v, b, elided);
   if (v.kind === 'bytes') return bytes(v, b);
   if (v.kind === 'symbol') return marked('@symbol', v.name, b);
   if (v.kind === 'cycle') return marked('@cycle', v.of || 'object', b);
@@ -166,7 +134,7 @@ function toPlain(v: MarshalValue, depth: number, b: Budget): Plain {
       return out;
     }
     case 'string':
-      return typeof v.value === 'string' ? (text(v.value, b) ?? elided('size')) : bytes(v.value, b);
+      return typeof v.value === 'string' ? (b.text(v.value) ?? elided('size')) : bytes(v.value, b);
     case 'object':
       return marked('@object', v.className, b, (out) => (out['@ivars'] = named(v.ivars, d, b)));
     case 'struct':
@@ -175,8 +143,11 @@ function toPlain(v: MarshalValue, depth: number, b: Budget): Plain {
       return marked('@userdef', v.className, b, (out) => {
         const time = v.className === 'Time' ? rubyTime(v.bytes) : undefined;
         if (time !== undefined) out['@time'] = time;
-        else if (Math.ceil(v.bytes.length / 3) * 4 <= b.chars) out['@bytes'] = text(v.bytes.toString('base64'), b) as string;
-        else out['@elided'] = 'size';
+        else {
+          const encoded = b.base64(v.bytes);
+          if (encoded !== undefined) out['@bytes'] = encoded;
+          else out['@elided'] = 'size';
+        }
       });
     case 'usermarshal':
       return marked('@usermarshal', v.className, b, (out) => (out['@data'] = toPlain(v.data, d, b)));
@@ -198,5 +169,5 @@ function toPlain(v: MarshalValue, depth: number, b: Budget): Plain {
  * the recursion's depth), within `limits` (10,000 values and a million characters by default).
  */
 export function marshalToPlain(value: MarshalValue, maxDepth = 32, limits: Partial<PlainLimits> = {}): Plain {
-  return toPlain(value, Math.min(maxDepth, 1000), { nodes: limits.maxNodes ?? 10_000, chars: limits.maxChars ?? 1 << 20 });
+  return toPlain(value, Math.min(maxDepth, 1000), new PlainBudget(limits));
 }

@@ -15,67 +15,33 @@
  * it cannot pose as one of these.
  */
 import { readPyDatetime } from './py-datetime.js';
+import { elision, isScalar, plainItems, plainRecord as record, plainScalar, PlainBudget, type Plain, type PlainLimits } from './plain.js';
 import { PyBytes, PyDict, PyExt, PyGlobal, PyList, PyObject, PySet, PyTuple, type PyValue } from './py-value.js';
 
-export type Plain = null | boolean | number | string | Plain[] | { [key: string]: Plain };
+export type { Plain } from './plain.js';
 
-export interface PyPlainLimits {
+export interface PyPlainLimits extends PlainLimits {
   /** Containers inside each other (at most 1000: it is the recursion's depth). */
   maxDepth: number;
-  /** Values written, each one counting. */
-  maxNodes: number;
-  /** Characters written: strings, keys, names, base64. */
-  maxChars: number;
 }
 
-interface Budget {
-  nodes: number;
-  chars: number;
-}
+type Budget = PlainBudget;
 
-/** A record without a prototype, so a key `__proto__` is only a key. */
-export function record(): Record<string, Plain> {
-  return Object.create(null) as Record<string, Plain>;
-}
-
-const elided = (why: 'depth' | 'size'): Plain => {
-  const out = record();
-  out['$elided'] = why;
-  return out;
-};
-
-function text(s: string, b: Budget): string | undefined {
-  if (s.length > b.chars) return undefined;
-  b.chars -= s.length;
-  return s;
-}
+const elided = (why: 'depth' | 'size'): Plain => elision('$elided', why);
 
 /** A key from the data, escaped so that it cannot pose as one of the `$` markers. */
 export const plainKey = (key: string): string => (key.startsWith('$') ? `$${key}` : key);
 
-function base64(bytes: Buffer, b: Budget): Plain {
-  // Measured before it is made: base64 is four characters for every three bytes.
-  if (Math.ceil(bytes.length / 3) * 4 > b.chars) return elided('size');
-  return text(bytes.toString('base64'), b) as string;
-}
+const base64 = (bytes: Buffer, b: Budget): Plain => b.base64(bytes) ?? elided('size');
 
-function list(items: readonly PyValue[], depth: number, b: Budget): Plain[] {
-  const out: Plain[] = [];
-  for (const item of items) {
-    if (b.nodes <= 0) {
-      out.push(elided('size'));
-      break;
-    }
-    out.push(toPlain(item, depth, b));
-  }
-  return out;
-}
+const list = (items: readonly PyValue[], depth: number, b: Budget): Plain[] =>
+  plainItems(items, b, (item) => toPlain(item, depth, b), elided);
 
 function dict(d: PyDict, depth: number, b: Budget): Plain {
   const out = record();
   if (d.keys.every((k) => typeof k === 'string')) {
     for (let i = 0; i < d.keys.length; i += 1) {
-      const k = text(plainKey(d.keys[i] as string), b);
+      const k = b.text(plainKey(d.keys[i] as string));
       if (k === undefined || b.nodes <= 0) {
         out['$elided'] = 'size';
         break;
@@ -99,7 +65,7 @@ function dict(d: PyDict, depth: number, b: Budget): Plain {
 function object(o: PyObject, depth: number, b: Budget): Plain {
   const out = record();
   const name = o.className;
-  if (name !== undefined) out['$class'] = text(name, b) ?? elided('size');
+  if (name !== undefined) out['$class'] = b.text(name) ?? elided('size');
   else out['$callee'] = toPlain(o.callee, depth, b);
   const dt = readPyDatetime(o);
   if (dt !== undefined) {
@@ -145,11 +111,8 @@ export function timestampMs(data: Buffer): number | undefined {
 }
 
 function toPlain(v: PyValue, depth: number, b: Budget): Plain {
-  if (b.nodes <= 0) return elided('size');
-  b.nodes -= 1;
-  if (v === null || typeof v === 'boolean') return v;
-  if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
-  if (typeof v === 'bigint' || typeof v === 'string') return text(String(v), b) ?? elided('size');
+  if (!b.take()) return elided('size');
+  if (isScalar(v)) return plainScalar(v, b, elided);
   if (v instanceof PyBytes) {
     const out = record();
     out[v.mutable ? '$bytearray' : '$bytes'] = base64(v.bytes, b);
@@ -157,7 +120,7 @@ function toPlain(v: PyValue, depth: number, b: Budget): Plain {
   }
   if (v instanceof PyGlobal) {
     const out = record();
-    out['$global'] = text(v.dotted, b) ?? elided('size');
+    out['$global'] = b.text(v.dotted) ?? elided('size');
     return out;
   }
   if (v instanceof PyExt) return ext(v, b);
@@ -174,5 +137,5 @@ function toPlain(v: PyValue, depth: number, b: Budget): Plain {
 
 /** Plain data of a Python value, within `limits` (64 levels, 10,000 values and a million characters by default). */
 export function pyToPlain(value: PyValue, limits: Partial<PyPlainLimits> = {}): Plain {
-  return toPlain(value, Math.min(limits.maxDepth ?? 64, 1000), { nodes: limits.maxNodes ?? 10_000, chars: limits.maxChars ?? 1 << 20 });
+  return toPlain(value, Math.min(limits.maxDepth ?? 64, 1000), new PlainBudget(limits));
 }

@@ -13,7 +13,7 @@ import { NO_PREFILTER } from '../../../walk/prefilter.js';
 import { prefilterNeedle } from '../../decode/json-prefilter.js';
 import { decodeSession, setMembers, type JsonObject } from '../../decode/json-session.js';
 import { idAfter, sessionKey, validateSessionId } from '../../ids.js';
-import { noteReadable, recordLine, unreadableRecord } from '../../records.js';
+import { noteReadable, lineOfRecord, unreadableRecord } from '../../records.js';
 import type { LineInfo, SessionLayout, SessionRecord, SideOp } from '../../layout.js';
 
 const BY_USER = 'by-user-id:';
@@ -61,6 +61,9 @@ const clearPointer = (prefix: string, userId: string, sessionKeyText: Buffer): S
   args: [sessionKeyText],
 });
 
+/** The layout's `record` (this layout reads no user fields: the user is where the store puts it). */
+const recordOf: SessionLayout['record'] = (id, raw, pttlMs, _fields, now, info) => toRecord(id, raw, pttlMs, now, info);
+
 export const authjs: SessionLayout = {
   name: 'authjs',
   defaultPrefix: 'user:session:',
@@ -87,12 +90,8 @@ export const authjs: SessionLayout = {
       };
     },
   },
-  record: (id, raw, pttlMs, _fields, now, info) => toRecord(id, raw, pttlMs, now, info),
-  jsonLine(id, raw, pttlMs, _fields, now, onlyUser, info, tail) {
-    const record = toRecord(id, raw, pttlMs, now, info);
-    if (onlyUser !== undefined && record.user !== onlyUser) return undefined;
-    return recordLine(record, raw, tail);
-  },
+  record: recordOf,
+  jsonLine: lineOfRecord(recordOf),
   content(raw) {
     const read = readAuthjs(raw);
     return typeof read === 'string' ? undefined : read.doc;

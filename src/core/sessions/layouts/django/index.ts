@@ -19,7 +19,7 @@ import { decodedCookieValue } from '../../cookie.js';
 import { UsageError } from '../../../errors.js';
 import { pyUserPrefilter } from '../../decode/py-session.js';
 import { idAfter, sessionKey, validateSessionId } from '../../ids.js';
-import { recordLine } from '../../records.js';
+import { lineOfRecord } from '../../records.js';
 import type { SessionLayout } from '../../layout.js';
 import { CACHED_DB, djangoLifetimeUndone, djangoWithLifetime } from './expiry.js';
 import { djangoContent, readDjango, toDjangoRecord } from './read.js';
@@ -59,11 +59,7 @@ export const django: SessionLayout = {
     },
   },
   record: toDjangoRecord,
-  jsonLine(id, raw, pttlMs, fields, now, onlyUser, info, tail) {
-    const record = toDjangoRecord(id, raw, pttlMs, fields, now, info);
-    if (onlyUser !== undefined && record.user !== onlyUser) return undefined;
-    return recordLine(record, raw, tail);
-  },
+  jsonLine: lineOfRecord(toDjangoRecord),
   content: djangoContent,
   userPrefilter: pyUserPrefilter,
   withLifetime: djangoWithLifetime,

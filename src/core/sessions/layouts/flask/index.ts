@@ -21,7 +21,7 @@
 import { escapeGlob, showId } from '../../../redis/keys.js';
 import { fieldsFor, pyContent, pyExtra, pyUser, pyUserPrefilter } from '../../decode/py-session.js';
 import { idAfter, sessionKey } from '../../ids.js';
-import { isoTime, noteReadable, recordLine, unreadableRecord } from '../../records.js';
+import { isoTime, noteReadable, lineOfRecord, unreadableRecord } from '../../records.js';
 import type { LineInfo, SessionLayout, SessionRecord } from '../../layout.js';
 import { flaskCookie } from './cookie.js';
 import { readFlask } from './read.js';
@@ -67,11 +67,7 @@ export const flask: SessionLayout = {
   isSessionValue: (raw) => typeof readFlask(raw) !== 'string',
   cookie: flaskCookie,
   record: toRecord,
-  jsonLine(id, raw, pttlMs, fields, now, onlyUser, info, tail) {
-    const record = toRecord(id, raw, pttlMs, fields, now, info);
-    if (onlyUser !== undefined && record.user !== onlyUser) return undefined;
-    return recordLine(record, raw, tail);
-  },
+  jsonLine: lineOfRecord(toRecord),
   content(raw) {
     const read = readFlask(raw);
     return typeof read === 'string' ? undefined : { serializer: read.format, data: pyContent(read.dict, new Set()) };

@@ -19,7 +19,7 @@ import { escapeGlob, showId } from '../../../redis/keys.js';
 import { prefilterNeedle } from '../../decode/json-prefilter.js';
 import { idAfter, sessionKey } from '../../ids.js';
 import type { SessionLayout } from '../../layout.js';
-import { recordLine } from '../../records.js';
+import { lineOfRecord } from '../../records.js';
 import { gorillaCookie } from './cookie.js';
 import { readGorilla, toGorillaRecord, VALUES_TYPE } from './record.js';
 
@@ -37,11 +37,7 @@ export const gorilla: SessionLayout = {
   idOf: idAfter,
   cookie: gorillaCookie,
   record: toGorillaRecord,
-  jsonLine(id, raw, pttlMs, fields, now, onlyUser, info, tail) {
-    const record = toGorillaRecord(id, raw, pttlMs, fields, now, info);
-    if (onlyUser !== undefined && record.user !== onlyUser) return undefined;
-    return recordLine(record, raw, tail);
-  },
+  jsonLine: lineOfRecord(toGorillaRecord),
   content(raw) {
     const read = readGorilla(raw);
     return typeof read === 'string' ? undefined : read.values;

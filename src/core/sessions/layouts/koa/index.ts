@@ -15,7 +15,7 @@ import { UsageError } from '../../../errors.js';
 import { prefilterNeedle } from '../../decode/json-prefilter.js';
 import { decodeSession, sessionUser, setMembers, splitFields, type JsonObject } from '../../decode/json-session.js';
 import { idAfter, sessionKey, validateSessionId } from '../../ids.js';
-import { noteReadable, recordLine, unreadableRecord } from '../../records.js';
+import { noteReadable, lineOfRecord, unreadableRecord } from '../../records.js';
 import type { LineInfo, SessionLayout, SessionRecord } from '../../layout.js';
 
 /** koa-redis keeps the key this much longer than `_maxAge` (koa-session's context.js: `maxAge += 10000`). */
@@ -85,11 +85,7 @@ export const koa: SessionLayout = {
     },
   },
   record: toRecord,
-  jsonLine(id, raw, pttlMs, fields, now, onlyUser, info, tail) {
-    const record = toRecord(id, raw, pttlMs, fields, now, info);
-    if (onlyUser !== undefined && record.user !== onlyUser) return undefined;
-    return recordLine(record, raw, tail);
-  },
+  jsonLine: lineOfRecord(toRecord),
   content(raw) {
     const read = readKoa(raw);
     return typeof read === 'string' ? undefined : read.session;

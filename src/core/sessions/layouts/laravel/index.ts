@@ -25,7 +25,7 @@ import { decodedCookieValue } from '../../cookie.js';
 import { decodePhpSerialized } from '../../decode/php-serialize.js';
 import { isPhpObject, newMap, PHP_LIMITS, Tracker, type PhpMap, type PhpPlain } from '../../decode/php-value.js';
 import { idAfter, sessionKey, validateSessionId } from '../../ids.js';
-import { isoTime, noteReadable, recordLine, unreadableRecord } from '../../records.js';
+import { isoTime, lineOfRecord, noteReadable, unreadableRecord } from '../../records.js';
 import type { LineInfo, SessionLayout, SessionRecord } from '../../layout.js';
 import { appKeys, cookiePrefix, decrypt, isPayload, PAYLOAD_START } from './crypt.js';
 
@@ -158,11 +158,7 @@ export function laravelLayout(keys: readonly Buffer[] = []): SessionLayout {
       },
     },
     record,
-    jsonLine(id, raw, pttlMs, fields, now, onlyUser, info, tail) {
-      const r = record(id, raw, pttlMs, fields, now, info);
-      if (onlyUser !== undefined && r.user !== onlyUser) return undefined;
-      return recordLine(r, raw, tail);
-    },
+    jsonLine: lineOfRecord(record),
     content(raw) {
       const s = readLaravel(raw, keys);
       if (typeof s === 'string') return undefined;

@@ -21,7 +21,7 @@ import { decodedCookieValue } from '../../cookie.js';
 import { sessionUser, splitFields } from '../../decode/json-session.js';
 import { decodePhpSession, phpUserNeedle } from '../../decode/php-session.js';
 import { idAfter, sessionKey, validateSessionId } from '../../ids.js';
-import { isoTime, noteReadable, recordLine, unreadableRecord } from '../../records.js';
+import { isoTime, noteReadable, lineOfRecord, unreadableRecord } from '../../records.js';
 import type { LineInfo, SessionLayout, SessionRecord } from '../../layout.js';
 
 const PREFIX = 'PHPREDIS_SESSION:';
@@ -77,11 +77,7 @@ export const php: SessionLayout = {
     },
   },
   record: toRecord,
-  jsonLine(id, raw, pttlMs, fields, now, onlyUser, info, tail) {
-    const record = toRecord(id, raw, pttlMs, fields, now, info);
-    if (onlyUser !== undefined && record.user !== onlyUser) return undefined;
-    return recordLine(record, raw, tail);
-  },
+  jsonLine: lineOfRecord(toRecord),
   content(raw) {
     const session = decodePhpSession(raw);
     return typeof session === 'string' ? undefined : { serializer: session.serializer, variables: session.vars };

@@ -15,7 +15,7 @@
  */
 import { escapeGlob, showId } from '../../../redis/keys.js';
 import { idAfter, sessionKey } from '../../ids.js';
-import { isoTime, noteReadable, recordLine, unreadableRecord } from '../../records.js';
+import { isoTime, noteReadable, lineOfRecord, unreadableRecord } from '../../records.js';
 import type { LineInfo, SessionLayout, SessionRecord } from '../../layout.js';
 import { railsCookie } from './cookie.js';
 import { privateKeyAt } from './keys.js';
@@ -48,11 +48,7 @@ export const rails: SessionLayout = {
   idOf: idAfter,
   cookie: railsCookie,
   record: toRecord,
-  jsonLine(id, raw, pttlMs, fields, now, onlyUser, info, tail) {
-    const record = toRecord(id, raw, pttlMs, fields, now, info);
-    if (onlyUser !== undefined && record.user !== onlyUser) return undefined;
-    return recordLine(record, raw, tail);
-  },
+  jsonLine: lineOfRecord(toRecord),
   content(raw) {
     const session = readRailsSession(raw);
     return typeof session === 'string' ? undefined : railsContent(session.hash);

@@ -16,7 +16,7 @@
 import { escapeGlob, showId } from '../../../redis/keys.js';
 import type { LifetimePlan, SessionLayout, SideOp, StoredAt } from '../../layout.js';
 import { NO_PREFILTER, type Needle } from '../../../walk/prefilter.js';
-import { recordLine } from '../../records.js';
+import { lineOfRecord } from '../../records.js';
 import { springCookie } from './cookie.js';
 import {
   DEFAULT_NAMESPACE,
@@ -80,6 +80,9 @@ function withLifetime(raw: Buffer, ttlMs: number, now: number, at: StoredAt): Li
   return { fields, ttlMs: ttlMs + INDEXED_MARGIN_MS, side, note };
 }
 
+/** The layout's `record` (this layout reads no user fields: the user is where the store puts it). */
+const recordOf: SessionLayout['record'] = (id, raw, pttlMs, _fields, now, info) => toSpringRecord(id, raw, pttlMs, now, info);
+
 export const spring: SessionLayout = {
   name: 'spring',
   defaultPrefix: DEFAULT_NAMESPACE,
@@ -96,12 +99,8 @@ export const spring: SessionLayout = {
     return (key) => showId(key.subarray(length));
   },
   cookie: springCookie,
-  record: (id, raw, pttlMs, _userFields, now, info) => toSpringRecord(id, raw, pttlMs, now, info),
-  jsonLine(id, raw, pttlMs, _userFields, now, onlyUser, info, tail) {
-    const record = toSpringRecord(id, raw, pttlMs, now, info);
-    if (onlyUser !== undefined && record.user !== onlyUser) return undefined;
-    return recordLine(record, raw, tail);
-  },
+  record: recordOf,
+  jsonLine: lineOfRecord(recordOf),
   content: springContent,
   userPrefilter(user): Needle {
     if (user === undefined) return NO_PREFILTER;

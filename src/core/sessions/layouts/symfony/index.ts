@@ -19,7 +19,7 @@ import { decodedCookieValue } from '../../cookie.js';
 import { decodePhpSession, phpUserNeedle, type PhpSession } from '../../decode/php-session.js';
 import { newMap, type PhpMap, type PhpPlain } from '../../decode/php-value.js';
 import { sessionKey, validateSessionId } from '../../ids.js';
-import { isoTime, noteReadable, recordLine, unreadableRecord } from '../../records.js';
+import { isoTime, noteReadable, lineOfRecord, unreadableRecord } from '../../records.js';
 import type { LineInfo, SessionLayout, SessionRecord } from '../../layout.js';
 import { readToken, SECURITY_PREFIX, tokenUserName } from './token.js';
 
@@ -154,11 +154,7 @@ export const symfony: SessionLayout = {
     },
   },
   record: toRecord,
-  jsonLine(id, raw, pttlMs, fields, now, onlyUser, info, tail) {
-    const record = toRecord(id, raw, pttlMs, fields, now, info);
-    if (onlyUser !== undefined && record.user !== onlyUser) return undefined;
-    return recordLine(record, raw, tail);
-  },
+  jsonLine: lineOfRecord(toRecord),
   content,
   // The user name is a string inside the serialize()d token, its bytes as they are.
   userPrefilter: phpUserNeedle,
