@@ -4,11 +4,12 @@
  * on a free port in a private temp directory, readiness is polled (no fixed sleeps), and
  * stop() ends everything that was started. Never touches the Redis on 6379.
  */
+import { afterAll, beforeAll } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient, RESP_TYPES, type RedisClientType, type RedisClusterType } from 'redis';
+import { createClient, createCluster, RESP_TYPES, type RedisClientType, type RedisClusterType } from 'redis';
 import { freePort, requireRedisServer, spawnServer, startRedis, waitForPing, type RedisServer } from './redis-server.js';
 import { waitFor } from './wait.js';
 
@@ -237,4 +238,34 @@ export async function clusterKeys(cluster: RedisClusterType, match = '*'): Promi
     for await (const batch of client.scanIterator({ MATCH: match })) all.push(...batch);
   }
   return all.sort();
+}
+
+/** A node-redis Cluster client of `cluster`, connected; it does not reconnect, and its errors surface in the commands. */
+export async function connectCluster(cluster: TestCluster): Promise<RedisClusterType> {
+  const client = createCluster({
+    rootNodes: [{ url: cluster.url }],
+    defaults: { socket: { reconnectStrategy: false } },
+  }) as unknown as RedisClusterType;
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
+}
+
+export interface ClusterFixture {
+  cluster: TestCluster;
+  client: RedisClusterType;
+}
+
+/** A 3-master Cluster and a client of it for a test file: started before its tests, stopped after them. */
+export function useCluster(): ClusterFixture {
+  const fixture = {} as ClusterFixture;
+  beforeAll(async () => {
+    fixture.cluster = await startCluster();
+    fixture.client = await connectCluster(fixture.cluster);
+  }, 60000);
+  afterAll(async () => {
+    await fixture.client?.close().catch(() => fixture.client.destroy());
+    await fixture.cluster?.stop();
+  });
+  return fixture;
 }

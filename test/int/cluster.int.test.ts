@@ -7,12 +7,12 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import argon2 from 'argon2';
-import { createClient, createCluster, type RedisClientType, type RedisClusterType } from 'redis';
+import { createClient, type RedisClientType, type RedisClusterType } from 'redis';
 import type { Redis } from '../../src/core/redis/connection.js';
 import { keySlot } from '../../src/core/redis/slot.js';
 import { ndjson, runCli, type CliResult } from '../helpers/cli.js';
 import { sessionJson } from '../helpers/client.js';
-import { commandAt, startCluster, type TestCluster } from '../helpers/topologies.js';
+import { commandAt, connectCluster, startCluster, type TestCluster } from '../helpers/topologies.js';
 
 const SESSIONS = 3000;
 const USERS = 30;
@@ -28,12 +28,7 @@ const outputs: CliResult[] = [];
 
 beforeAll(async () => {
   cluster = await startCluster();
-  redis = createCluster({
-    rootNodes: [{ url: cluster.url }],
-    defaults: { socket: { reconnectStrategy: false } },
-  }) as unknown as RedisClusterType;
-  redis.on('error', () => undefined);
-  await redis.connect();
+  redis = await connectCluster(cluster);
   const slots = (await commandAt(cluster.ports[0]!, ['CLUSTER', 'SLOTS'])) as unknown[][];
   slotOwners = slots.map((s) => ({ from: Number(s[0]), to: Number(s[1]), port: Number((s[2] as unknown[])[1]) }));
 }, 60000);

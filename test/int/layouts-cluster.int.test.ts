@@ -7,9 +7,9 @@
  * exactly the keys they name: never another user's, never another layout's, never CROSSSLOT/MOVED.
  * Who owns a key is read from its seeded bytes here (each value holds `user<n>`), not from the tool.
  */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { createCluster, RESP_TYPES, type RedisClusterType } from 'redis';
+import { RESP_TYPES } from 'redis';
 import { ndjson, runCli, withOptions, type CliResult } from '../helpers/cli.js';
 import { AUDIT_KEY, useServer } from '../helpers/fixture.js';
 import type { NodeSeedOptions } from '../helpers/seed.js';
@@ -17,7 +17,7 @@ import { seedGorillaSessions } from '../helpers/seed-go.js';
 import { seedLaravelSessions, seedPhpSessions, seedSymfonySessions } from '../helpers/seed-php.js';
 import { seedDjangoSessions, seedFlaskSessions } from '../helpers/seed-python.js';
 import { seedRailsCacheSessions, seedRailsSessions } from '../helpers/seed-ruby.js';
-import { clusterKeys, copyToCluster, startCluster, type TestCluster } from '../helpers/topologies.js';
+import { clusterKeys, copyToCluster, useCluster } from '../helpers/topologies.js';
 
 /** Sessions per layout, and users: session i belongs to user<i % USERS>, so each user has 6. */
 const COUNT = 30;
@@ -46,26 +46,10 @@ const CASES: Case[] = [
 ];
 
 const t = useServer();
-let cluster: TestCluster;
-let onCluster: RedisClusterType;
-
-beforeAll(async () => {
-  cluster = await startCluster();
-  onCluster = createCluster({
-    rootNodes: [{ url: cluster.url }],
-    defaults: { socket: { reconnectStrategy: false } },
-  }) as unknown as RedisClusterType;
-  onCluster.on('error', () => undefined);
-  await onCluster.connect();
-}, 60000);
-
-afterAll(async () => {
-  await onCluster?.close().catch(() => onCluster.destroy());
-  await cluster?.stop();
-});
+const c = useCluster();
 
 const cli = (layout: string, args: string[]): Promise<CliResult> =>
-  runCli(withOptions(args, ['--layout', layout]), { env: { REDIS_URL: cluster.url }, timeoutMs: 30000 });
+  runCli(withOptions(args, ['--layout', layout]), { env: { REDIS_URL: c.cluster.url }, timeoutMs: 30000 });
 
 /** A command that succeeded on the Cluster: exit 0, and no slot error on the way. */
 function ok(r: CliResult): CliResult {
@@ -73,16 +57,16 @@ function ok(r: CliResult): CliResult {
   return r;
 }
 
-const bytesOn = () => onCluster.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
+const bytesOn = () => c.client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
 const valueOf = async (key: string) => (await bytesOn().get(key)) as unknown as Buffer;
 
 /** Every key on the Cluster but the audit trail, sorted. */
-const dataKeys = async () => (await clusterKeys(onCluster)).filter((k) => k !== AUDIT_KEY);
+const dataKeys = async () => (await clusterKeys(c.client)).filter((k) => k !== AUDIT_KEY);
 
 /** The keys of `match` whose seeded value names `user` (user0..user4: none is a prefix of another). */
 async function keysOf(match: string, user: string): Promise<string[]> {
   const out: string[] = [];
-  for (const key of await clusterKeys(onCluster, match)) if ((await valueOf(key)).includes(user, 0, 'latin1')) out.push(key);
+  for (const key of await clusterKeys(c.client, match)) if ((await valueOf(key)).includes(user, 0, 'latin1')) out.push(key);
   return out;
 }
 
@@ -90,8 +74,8 @@ async function keysOf(match: string, user: string): Promise<string[]> {
 async function seedAll(): Promise<void> {
   await t.redis.flushAll();
   for (const c of CASES) await c.seed(t.server.port, { to: COUNT, users: USERS });
-  for (const master of onCluster.masters) await (await onCluster.nodeClient(master)).flushAll();
-  await copyToCluster(t.redis, onCluster, [AUDIT_KEY]);
+  for (const master of c.client.masters) await (await c.client.nodeClient(master)).flushAll();
+  await copyToCluster(t.redis, c.client, [AUDIT_KEY]);
   await t.redis.flushAll();
 }
 
@@ -112,8 +96,8 @@ describe.each(CASES)('--layout $layout on a Redis Cluster', ({ layout, match }) 
 
   test(`the ${COUNT} seeded sessions sit on all three masters, beside the other layouts'`, async () => {
     const perMaster: number[] = [];
-    for (const master of onCluster.masters) {
-      const node = await onCluster.nodeClient(master);
+    for (const master of c.client.masters) {
+      const node = await c.client.nodeClient(master);
       let n = 0;
       for await (const batch of node.scanIterator({ MATCH: match })) n += batch.length;
       perMaster.push(n);
@@ -126,7 +110,7 @@ describe.each(CASES)('--layout $layout on a Redis Cluster', ({ layout, match }) 
 
   test('list --json lists exactly the seeded sessions, each with its user', async () => {
     const rows = ndjson(ok(await cli(layout, ['session', 'list', '--json'])).stdout);
-    expect(rows.map((r) => String(r['key'])).sort()).toEqual(await clusterKeys(onCluster, match));
+    expect(rows.map((r) => String(r['key'])).sort()).toEqual(await clusterKeys(c.client, match));
     for (let n = 0; n < USERS; n += 1) {
       const mine = await keysOf(match, `user${n}`);
       expect(mine).toHaveLength(PER_USER);
@@ -152,7 +136,7 @@ describe.each(CASES)('--layout $layout on a Redis Cluster', ({ layout, match }) 
     const set = ok(await cli(layout, ['session', 'ttl', '--json', '--', id, '10m']));
     // Only the cache store's Entry holds a lifetime to rewrite (django's would with _session_expiry, not seeded here).
     expect(JSON.parse(set.stdout)).toMatchObject({ ttlSeconds: 600, valueUpdated: layout === 'rails-cache' });
-    const pttl = Number(await onCluster.pTTL(key as string));
+    const pttl = Number(await c.client.pTTL(key as string));
     expect(pttl).toBeLessThanOrEqual(600_000);
     expect(pttl).toBeGreaterThan(590_000);
     const read = JSON.parse(ok(await cli(layout, ['session', 'ttl', '--json', '--', id])).stdout) as { ttlSeconds: number };
@@ -182,11 +166,11 @@ describe.each(CASES)('--layout $layout on a Redis Cluster', ({ layout, match }) 
 
   test("revoke --all --yes empties the layout and leaves the other layouts' keys", async () => {
     const before = await dataKeys();
-    const mine = await clusterKeys(onCluster, match);
+    const mine = await clusterKeys(c.client, match);
     expect(mine).toHaveLength(COUNT - PER_USER);
     const everything = ok(await cli(layout, ['session', 'revoke', '--all', '--yes', '--json']));
     expect(JSON.parse(everything.stdout)).toMatchObject({ revoked: COUNT - PER_USER });
-    expect(await clusterKeys(onCluster, match)).toEqual([]);
+    expect(await clusterKeys(c.client, match)).toEqual([]);
     expect(await dataKeys()).toEqual(before.filter((k) => !mine.includes(k)));
     expect(ndjson(ok(await cli(layout, ['session', 'list', '--json'])).stdout)).toEqual([]);
   });

@@ -5,8 +5,7 @@
  * by-user-id pointer) sit in different slots, and every bulk command must walk every master and
  * clean the index on the node that owns it. Never a CROSSSLOT or MOVED error.
  */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { createCluster, type RedisClusterType } from 'redis';
+import { describe, expect, test } from '@jest/globals';
 import { keySlot } from '../../src/core/redis/slot.js';
 import { startAuthjsApp } from '../helpers/apps/authjs.js';
 import { startBetterAuthApp } from '../helpers/apps/better-auth.js';
@@ -14,29 +13,13 @@ import { startKoaApp } from '../helpers/apps/koa.js';
 import type { NodeApp } from '../helpers/apps/types.js';
 import { ndjson, runCli, withOptions } from '../helpers/cli.js';
 import { AUDIT_KEY, useTestRedis } from '../helpers/fixture.js';
-import { clusterKeys, copyToCluster, startCluster, type TestCluster } from '../helpers/topologies.js';
+import { clusterKeys, copyToCluster, useCluster } from '../helpers/topologies.js';
 
 const t = useTestRedis();
-let cluster: TestCluster;
-let onCluster: RedisClusterType;
-
-beforeAll(async () => {
-  cluster = await startCluster();
-  onCluster = createCluster({
-    rootNodes: [{ url: cluster.url }],
-    defaults: { socket: { reconnectStrategy: false } },
-  }) as unknown as RedisClusterType;
-  onCluster.on('error', () => undefined);
-  await onCluster.connect();
-}, 60000);
-
-afterAll(async () => {
-  await onCluster?.close().catch(() => onCluster.destroy());
-  await cluster?.stop();
-});
+const c = useCluster();
 
 const cli = (layout: string, args: string[]) =>
-  runCli(withOptions(args, ['--layout', layout]), { env: { REDIS_URL: cluster.url }, timeoutMs: 30000 });
+  runCli(withOptions(args, ['--layout', layout]), { env: { REDIS_URL: c.cluster.url }, timeoutMs: 30000 });
 
 describe.each<[string, (url: string) => Promise<NodeApp>]>([
   ['koa', startKoaApp],
@@ -53,7 +36,7 @@ describe.each<[string, (url: string) => Promise<NodeApp>]>([
     } finally {
       await app.close();
     }
-    const moved = await copyToCluster(t.redis, onCluster, [AUDIT_KEY]);
+    const moved = await copyToCluster(t.redis, c.client, [AUDIT_KEY]);
     await t.redis.flushAll();
     expect(new Set(moved.map(keySlot)).size).toBeGreaterThan(1);
 
@@ -71,12 +54,12 @@ describe.each<[string, (url: string) => Promise<NodeApp>]>([
     const revoked = await cli(layout, ['session', 'revoke', '--json', '--user', alice]);
     expect(revoked.stderr).not.toMatch(/CROSSSLOT|MOVED/);
     expect(JSON.parse(revoked.stdout)).toMatchObject({ revoked: 1 });
-    const left = (await clusterKeys(onCluster)).filter((k) => k !== AUDIT_KEY);
+    const left = (await clusterKeys(c.client)).filter((k) => k !== AUDIT_KEY);
     expect(left).not.toContain(keyA);
     expect(left).toContain(keyB);
     for (const k of left) {
-      if ((await onCluster.type(k)) !== 'string') continue;
-      expect((await onCluster.get(k)) ?? '').not.toContain(keyA.slice(-20));
+      if ((await c.client.type(k)) !== 'string') continue;
+      expect((await c.client.get(k)) ?? '').not.toContain(keyA.slice(-20));
     }
 
     const everything = await cli(layout, ['session', 'revoke', '--all', '--yes', '--json']);

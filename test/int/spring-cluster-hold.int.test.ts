@@ -8,13 +8,13 @@
  *   changed fields, the principal-set SADD) is undone again, index member included.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { createCluster, RESP_TYPES, type RedisClusterType } from 'redis';
+import { RESP_TYPES, type RedisClusterType } from 'redis';
 import { keySlot } from '../../src/core/redis/slot.js';
 import { jdkString } from '../../src/core/sessions/decode/jdk.js';
 import { ndjson, runCli, startCli } from '../helpers/cli.js';
 import { AUDIT_KEY, useTestRedis } from '../helpers/fixture.js';
 import { startSpringApp, type SpringApp } from '../helpers/spring.js';
-import { clusterKeys, copyToCluster, startCluster, type TestCluster } from '../helpers/topologies.js';
+import { clusterKeys, copyToCluster, connectCluster, startCluster, type TestCluster } from '../helpers/topologies.js';
 import { waitFor } from '../helpers/wait.js';
 
 const t = useTestRedis();
@@ -25,12 +25,7 @@ let onCluster: RedisClusterType;
 beforeAll(async () => {
   app = await startSpringApp(t.server.port);
   cluster = await startCluster();
-  onCluster = createCluster({
-    rootNodes: [{ url: cluster.url }],
-    defaults: { socket: { reconnectStrategy: false } },
-  }) as unknown as RedisClusterType;
-  onCluster.on('error', () => undefined);
-  await onCluster.connect();
+  onCluster = await connectCluster(cluster);
 }, 60000);
 
 afterAll(async () => {
