@@ -5,7 +5,12 @@
  */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import type { RedisClientType } from 'redis';
+import { ndjson, runCli } from '../helpers/cli.js';
 import { adminClient, sessionJson } from '../helpers/client.js';
+import type { NodeSeedOptions } from '../helpers/seed.js';
+import { seedGorillaSessions } from '../helpers/seed-go.js';
+import { seedFlaskSessions } from '../helpers/seed-python.js';
+import { seedRailsSessions } from '../helpers/seed-ruby.js';
 import { Pty } from '../helpers/pty.js';
 import { AUDIT_KEY, useServer } from '../helpers/fixture.js';
 import type { RedisServer } from '../helpers/redis-server.js';
@@ -139,6 +144,27 @@ describe('tables fit the terminal (issue 13 item 22)', () => {
     if (width === 120) expect(row).toMatch(/ip=203\.0\.113\.7 \S*…\s*$/);
     expect(lines[lines.length - 1]).toBe('5 sessions.');
   });
+
+  // Flask-Session 0.3's ids are UUIDs (36), 0.8's token_urlsafe(32) (43); gorilla's 52; Rails' 64.
+  // A 64-character id, a user cut to 8 and the TTL take 88 columns: there the id stays whole
+  // and the line is wider than the terminal.
+  test.each<[string, number, number, (port: number, opts: NodeSeedOptions) => Promise<void>]>([
+    ['flask', 36, 80, seedFlaskSessions],
+    ['gorilla', 52, 80, seedGorillaSessions],
+    ['rails', 64, 88, seedRailsSessions],
+  ])(
+    'session list --layout %s: its %i-character ids whole at 80 columns (Expires at left out first)',
+    async (layout, length, widest, seed) => {
+      await seed(server.port, { to: 3, users: 3 });
+      const listed = await runCli(['session', 'list', '--json', '--layout', layout], { env: { REDIS_URL: server.url } });
+      const ids = ndjson(listed.stdout).map((r) => String(r['id']));
+      expect(ids.map((id) => id.length)).toEqual([length, length, length]);
+      const lines = await onTerminal(80, ['session', 'list', '--layout', layout]);
+      expect(lines.filter((l) => cells(l) > widest)).toEqual([]);
+      expect(lines[0]).toMatch(/^ID\s+User\s+TTL\s*$/);
+      for (const id of ids) expect(lines.some((l) => l.startsWith(`${id} `) && /\buser\d\b/.test(l))).toBe(true);
+    },
+  );
 
   test.each([80, 120])('audit list at %i columns: no line wider, times in UTC', async (width) => {
     const fields = {

@@ -11,16 +11,22 @@ import { progressLine, type Progress } from '../../cli/progress.js';
 import { oddUserNote, sessionScopes } from './scope.js';
 
 /**
- * On a narrow terminal Details narrows first (and is left out below 12), then User; an id
- * keeps 32 characters (express-session's), so one is never cut on an 80-column terminal.
+ * On a narrow terminal Details narrows first (and is left out below 12), then User, then
+ * Expires at is left out. The ID column is as wide as the longest ids the listed layouts'
+ * frameworks make (32 for express-session, 36 for a UUID, 64 for Rails' private ids) and never
+ * narrows: a cut id is of no use to the operator who copies it into `session revoke`.
  */
-const COLUMNS: Column[] = [
-  { header: 'ID', width: 34, min: 32, shrink: 3 },
+const OTHER_COLUMNS: Column[] = [
   { header: 'User', width: 20, min: 8, shrink: 2 },
   { header: 'TTL', width: 8 },
-  { header: 'Expires at', width: 20 },
+  { header: 'Expires at', width: 20, optional: 2 },
   { header: 'Details', width: 50, min: 12, shrink: 1, optional: 1 },
 ];
+
+function idColumn(listings: readonly ListOptions[]): Column {
+  const width = Math.max(...listings.map((l) => l.layout.idLength));
+  return { header: 'ID', width, min: width };
+}
 
 /** A one-line summary of what a session records beyond its cookie and user. */
 function details(record: SessionRecord): string {
@@ -112,7 +118,7 @@ async function writeRows(
   written: Written,
 ): Promise<boolean> {
   const several = listings.length > 1;
-  const columns = several ? [COLUMNS[0] as Column, LAYOUT_COLUMN, ...COLUMNS.slice(1)] : COLUMNS;
+  const columns = [idColumn(listings), ...(several ? [LAYOUT_COLUMN] : []), ...OTHER_COLUMNS];
   const table = await createRowPrinter(ctx.io, columns, () => progress.beforeData());
   return pump(
     ctx,

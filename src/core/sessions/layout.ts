@@ -141,6 +141,11 @@ export interface SessionLayout {
   readonly name: string;
   /** Sessions' key prefix (or namespace) when --session-prefix is not given. */
   readonly defaultPrefix: string;
+  /**
+   * Characters in the session ids the framework makes by default (in their shown form): the
+   * table's ID column is this wide, so an id an operator copies from it is never cut.
+   */
+  readonly idLength: number;
   /** The Redis type of a session key: SCAN's TYPE filter, and what a key of another type is not. */
   readonly keyType: ValueKind;
   /** When stored fields rather than the key's TTL decide expiry: the rule, as the listing states it. */

@@ -66,6 +66,7 @@ const recordOf: SessionLayout['record'] = (id, raw, pttlMs, _fields, now, info) 
 
 export const authjs: SessionLayout = {
   name: 'authjs',
+  idLength: 36, // crypto.randomUUID()
   defaultPrefix: 'user:session:',
   keyType: 'string',
   expiryRule: "Auth.js's expires (its keys have no TTL)",

@@ -149,6 +149,7 @@ function verifySignature(token: string, signature: string, secrets: string[]): v
 
 export const betterAuth: SessionLayout = {
   name: 'better-auth',
+  idLength: 32, // generateId(32)
   defaultPrefix: '',
   keyType: 'string',
   expiryRule: "Better Auth's session.expiresAt",

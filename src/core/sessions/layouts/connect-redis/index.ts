@@ -13,6 +13,7 @@ import { lifetimeUndone, sessionJsonLine, toSessionRecord, withLifetime } from '
 
 export const connectRedis: SessionLayout = {
   name: 'connect-redis',
+  idLength: 32, // uid-safe, 24 bytes in base64url
   defaultPrefix: DEFAULT_SESSION_PREFIX,
   keyType: 'string',
   key: sessionKey,

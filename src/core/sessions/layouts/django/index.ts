@@ -32,6 +32,7 @@ const KEY_GLOB = '[a-z0-9]'.repeat(8) + '*';
 
 export const django: SessionLayout = {
   name: 'django',
+  idLength: 32, // get_random_string(32)
   defaultPrefix: `:1:${CACHE_MARK}`,
   keyType: 'string',
   key: sessionKey,

@@ -59,6 +59,7 @@ function toRecord(id: string, raw: Buffer, pttlMs: number, fields: readonly stri
 
 export const flask: SessionLayout = {
   name: 'flask',
+  idLength: 43, // secrets.token_urlsafe(32)
   defaultPrefix: 'session:',
   keyType: 'string',
   key: sessionKey,

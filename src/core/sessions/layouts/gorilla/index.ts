@@ -29,6 +29,7 @@ const ID = /^[A-Z2-7]{52}$/;
 
 export const gorilla: SessionLayout = {
   name: 'gorilla',
+  idLength: 52, // 32 random bytes in base32, unpadded
   defaultPrefix: DEFAULT_PREFIX,
   keyType: 'string',
   key: sessionKey,

@@ -59,6 +59,7 @@ function toRecord(id: string, raw: Buffer, pttlMs: number, fields: readonly stri
 
 export const koa: SessionLayout = {
   name: 'koa',
+  idLength: 36, // a UUID
   // koa-session's `prefix` option is unset by default: keys are the bare external key.
   defaultPrefix: '',
   keyType: 'string',

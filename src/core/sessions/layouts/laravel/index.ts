@@ -124,6 +124,7 @@ export function laravelLayout(keys: readonly Buffer[] = []): SessionLayout {
   const record = makeRecord(keys);
   return {
     name: 'laravel',
+    idLength: 40, // Str::random(40)
     defaultPrefix: PREFIX,
     keyType: 'string',
     key: sessionKey,

@@ -54,6 +54,7 @@ function toRecord(id: string, raw: Buffer, pttlMs: number, fields: readonly stri
 
 export const php: SessionLayout = {
   name: 'php',
+  idLength: 32, // session.sid_length's compiled default
   defaultPrefix: PREFIX,
   keyType: 'string',
   key: sessionKey,

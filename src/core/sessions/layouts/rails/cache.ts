@@ -137,6 +137,7 @@ const NOTE =
 
 export const railsCache: SessionLayout = {
   name: 'rails-cache',
+  idLength: 64, // the SHA-256 of the cookie's id, in hex
   defaultPrefix: '_session_id:2::',
   keyType: 'string',
   expiryRule: "the cache Entry's @created_at + @expires_in",

@@ -41,6 +41,7 @@ const NOTE =
 
 export const rails: SessionLayout = {
   name: 'rails',
+  idLength: 64, // the SHA-256 of the cookie's id, in hex
   defaultPrefix: 'rack:session:2::',
   keyType: 'string',
   key: sessionKey,

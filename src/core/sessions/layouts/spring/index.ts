@@ -85,6 +85,7 @@ const recordOf: SessionLayout['record'] = (id, raw, pttlMs, _fields, now, info) 
 
 export const spring: SessionLayout = {
   name: 'spring',
+  idLength: 36, // a UUID
   defaultPrefix: DEFAULT_NAMESPACE,
   keyType: 'hash',
   expiryRule: "Spring's lastAccessedTime + maxInactiveInterval",

@@ -127,6 +127,7 @@ function content(raw: Buffer): Record<string, unknown> | undefined {
 
 export const symfony: SessionLayout = {
   name: 'symfony',
+  idLength: 32, // PHP's session.sid_length
   defaultPrefix: PREFIX,
   keyType: 'string',
   key: sessionKey,
