@@ -7,7 +7,7 @@
  */
 import { bytesView } from '../redis/bytes.js';
 import type { Redis } from '../redis/connection.js';
-import { runScript, script } from '../redis/scripts.js';
+import { onWire, runScript, script } from '../redis/scripts.js';
 import { prefilterPasses, type Needle } from './prefilter.js';
 import { keySlot } from '../redis/slot.js';
 import { asValue, LUA_FETCH, type ValueKind } from '../redis/hash-value.js';
@@ -213,7 +213,7 @@ export function nodeOps(cluster: boolean, modern = true): NodeOps {
     async values(node, keys, kind) {
       const bytes = bytesView(node);
       if (cluster) return asBuffers(await runScript(bytes, VALUES_CROSS, [], [kind, ...keys]));
-      if (kind === 'string') return asBuffers(await bytes.mGet(keys));
+      if (kind === 'string') return asBuffers(await bytes.mGet(onWire(keys)));
       return asBuffers(await runScript(bytes, modern ? VALUES : VALUES_LEGACY, keys, [kind]));
     },
     async read(node, keys, kind, maxBytes, needle, ttls) {
@@ -233,7 +233,7 @@ export function nodeOps(cluster: boolean, modern = true): NodeOps {
       );
     },
     async unlink(node, keys) {
-      return Number(cluster ? await runScript(node, UNLINKS_CROSS, [], keys) : await node.unlink(keys));
+      return Number(cluster ? await runScript(node, UNLINKS_CROSS, [], keys) : await node.unlink(onWire(keys)));
     },
   };
 }
@@ -243,7 +243,7 @@ function perSlotOps(): NodeOps {
   return {
     values: (node, keys, kind) =>
       readPerSlot(keys, async (group) =>
-        asBuffers(kind === 'string' ? await bytesView(node).mGet(group) : await runScript(bytesView(node), VALUES_LEGACY, group, [kind])),
+        asBuffers(kind === 'string' ? await bytesView(node).mGet(onWire(group)) : await runScript(bytesView(node), VALUES_LEGACY, group, [kind])),
       ),
     // One command per key (no script could take keys of several slots), all sent at once; the
     // byte limit and the prefilter apply here instead.
@@ -279,7 +279,7 @@ function perSlotOps(): NodeOps {
       return readPerSlot(keys, async (group) => asStrings(await runScript(node, HGETS_LEGACY, group, [field])));
     },
     async unlink(node, keys) {
-      const counts = await Promise.all(bySlot(keys).map(async (group) => Number(await node.unlink(group.keys))));
+      const counts = await Promise.all(bySlot(keys).map(async (group) => Number(await node.unlink(onWire(group.keys)))));
       return counts.reduce((a, b) => a + b, 0);
     },
   };
