@@ -41,7 +41,7 @@ export async function run(given: string, ctx: CommandContext<VerifyFlags>): Prom
       printVerdict(io, { user: name, match: false, outdated: false, reasons: [], rehashed: false, disabled: true }, wantsJson(ctx));
       return 1;
     }
-    // Any family but argon2id at the policy is outdated, and with --pepper-file a hash not made
+    // Every family but argon2id at the policy is outdated, and with --pepper-file a hash not made
     // with its current key. A replacement hashes the whole password, also where the old hash
     // read only part of it (bcrypt's first 72 bytes), peppered with the current key.
     const outdated = match ? [...weaknesses(stored, policy), ...pepperShortfalls(pepperId, pepper).reasons] : [];

@@ -7,7 +7,7 @@
  * hashes is base64(HMAC-SHA-256(key, NFC UTF-8 password)), 44 ASCII characters. Not argon2's own
  * `secret` input: argon2-cffi's PasswordHasher, PHP's password_verify, Go's x/crypto/argon2,
  * libsodium and Spring's Argon2PasswordEncoder have no way to pass it, so an application that
- * verifies hashes itself could not. An HMAC it can compute in any language, and base64 makes
+ * verifies hashes itself could not. An HMAC it can compute in every language, and base64 makes
  * the result text without NUL bytes, which verifiers that take a string (Java's CharSequence,
  * C strings) need. The HMAC keeps the password's whole strength (256 bits out) and argon2id's
  * cost still applies to every guess.
@@ -36,7 +36,7 @@ export interface PepperKey {
   secret: Buffer;
 }
 
-/** The keys of a pepper file: `current` makes new hashes, any of them verifies the hashes it made. */
+/** The keys of a pepper file: `current` makes new hashes, each of them verifies the hashes it made. */
 export interface PepperKeys {
   current: PepperKey;
   byId: ReadonlyMap<string, PepperKey>;
