@@ -7,11 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { createCluster, type RedisClusterType } from 'redis';
+import { beforeAll, expect, test } from '@jest/globals';
 import { keySlot } from '../../src/core/redis/slot.js';
 import { ndjson, runCli, type CliResult } from '../helpers/cli.js';
-import { commandAt, startCluster, type TestCluster } from '../helpers/topologies.js';
+import { commandAt, useCluster } from '../helpers/topologies.js';
 
 const CHEAP = ['--argon2-memory', '1024', '--argon2-time', '1'];
 const PW = 'a cluster passphrase, long enough';
@@ -21,22 +20,14 @@ const k2 = `k2:${randomBytes(32).toString('base64')}`;
 const ONLY_K1 = join(dir, 'k1');
 const K2_THEN_K1 = join(dir, 'k2-k1');
 
-let cluster: TestCluster;
-let redis: RedisClusterType;
+const fixture = useCluster();
 /** One user on each master. */
 let names: string[];
 
 beforeAll(async () => {
   writeFileSync(ONLY_K1, `${k1}\n`, { mode: 0o600 });
   writeFileSync(K2_THEN_K1, `${k2}\n${k1}\n`, { mode: 0o600 });
-  cluster = await startCluster();
-  redis = createCluster({
-    rootNodes: [{ url: cluster.url }],
-    defaults: { socket: { reconnectStrategy: false } },
-  }) as unknown as RedisClusterType;
-  redis.on('error', () => undefined);
-  await redis.connect();
-  const slots = (await commandAt(cluster.ports[0] as number, ['CLUSTER', 'SLOTS'])) as unknown[][];
+  const slots = (await commandAt(fixture.cluster.ports[0] as number, ['CLUSTER', 'SLOTS'])) as unknown[][];
   const ownerOf = (key: string) => {
     const slot = keySlot(key);
     return Number(((slots.find((s) => slot >= Number(s[0]) && slot <= Number(s[1])) ?? [])[2] as unknown[])[1]);
@@ -44,15 +35,10 @@ beforeAll(async () => {
   const byPort = new Map<number, string>();
   for (let i = 0; byPort.size < 3; i += 1) if (!byPort.has(ownerOf(`user:{p${i}}`))) byPort.set(ownerOf(`user:{p${i}}`), `p${i}`);
   names = [...byPort.values()];
-}, 60000);
-
-afterAll(async () => {
-  await redis?.close().catch(() => redis.destroy());
-  await cluster?.stop();
 });
 
 const cli = (args: string[], input?: string): Promise<CliResult> =>
-  runCli(args, { env: { REDIS_URL: cluster.url }, timeoutMs: 60000, ...(input === undefined ? {} : { input: `${input}\n` }) });
+  runCli(args, { env: { REDIS_URL: fixture.cluster.url }, timeoutMs: 60000, ...(input === undefined ? {} : { input: `${input}\n` }) });
 
 test('check lists the users on the old key on every master; verify re-peppers each; then check lists none', async () => {
   for (const name of names)
@@ -68,7 +54,7 @@ test('check lists the users on the old key on every master; verify re-peppers ea
     const r = await cli(['user', 'verify', name, '--password-stdin', '--json', '--pepper-file', K2_THEN_K1, ...CHEAP], PW);
     expect(r.code).toBe(0);
     expect(ndjson(r.stdout)[0]).toMatchObject({ match: true, rehashed: true });
-    expect(await redis.hGet(`user:{${name}}`, 'pepper_id')).toBe('k2');
+    expect(await fixture.client.hGet(`user:{${name}}`, 'pepper_id')).toBe('k2');
   }
   const after = await cli(['user', 'rehash', '--check', '--json', '--pepper-file', K2_THEN_K1, ...CHEAP]);
   expect({ code: after.code, stdout: after.stdout }).toEqual({ code: 0, stdout: '' });
