@@ -11,6 +11,7 @@ import {
   addCookieOptions,
   secretFileOption,
   addFirebaseParamsOption,
+  addPepperFileOption,
   addOutputOptions,
   addPolicyOptions,
   addProgressOption,
@@ -147,7 +148,7 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
         .option('--principal <id>', "the application's id for the user in its sessions, when it is not the name", parsePrincipal)
         .addOption(minLengthOption())
         .addOption(blocklistOption());
-      addUserOptions(addAuditOptions(addPolicyOptions(c)));
+      addUserOptions(addAuditOptions(addPepperFileOption(addPolicyOptions(c))));
     },
     examples(
       'redis-accounts user add alice                      # asks for the password twice, without echo',
@@ -160,12 +161,13 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
     user.command('verify').argument('<name>', 'username').description('check a password: exit 0 if it matches, 1 if not'),
     (c) => {
       passwordStdin(c).option('--rehash', 'if the password matches and the hash is outdated, re-hash it at the current policy');
-      addUserOptions(addAuditOptions(addFirebaseParamsOption(addPolicyOptions(c))));
+      addUserOptions(addAuditOptions(addPepperFileOption(addFirebaseParamsOption(addPolicyOptions(c)))));
     },
     examples(
       'redis-accounts user verify alice; echo "exit $?"   # asks for the password: exit 0 if it matches, 1 if not',
       `printf '%s\\n' "$PW" | redis-accounts user verify alice --password-stdin --json`,
       'redis-accounts user verify alice --rehash          # and upgrade an outdated hash after a match',
+      'redis-accounts user verify alice --pepper-file /run/secrets/pepper   # re-peppers a hash on an old key',
     ),
   ).action(async (name: string, _o, cmd: Command) => setExit(await (await import('./commands/user/verify.js')).run(name, context(cmd))));
   leaf(
@@ -174,7 +176,7 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
       passwordStdin(c)
         .option('--force', 'rehash even when the hash meets the policy')
         .option('--check', 'list users whose hashes are weaker than the policy; exit 1 if any');
-      addUserOptions(addAuditOptions(addFirebaseParamsOption(addPolicyOptions(addProgressOption(c)))));
+      addUserOptions(addAuditOptions(addPepperFileOption(addFirebaseParamsOption(addPolicyOptions(addProgressOption(c))))));
     },
     examples(
       'redis-accounts user rehash alice                   # asks for the password, re-hashes an outdated hash',
@@ -200,7 +202,7 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
         .option('--keep-sessions', "do not revoke the user's sessions (nor set sessions_valid_after)")
         .addOption(minLengthOption())
         .addOption(blocklistOption());
-      userAndSessions(addPolicyOptions(addProgressOption(c)));
+      userAndSessions(addPepperFileOption(addPolicyOptions(addProgressOption(c))));
     },
     examples(
       'redis-accounts user passwd alice                   # asks for the new password twice, revokes her sessions',

@@ -168,6 +168,22 @@ export function addFirebaseParamsOption(cmd: Command): Command {
     .optionsGroup(OWN);
 }
 
+/**
+ * --pepper-file of the commands that hash or verify passwords: the pepper's keys (core/users/
+ * pepper.ts). Only the file's path is an option or a variable; the keys never are.
+ */
+export function addPepperFileOption(cmd: Command): Command {
+  return cmd
+    .optionsGroup(HELP_GROUPS.hashing)
+    .addOption(
+      new Option(
+        '--pepper-file <file>',
+        'secret pepper keys, one <id>:<base64 key> per line, the first for new hashes (README: Pepper)',
+      ).env('REDIS_ACCOUNTS_PEPPER_FILE'),
+    )
+    .optionsGroup(OWN);
+}
+
 /** Where sessions are and whose they are, then the connection options (so: add it last). */
 export function addSessionOptions(cmd: Command): Command {
   return addConnectionOptions(addSessionDataOptions(cmd));
@@ -539,6 +555,10 @@ export interface PolicyFlags {
 
 export interface FirebaseParamsFlag {
   firebaseParams?: string;
+}
+
+export interface PepperFileFlag {
+  pepperFile?: string;
 }
 
 export interface AuditFlags {

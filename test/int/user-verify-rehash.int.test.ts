@@ -444,16 +444,16 @@ describe('compare-and-set: a concurrent change is never overwritten', () => {
     await seed('cas', h1);
     // Someone (a password change) writes h2 after we read h1.
     await redis.hSet(key, 'password_hash', h2);
-    expect(await replaceHash(redis, key, h1, h3, new Date())).toBe('changed');
+    expect(await replaceHash(redis, key, h1, h3, new Date())).toEqual({ result: 'changed' });
     expect(await redis.hGet(key, 'password_hash')).toBe(h2);
     // The guard is not simply "never write": with the current value as expected it replaces,
     // and it updates updated_at too.
     const now = new Date('2030-05-05T05:05:05.005Z');
-    expect(await replaceHash(redis, key, h2, h3, now)).toBe('replaced');
+    expect(await replaceHash(redis, key, h2, h3, now)).toMatchObject({ result: 'replaced' });
     expect(await redis.hGetAll(key)).toEqual({ password_hash: h3, created_at: '2020-01-01T00:00:00.000Z', updated_at: now.toISOString() });
     // A deleted user is reported as gone, and not re-created.
     await redis.del(key);
-    expect(await replaceHash(redis, key, h3, h1, new Date())).toBe('gone');
+    expect(await replaceHash(redis, key, h3, h1, new Date())).toEqual({ result: 'gone' });
     expect(await redis.exists(key)).toBe(0);
   });
 

@@ -2,14 +2,14 @@
 import { audited } from '../../cli/audited.js';
 import { withRedis, wantsJson, type CommandContext } from '../../cli/context.js';
 import { BadDataError, ConflictError } from '../../core/errors.js';
-import { hashPassword } from '../../core/users/hashing.js';
+import { hashWithPepper } from '../../core/users/pepper.js';
 import { checkBlocklistFile, prepareNewPassword } from '../../core/users/policy.js';
 import { createUser, type RecordState } from '../../core/users/store.js';
 import type { NewPasswordFlags } from '../../cli/options.js';
 import { say, type Io } from '../../cli/io.js';
 import { printJson } from '../../cli/output.js';
 import { readPassword } from '../../cli/prompt.js';
-import { userTarget, type UserCommandFlags } from './target.js';
+import { readPepper, userTarget, type UserCommandFlags } from './target.js';
 
 export interface AddFlags extends UserCommandFlags, NewPasswordFlags {
   /** The application's id for the user in its sessions, when it is not the name (options.ts parsePrincipal). */
@@ -23,6 +23,7 @@ export async function run(given: string, ctx: CommandContext<AddFlags>): Promise
   const { name, key, policy } = userTarget(given, opts, 'new');
   const rules = { username: name, minChars: opts.minLength, ...(opts.blocklist === undefined ? {} : { blocklistFile: opts.blocklist }) };
   await checkBlocklistFile(opts.blocklist);
+  const pepper = await readPepper(io, opts.pepperFile);
 
   let created: RecordState | undefined;
   const detail = () => (created === undefined ? {} : { before: null, after: created });
@@ -37,13 +38,13 @@ export async function run(given: string, ctx: CommandContext<AddFlags>): Promise
       const password = await readPassword(io, { fromStdin: opts.passwordStdin === true, confirm: true, message: `Password for ${name}:` });
       // The password rules of policy.ts, as `user passwd` applies them.
       const bytes = await prepareNewPassword(password, rules);
-      let phc: string;
+      let next: Awaited<ReturnType<typeof hashWithPepper>>;
       try {
-        phc = await hashPassword(bytes, policy);
+        next = await hashWithPepper(bytes, policy, pepper);
       } finally {
         bytes.fill(0);
       }
-      created = await createUser(redis, key, phc, new Date(), opts.principal);
+      created = await createUser(redis, key, next.phc, new Date(), opts.principal, next.pepperId);
       if (created === undefined) throw new ConflictError(`user ${name} already exists`);
       return { count: 1 };
     }),

@@ -19,12 +19,12 @@ import { printable, printJson } from '../../cli/output.js';
 import { readPassword } from '../../cli/prompt.js';
 import { ConflictError, ExitCode, NegativeAnswer, UsageError } from '../../core/errors.js';
 import type { SessionScope } from '../../core/sessions/scope.js';
-import { hashPassword } from '../../core/users/hashing.js';
+import { hashWithPepper } from '../../core/users/pepper.js';
 import { checkBlocklistFile, prepareNewPassword, randomPassword, type PasswordRules } from '../../core/users/policy.js';
 import { changePassword, FIELD_SESSIONS_VALID_AFTER, getUser, principalOf, type PasswordChange } from '../../core/users/store.js';
 import { sessionScopes } from '../session/scope.js';
 import { printSessionsRevoked, revokeSessionsOf, sessionsJson, type SessionsRevoked, type UserSessionsFlags } from './sessions.js';
-import { userTarget, type UserCommandFlags } from './target.js';
+import { readPepper, userTarget, type UserCommandFlags } from './target.js';
 
 export interface PasswdFlags extends UserCommandFlags, NewPasswordFlags, UserSessionsFlags {
   random?: true;
@@ -43,6 +43,7 @@ export async function run(given: string, ctx: CommandContext<PasswdFlags>): Prom
   const keep = opts.keepSessions === true;
   const scopes: SessionScope[] = keep ? [] : await sessionScopes(opts);
   await checkBlocklistFile(opts.blocklist);
+  const pepper = await readPepper(io, opts.pepperFile);
   const rules: PasswordRules = {
     username: name,
     minChars: opts.minLength,
@@ -73,16 +74,17 @@ export async function run(given: string, ctx: CommandContext<PasswdFlags>): Prom
           ? randomPassword(rules)
           : await readPassword(io, { fromStdin: opts.passwordStdin === true, confirm: true, message: `New password for ${name}:` });
         const bytes = await prepareNewPassword(password, rules);
-        let next: string;
+        let next: Awaited<ReturnType<typeof hashWithPepper>>;
         try {
-          next = await hashPassword(bytes, policy);
+          next = await hashWithPepper(bytes, policy, pepper);
         } finally {
           bytes.fill(0);
         }
         const now = new Date();
         const result = await changePassword(redis, key, {
           expected: record.passwordHash,
-          next,
+          next: next.phc,
+          pepperId: next.pepperId,
           now,
           mustChange: random,
           ...(keep ? {} : { sessionsValidAfter: now }),

@@ -6,15 +6,16 @@ import { audited } from '../../cli/audited.js';
 import { withRedis, withTopology, wantsJson, type CommandContext } from '../../cli/context.js';
 import { ConflictError, NegativeAnswer, UsageError } from '../../core/errors.js';
 import { costCaps, hashPolicy, type ProgressFlag } from '../../cli/options.js';
-import { decoyHash, hashPassword, preparePassword, verifyPassword, weaknesses } from '../../core/users/hashing.js';
-import { getUser, replaceHash, scanUsers, type ScannedUser } from '../../core/users/store.js';
+import { decoyHash, preparePassword, verifyPassword, weaknesses } from '../../core/users/hashing.js';
+import { hashWithPepper, pepperShortfalls, storedHashInput, type PepperKeys } from '../../core/users/pepper.js';
+import { FIELD_PEPPER_ID, getUser, replaceHash, scanUsers, type RecordState, type ScannedUser } from '../../core/users/store.js';
 import { say, type Io } from '../../cli/io.js';
 import { createRowPrinter, plural, printJson, type Column } from '../../cli/output.js';
 import { progressLine } from '../../cli/progress.js';
 import { readPassword } from '../../cli/prompt.js';
 import type { Topology } from '../../core/redis/topology.js';
 import type { CostCaps, HashPolicy } from '../../core/users/hashing.js';
-import { readFirebaseParams, userTarget, type UserCommandFlags } from './target.js';
+import { readFirebaseParams, readPepper, userTarget, type UserCommandFlags } from './target.js';
 
 export interface RehashFlags extends UserCommandFlags, ProgressFlag {
   force?: true;
@@ -30,7 +31,8 @@ export async function run(name: string | undefined, ctx: RehashContext): Promise
     const policy = hashPolicy(opts);
     const caps = costCaps(opts);
     const prefix = opts.userPrefix;
-    return withTopology(ctx, (topology) => check(topology, ctx, prefix, policy, caps));
+    const pepper = await readPepper(ctx.io, opts.pepperFile);
+    return withTopology(ctx, (topology) => check(topology, ctx, prefix, { policy, caps, pepper }));
   }
   if (name === undefined) throw new UsageError('name a user, or use --check to scan them all');
   return rehashOne(name, ctx);
@@ -41,32 +43,49 @@ async function rehashOne(given: string, ctx: RehashContext): Promise<number> {
   const { name, key, policy, caps } = userTarget(given, opts, 'existing');
   const force = opts.force === true;
   const firebase = await readFirebaseParams(opts.firebaseParams);
+  const pepper = await readPepper(io, opts.pepperFile);
+  let change: { before: RecordState; after: RecordState } | undefined;
+  const detail = () => (change === undefined ? {} : change);
   const { outcome } = await withRedis(ctx, (redis) =>
-    audited(ctx, redis, { command: 'user rehash', target: `user ${name}` }, async (): Promise<{ count: number; outcome: Rehashed }> => {
-      const record = await getUser(redis, key);
-      const password = await readPassword(io, { fromStdin: opts.passwordStdin === true, confirm: false, message: `Password for ${name}:` });
-      const bytes = preparePassword(password, 0);
-      try {
-        // The password is always checked first, whatever the hash. As in `user verify`, an
-        // unknown user costs one hash too and gets the same answer as a wrong password, so
-        // neither the output nor the timing reveals which names exist.
-        const stored = record?.passwordHash ?? decoyHash(policy);
-        const match = (await verifyPassword(bytes, stored, caps, { firebase })) && record !== undefined;
-        if (!match) throw new NegativeAnswer(`password does not match, or there is no user ${name}; nothing was written`);
-        const reasons = weaknesses(stored, policy);
-        if (reasons.length === 0 && !force) return { count: 0, outcome: { user: name, rehashed: false, reasons } };
-        const next = await hashPassword(bytes, policy);
-        const result = await replaceHash(redis, key, stored, next, new Date());
-        if (result !== 'replaced') {
-          throw new ConflictError(
-            `the hash of ${name} ${result === 'gone' ? 'was deleted' : 'changed'} while rehashing; nothing was written`,
-          );
+    audited(
+      ctx,
+      redis,
+      { command: 'user rehash', target: `user ${name}`, detail },
+      async (): Promise<{ count: number; outcome: Rehashed }> => {
+        const record = await getUser(redis, key);
+        const password = await readPassword(io, {
+          fromStdin: opts.passwordStdin === true,
+          confirm: false,
+          message: `Password for ${name}:`,
+        });
+        const bytes = preparePassword(password, 0);
+        try {
+          // The password is always checked first, whatever the hash. As in `user verify`, an
+          // unknown user costs one hash too and gets the same answer as a wrong password, so
+          // neither the output nor the timing reveals which names exist.
+          const stored = record?.passwordHash ?? decoyHash(policy);
+          // Peppered with the key the record names (exit 5 if it was not given), as verify does.
+          const pepperId = record?.state[FIELD_PEPPER_ID];
+          const input = record === undefined ? bytes : storedHashInput(bytes, pepperId, pepper, name);
+          const match = (await verifyPassword(input, stored, caps, { firebase })) && record !== undefined;
+          if (input !== bytes) input.fill(0);
+          if (!match) throw new NegativeAnswer(`password does not match, or there is no user ${name}; nothing was written`);
+          const reasons = [...weaknesses(stored, policy), ...pepperShortfalls(pepperId, pepper).reasons];
+          if (reasons.length === 0 && !force) return { count: 0, outcome: { user: name, rehashed: false, reasons } };
+          const next = await hashWithPepper(bytes, policy, pepper);
+          const result = await replaceHash(redis, key, stored, next.phc, new Date(), next.pepperId);
+          if (result.result !== 'replaced') {
+            throw new ConflictError(
+              `the hash of ${name} ${result.result === 'gone' ? 'was deleted' : 'changed'} while rehashing; nothing was written`,
+            );
+          }
+          change = result;
+          return { count: 1, outcome: { user: name, rehashed: true, reasons } };
+        } finally {
+          bytes.fill(0);
         }
-        return { count: 1, outcome: { user: name, rehashed: true, reasons } };
-      } finally {
-        bytes.fill(0);
-      }
-    }),
+      },
+    ),
   );
   printRehashed(io, outcome, wantsJson(ctx));
   return 0;
@@ -86,16 +105,26 @@ export function printRehashed(io: Io, r: Rehashed, json: boolean): void {
   else say(io, `Password checked; the hash of ${r.user} meets the policy, nothing to do (--force rehashes anyway).`);
 }
 
+/** What --check holds a stored hash to: the policy, the caps, and with --pepper-file its current key. */
+interface CheckRules {
+  policy: HashPolicy;
+  caps: CostCaps;
+  pepper: PepperKeys | undefined;
+}
+
 /**
  * Why a stored hash falls short of the policy (none: it meets it); an unusable one says why.
- * Every family but argon2id is outdated; one above the caps is unusable, as verify would refuse it.
+ * Every family but argon2id is outdated; one above the caps is unusable, as verify would refuse
+ * it, and so is one peppered with a key the pepper file lacks. With --pepper-file, a hash not
+ * made with its current key is outdated.
  */
-function shortfalls(user: ScannedUser, policy: HashPolicy, caps: CostCaps): { reasons: string[]; usable: boolean } {
+function shortfalls(user: ScannedUser, rules: CheckRules): { reasons: string[]; usable: boolean } {
   if (user.passwordHash === undefined) return { reasons: ['no password hash'], usable: true };
+  const pepper = pepperShortfalls(user.pepperId, rules.pepper);
   try {
-    return { reasons: weaknesses(user.passwordHash, policy, caps), usable: true };
+    return { reasons: [...weaknesses(user.passwordHash, rules.policy, rules.caps), ...pepper.reasons], usable: pepper.usable };
   } catch (err) {
-    return { reasons: [err instanceof Error ? err.message : String(err)], usable: false };
+    return { reasons: [err instanceof Error ? err.message : String(err), ...pepper.reasons], usable: false };
   }
 }
 
@@ -106,7 +135,7 @@ const CHECK_COLUMNS: Column[] = [
 ];
 
 /** Exit 0 when every hash meets the policy, 1 when some do not (so CI can gate on it). */
-async function check(topology: Topology, ctx: RehashContext, prefix: string, policy: HashPolicy, caps: CostCaps): Promise<number> {
+async function check(topology: Topology, ctx: RehashContext, prefix: string, rules: CheckRules): Promise<number> {
   const { io } = ctx;
   const json = wantsJson(ctx);
   const display = progressLine(io, 'Checking', ctx.opts.progress === true);
@@ -116,7 +145,7 @@ async function check(topology: Topology, ctx: RehashContext, prefix: string, pol
   let outdated = 0;
   let unusable = 0;
   try {
-    for await (const user of scanUsers(topology, prefix)) {
+    for await (const user of scanUsers(topology, prefix, rules.pepper !== undefined)) {
       if (user.kind === 'skipped') {
         skipped.add(user.key); // a set: SCAN may return a key twice
         continue;
@@ -124,7 +153,7 @@ async function check(topology: Topology, ctx: RehashContext, prefix: string, pol
       if (seen.has(user.name)) continue; // SCAN may return a key twice
       seen.add(user.name);
       display.update({ scanned: seen.size, outdated });
-      const { reasons, usable } = shortfalls(user, policy, caps);
+      const { reasons, usable } = shortfalls(user, rules);
       if (!usable) unusable += 1;
       if (reasons.length === 0) continue;
       outdated += 1;

@@ -6,6 +6,7 @@ import {
   policyAndCaps,
   type AuditFlags,
   type FirebaseParamsFlag,
+  type PepperFileFlag,
   type PasswordStdinFlag,
   type PolicyFlags,
   type UserFlags,
@@ -15,9 +16,11 @@ import type { CostCaps, HashPolicy } from '../../core/users/hashing.js';
 import { parseFirebaseParams } from '../../core/users/families/firebase.js';
 import type { FirebaseParams } from '../../core/users/families/index.js';
 import { userKey, validateNewUsername, validateUsername } from '../../core/users/names.js';
+import { readPepperFile, type PepperKeys } from '../../core/users/pepper.js';
+import { say, type Io } from '../../cli/io.js';
 
-/** The options of `user add`, `user verify` and `user rehash` (`add` has no --firebase-params). */
-export interface UserCommandFlags extends UserFlags, PolicyFlags, AuditFlags, PasswordStdinFlag, FirebaseParamsFlag {}
+/** The options of `user add`, `user verify`, `user rehash` and `user passwd` (only verify and rehash have --firebase-params). */
+export interface UserCommandFlags extends UserFlags, PolicyFlags, AuditFlags, PasswordStdinFlag, FirebaseParamsFlag, PepperFileFlag {}
 
 export interface UserTarget {
   /** The name as given, checked and normalized to NFC: the name to use from here on. */
@@ -52,4 +55,17 @@ export async function readFirebaseParams(path: string | undefined): Promise<Fire
     throw new UsageError(`cannot read --firebase-params ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
   }
   return parseFirebaseParams(text);
+}
+
+/**
+ * The pepper keys of --pepper-file (or REDIS_ACCOUNTS_PEPPER_FILE), read before the password is
+ * asked for, so that a missing or malformed file is reported first (exit 2); a file others can
+ * read is warned about on stderr. undefined without the option: no pepper.
+ */
+export async function readPepper(io: Io, path: string | undefined): Promise<PepperKeys | undefined> {
+  if (path === undefined || path === '') return undefined;
+  const warnings: string[] = [];
+  const keys = await readPepperFile(path, warnings);
+  for (const line of warnings) say(io, line);
+  return keys;
 }

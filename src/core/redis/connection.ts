@@ -133,7 +133,7 @@ export async function resolveTarget(opts: ConnectionOptions): Promise<ResolvedTa
  * Read a file that holds a secret. Like ssh with a private key, warn when group or others
  * can read it (the mode of the file we opened, not of whatever the path names later).
  */
-async function readPrivateFile(path: string, what: string, warnings: string[]): Promise<Buffer> {
+export async function readPrivateFile(path: string, what: string, warnings: string[]): Promise<Buffer> {
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
     handle = await open(path, 'r');

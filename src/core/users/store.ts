@@ -23,6 +23,8 @@ export const FIELD_PASSWORD_CHANGED = 'password_changed_at';
 export const FIELD_SESSIONS_VALID_AFTER = 'sessions_valid_after';
 export const FIELD_MUST_CHANGE = 'must_change_password';
 export const FIELD_PRINCIPAL = 'principal';
+/** Which --pepper-file key password_hash was made with (core/users/pepper.ts); no field or empty: none. */
+export const FIELD_PEPPER_ID = 'pepper_id';
 
 export const STATUS_ACTIVE = 'active';
 export const STATUS_DISABLED = 'disabled';
@@ -42,6 +44,8 @@ export const LIFECYCLE_FIELDS = [
   FIELD_SESSIONS_VALID_AFTER,
   FIELD_MUST_CHANGE,
   FIELD_PRINCIPAL,
+  // An id, never the key: safe to show and to record in the audit trail.
+  FIELD_PEPPER_ID,
 ] as const;
 
 /** The lifecycle fields a record holds (absent ones left out). */
@@ -98,13 +102,27 @@ if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], unpack(ARGV))
 return 1`);
 
-/** Compare-and-set of the hash field. 1 = replaced, 0 = changed meanwhile, -1 = user gone. */
-const REPLACE_IF_UNCHANGED = script(`
+/**
+ * Lua: a new hash's pepper_id, ARGV[n] ('' for none). A record that had one gets '' rather than
+ * an HDEL, which the documented ACL (README, Least privilege) does not grant; a record that
+ * never had one gets no field.
+ */
+const setPepperId = (n: number) => `
+if ARGV[${n}] ~= '' or redis.call('HGET', KEYS[1], '${FIELD_PEPPER_ID}') then
+  redis.call('HSET', KEYS[1], '${FIELD_PEPPER_ID}', ARGV[${n}])
+end`;
+
+/**
+ * Compare-and-set of the hash field, with its pepper_id ARGV[6]. {1, before, after} = replaced,
+ * {0} = changed meanwhile, {-1} = user gone.
+ */
+const REPLACE_IF_UNCHANGED = script(`${READ_STATE}
 local current = redis.call('HGET', KEYS[1], ARGV[1])
-if not current then return -1 end
-if current ~= ARGV[2] then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[3], ARGV[4], ARGV[5])
-return 1`);
+if not current then return {-1} end
+if current ~= ARGV[2] then return {0} end
+local before = state(KEYS[1])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3], ARGV[4], ARGV[5])${setPepperId(6)}
+return {1, before, state(KEYS[1])}`);
 
 /**
  * A new record: active, its password changed when it was created, and the application's id for
@@ -116,6 +134,7 @@ export async function createUser(
   passwordHash: string,
   now: Date,
   principal?: string,
+  pepperId?: string,
 ): Promise<RecordState | undefined> {
   const stamp = now.toISOString();
   const state: RecordState = {
@@ -124,6 +143,7 @@ export async function createUser(
     [FIELD_UPDATED]: stamp,
     [FIELD_PASSWORD_CHANGED]: stamp,
     ...(principal === undefined ? {} : { [FIELD_PRINCIPAL]: principal }),
+    ...(pepperId === undefined ? {} : { [FIELD_PEPPER_ID]: pepperId }),
   };
   const fields = [FIELD_HASH, passwordHash, ...Object.entries(state).flat()];
   return (await runScript(redis, CREATE_IF_ABSENT, [key], fields)) === 1 ? state : undefined;
@@ -131,9 +151,23 @@ export async function createUser(
 
 export type ReplaceResult = 'replaced' | 'changed' | 'gone';
 
-export async function replaceHash(redis: Keyed, key: string, expected: string, next: string, now: Date): Promise<ReplaceResult> {
-  const result = await runScript(redis, REPLACE_IF_UNCHANGED, [key], [FIELD_HASH, expected, next, FIELD_UPDATED, now.toISOString()]);
-  return result === 1 ? 'replaced' : result === 0 ? 'changed' : 'gone';
+/**
+ * Replace the hash if it is still `expected` (compare-and-set), with the pepper key `next` was
+ * made with (undefined: none). The lifecycle fields before and after come with 'replaced'.
+ */
+export async function replaceHash(
+  redis: Keyed,
+  key: string,
+  expected: string,
+  next: string,
+  now: Date,
+  pepperId?: string,
+): Promise<{ result: 'replaced'; before: RecordState; after: RecordState } | { result: Exclude<ReplaceResult, 'replaced'> }> {
+  const args = [FIELD_HASH, expected, next, FIELD_UPDATED, now.toISOString(), pepperId ?? ''];
+  const reply = (await runScript(redis, REPLACE_IF_UNCHANGED, [key], args)) as unknown[];
+  const code = Number(reply[0]);
+  if (code === 1) return { result: 'replaced', before: toState(reply[1]), after: toState(reply[2]) };
+  return { result: code === 0 ? 'changed' : 'gone' };
 }
 
 /** What a lifecycle change did: the lifecycle fields before and after it (never the hash). */
@@ -170,14 +204,15 @@ return {changed, before, state(KEYS[1])}`);
 
 /**
  * Compare-and-set of a password change: only if password_hash is still ARGV[1], write ARGV[2]
- * with updated_at and password_changed_at = ARGV[3], must_change_password = ARGV[4], and with
- * ARGV[5] ~= '' sessions_valid_after = ARGV[5]. {0} when the hash changed meanwhile.
+ * with updated_at and password_changed_at = ARGV[3], must_change_password = ARGV[4], with
+ * ARGV[5] ~= '' sessions_valid_after = ARGV[5], and its pepper_id ARGV[6]. {0} when the hash
+ * changed meanwhile.
  */
 const CHANGE_PASSWORD = script(`${READ_STATE}${RECORD_GUARD}
 if redis.call('HGET', KEYS[1], '${FIELD_HASH}') ~= ARGV[1] then return {0} end
 local before = state(KEYS[1])
 redis.call('HSET', KEYS[1], '${FIELD_HASH}', ARGV[2], '${FIELD_UPDATED}', ARGV[3], '${FIELD_PASSWORD_CHANGED}', ARGV[3], '${FIELD_MUST_CHANGE}', ARGV[4])
-if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], '${FIELD_SESSIONS_VALID_AFTER}', ARGV[5]) end
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], '${FIELD_SESSIONS_VALID_AFTER}', ARGV[5]) end${setPepperId(6)}
 return {1, before, state(KEYS[1])}`);
 
 /** Remove the record (UNLINK), returning its lifecycle fields as they were (the principal names its sessions). */
@@ -212,7 +247,7 @@ export type PasswordChange = { result: 'changed'; before: RecordState; after: Re
 export async function changePassword(
   redis: Keyed,
   key: string,
-  change: { expected: string; next: string; now: Date; mustChange: boolean; sessionsValidAfter?: Date },
+  change: { expected: string; next: string; now: Date; mustChange: boolean; sessionsValidAfter?: Date; pepperId?: string | undefined },
 ): Promise<PasswordChange> {
   const args = [
     change.expected,
@@ -220,6 +255,7 @@ export async function changePassword(
     change.now.toISOString(),
     change.mustChange ? '1' : '0',
     change.sessionsValidAfter?.toISOString() ?? '',
+    change.pepperId ?? '',
   ];
   const reply = guarded(key, await runScript(redis, CHANGE_PASSWORD, [key], args));
   if (reply === undefined) return { result: 'gone' };
@@ -267,6 +303,8 @@ export interface ScannedUser {
   name: string;
   /** undefined when the record lacks the field (reported, not fatal, in a scan). */
   passwordHash: string | undefined;
+  /** The record's pepper_id, read only when the scan is asked for it (undefined: none). */
+  pepperId?: string;
 }
 
 /** A key that matches `<prefix>{*}` but is not a user record: another type, or not `{<name>}`. */
@@ -282,7 +320,7 @@ export interface SkippedKey {
  * field reads as nil (another type, a hash without the field, or a key gone meanwhile) get a
  * TYPE each to tell which, so ordinary records cost no more than before.
  */
-export async function* scanUsers(topology: Topology, prefix: string): AsyncGenerator<ScannedUser | SkippedKey> {
+export async function* scanUsers(topology: Topology, prefix: string, withPepperId = false): AsyncGenerator<ScannedUser | SkippedKey> {
   const ops = opsFor(topology);
   const scan = { match: `${escapeGlob(prefix)}{*}` };
   const read = async (node: MasterNode, keys: Buffer[]) => {
@@ -293,7 +331,9 @@ export async function* scanUsers(topology: Topology, prefix: string): AsyncGener
     const types = await Promise.all(
       hashes.map((hash, i) => (hash === null ? node.client.type(records[i] as Buffer).then(String) : undefined)),
     );
-    return { names, hashes, types };
+    // A second read only when asked (`rehash --check --pepper-file`), so other scans cost no more.
+    const pepperIds = withPepperId && records.length > 0 ? await ops.hashField(node.client, records, FIELD_PEPPER_ID) : [];
+    return { names, hashes, types, pepperIds };
   };
   for await (const { keys, result } of scanAndProcess(topology, scan, read)) {
     let r = 0; // index into the keys that were read as records
@@ -305,8 +345,10 @@ export async function* scanUsers(topology: Topology, prefix: string): AsyncGener
       }
       const hash = result.hashes[r] ?? null;
       const type = result.types[r];
+      const pepperId = result.pepperIds[r] ?? undefined;
       r += 1;
-      if (hash !== null || type === 'hash') yield { kind: 'user', name, passwordHash: hash ?? undefined };
+      if (hash !== null || type === 'hash')
+        yield { kind: 'user', name, passwordHash: hash ?? undefined, ...(pepperId === undefined ? {} : { pepperId }) };
       else if (type !== 'none') yield { kind: 'skipped', key: showId(key) };
     }
   }
