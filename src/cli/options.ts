@@ -23,6 +23,8 @@ import {
   PASSWORD_MIN_DEFAULT,
   SESSION_LAYOUTS,
   AUTO_LAYOUT,
+  CONFLICT_MODES,
+  IMPORT_FORMATS,
 } from '../core/defaults.js';
 
 export const DEFAULT_TIMEOUT = '5s';
@@ -424,6 +426,22 @@ export function parseSince(text: string, now = Date.now()): number {
 /** --hold: how long to guard a change, in milliseconds (whole seconds, core/duration.ts). */
 export function parseHold(text: string): number {
   return parseDuration(text) * 1000;
+}
+
+/** `user import --format`: one of IMPORT_FORMATS. */
+export function parseImportFormat(name: string): (typeof IMPORT_FORMATS)[number] {
+  const found = IMPORT_FORMATS.find((f) => f === name);
+  if (found === undefined)
+    throw new UsageError(`unknown --format "${name.slice(0, 40)}"`, { hint: `one of: ${IMPORT_FORMATS.join(', ')}` });
+  return found;
+}
+
+/** `user import --on-conflict`: one of CONFLICT_MODES. */
+export function parseConflictMode(name: string): (typeof CONFLICT_MODES)[number] {
+  const found = CONFLICT_MODES.find((m) => m === name);
+  if (found === undefined)
+    throw new UsageError(`unknown --on-conflict "${name.slice(0, 40)}"`, { hint: `one of: ${CONFLICT_MODES.join(', ')}` });
+  return found;
 }
 
 /** --layout: one of the layouts the tool reads. */
