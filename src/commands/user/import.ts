@@ -97,16 +97,27 @@ export async function run(source: string, ctx: CommandContext<ImportFlags>): Pro
         display.update({ scanned: s.read, imported: s.imported + s.overwritten, skipped: s.skipped, rejected: s.rejected });
       },
     });
+  // An error that ends the import (a cut document, Redis gone) comes after what was written
+  // before it: say how far it got first.
+  const stoppedBy = async (work: Promise<ImportSummary>): Promise<ImportSummary> => {
+    try {
+      return await work;
+    } catch (err) {
+      display.clear();
+      if (progress !== undefined) printSummary(io, opts, progress, json, 'Stopped: ');
+      throw err;
+    }
+  };
   try {
     await withRedis(ctx, async (redis) => {
       if (opts.dryRun === true) {
-        summary = await importAll(redis);
+        summary = await stoppedBy(importAll(redis));
         return;
       }
       const target = `users of ${source === '-' ? 'stdin' : printable(source).slice(0, 200)} (--format ${opts.format})`;
       const done = () => (progress === undefined ? 0 : progress.imported + progress.overwritten);
       await audited(ctx, redis, { command: 'user import', target, doneSoFar: done }, async () => {
-        summary = await importAll(redis);
+        summary = await stoppedBy(importAll(redis));
         if (summary.stoppedAt !== undefined) {
           printSummary(io, opts, summary, json);
           const { name } = summary.stoppedAt;
@@ -134,7 +145,7 @@ export async function run(source: string, ctx: CommandContext<ImportFlags>): Pro
   return result.rejected > 0 ? ExitCode.badData : ExitCode.ok;
 }
 
-function printSummary(io: Io, opts: ImportFlags, s: ImportSummary, json: boolean): void {
+function printSummary(io: Io, opts: ImportFlags, s: ImportSummary, json: boolean, stopped = ''): void {
   const dryRun = opts.dryRun === true;
   if (json) {
     io.stdout.write(
@@ -172,6 +183,6 @@ function printSummary(io: Io, opts: ImportFlags, s: ImportSummary, json: boolean
   ].join(', ');
   const rest = [...(s.skipped > 0 ? [`${s.skipped} skipped (exist already)`] : []), ...(s.rejected > 0 ? [`${s.rejected} rejected`] : [])];
   const parts = [`${written}${families === '' ? '' : ` (${families})`}`, ...rest];
-  const head = dryRun ? 'Dry run, nothing written: ' : s.interrupted ? 'Interrupted: ' : '';
+  const head = stopped !== '' ? stopped : dryRun ? 'Dry run, nothing written: ' : s.interrupted ? 'Interrupted: ' : '';
   say(io, `${head}${plural(s.read, 'record')} read; ${parts.join('; ')}.`);
 }

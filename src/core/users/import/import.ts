@@ -142,23 +142,27 @@ export async function importUsers(redis: Keyed, records: AsyncIterable<InputReco
     void task.finally(() => inFlight.delete(task));
   };
 
-  for await (const record of records) {
-    if (opts.signal?.aborted === true) {
-      summary.interrupted = true;
-      break;
+  try {
+    for await (const record of records) {
+      if (opts.signal?.aborted === true) {
+        summary.interrupted = true;
+        break;
+      }
+      summary.read += 1;
+      const user = record.kind === 'rejected' ? record : check(record, opts, seen);
+      if ('kind' in user) rejected(user);
+      else {
+        launch(user);
+        if (inFlight.size >= depth) await Promise.race(inFlight);
+      }
+      opts.onProgress?.(summary);
+      if (failure !== undefined || summary.stoppedAt !== undefined) break;
     }
-    summary.read += 1;
-    const user = record.kind === 'rejected' ? record : check(record, opts, seen);
-    if ('kind' in user) rejected(user);
-    else {
-      launch(user);
-      if (inFlight.size >= depth) await Promise.race(inFlight);
-    }
+  } finally {
+    // Also when the input fails (a cut document): the writes in flight finish and are counted.
+    await Promise.all(inFlight);
     opts.onProgress?.(summary);
-    if (failure !== undefined || summary.stoppedAt !== undefined) break;
   }
-  await Promise.all(inFlight);
-  opts.onProgress?.(summary);
   if (failure !== undefined) throw failure.error;
   return summary;
 }

@@ -1,7 +1,7 @@
 /**
  * The lines of an input stream, each held to a byte bound: a line longer than the bound is
  * reported by its number and skipped to its end without being kept, so a 10 MB line (or a
- * file without any newline) costs no more memory than the bound. Line numbers count from 1;
+ * file without a single newline) costs no more memory than the bound. Line numbers count from 1;
  * a `\r` before the `\n` is dropped (files written on Windows).
  */
 
