@@ -24,6 +24,7 @@ import { seedGorillaSessions } from '../test/helpers/seed-go.js';
 import { seedLaravelSessions, seedPhpSessions, seedSymfonySessions } from '../test/helpers/seed-php.js';
 import { seedDjangoSessions, seedFlaskSessions } from '../test/helpers/seed-python.js';
 import { seedRailsCacheSessions, seedRailsSessions } from '../test/helpers/seed-ruby.js';
+import { importFigures } from './import.js';
 
 const ROOT = resolve(process.cwd());
 const BIN = join(ROOT, 'bin', 'redis-accounts.js');
@@ -31,9 +32,9 @@ const BIN = join(ROOT, 'bin', 'redis-accounts.js');
 /**
  * The parts `--only` picks: start-up, hashing and the express-session layout; Spring Session; koa,
  * Better Auth and Auth.js; the PHP, Python, Ruby and Go layouts (php, symfony, laravel, django,
- * flask, rails, rails-cache, gorilla).
+ * flask, rails, rails-cache, gorilla); `user import` (bench/import.ts).
  */
-const PARTS = ['connect-redis', 'spring', 'node', 'php-python-ruby-go'] as const;
+const PARTS = ['connect-redis', 'spring', 'node', 'php-python-ruby-go', 'import'] as const;
 type Part = (typeof PARTS)[number];
 const isPart = (value: string | undefined): value is Part => PARTS.includes(value as Part);
 
@@ -312,6 +313,7 @@ async function main(): Promise<void> {
     if (runs('spring')) await springFigures(bench);
     if (runs('node')) await nodeFigures(bench);
     if (runs('php-python-ruby-go')) await otherLanguageFigures(bench);
+    if (runs('import')) await importFigures({ ...bench, toolRun, baselineRun, record, cpuNote });
     const { tool, baselines } = slowest;
     console.log(
       `  slowest single command during the tool's runs: ${ms(tool)} ${tool.command} (target < 10 ms) ${tool.us < TARGET_US ? 'MET' : 'NOT MET'}; ${tailNote()}; during the redis-cli baselines: ${ms(baselines)} ${baselines.command}`,

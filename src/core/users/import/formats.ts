@@ -271,50 +271,65 @@ const JSON_PATHS: Record<'django' | 'firebase' | 'keycloak', { path: ArrayPath; 
   keycloak: { path: { kind: 'member', name: 'users' }, describe: 'a Keycloak realm export (a JSON object)' },
 };
 
+/** A record's place and what it is, or the error a converter threw. */
+function converted(at: Position, convert: () => Converted): InputRecord {
+  try {
+    return { kind: 'user', ...at, ...convert() };
+  } catch (err) {
+    return rejection(at, err);
+  }
+}
+
 /**
- * The records of an input, in order: each a user to import or the reason it cannot be.
- * A JSON document that is not the format's shape (or is cut short) throws a BadDataError
- * where that is found, after the records before it.
+ * The records of an input, in order, a chunk's worth at a time: each a user to import or the
+ * reason it cannot be. A JSON document that is not the format's shape (or is cut short)
+ * throws a BadDataError where that is found, after the records before it.
  */
 export async function* readRecords(
   source: AsyncIterable<Buffer | string>,
   format: ImportFormat,
   options: ReadOptions = {},
-): AsyncGenerator<InputRecord> {
+): AsyncGenerator<InputRecord[]> {
   if (format === 'jsonl' || format === 'htpasswd') {
-    for await (const { line, bytes } of boundedLines(source)) {
-      const at = { line };
-      if (bytes === undefined) {
-        yield tooLong(at, 'the line');
-        continue;
+    for await (const lines of boundedLines(source)) {
+      const records: InputRecord[] = [];
+      for (const { line, bytes } of lines) {
+        const at = { line };
+        if (bytes === undefined) {
+          records.push(tooLong(at, 'the line'));
+          continue;
+        }
+        // Blank lines (and htpasswd's comments) are no records.
+        if (isBlank(bytes) || (format === 'htpasswd' && bytes[0] === HASH_SIGN)) continue;
+        records.push(converted(at, () => (format === 'jsonl' ? fromJsonl(bytes) : fromHtpasswd(text(bytes)))));
       }
-      try {
-        const content = text(bytes);
-        if (content.trim() === '' || (format === 'htpasswd' && content.startsWith('#'))) continue;
-        const user = format === 'jsonl' ? fromJsonl(bytes) : fromHtpasswd(content);
-        yield { kind: 'user', ...at, ...user };
-      } catch (err) {
-        yield rejection(at, err);
-      }
+      if (records.length > 0) yield records;
     }
     return;
   }
   const { path, describe } = JSON_PATHS[format];
   const firebase = options.firebase;
   if (format === 'firebase' && firebase === undefined) throw new Error('the firebase format needs the project parameters');
-  for await (const { index, line, bytes } of jsonArrayElements(source, path, describe)) {
-    const at = { line, record: index };
-    if (bytes === undefined) {
-      yield tooLong(at, 'the record');
-      continue;
-    }
-    try {
-      const doc = parseObject(bytes, 'a user');
-      const user =
-        format === 'django' ? fromDjango(doc) : format === 'keycloak' ? fromKeycloak(doc) : fromFirebase(doc, firebase as FirebaseParams);
-      yield { kind: 'user', ...at, ...user };
-    } catch (err) {
-      yield rejection(at, err);
-    }
+  for await (const elements of jsonArrayElements(source, path, describe)) {
+    yield elements.map(({ index, line, bytes }): InputRecord => {
+      const at = { line, record: index };
+      if (bytes === undefined) return tooLong(at, 'the record');
+      return converted(at, () => {
+        const doc = parseObject(bytes, 'a user');
+        return format === 'django'
+          ? fromDjango(doc)
+          : format === 'keycloak'
+            ? fromKeycloak(doc)
+            : fromFirebase(doc, firebase as FirebaseParams);
+      });
+    });
   }
+}
+
+const HASH_SIGN = 0x23;
+
+/** Only spaces and tabs (a line's `\r` is gone already). */
+function isBlank(bytes: Buffer): boolean {
+  for (const b of bytes) if (b !== 0x20 && b !== 0x09) return false;
+  return true;
 }

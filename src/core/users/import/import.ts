@@ -2,9 +2,9 @@
  * `user import`'s work: every record of the input is checked (its name, its hash's family,
  * structure and costs, a name given twice) and written whole by one script (store.ts
  * importUser), or rejected and reported while the import goes on. Hashes are stored as the
- * source wrote them, never re-hashed. Writes are pipelined: up to `depth` scripts in flight,
- * each user still written atomically; `fail` writes one at a time, so that nothing after the
- * first existing user is written.
+ * source wrote them, never re-hashed. Writes are pipelined: batches of `depth` scripts, two
+ * batches in flight, each user still written atomically by its own script; `fail` writes one
+ * at a time, so that nothing after the first existing user is written.
  */
 import type { Keyed } from '../../redis/connection.js';
 import { AppError } from '../../errors.js';
@@ -17,7 +17,7 @@ import type { CONFLICT_MODES } from '../../defaults.js';
 
 export type ConflictMode = (typeof CONFLICT_MODES)[number];
 
-/** Scripts in flight at once (skip and overwrite): enough to keep the server busy over a round trip. */
+/** Scripts per batch (skip and overwrite; two batches in flight): enough to keep the server busy over a round trip. */
 export const IMPORT_DEPTH = 256;
 
 export interface ImportOptions {
@@ -70,17 +70,12 @@ interface Checked {
 /** A user record ready to write, or why not. `seen`: names so far, with the line of each. */
 function check(c: Candidate, opts: ImportOptions, seen: Map<string, number>): Checked | Rejected {
   const at: Position = c.record === undefined ? { line: c.line } : { line: c.line, record: c.record };
-  const reject = (reason: string, name: string | undefined = c.name): Rejected => ({
-    kind: 'rejected',
-    ...at,
-    ...(name === undefined ? {} : { name }),
-    reason,
-  });
+  const reject = (reason: string, name: string): Rejected => ({ kind: 'rejected', ...at, name, reason });
   let name: string;
   try {
     name = validateUsername(c.name);
   } catch (err) {
-    return reject(reasonOf(err));
+    return reject(reasonOf(err), c.name);
   }
   const first = seen.get(name);
   if (first !== undefined) return reject(`the name was given before, at line ${first}`, name);
@@ -91,17 +86,22 @@ function check(c: Candidate, opts: ImportOptions, seen: Map<string, number>): Ch
   } catch (err) {
     return reject(reasonOf(err), name);
   }
+  const fields = [FIELD_HASH, c.hash];
   const stamp = opts.now.toISOString();
-  const state: Record<string, string> = c.verbatim ? { ...c.fields } : { [FIELD_CREATED]: stamp, ...c.fields, [FIELD_UPDATED]: stamp };
-  const fields = [FIELD_HASH, c.hash, ...Object.entries(state).flat()];
+  if (!c.verbatim && c.fields[FIELD_CREATED] === undefined) fields.push(FIELD_CREATED, stamp);
+  for (const [field, value] of Object.entries(c.fields)) if (value !== undefined) fields.push(field, value);
+  if (!c.verbatim) fields.push(FIELD_UPDATED, stamp);
   return { at, name, key: userKey(opts.prefix, name), family, fields };
 }
 
-export async function importUsers(redis: Keyed, records: AsyncIterable<InputRecord>, opts: ImportOptions): Promise<ImportSummary> {
+export async function importUsers(redis: Keyed, batches: AsyncIterable<InputRecord[]>, opts: ImportOptions): Promise<ImportSummary> {
   const summary: ImportSummary = { read: 0, imported: 0, overwritten: 0, skipped: 0, rejected: 0, families: {}, interrupted: false };
   const seen = new Map<string, number>();
-  const depth = opts.mode === 'fail' ? 1 : Math.max(1, opts.depth ?? IMPORT_DEPTH);
-  const inFlight = new Set<Promise<void>>();
+  // Scripts are sent a batch at a time (one write to the socket), the next batch while the last
+  // is in flight; `fail` sends one script at a time.
+  const batchSize = opts.mode === 'fail' ? 1 : Math.max(1, opts.depth ?? IMPORT_DEPTH);
+  let batch: Checked[] = [];
+  let inFlight: Promise<void> | undefined;
   let failure: { error: unknown } | undefined;
 
   const rejected = (r: Rejected) => {
@@ -111,6 +111,15 @@ export async function importUsers(redis: Keyed, records: AsyncIterable<InputReco
   const written = (user: Checked, how: 'imported' | 'overwritten') => {
     summary[how] += 1;
     summary.families[user.family] = (summary.families[user.family] ?? 0) + 1;
+  };
+  /** What happened to a user: written, found existing, or a key of another `type`. */
+  const settle = (user: Checked, outcome: string) => {
+    if (outcome === 'created') written(user, 'imported');
+    else if (outcome === 'overwritten') written(user, 'overwritten');
+    else if (outcome === 'exists') {
+      if (opts.mode === 'fail') summary.stoppedAt ??= { ...user.at, name: user.name };
+      else summary.skipped += 1;
+    } else rejected({ kind: 'rejected', ...user.at, name: user.name, reason: `${user.key} holds a ${outcome}, not a user record (hash)` });
   };
   const write = async (user: Checked): Promise<void> => {
     if (opts.dryRun) {
@@ -122,45 +131,46 @@ export async function importUsers(redis: Keyed, records: AsyncIterable<InputReco
     const result = await importUser(redis, user.key, opts.mode === 'overwrite' ? 'overwrite' : 'create', user.fields);
     settle(user, result.result === 'wrong-type' ? result.type : result.result);
   };
-  /** What happened to a user: written, found existing, or a key of another `type`. */
-  const settle = (user: Checked, outcome: string) => {
-    if (outcome === 'created') written(user, 'imported');
-    else if (outcome === 'overwritten') written(user, 'overwritten');
-    else if (outcome === 'exists') {
-      if (opts.mode === 'fail') summary.stoppedAt ??= { ...user.at, name: user.name };
-      else summary.skipped += 1;
-    } else rejected({ kind: 'rejected', ...user.at, name: user.name, reason: `${user.key} holds a ${outcome}, not a user record (hash)` });
-  };
-  const launch = (user: Checked) => {
-    const task = write(user).then(
+  /** Send the batch; wait for the one before it, so that at most two are in flight. */
+  const send = async () => {
+    const sending = Promise.all(batch.map(write)).then(
       () => undefined,
       (error: unknown) => {
         failure ??= { error };
       },
     );
-    inFlight.add(task);
-    void task.finally(() => inFlight.delete(task));
+    batch = [];
+    const previous = inFlight;
+    inFlight = sending;
+    if (previous !== undefined) await previous;
+    if (opts.mode === 'fail') await sending;
   };
 
   try {
-    for await (const record of records) {
-      if (opts.signal?.aborted === true) {
-        summary.interrupted = true;
-        break;
+    outer: for await (const records of batches) {
+      for (const record of records) {
+        if (opts.signal?.aborted === true) {
+          summary.interrupted = true;
+          break outer;
+        }
+        summary.read += 1;
+        const user = record.kind === 'rejected' ? record : check(record, opts, seen);
+        if ('kind' in user) rejected(user);
+        else {
+          batch.push(user);
+          if (batch.length >= batchSize) await send();
+        }
+        if (failure !== undefined || summary.stoppedAt !== undefined) break outer;
       }
-      summary.read += 1;
-      const user = record.kind === 'rejected' ? record : check(record, opts, seen);
-      if ('kind' in user) rejected(user);
-      else {
-        launch(user);
-        if (inFlight.size >= depth) await Promise.race(inFlight);
-      }
+      // What the chunk left is sent before the next is read: a slow input (a pipe) still writes as it comes.
+      if (batch.length > 0) await send();
       opts.onProgress?.(summary);
       if (failure !== undefined || summary.stoppedAt !== undefined) break;
     }
   } finally {
     // Also when the input fails (a cut document): the writes in flight finish and are counted.
-    await Promise.all(inFlight);
+    if (batch.length > 0 && failure === undefined && summary.stoppedAt === undefined) await send();
+    await inFlight;
     opts.onProgress?.(summary);
   }
   if (failure !== undefined) throw failure.error;

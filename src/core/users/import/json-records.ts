@@ -1,5 +1,6 @@
 /**
- * The elements of one array in a JSON document, read as a stream: Django's `dumpdata` (the
+ * The elements of one array in a JSON document, read as a stream (an array of the elements that
+ * end in each chunk read): Django's `dumpdata` (the
  * document is the array), Firebase's `auth:export` and Keycloak's realm export (the array is
  * the top-level object's `users`). Each element's bytes are handed over one at a time, to be
  * parsed with JSON.parse; a document of a million users is never held whole, and an element
@@ -50,7 +51,7 @@ export async function* jsonArrayElements(
   path: ArrayPath,
   describe: string,
   maxBytes = MAX_RECORD_BYTES,
-): AsyncGenerator<JsonElement> {
+): AsyncGenerator<JsonElement[]> {
   const stack: number[] = [];
   let inString = false;
   let escaped = false;
@@ -95,93 +96,102 @@ export async function* jsonArrayElements(
     const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     // Start of the part of `buf` that belongs to the element being captured.
     let from = 0;
-    for (let i = 0; i < buf.length; i += 1) {
-      const b = buf[i] as number;
-      if (b === NEWLINE) line += 1;
-      if (inString) {
-        if (escaped) escaped = false;
-        else if (b === BACKSLASH) escaped = true;
-        else if (b === QUOTE) {
-          inString = false;
-          if (keyBytes !== undefined) {
-            lastKey = Buffer.from(keyBytes).toString('latin1');
-            keyBytes = undefined;
+    // The elements that end in this chunk, handed over together.
+    const done: JsonElement[] = [];
+    try {
+      for (let i = 0; i < buf.length; i += 1) {
+        const b = buf[i] as number;
+        if (b === NEWLINE) line += 1;
+        if (inString) {
+          if (escaped) escaped = false;
+          else if (b === BACKSLASH) escaped = true;
+          else if (b === QUOTE) {
+            inString = false;
+            if (keyBytes !== undefined) {
+              lastKey = Buffer.from(keyBytes).toString('latin1');
+              keyBytes = undefined;
+            }
+          } else if (keyBytes !== undefined) {
+            if (keyBytes.length < MAX_KEY_BYTES) keyBytes.push(b);
+            else keyBytes.length = MAX_KEY_BYTES + 1;
           }
-        } else if (keyBytes !== undefined) {
-          if (keyBytes.length < MAX_KEY_BYTES) keyBytes.push(b);
-          else keyBytes.length = MAX_KEY_BYTES + 1;
+          continue;
         }
-        continue;
-      }
-      if (isSpace(b)) continue;
-      const depth = stack.length;
-      // Inside the target array, a value's first byte starts an element.
-      if (targetDepth > 0 && depth === targetDepth && element === undefined && b !== COMMA && b !== CLOSE_ARRAY) {
-        index += 1;
-        element = { index, line, parts: [], held: 0, tooLong: false };
-        from = i;
-      }
-      if (depth === 0) {
-        if (sawDocument) throw syntax(line, 'more after the end of the document');
-        sawDocument = true;
-        const want = path.kind === 'document' ? OPEN_ARRAY : OPEN_OBJECT;
-        if (b !== want) throw syntax(line, `${describe} starts with ${path.kind === 'document' ? "'['" : "'{'"}`);
-      }
-      if (b === QUOTE) {
-        inString = true;
-        if (path.kind === 'member' && depth === 1 && expectKey) {
-          keyBytes = [];
-          expectKey = false;
+        if (isSpace(b)) continue;
+        const depth = stack.length;
+        // Inside the target array, a value's first byte starts an element.
+        if (targetDepth > 0 && depth === targetDepth && element === undefined && b !== COMMA && b !== CLOSE_ARRAY) {
+          index += 1;
+          element = { index, line, parts: [], held: 0, tooLong: false };
+          from = i;
         }
-        continue;
-      }
-      if (b === OPEN_OBJECT || b === OPEN_ARRAY) {
-        if (valueIsTarget && depth === 1) {
-          if (b !== OPEN_ARRAY) throw syntax(line, `"${path.kind === 'member' ? path.name : ''}" is not an array`);
-          if (foundTarget) throw syntax(line, `"${path.kind === 'member' ? path.name : ''}" is given twice`);
-          foundTarget = true;
-          targetDepth = depth + 1;
-          valueIsTarget = false;
-        } else if (depth === 0 && path.kind === 'document') {
-          foundTarget = true;
-          targetDepth = 1;
+        if (depth === 0) {
+          if (sawDocument) throw syntax(line, 'more after the end of the document');
+          sawDocument = true;
+          const want = path.kind === 'document' ? OPEN_ARRAY : OPEN_OBJECT;
+          if (b !== want) throw syntax(line, `${describe} starts with ${path.kind === 'document' ? "'['" : "'{'"}`);
         }
-        stack.push(b);
-        if (depth === 0 && path.kind === 'member') expectKey = true;
-        continue;
-      }
-      if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) {
-        const open = stack.pop();
-        if (open !== (b === CLOSE_OBJECT ? OPEN_OBJECT : OPEN_ARRAY)) throw syntax(line, `unbalanced '${String.fromCharCode(b)}'`);
-        if (targetDepth > 0 && stack.length === targetDepth - 1) {
-          // The end of the target array: the last element ends before it.
-          take(buf, from, i);
-          const done = finishElement();
-          if (done !== undefined) yield done;
-          targetDepth = 0;
+        if (b === QUOTE) {
+          inString = true;
+          if (path.kind === 'member' && depth === 1 && expectKey) {
+            keyBytes = [];
+            expectKey = false;
+          }
+          continue;
         }
-        continue;
-      }
-      if (b === COMMA) {
-        if (targetDepth > 0 && depth === targetDepth) {
-          take(buf, from, i);
-          const done = finishElement();
-          if (done !== undefined) yield done;
+        if (b === OPEN_OBJECT || b === OPEN_ARRAY) {
+          if (valueIsTarget && depth === 1) {
+            if (b !== OPEN_ARRAY) throw syntax(line, `"${path.kind === 'member' ? path.name : ''}" is not an array`);
+            if (foundTarget) throw syntax(line, `"${path.kind === 'member' ? path.name : ''}" is given twice`);
+            foundTarget = true;
+            targetDepth = depth + 1;
+            valueIsTarget = false;
+          } else if (depth === 0 && path.kind === 'document') {
+            foundTarget = true;
+            targetDepth = 1;
+          }
+          stack.push(b);
+          if (depth === 0 && path.kind === 'member') expectKey = true;
+          continue;
         }
-        if (depth === 1 && path.kind === 'member') {
-          expectKey = true;
-          valueIsTarget = false;
+        if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) {
+          const open = stack.pop();
+          if (open !== (b === CLOSE_OBJECT ? OPEN_OBJECT : OPEN_ARRAY)) throw syntax(line, `unbalanced '${String.fromCharCode(b)}'`);
+          if (targetDepth > 0 && stack.length === targetDepth - 1) {
+            // The end of the target array: the last element ends before it.
+            take(buf, from, i);
+            const last = finishElement();
+            if (last !== undefined) done.push(last);
+            targetDepth = 0;
+          }
+          continue;
         }
-        continue;
+        if (b === COMMA) {
+          if (targetDepth > 0 && depth === targetDepth) {
+            take(buf, from, i);
+            const ended = finishElement();
+            if (ended !== undefined) done.push(ended);
+          }
+          if (depth === 1 && path.kind === 'member') {
+            expectKey = true;
+            valueIsTarget = false;
+          }
+          continue;
+        }
+        if (b === COLON && depth === 1 && path.kind === 'member') {
+          valueIsTarget = lastKey === wanted;
+          lastKey = undefined;
+          continue;
+        }
+        // Any other byte: part of a number or literal (checked by JSON.parse where it is kept).
       }
-      if (b === COLON && depth === 1 && path.kind === 'member') {
-        valueIsTarget = lastKey === wanted;
-        lastKey = undefined;
-        continue;
-      }
-      // Any other byte: part of a number or literal (checked by JSON.parse where it is kept).
+    } catch (err) {
+      // The elements before the error are whole: hand them over first.
+      if (done.length > 0) yield done;
+      throw err;
     }
     take(buf, from, buf.length);
+    if (done.length > 0) yield done;
   }
   if (!sawDocument) throw syntax(line, 'the input is empty');
   if (inString || stack.length > 0) throw syntax(line, 'the document ends early (cut short?)');

@@ -18,7 +18,11 @@ export const MAX_RECORD_BYTES = 1024 * 1024;
 const NEWLINE = 0x0a;
 const CR = 0x0d;
 
-export async function* boundedLines(source: AsyncIterable<Buffer | string>, maxBytes = MAX_RECORD_BYTES): AsyncGenerator<InputLine> {
+/**
+ * The lines of `source`, handed over a chunk's worth at a time (an array per chunk read, so
+ * that a million short lines do not cost a million awaits).
+ */
+export async function* boundedLines(source: AsyncIterable<Buffer | string>, maxBytes = MAX_RECORD_BYTES): AsyncGenerator<InputLine[]> {
   let parts: Buffer[] = [];
   let held = 0;
   let tooLong = false;
@@ -28,6 +32,7 @@ export async function* boundedLines(source: AsyncIterable<Buffer | string>, maxB
     if (!tooLong) {
       bytes = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, held);
       if (bytes.length > 0 && bytes[bytes.length - 1] === CR) bytes = bytes.subarray(0, bytes.length - 1);
+      if (bytes.length > maxBytes) bytes = undefined;
     }
     const done = { line, bytes };
     parts = [];
@@ -45,28 +50,25 @@ export async function* boundedLines(source: AsyncIterable<Buffer | string>, maxB
       held = 0;
       return;
     }
-    // A copy: the stream may reuse its chunk's memory, and a slice would pin the whole chunk.
-    if (piece.length > 0) parts.push(Buffer.from(piece));
+    // A view of the chunk, not a copy: a file stream hands over a new chunk each time, and the
+    // lines of a chunk are read before the next one is (a line spanning chunks is joined).
+    if (piece.length > 0) parts.push(piece);
     held += piece.length;
   };
   for await (const chunk of source) {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    const lines: InputLine[] = [];
     let from = 0;
     for (;;) {
       const end = buf.indexOf(NEWLINE, from);
       if (end < 0) break;
       keep(buf.subarray(from, end));
-      const done = finish();
-      if (done.bytes !== undefined && done.bytes.length > maxBytes) done.bytes = undefined;
-      yield done;
+      lines.push(finish());
       from = end + 1;
     }
     keep(buf.subarray(from));
+    if (lines.length > 0) yield lines;
   }
   // A last line without a newline; an empty one after a final newline is no line.
-  if (held > 0 || tooLong) {
-    const done = finish();
-    if (done.bytes !== undefined && done.bytes.length > maxBytes) done.bytes = undefined;
-    yield done;
-  }
+  if (held > 0 || tooLong) yield [finish()];
 }
