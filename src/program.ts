@@ -7,6 +7,7 @@ import type { CommandContext } from './cli/context.js';
 import type { Io } from './cli/io.js';
 import {
   addAuditOptions,
+  addCapsOptions,
   addConnectionOptions,
   addCookieOptions,
   secretFileOption,
@@ -264,7 +265,7 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
           'skip',
         )
         .option('--dry-run', 'check every record and report, write nothing');
-      addUserOptions(addAuditOptions(addFirebaseParamsOption(addPolicyOptions(addProgressOption(c)))));
+      addUserOptions(addAuditOptions(addFirebaseParamsOption(addCapsOptions(addProgressOption(c)))));
     },
     examples(
       'redis-accounts user import users.jsonl --format jsonl       # from user export --include-hashes',

@@ -92,7 +92,7 @@ export function addUserOptions(cmd: Command): Command {
 }
 
 export function addPolicyOptions(cmd: Command): Command {
-  return cmd
+  cmd
     .optionsGroup(HELP_GROUPS.hashing)
     .addOption(
       integerOption(
@@ -124,6 +124,14 @@ export function addPolicyOptions(cmd: Command): Command {
         DEFAULT_POLICY.parallelism,
       ),
     )
+    .optionsGroup(OWN);
+  return addCapsOptions(cmd);
+}
+
+/** The caps on the costs a stored hash may ask for (`user import` checks each record's hash against them). */
+export function addCapsOptions(cmd: Command): Command {
+  return cmd
+    .optionsGroup(HELP_GROUPS.hashing)
     .addOption(
       integerOption(
         '--argon2-max-memory <KiB>',
@@ -324,7 +332,7 @@ export function hashPolicy(opts: PolicyFlags): HashPolicy {
   return { memoryCost: opts.argon2Memory, timeCost: opts.argon2Time, parallelism: opts.argon2Parallelism };
 }
 
-export function costCaps(opts: PolicyFlags): CostCaps {
+export function costCaps(opts: CapsFlags): CostCaps {
   return { maxMemoryCost: opts.argon2MaxMemory, maxTimeCost: opts.argon2MaxTime, maxParallelism: opts.argon2MaxParallelism };
 }
 
@@ -546,13 +554,16 @@ export function userFieldsOf(opts: SessionFlags): readonly string[] {
   return opts.userField ?? DEFAULT_USER_FIELDS;
 }
 
-export interface PolicyFlags {
-  argon2Memory: number;
-  argon2Time: number;
-  argon2Parallelism: number;
+export interface CapsFlags {
   argon2MaxMemory: number;
   argon2MaxTime: number;
   argon2MaxParallelism: number;
+}
+
+export interface PolicyFlags extends CapsFlags {
+  argon2Memory: number;
+  argon2Time: number;
+  argon2Parallelism: number;
 }
 
 export interface FirebaseParamsFlag {

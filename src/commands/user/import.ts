@@ -11,7 +11,7 @@ import {
   costCaps,
   type AuditFlags,
   type FirebaseParamsFlag,
-  type PolicyFlags,
+  type CapsFlags,
   type ProgressFlag,
   type UserFlags,
 } from '../../cli/options.js';
@@ -24,7 +24,7 @@ import { readRecords, type ImportFormat, type Rejected } from '../../core/users/
 import { importUsers, type ConflictMode, type ImportSummary } from '../../core/users/import/import.js';
 import { readFirebaseParams } from './target.js';
 
-export interface ImportFlags extends UserFlags, PolicyFlags, AuditFlags, FirebaseParamsFlag, ProgressFlag {
+export interface ImportFlags extends UserFlags, CapsFlags, AuditFlags, FirebaseParamsFlag, ProgressFlag {
   /** Checked by commander (options.ts IMPORT_FORMATS). */
   format: ImportFormat;
   onConflict: ConflictMode;
