@@ -68,7 +68,7 @@ interface Checked {
 }
 
 /** A user record ready to write, or why not. `seen`: names so far, with the line of each. */
-function check(c: Candidate, opts: ImportOptions, seen: Map<string, number>): Checked | Rejected {
+function check(c: Candidate, opts: ImportOptions & { stamp: string }, seen: Map<string, number>): Checked | Rejected {
   const at: Position = c.record === undefined ? { line: c.line } : { line: c.line, record: c.record };
   const reject = (reason: string, name: string): Rejected => ({ kind: 'rejected', ...at, name, reason });
   let name: string;
@@ -87,7 +87,7 @@ function check(c: Candidate, opts: ImportOptions, seen: Map<string, number>): Ch
     return reject(reasonOf(err), name);
   }
   const fields = [FIELD_HASH, c.hash];
-  const stamp = opts.now.toISOString();
+  const stamp = opts.stamp;
   if (!c.verbatim && c.fields[FIELD_CREATED] === undefined) fields.push(FIELD_CREATED, stamp);
   for (const [field, value] of Object.entries(c.fields)) if (value !== undefined) fields.push(field, value);
   if (!c.verbatim) fields.push(FIELD_UPDATED, stamp);
@@ -97,6 +97,7 @@ function check(c: Candidate, opts: ImportOptions, seen: Map<string, number>): Ch
 export async function importUsers(redis: Keyed, batches: AsyncIterable<InputRecord[]>, opts: ImportOptions): Promise<ImportSummary> {
   const summary: ImportSummary = { read: 0, imported: 0, overwritten: 0, skipped: 0, rejected: 0, families: {}, interrupted: false };
   const seen = new Map<string, number>();
+  const checking = { ...opts, stamp: opts.now.toISOString() };
   // Scripts are sent a batch at a time (one write to the socket), the next batch while the last
   // is in flight; `fail` sends one script at a time.
   const batchSize = opts.mode === 'fail' ? 1 : Math.max(1, opts.depth ?? IMPORT_DEPTH);
@@ -154,7 +155,7 @@ export async function importUsers(redis: Keyed, batches: AsyncIterable<InputReco
           break outer;
         }
         summary.read += 1;
-        const user = record.kind === 'rejected' ? record : check(record, opts, seen);
+        const user = record.kind === 'rejected' ? record : check(record, checking, seen);
         if ('kind' in user) rejected(user);
         else {
           batch.push(user);
