@@ -83,7 +83,7 @@ interface Row {
 }
 const rows: Row[] = [];
 
-function record(
+export function record(
   figure: string,
   value: number,
   baseline: number,
@@ -111,7 +111,7 @@ function record(
   );
 }
 
-interface Timed {
+export interface Timed {
   seconds: number;
   rssMb: number;
   /** user + sys CPU seconds of the measured command and its children. */
@@ -119,7 +119,7 @@ interface Timed {
 }
 
 /** A run of the tool: also the server's CPU seconds (INFO CPU) and slowest command meanwhile. */
-interface ToolRun extends Timed {
+export interface ToolRun extends Timed {
   serverCpu: number;
   /** Seconds the server's main thread was runnable but waiting for a CPU; NaN where Linux does not say. */
   serverWait: number;
@@ -147,7 +147,7 @@ function timed(command: string, env: Record<string, string> = {}): Timed {
  * The tool's and the server's CPU, how long the server waited for a CPU, and the slowest
  * command: every run's, in run order, so a run the machine slowed can be told from the rest.
  */
-const cpuNote = (runs: ToolRun[]) => {
+export const cpuNote = (runs: ToolRun[]) => {
   const wait = runs.some((t) => Number.isNaN(t.serverWait)) ? '' : `, server waiting for a CPU ${spread(runs, (t) => t.serverWait, 's')}`;
   return `tool CPU ${spread(runs, (t) => t.cpu, 's')}, server CPU ${spread(runs, (t) => t.serverCpu, 's')}${wait}; slowest per run ${spread(runs, (t) => t.slowest.us / 1000, 'ms')}`;
 };
@@ -255,7 +255,7 @@ async function slowlog(redis: RedisClientType): Promise<{ max: Slowest; over: nu
 }
 
 /** One run of the tool: timed, with the server's CPU and slowest command over that run (seeding before it does not count). */
-async function toolRun(redis: RedisClientType, server: RedisServer, command: string, env: Record<string, string>): Promise<ToolRun> {
+export async function toolRun(redis: RedisClientType, server: RedisServer, command: string, env: Record<string, string>): Promise<ToolRun> {
   await slowlog(redis);
   const { pid } = server.process;
   const before = await serverCpuSeconds(redis);
@@ -272,7 +272,7 @@ async function toolRun(redis: RedisClientType, server: RedisServer, command: str
 }
 
 /** One run of a redis-cli baseline: timed, its slowest command kept apart from the tool's. */
-async function baselineRun(redis: RedisClientType, command: string): Promise<Timed> {
+export async function baselineRun(redis: RedisClientType, command: string): Promise<Timed> {
   await slowlog(redis);
   const t = timed(command);
   slowest.baselines = worst(slowest.baselines, (await slowlog(redis)).max);

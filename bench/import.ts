@@ -10,17 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RedisClientType } from 'redis';
 import type { RedisServer } from '../test/helpers/redis-server.js';
-
-interface Timed {
-  seconds: number;
-  rssMb: number;
-  cpu: number;
-}
-interface ToolRun extends Timed {
-  serverCpu: number;
-  serverWait: number;
-  slowest: { us: number; command: string };
-}
+import type { baselineRun, cpuNote, record, Timed, ToolRun, toolRun } from './bench.js';
 
 /** What the part needs of bench.ts: its server, and its way of timing and recording figures. */
 export interface ImportBench {
@@ -29,18 +19,10 @@ export interface ImportBench {
   redis: RedisClientType;
   env: Record<string, string>;
   cli: string;
-  toolRun(redis: RedisClientType, server: RedisServer, command: string, env: Record<string, string>): Promise<ToolRun>;
-  baselineRun(redis: RedisClientType, command: string): Promise<Timed>;
-  record(
-    figure: string,
-    value: number,
-    baseline: number,
-    unit: string,
-    target: string,
-    ok: (ratio: number) => boolean,
-    extra?: { slowlog?: ToolRun['slowest']; notes?: string },
-  ): void;
-  cpuNote(runs: ToolRun[]): string;
+  toolRun: typeof toolRun;
+  baselineRun: typeof baselineRun;
+  record: typeof record;
+  cpuNote: typeof cpuNote;
 }
 
 export const IMPORT_USERS = 100_000;

@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import { BIN, ndjson, runCli, startCli, type CliResult } from '../helpers/cli.js';
 import { AUDIT_KEY, dataKeys, useTestRedis } from '../helpers/fixture.js';
-import { djangoDumpdata, FIREBASE_VECTOR, keycloakRealm, passlibHtpasswd, phpBcrypt } from '../helpers/import-exports.js';
+import { djangoDumpdata, keycloakRealm, passlibHtpasswd, phpBcrypt } from '../helpers/import-exports.js';
+import { FIREBASE_VECTOR } from '../helpers/reference-hashes.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** Not ASCII, so that every implementation's UTF-8 is exercised; NFC already. */
