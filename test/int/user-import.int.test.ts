@@ -475,6 +475,27 @@ describe('crashes and races', () => {
     expect(records.filter((rec) => !same(rec))).toEqual([]);
   }, 180000);
 
+  test('Ctrl-C stops after the writes in flight: exit 130, the audit entry says interrupted, a rerun finishes', async () => {
+    const COUNT = 60000;
+    const names = Array.from({ length: COUNT }, (_, i) => `int-${String(i).padStart(6, '0')}`);
+    const path = file(names.map((name) => JSON.stringify({ name, status: 'active', password_hash: argon2Hash })).join('\n'));
+    const first = startCli(['user', 'import', path, '--format', 'jsonl'], { env: t.env, timeoutMs: 120000 });
+    await waitFor('the import to write some users', async () => (await t.redis.dbSize()) >= 2000, { timeoutMs: 60000, intervalMs: 5 });
+    first.child.kill('SIGINT');
+    const stopped = await first.done;
+    expect(stopped.code).toBe(130);
+    const written = (await dataKeys(t.redis)).filter((k) => k.startsWith('user:{int-')).length;
+    expect(written).toBeLessThan(COUNT);
+    expect(stopped.stderr).toMatch(
+      new RegExp(`^Interrupted: \\d+ records read; ${written} users imported \\(argon2id ${written}\\)\\.$`, 'm'),
+    );
+    const audit = ndjson((await runCli(['audit', 'list', '--json'], { env: t.env })).stdout).filter((e) => e['command'] === 'user import');
+    expect(audit).toEqual([expect.objectContaining({ outcome: 'interrupted', count: written })]);
+    const rerun = await importCli([path, '--format', 'jsonl', '--json']);
+    expect(rerun.code).toBe(0);
+    expect(summaryOf(rerun)).toMatchObject({ imported: COUNT - written, skipped: written });
+  }, 180000);
+
   test('import --on-conflict skip against user add of the same name: one wins, nothing half-written', async () => {
     const bcrypt = phpBcrypt(PW);
     for (let i = 0; i < 8; i += 1) {
