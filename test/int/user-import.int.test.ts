@@ -400,7 +400,12 @@ describe('--dry-run and --on-conflict', () => {
 
   test('fail stops at the first existing user with exit 4, having written nothing after it', async () => {
     await t.redis.hSet('user:{old}', { password_hash: 'keep-me' });
-    const r = await importCli([file(lines('a', 'b', 'old', 'c', 'd')), '--format', 'jsonl', '--on-conflict', 'fail']);
+    const path = file(lines('a', 'b', 'old', 'c', 'd'));
+    const dry = await importCli([path, '--format', 'jsonl', '--on-conflict', 'fail', '--dry-run']);
+    expect(dry.code).toBe(4);
+    expect(dry.stderr).toContain('the import would stop there (--on-conflict fail)');
+    expect(await dataKeys(t.redis)).toEqual(['user:{old}']);
+    const r = await importCli([path, '--format', 'jsonl', '--on-conflict', 'fail']);
     expect(r.code).toBe(4);
     expect(r.stderr).toContain(
       'redis-accounts: user old exists already (line 3): the import stopped there (--on-conflict fail); nothing after it was written',
