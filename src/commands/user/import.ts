@@ -25,7 +25,7 @@ import { importUsers, type ConflictMode, type ImportSummary } from '../../core/u
 import { readFirebaseParams } from './target.js';
 
 export interface ImportFlags extends UserFlags, CapsFlags, AuditFlags, FirebaseParamsFlag, ProgressFlag {
-  /** Checked by commander (options.ts IMPORT_FORMATS). */
+  /** Checked when the command line is read (options.ts parseImportFormat, parseConflictMode). */
   format: ImportFormat;
   onConflict: ConflictMode;
   dryRun?: true;

@@ -25,7 +25,6 @@ import {
 } from '../store.js';
 import { boundedLines, MAX_RECORD_BYTES } from './lines.js';
 import { jsonArrayElements, type ArrayPath } from './json-records.js';
-
 import type { IMPORT_FORMATS } from '../../defaults.js';
 
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];

@@ -2,7 +2,7 @@
  * `user import`'s work: every record of the input is checked (its name, its hash's family,
  * structure and costs, a name given twice) and written whole by one script (store.ts
  * importUser), or rejected and reported while the import goes on. Hashes are stored as the
- * source wrote them, never re-hashed. Writes are pipelined: batches of `depth` scripts, two
+ * source wrote them, never re-hashed. Writes are pipelined: batches of IMPORT_BATCH scripts, two
  * batches in flight, each user still written atomically by its own script; `fail` writes one
  * at a time, so that nothing after the first existing user is written.
  */
@@ -11,14 +11,13 @@ import { AppError } from '../../errors.js';
 import { parseStoredHash, type CostCaps } from '../families/index.js';
 import { userKey, validateUsername } from '../names.js';
 import { FIELD_CREATED, FIELD_HASH, FIELD_UPDATED, importUser } from '../store.js';
-import type { Candidate, InputRecord, Position, Rejected } from './formats.js';
-
 import type { CONFLICT_MODES } from '../../defaults.js';
+import type { Candidate, InputRecord, Position, Rejected } from './formats.js';
 
 export type ConflictMode = (typeof CONFLICT_MODES)[number];
 
 /** Scripts per batch (skip and overwrite; two batches in flight): enough to keep the server busy over a round trip. */
-export const IMPORT_DEPTH = 256;
+export const IMPORT_BATCH = 256;
 
 export interface ImportOptions {
   prefix: string;
@@ -28,9 +27,10 @@ export interface ImportOptions {
   /** The import's time: created_at of users whose source has none, updated_at of all (but jsonl's). */
   now: Date;
   signal?: AbortSignal;
-  depth?: number;
+  /** Scripts per batch (default IMPORT_BATCH). */
+  batch?: number;
   onRejected(rejected: Rejected): void;
-  /** Called after each record, with the counts so far. */
+  /** Called after each chunk of the input, with the counts so far. */
   onProgress?(summary: ImportSummary): void;
 }
 
@@ -100,7 +100,7 @@ export async function importUsers(redis: Keyed, batches: AsyncIterable<InputReco
   const checking = { ...opts, stamp: opts.now.toISOString() };
   // Scripts are sent a batch at a time (one write to the socket), the next batch while the last
   // is in flight; `fail` sends one script at a time.
-  const batchSize = opts.mode === 'fail' ? 1 : Math.max(1, opts.depth ?? IMPORT_DEPTH);
+  const batchSize = opts.mode === 'fail' ? 1 : Math.max(1, opts.batch ?? IMPORT_BATCH);
   let batch: Checked[] = [];
   let inFlight: Promise<void> | undefined;
   let failure: { error: unknown } | undefined;
