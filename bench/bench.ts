@@ -24,6 +24,7 @@ import { seedGorillaSessions } from '../test/helpers/seed-go.js';
 import { seedLaravelSessions, seedPhpSessions, seedSymfonySessions } from '../test/helpers/seed-php.js';
 import { seedDjangoSessions, seedFlaskSessions } from '../test/helpers/seed-python.js';
 import { seedRailsCacheSessions, seedRailsSessions } from '../test/helpers/seed-ruby.js';
+import { importFigures } from './import.js';
 
 const ROOT = resolve(process.cwd());
 const BIN = join(ROOT, 'bin', 'redis-accounts.js');
@@ -31,9 +32,9 @@ const BIN = join(ROOT, 'bin', 'redis-accounts.js');
 /**
  * The parts `--only` picks: start-up, hashing and the express-session layout; Spring Session; koa,
  * Better Auth and Auth.js; the PHP, Python, Ruby and Go layouts (php, symfony, laravel, django,
- * flask, rails, rails-cache, gorilla).
+ * flask, rails, rails-cache, gorilla); `user import` (bench/import.ts).
  */
-const PARTS = ['connect-redis', 'spring', 'node', 'php-python-ruby-go'] as const;
+const PARTS = ['connect-redis', 'spring', 'node', 'php-python-ruby-go', 'import'] as const;
 type Part = (typeof PARTS)[number];
 const isPart = (value: string | undefined): value is Part => PARTS.includes(value as Part);
 
@@ -82,7 +83,7 @@ interface Row {
 }
 const rows: Row[] = [];
 
-function record(
+export function record(
   figure: string,
   value: number,
   baseline: number,
@@ -110,7 +111,7 @@ function record(
   );
 }
 
-interface Timed {
+export interface Timed {
   seconds: number;
   rssMb: number;
   /** user + sys CPU seconds of the measured command and its children. */
@@ -118,7 +119,7 @@ interface Timed {
 }
 
 /** A run of the tool: also the server's CPU seconds (INFO CPU) and slowest command meanwhile. */
-interface ToolRun extends Timed {
+export interface ToolRun extends Timed {
   serverCpu: number;
   /** Seconds the server's main thread was runnable but waiting for a CPU; NaN where Linux does not say. */
   serverWait: number;
@@ -146,7 +147,7 @@ function timed(command: string, env: Record<string, string> = {}): Timed {
  * The tool's and the server's CPU, how long the server waited for a CPU, and the slowest
  * command: every run's, in run order, so a run the machine slowed can be told from the rest.
  */
-const cpuNote = (runs: ToolRun[]) => {
+export const cpuNote = (runs: ToolRun[]) => {
   const wait = runs.some((t) => Number.isNaN(t.serverWait)) ? '' : `, server waiting for a CPU ${spread(runs, (t) => t.serverWait, 's')}`;
   return `tool CPU ${spread(runs, (t) => t.cpu, 's')}, server CPU ${spread(runs, (t) => t.serverCpu, 's')}${wait}; slowest per run ${spread(runs, (t) => t.slowest.us / 1000, 'ms')}`;
 };
@@ -254,7 +255,7 @@ async function slowlog(redis: RedisClientType): Promise<{ max: Slowest; over: nu
 }
 
 /** One run of the tool: timed, with the server's CPU and slowest command over that run (seeding before it does not count). */
-async function toolRun(redis: RedisClientType, server: RedisServer, command: string, env: Record<string, string>): Promise<ToolRun> {
+export async function toolRun(redis: RedisClientType, server: RedisServer, command: string, env: Record<string, string>): Promise<ToolRun> {
   await slowlog(redis);
   const { pid } = server.process;
   const before = await serverCpuSeconds(redis);
@@ -271,7 +272,7 @@ async function toolRun(redis: RedisClientType, server: RedisServer, command: str
 }
 
 /** One run of a redis-cli baseline: timed, its slowest command kept apart from the tool's. */
-async function baselineRun(redis: RedisClientType, command: string): Promise<Timed> {
+export async function baselineRun(redis: RedisClientType, command: string): Promise<Timed> {
   await slowlog(redis);
   const t = timed(command);
   slowest.baselines = worst(slowest.baselines, (await slowlog(redis)).max);
@@ -312,6 +313,7 @@ async function main(): Promise<void> {
     if (runs('spring')) await springFigures(bench);
     if (runs('node')) await nodeFigures(bench);
     if (runs('php-python-ruby-go')) await otherLanguageFigures(bench);
+    if (runs('import')) await importFigures({ ...bench, toolRun, baselineRun, record, cpuNote });
     const { tool, baselines } = slowest;
     console.log(
       `  slowest single command during the tool's runs: ${ms(tool)} ${tool.command} (target < 10 ms) ${tool.us < TARGET_US ? 'MET' : 'NOT MET'}; ${tailNote()}; during the redis-cli baselines: ${ms(baselines)} ${baselines.command}`,

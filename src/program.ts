@@ -7,6 +7,7 @@ import type { CommandContext } from './cli/context.js';
 import type { Io } from './cli/io.js';
 import {
   addAuditOptions,
+  addCapsOptions,
   addConnectionOptions,
   addCookieOptions,
   secretFileOption,
@@ -22,7 +23,9 @@ import {
   blocklistOption,
   type ConnectionFlags,
   minLengthOption,
+  parseConflictMode,
   parseHold,
+  parseImportFormat,
   parseLimit,
   parsePrincipal,
   parseSessionUser,
@@ -245,6 +248,35 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
       'redis-accounts user delete alice --yes --reason OFFBOARD-3 --json',
     ),
   ).action(async (name: string, _o, cmd: Command) => setExit(await (await import('./commands/user/delete.js')).run(name, context(cmd))));
+
+  leaf(
+    user
+      .command('import')
+      .argument('<file>', "the export to read; '-' reads stdin")
+      .description("create users from an export (this tool's, htpasswd, Django, Firebase, Keycloak), their hashes stored as they are"),
+    (c) => {
+      c.requiredOption(
+        '--format <format>',
+        'jsonl (user export), htpasswd, django (dumpdata auth.user), firebase (auth:export), keycloak (realm export)',
+        parseImportFormat,
+      )
+        .option(
+          '--on-conflict <mode>',
+          'a user that exists already: skip it, fail (stop, exit 4), or overwrite its hash and lifecycle fields',
+          parseConflictMode,
+          'skip',
+        )
+        .option('--dry-run', 'check every record and report, write nothing');
+      addUserOptions(addAuditOptions(addFirebaseParamsOption(addCapsOptions(addProgressOption(c)))));
+    },
+    examples(
+      'redis-accounts user import users.jsonl --format jsonl       # from user export --include-hashes',
+      'redis-accounts user import /etc/nginx/.htpasswd --format htpasswd --dry-run',
+      'python manage.py dumpdata auth.user | redis-accounts user import - --format django --json',
+      'redis-accounts user import users.json --format firebase --firebase-params hash-config.txt',
+      'redis-accounts user import realm-export.json --format keycloak --on-conflict overwrite',
+    ),
+  ).action(async (file: string, _o, cmd: Command) => setExit(await (await import('./commands/user/import.js')).run(file, context(cmd))));
 
   const session = group(
     'session',

@@ -23,6 +23,8 @@ import {
   PASSWORD_MIN_DEFAULT,
   SESSION_LAYOUTS,
   AUTO_LAYOUT,
+  CONFLICT_MODES,
+  IMPORT_FORMATS,
 } from '../core/defaults.js';
 
 export const DEFAULT_TIMEOUT = '5s';
@@ -90,7 +92,7 @@ export function addUserOptions(cmd: Command): Command {
 }
 
 export function addPolicyOptions(cmd: Command): Command {
-  return cmd
+  cmd
     .optionsGroup(HELP_GROUPS.hashing)
     .addOption(
       integerOption(
@@ -122,6 +124,14 @@ export function addPolicyOptions(cmd: Command): Command {
         DEFAULT_POLICY.parallelism,
       ),
     )
+    .optionsGroup(OWN);
+  return addCapsOptions(cmd);
+}
+
+/** The caps on the costs a stored hash may ask for (`user import` checks each record's hash against them). */
+export function addCapsOptions(cmd: Command): Command {
+  return cmd
+    .optionsGroup(HELP_GROUPS.hashing)
     .addOption(
       integerOption(
         '--argon2-max-memory <KiB>',
@@ -338,7 +348,7 @@ export function hashPolicy(opts: PolicyFlags): HashPolicy {
   return { memoryCost: opts.argon2Memory, timeCost: opts.argon2Time, parallelism: opts.argon2Parallelism };
 }
 
-export function costCaps(opts: PolicyFlags): CostCaps {
+export function costCaps(opts: CapsFlags): CostCaps {
   return { maxMemoryCost: opts.argon2MaxMemory, maxTimeCost: opts.argon2MaxTime, maxParallelism: opts.argon2MaxParallelism };
 }
 
@@ -440,6 +450,22 @@ export function parseSince(text: string, now = Date.now()): number {
 /** --hold: how long to guard a change, in milliseconds (whole seconds, core/duration.ts). */
 export function parseHold(text: string): number {
   return parseDuration(text) * 1000;
+}
+
+/** `user import --format`: one of IMPORT_FORMATS. */
+export function parseImportFormat(name: string): (typeof IMPORT_FORMATS)[number] {
+  const found = IMPORT_FORMATS.find((f) => f === name);
+  if (found === undefined)
+    throw new UsageError(`unknown --format "${name.slice(0, 40)}"`, { hint: `one of: ${IMPORT_FORMATS.join(', ')}` });
+  return found;
+}
+
+/** `user import --on-conflict`: one of CONFLICT_MODES. */
+export function parseConflictMode(name: string): (typeof CONFLICT_MODES)[number] {
+  const found = CONFLICT_MODES.find((m) => m === name);
+  if (found === undefined)
+    throw new UsageError(`unknown --on-conflict "${name.slice(0, 40)}"`, { hint: `one of: ${CONFLICT_MODES.join(', ')}` });
+  return found;
 }
 
 /** --layout: one of the layouts the tool reads. */
@@ -544,13 +570,16 @@ export function userFieldsOf(opts: SessionFlags): readonly string[] {
   return opts.userField ?? DEFAULT_USER_FIELDS;
 }
 
-export interface PolicyFlags {
-  argon2Memory: number;
-  argon2Time: number;
-  argon2Parallelism: number;
+export interface CapsFlags {
   argon2MaxMemory: number;
   argon2MaxTime: number;
   argon2MaxParallelism: number;
+}
+
+export interface PolicyFlags extends CapsFlags {
+  argon2Memory: number;
+  argon2Time: number;
+  argon2Parallelism: number;
 }
 
 export interface FirebaseParamsFlag {

@@ -30,6 +30,11 @@ export const FOREIGN_CAPS = Object.freeze({
 });
 export const PASSWORD_MIN_CHARS = 8;
 
+/** `user import --format`: the inputs it reads (core/users/import/formats.ts). */
+export const IMPORT_FORMATS = Object.freeze(['jsonl', 'htpasswd', 'django', 'firebase', 'keycloak'] as const);
+/** `user import --on-conflict`: what to do with a name that exists. */
+export const CONFLICT_MODES = Object.freeze(['skip', 'fail', 'overwrite'] as const);
+
 export const DEFAULT_USER_PREFIX = 'user:';
 export const DEFAULT_SESSION_PREFIX = 'sess:';
 /** express-session's default cookie name (its `name` option). */

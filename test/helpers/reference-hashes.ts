@@ -99,3 +99,18 @@ export function argon2CffiVerifies(stored: string, password: string): boolean {
   if (r.status !== 0) throw new Error(`argon2-cffi failed (${INSTALL_HINT}): ${r.stderr}`);
   return r.stdout.trim() === 'True';
 }
+
+/** The firebase/scrypt README's test vector (shared/accounts.md §2.2): the project's parameters and one user. */
+export const FIREBASE_VECTOR = {
+  params: `hash_config {
+  algorithm: SCRYPT,
+  base64_signer_key: jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==,
+  base64_salt_separator: Bw==,
+  rounds: 8,
+  mem_cost: 14,
+}
+`,
+  password: 'user1password',
+  salt: '42xEC+ixf3L2lw==',
+  passwordHash: 'lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==',
+};

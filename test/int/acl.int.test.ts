@@ -57,6 +57,16 @@ describe('accounts-operator can run every command', () => {
     expect((await run(['user', 'enable', 'alice'])).code).toBe(0);
     expect((await run(['user', 'delete', 'alice', '--yes'])).code).toBe(0);
     expect(await t.redis.exists('user:{alice}')).toBe(0);
+    // user import: its script's TYPE and HSET, and overwrite's HDEL.
+    const hash = `$2b$04$${'a'.repeat(53)}`;
+    const lines = `${JSON.stringify({ name: 'imp', status: 'disabled', status_reason: 'x', password_hash: hash })}\n`;
+    expect((await run(['user', 'import', '-', '--format', 'jsonl'], lines)).code).toBe(0);
+    const over = await run(
+      ['user', 'import', '-', '--format', 'jsonl', '--on-conflict', 'overwrite'],
+      `${JSON.stringify({ name: 'imp', password_hash: hash })}\n`,
+    );
+    expect([over.code, over.stderr]).toEqual([0, expect.stringContaining('0 users imported, 1 overwritten')]);
+    expect(await t.redis.hGetAll('user:{imp}')).toEqual({ password_hash: hash });
     expect(ndjson((await run(['audit', 'list', '--json', '--limit', '1'])).stdout)).toHaveLength(1);
     const audit = await run(['audit', 'list', '--json']);
     expect(audit.code).toBe(0);
@@ -70,6 +80,7 @@ describe('accounts-operator can run every command', () => {
         'user disable',
         'user enable',
         'user delete',
+        'user import',
       ]),
     );
   });
@@ -131,6 +142,17 @@ describe('accounts-auditor can read and change nothing', () => {
       expect(await t.redis.hGetAll('user:{carol}')).toEqual(before);
     },
   );
+
+  test('user import --dry-run works; user import is denied (exit 3) and writes nothing', async () => {
+    const line = `${JSON.stringify({ name: 'mallory', password_hash: `$2b$04$${'a'.repeat(53)}` })}\n`;
+    const env = envFor('accounts-auditor');
+    const dry = await runCli(['user', 'import', '-', '--format', 'jsonl', '--dry-run'], { env, input: line });
+    expect([dry.code, dry.stderr]).toEqual([0, expect.stringContaining('1 user would be imported')]);
+    const r = await runCli(['user', 'import', '-', '--format', 'jsonl'], { env, input: line });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/permission denied by Redis ACL.*'evalsha'/);
+    expect(await t.redis.exists('user:{mallory}')).toBe(0);
+  });
 
   test('user add is denied (exit 3) and writes nothing', async () => {
     const r = await runCli(['user', 'add', 'mallory', '--password-stdin', ...CHEAP], {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import type { RedisClientType } from 'redis';
 import { firebaseKeyId } from '../../src/core/users/families/firebase.js';
-import { argon2CffiVerifies, pythonBcrypt, referenceHashes } from '../helpers/reference-hashes.js';
+import { argon2CffiVerifies, FIREBASE_VECTOR, pythonBcrypt, referenceHashes } from '../helpers/reference-hashes.js';
 import { ndjson, runCli, type CliResult } from '../helpers/cli.js';
 import { useTestRedis } from '../helpers/fixture.js';
 
@@ -21,17 +21,10 @@ const PW = 'Grüße, correct horse battery staple';
 const WRONG = 'Grüße, correct horse battery stapler';
 /** The firebase/scrypt README's test vector (shared/accounts.md §2.2). */
 const FIREBASE = {
-  config: `hash_config {
-  algorithm: SCRYPT,
-  base64_signer_key: jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==,
-  base64_salt_separator: Bw==,
-  rounds: 8,
-  mem_cost: 14,
-}
-`,
-  password: 'user1password',
-  salt: '42xEC+ixf3L2lw==',
-  hash: 'lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==',
+  config: FIREBASE_VECTOR.params,
+  password: FIREBASE_VECTOR.password,
+  salt: FIREBASE_VECTOR.salt,
+  hash: FIREBASE_VECTOR.passwordHash,
 };
 /** What names the project's signer key and separator in a stored hash (the unit tests check the function). */
 const FIREBASE_KEY_ID = firebaseKeyId(

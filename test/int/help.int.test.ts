@@ -13,6 +13,7 @@ const COMMANDS = [
   ['user', 'passwd'],
   ['user', 'disable'],
   ['user', 'delete'],
+  ['user', 'import'],
   ['session', 'list'],
   ['session', 'revoke'],
   ['session', 'show'],

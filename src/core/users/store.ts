@@ -353,3 +353,35 @@ export async function* scanUsers(topology: Topology, prefix: string, withPepperI
     }
   }
 }
+
+/** What `user import` may do with a name that exists: leave it (skip, fail) or replace what the tool owns (overwrite). */
+export type ImportMode = 'create' | 'overwrite';
+
+/**
+ * Write an imported record, whole or not at all. A key of another type is left alone ({-2,
+ * type}); an existing record is left alone ({0}) unless ARGV[1] is 'overwrite', which removes
+ * the fields the tool owns (the hash and every lifecycle field) and writes the new ones, keeping
+ * the fields an application added ({2}); a new key is written ({1}). ARGV[2..]: field pairs.
+ */
+const IMPORT_USER = script(`
+local t = redis.call('TYPE', KEYS[1])['ok']
+if t ~= 'none' and t ~= 'hash' then return {-2, t} end
+if t == 'hash' then
+  if ARGV[1] ~= 'overwrite' then return {0} end
+  redis.call('HDEL', KEYS[1], '${FIELD_HASH}', ${LIFECYCLE_FIELDS.map((f) => `'${f}'`).join(', ')})
+  redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+  return {2}
+end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+return {1}`);
+
+export type ImportResult = { result: 'created' | 'exists' | 'overwritten' } | { result: 'wrong-type'; type: string };
+
+/** Write one imported user (see IMPORT_USER): `fields` are field, value pairs, the hash among them. */
+export async function importUser(redis: Keyed, key: string, mode: ImportMode, fields: string[]): Promise<ImportResult> {
+  const reply = await runScript(redis, IMPORT_USER, [key], [mode, ...fields]);
+  const list = Array.isArray(reply) ? (reply as unknown[]) : [];
+  const code = Number(list[0]);
+  if (code === -2) return { result: 'wrong-type', type: String(list[1]) };
+  return { result: code === 1 ? 'created' : code === 2 ? 'overwritten' : 'exists' };
+}

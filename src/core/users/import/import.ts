@@ -1,0 +1,179 @@
+/**
+ * `user import`'s work: every record of the input is checked (its name, its hash's family,
+ * structure and costs, a name given twice) and written whole by one script (store.ts
+ * importUser), or rejected and reported while the import goes on. Hashes are stored as the
+ * source wrote them, never re-hashed. Writes are pipelined: batches of IMPORT_BATCH scripts, two
+ * batches in flight, each user still written atomically by its own script; `fail` writes one
+ * at a time, so that nothing after the first existing user is written.
+ */
+import type { Keyed } from '../../redis/connection.js';
+import { AppError } from '../../errors.js';
+import { parseStoredHash, type CostCaps } from '../families/index.js';
+import { userKey, validateUsername } from '../names.js';
+import { FIELD_CREATED, FIELD_HASH, FIELD_UPDATED, importUser } from '../store.js';
+import type { CONFLICT_MODES } from '../../defaults.js';
+import type { Candidate, InputRecord, Position, Rejected } from './formats.js';
+
+export type ConflictMode = (typeof CONFLICT_MODES)[number];
+
+/** Scripts per batch (skip and overwrite; two batches in flight): enough to keep the server busy over a round trip. */
+export const IMPORT_BATCH = 256;
+
+export interface ImportOptions {
+  prefix: string;
+  mode: ConflictMode;
+  dryRun: boolean;
+  caps: CostCaps;
+  /** The import's time: created_at of users whose source has none, updated_at of all (but jsonl's). */
+  now: Date;
+  signal?: AbortSignal;
+  /** Scripts per batch (default IMPORT_BATCH). */
+  batch?: number;
+  onRejected(rejected: Rejected): void;
+  /** Called after each chunk of the input, with the counts so far. */
+  onProgress?(summary: ImportSummary): void;
+}
+
+export interface ImportSummary {
+  /** Records read (blank lines and comments are none). */
+  read: number;
+  /** Written as new users (with --dry-run: would be). */
+  imported: number;
+  /** Existing users replaced (--on-conflict overwrite). */
+  overwritten: number;
+  /** Existing users left as they were (--on-conflict skip). */
+  skipped: number;
+  rejected: number;
+  /** Users written (imported or overwritten) by hash family. */
+  families: Record<string, number>;
+  /** --on-conflict fail: the existing user the import stopped at. */
+  stoppedAt?: Position & { name: string };
+  /** Ctrl-C: stopped after the writes in flight. */
+  interrupted: boolean;
+}
+
+/** The message of a check that failed, as a reason (never a stack, never the input's text). */
+function reasonOf(err: unknown): string {
+  // parseStoredHash speaks of the stored hash; here it is the input's.
+  if (err instanceof AppError) return err.message.replace(/^stored password hash/, 'the password hash');
+  throw err;
+}
+
+interface Checked {
+  at: Position;
+  name: string;
+  key: string;
+  family: string;
+  fields: string[];
+}
+
+/** A user record ready to write, or why not. `seen`: names so far, with the line of each. */
+function check(c: Candidate, opts: ImportOptions & { stamp: string }, seen: Map<string, number>): Checked | Rejected {
+  const at: Position = c.record === undefined ? { line: c.line } : { line: c.line, record: c.record };
+  const reject = (reason: string, name: string): Rejected => ({ kind: 'rejected', ...at, name, reason });
+  let name: string;
+  try {
+    name = validateUsername(c.name);
+  } catch (err) {
+    return reject(reasonOf(err), c.name);
+  }
+  const first = seen.get(name);
+  if (first !== undefined) return reject(`the name was given before, at line ${first}`, name);
+  seen.set(name, c.line);
+  let family: string;
+  try {
+    family = parseStoredHash(c.hash, opts.caps).family;
+  } catch (err) {
+    return reject(reasonOf(err), name);
+  }
+  const fields = [FIELD_HASH, c.hash];
+  const stamp = opts.stamp;
+  if (!c.verbatim && c.fields[FIELD_CREATED] === undefined) fields.push(FIELD_CREATED, stamp);
+  for (const [field, value] of Object.entries(c.fields)) if (value !== undefined) fields.push(field, value);
+  if (!c.verbatim) fields.push(FIELD_UPDATED, stamp);
+  return { at, name, key: userKey(opts.prefix, name), family, fields };
+}
+
+export async function importUsers(redis: Keyed, batches: AsyncIterable<InputRecord[]>, opts: ImportOptions): Promise<ImportSummary> {
+  const summary: ImportSummary = { read: 0, imported: 0, overwritten: 0, skipped: 0, rejected: 0, families: {}, interrupted: false };
+  const seen = new Map<string, number>();
+  const checking = { ...opts, stamp: opts.now.toISOString() };
+  // Scripts are sent a batch at a time (one write to the socket), the next batch while the last
+  // is in flight; `fail` sends one script at a time.
+  const batchSize = opts.mode === 'fail' ? 1 : Math.max(1, opts.batch ?? IMPORT_BATCH);
+  let batch: Checked[] = [];
+  let inFlight: Promise<void> | undefined;
+  let failure: { error: unknown } | undefined;
+
+  const rejected = (r: Rejected) => {
+    summary.rejected += 1;
+    opts.onRejected(r);
+  };
+  const written = (user: Checked, how: 'imported' | 'overwritten') => {
+    summary[how] += 1;
+    summary.families[user.family] = (summary.families[user.family] ?? 0) + 1;
+  };
+  /** What happened to a user: written, found existing, or a key of another `type`. */
+  const settle = (user: Checked, outcome: string) => {
+    if (outcome === 'created') written(user, 'imported');
+    else if (outcome === 'overwritten') written(user, 'overwritten');
+    else if (outcome === 'exists') {
+      if (opts.mode === 'fail') summary.stoppedAt ??= { ...user.at, name: user.name };
+      else summary.skipped += 1;
+    } else rejected({ kind: 'rejected', ...user.at, name: user.name, reason: `${user.key} holds a ${outcome}, not a user record (hash)` });
+  };
+  const write = async (user: Checked): Promise<void> => {
+    if (opts.dryRun) {
+      // What the write would find: the key's type, read only.
+      const type = String(await redis.type(user.key));
+      settle(user, type === 'none' ? 'created' : type === 'hash' ? (opts.mode === 'overwrite' ? 'overwritten' : 'exists') : type);
+      return;
+    }
+    const result = await importUser(redis, user.key, opts.mode === 'overwrite' ? 'overwrite' : 'create', user.fields);
+    settle(user, result.result === 'wrong-type' ? result.type : result.result);
+  };
+  /** Send the batch; wait for the one before it, so that at most two are in flight. */
+  const send = async () => {
+    const sending = Promise.all(batch.map(write)).then(
+      () => undefined,
+      (error: unknown) => {
+        failure ??= { error };
+      },
+    );
+    batch = [];
+    const previous = inFlight;
+    inFlight = sending;
+    if (previous !== undefined) await previous;
+    if (opts.mode === 'fail') await sending;
+  };
+
+  try {
+    outer: for await (const records of batches) {
+      for (const record of records) {
+        if (opts.signal?.aborted === true) {
+          summary.interrupted = true;
+          break outer;
+        }
+        summary.read += 1;
+        const user = record.kind === 'rejected' ? record : check(record, checking, seen);
+        if ('kind' in user) rejected(user);
+        else {
+          batch.push(user);
+          if (batch.length >= batchSize) await send();
+        }
+        if (failure !== undefined || summary.stoppedAt !== undefined) break outer;
+      }
+      // What the chunk left is sent before the next is read: a slow input (a pipe) still writes as it comes.
+      if (batch.length > 0) await send();
+      opts.onProgress?.(summary);
+      if (failure !== undefined || summary.stoppedAt !== undefined) break;
+    }
+  } finally {
+    // Also when the input fails (a cut document): the writes in flight finish and are counted.
+    if (batch.length > 0 && failure === undefined && summary.stoppedAt === undefined) await send();
+    await inFlight;
+    opts.onProgress?.(summary);
+  }
+  if (failure !== undefined) throw failure.error;
+  return summary;
+}
