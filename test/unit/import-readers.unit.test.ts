@@ -163,7 +163,7 @@ describe('readRecords', () => {
 
   test('jsonl: every key of the record is kept as given, an unknown key refuses the line', async () => {
     const line = { name: 'ann', password_hash: 'h', status: 'locked', sessions_valid_after: 't', must_change_password: true };
-    expect(await read(`${JSON.stringify(line)}\n${JSON.stringify({ ...line, pepper_id: 'k1' })}`, 'jsonl')).toEqual([
+    expect(await read(`${JSON.stringify(line)}\n${JSON.stringify({ ...line, totp_secret: 'JBSWY3DPEHPK3PXP' })}`, 'jsonl')).toEqual([
       {
         kind: 'user',
         line: 1,
@@ -172,7 +172,7 @@ describe('readRecords', () => {
         fields: { status: 'locked', sessions_valid_after: 't', must_change_password: '1' },
         verbatim: true,
       },
-      { kind: 'rejected', line: 2, reason: 'unknown key "pepper_id"' },
+      { kind: 'rejected', line: 2, reason: 'unknown key "totp_secret"' },
     ]);
   });
 });

@@ -243,7 +243,9 @@ function perSlotOps(): NodeOps {
   return {
     values: (node, keys, kind) =>
       readPerSlot(keys, async (group) =>
-        asBuffers(kind === 'string' ? await bytesView(node).mGet(onWire(group)) : await runScript(bytesView(node), VALUES_LEGACY, group, [kind])),
+        asBuffers(
+          kind === 'string' ? await bytesView(node).mGet(onWire(group)) : await runScript(bytesView(node), VALUES_LEGACY, group, [kind]),
+        ),
       ),
     // One command per key (no script could take keys of several slots), all sent at once; the
     // byte limit and the prefilter apply here instead.
