@@ -492,12 +492,12 @@ describe('a cluster of Redis < 7 (no allow-cross-slot-keys): batches go one slot
         }
         const userKeys = await keysOn(port, 'user:{user*');
         expect(
-          await ops.hashField(
+          await ops.hashFields(
             node as unknown as Redis,
             userKeys.map((k) => Buffer.from(k)),
-            'password_hash',
+            ['password_hash', 'status'],
           ),
-        ).toEqual(userKeys.map((k) => `hash-of-${k.slice('user:{'.length, -1)}`));
+        ).toEqual(userKeys.map((k) => [Buffer.from(`hash-of-${k.slice('user:{'.length, -1)}`), null]));
         expect(
           await ops.unlink(
             node as unknown as Redis,

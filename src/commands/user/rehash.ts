@@ -7,7 +7,8 @@ import { withRedis, withTopology, wantsJson, type CommandContext } from '../../c
 import { ConflictError, NegativeAnswer, UsageError } from '../../core/errors.js';
 import { costCaps, hashPolicy, type ProgressFlag } from '../../cli/options.js';
 import { decoyHash, hashPassword, preparePassword, verifyPassword, weaknesses } from '../../core/users/hashing.js';
-import { getUser, replaceHash, scanUsers, type ScannedUser } from '../../core/users/store.js';
+import { FIELD_HASH, getUser, replaceHash } from '../../core/users/store.js';
+import { hashShortfalls, scanRecords } from '../../core/users/records.js';
 import { say, type Io } from '../../cli/io.js';
 import { createRowPrinter, plural, printJson, type Column } from '../../cli/output.js';
 import { progressLine } from '../../cli/progress.js';
@@ -86,19 +87,6 @@ export function printRehashed(io: Io, r: Rehashed, json: boolean): void {
   else say(io, `Password checked; the hash of ${r.user} meets the policy, nothing to do (--force rehashes anyway).`);
 }
 
-/**
- * Why a stored hash falls short of the policy (none: it meets it); an unusable one says why.
- * Every family but argon2id is outdated; one above the caps is unusable, as verify would refuse it.
- */
-function shortfalls(user: ScannedUser, policy: HashPolicy, caps: CostCaps): { reasons: string[]; usable: boolean } {
-  if (user.passwordHash === undefined) return { reasons: ['no password hash'], usable: true };
-  try {
-    return { reasons: weaknesses(user.passwordHash, policy, caps), usable: true };
-  } catch (err) {
-    return { reasons: [err instanceof Error ? err.message : String(err)], usable: false };
-  }
-}
-
 /** On a narrow terminal Why narrows first, then User. */
 const CHECK_COLUMNS: Column[] = [
   { header: 'User', width: 32, min: 16, shrink: 2 },
@@ -116,23 +104,26 @@ async function check(topology: Topology, ctx: RehashContext, prefix: string, pol
   let outdated = 0;
   let unusable = 0;
   try {
-    for await (const user of scanUsers(topology, prefix)) {
-      if (user.kind === 'skipped') {
-        skipped.add(user.key); // a set: SCAN may return a key twice
-        continue;
+    for await (const batch of scanRecords(topology, { prefix, fields: [FIELD_HASH] })) {
+      for (const user of batch) {
+        // Keys that are not records: another type, a name that is not UTF-8, not `{<name>}`.
+        if (user.kind === 'skipped' || user.name === undefined || (user.kind === 'unreadable' && user.type !== undefined)) {
+          skipped.add(user.key); // a set: SCAN may return a key twice
+          continue;
+        }
+        if (seen.has(user.name)) continue; // SCAN may return a key twice
+        seen.add(user.name);
+        display.update({ scanned: seen.size, outdated });
+        const { reasons, usable } = hashShortfalls(user, policy, caps);
+        if (!usable) unusable += 1;
+        if (reasons.length === 0) continue;
+        outdated += 1;
+        if (json) {
+          display.beforeData();
+          printJson(io.stdout, { user: user.name, reasons });
+        } else table?.row([user.name, reasons.join('; ')]);
+        if (ctx.readerGone.aborted) return outdated === 0 ? 0 : 1;
       }
-      if (seen.has(user.name)) continue; // SCAN may return a key twice
-      seen.add(user.name);
-      display.update({ scanned: seen.size, outdated });
-      const { reasons, usable } = shortfalls(user, policy, caps);
-      if (!usable) unusable += 1;
-      if (reasons.length === 0) continue;
-      outdated += 1;
-      if (json) {
-        display.beforeData();
-        printJson(io.stdout, { user: user.name, reasons });
-      } else table?.row([user.name, reasons.join('; ')]);
-      if (ctx.readerGone.aborted) return outdated === 0 ? 0 : 1;
     }
   } finally {
     display.clear();
