@@ -24,6 +24,7 @@ import { seedGorillaSessions } from '../test/helpers/seed-go.js';
 import { seedLaravelSessions, seedPhpSessions, seedSymfonySessions } from '../test/helpers/seed-php.js';
 import { seedDjangoSessions, seedFlaskSessions } from '../test/helpers/seed-python.js';
 import { seedRailsCacheSessions, seedRailsSessions } from '../test/helpers/seed-ruby.js';
+import { usersFigures } from './users.js';
 
 const ROOT = resolve(process.cwd());
 const BIN = join(ROOT, 'bin', 'redis-accounts.js');
@@ -33,7 +34,7 @@ const BIN = join(ROOT, 'bin', 'redis-accounts.js');
  * Better Auth and Auth.js; the PHP, Python, Ruby and Go layouts (php, symfony, laravel, django,
  * flask, rails, rails-cache, gorilla).
  */
-const PARTS = ['connect-redis', 'spring', 'node', 'php-python-ruby-go'] as const;
+const PARTS = ['connect-redis', 'spring', 'node', 'php-python-ruby-go', 'users'] as const;
 type Part = (typeof PARTS)[number];
 const isPart = (value: string | undefined): value is Part => PARTS.includes(value as Part);
 
@@ -82,7 +83,7 @@ interface Row {
 }
 const rows: Row[] = [];
 
-function record(
+export function record(
   figure: string,
   value: number,
   baseline: number,
@@ -110,7 +111,7 @@ function record(
   );
 }
 
-interface Timed {
+export interface Timed {
   seconds: number;
   rssMb: number;
   /** user + sys CPU seconds of the measured command and its children. */
@@ -118,7 +119,7 @@ interface Timed {
 }
 
 /** A run of the tool: also the server's CPU seconds (INFO CPU) and slowest command meanwhile. */
-interface ToolRun extends Timed {
+export interface ToolRun extends Timed {
   serverCpu: number;
   /** Seconds the server's main thread was runnable but waiting for a CPU; NaN where Linux does not say. */
   serverWait: number;
@@ -129,7 +130,7 @@ interface ToolRun extends Timed {
 const digits = (value: number, unit: string) => value.toFixed(unit === 's' ? 2 : 1);
 
 /** Run a shell pipeline under GNU time; returns wall seconds, peak RSS in MB and CPU of the measured command. */
-function timed(command: string, env: Record<string, string> = {}): Timed {
+export function timed(command: string, env: Record<string, string> = {}): Timed {
   const start = process.hrtime.bigint();
   const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', 'bash', '-c', command], {
     env: { ...process.env, ...env },
@@ -146,21 +147,21 @@ function timed(command: string, env: Record<string, string> = {}): Timed {
  * The tool's and the server's CPU, how long the server waited for a CPU, and the slowest
  * command: every run's, in run order, so a run the machine slowed can be told from the rest.
  */
-const cpuNote = (runs: ToolRun[]) => {
+export const cpuNote = (runs: ToolRun[]) => {
   const wait = runs.some((t) => Number.isNaN(t.serverWait)) ? '' : `, server waiting for a CPU ${spread(runs, (t) => t.serverWait, 's')}`;
   return `tool CPU ${spread(runs, (t) => t.cpu, 's')}, server CPU ${spread(runs, (t) => t.serverCpu, 's')}${wait}; slowest per run ${spread(runs, (t) => t.slowest.us / 1000, 'ms')}`;
 };
 
-function medianOf<T extends Timed>(runs: T[], field: keyof T & ('seconds' | 'rssMb' | 'serverCpu')): number {
+export function medianOf<T extends Timed>(runs: T[], field: keyof T & ('seconds' | 'rssMb' | 'serverCpu')): number {
   return median(runs.map((t) => t[field] as number));
 }
 
 /** Every run's figure, e.g. "9.25/9.80/10.10 s". */
-function spread<T extends Timed>(runs: T[], pick: (t: T) => number, unit: string): string {
+export function spread<T extends Timed>(runs: T[], pick: (t: T) => number, unit: string): string {
   return `${runs.map((t) => digits(pick(t), unit)).join('/')} ${unit}`;
 }
 
-function slowestOf(runs: ToolRun[]): Slowest {
+export function slowestOf(runs: ToolRun[]): Slowest {
   return runs.map((t) => t.slowest).reduce(worst, NONE);
 }
 
@@ -171,7 +172,7 @@ const ms = (s: Slowest) => (s.us === 0 ? 'none over 1 ms' : `${(s.us / 1000).toF
 const tailNote = () =>
   `${tail.over} command${tail.over === 1 ? '' : 's'} over ${TARGET_US / 1000} ms, in ${tail.runsOver} of ${tail.runs} runs`;
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
@@ -254,7 +255,7 @@ async function slowlog(redis: RedisClientType): Promise<{ max: Slowest; over: nu
 }
 
 /** One run of the tool: timed, with the server's CPU and slowest command over that run (seeding before it does not count). */
-async function toolRun(redis: RedisClientType, server: RedisServer, command: string, env: Record<string, string>): Promise<ToolRun> {
+export async function toolRun(redis: RedisClientType, server: RedisServer, command: string, env: Record<string, string>): Promise<ToolRun> {
   await slowlog(redis);
   const { pid } = server.process;
   const before = await serverCpuSeconds(redis);
@@ -271,7 +272,7 @@ async function toolRun(redis: RedisClientType, server: RedisServer, command: str
 }
 
 /** One run of a redis-cli baseline: timed, its slowest command kept apart from the tool's. */
-async function baselineRun(redis: RedisClientType, command: string): Promise<Timed> {
+export async function baselineRun(redis: RedisClientType, command: string): Promise<Timed> {
   await slowlog(redis);
   const t = timed(command);
   slowest.baselines = worst(slowest.baselines, (await slowlog(redis)).max);
@@ -279,7 +280,7 @@ async function baselineRun(redis: RedisClientType, command: string): Promise<Tim
 }
 
 /** What every part of the bench works with. */
-interface Bench {
+export interface Bench {
   args: Args;
   server: RedisServer;
   redis: RedisClientType;
@@ -312,6 +313,7 @@ async function main(): Promise<void> {
     if (runs('spring')) await springFigures(bench);
     if (runs('node')) await nodeFigures(bench);
     if (runs('php-python-ruby-go')) await otherLanguageFigures(bench);
+    if (runs('users')) await usersFigures(bench);
     const { tool, baselines } = slowest;
     console.log(
       `  slowest single command during the tool's runs: ${ms(tool)} ${tool.command} (target < 10 ms) ${tool.us < TARGET_US ? 'MET' : 'NOT MET'}; ${tailNote()}; during the redis-cli baselines: ${ms(baselines)} ${baselines.command}`,
@@ -467,9 +469,10 @@ async function commandCalls(redis: RedisClientType): Promise<number> {
 }
 
 /** Peak RSS at the full count against the small one: every run's, e.g. "104.1/105.0 MB vs 101.2/101.9 MB". */
-const rssNotes = (big: ToolRun[], base: ToolRun[]) => `${spread(big, (t) => t.rssMb, 'MB')} vs ${spread(base, (t) => t.rssMb, 'MB')}`;
+export const rssNotes = (big: ToolRun[], base: ToolRun[]) =>
+  `${spread(big, (t) => t.rssMb, 'MB')} vs ${spread(base, (t) => t.rssMb, 'MB')}`;
 /** The memory target: a listing's peak RSS stays flat as the sessions grow, and small. */
-const flat = (big: ToolRun[]) => (r: number) => r <= 1.2 && medianOf(big, 'rssMb') < 150;
+export const flat = (big: ToolRun[]) => (r: number) => r <= 1.2 && medianOf(big, 'rssMb') < 150;
 
 /** A session layout the bench lists, and how to seed it. */
 interface Listing {
@@ -699,7 +702,7 @@ async function inProcessHashMs(): Promise<number> {
 }
 
 /** Run the real command in-process (the built CLI's main) with given stdin; returns ms. */
-async function runInProcess(argv: string[], input: string, env: NodeJS.ProcessEnv): Promise<{ ms: number; code: number }> {
+export async function runInProcess(argv: string[], input: string, env: NodeJS.ProcessEnv): Promise<{ ms: number; code: number }> {
   const { main } = await import(join(ROOT, 'dist', 'main.js'));
   const sink = () => new Writable({ write: (_c, _e, cb) => cb() });
   const start = process.hrtime.bigint();
