@@ -186,6 +186,22 @@ describe('user list', () => {
     }
   });
 
+  test('an ACL user without HMGET (the README rules before user list) reads the same, an HGET per field', async () => {
+    await seedUsers();
+    await seedOddKeys();
+    await redis.sendCommand(['ACL', 'SETUSER', 'old-reader', 'on', '>old-reader-pw-1', '~*', '&*', '+@all', '-hmget']);
+    const asOld = { ...env, REDIS_USERNAME: 'old-reader', REDIS_PASSWORD: 'old-reader-pw-1' };
+    for (const args of [
+      ['user', 'list', '--json'],
+      ['user', 'export', '--include-hashes'],
+      ['user', 'show', 'bob', '--json'],
+    ]) {
+      const [usual, old] = [await cli(args), await runCli(args, { env: asOld })];
+      expect(old).toEqual(usual);
+      expect(old.stdout).not.toBe('');
+    }
+  });
+
   test('a reader that goes away (| head) stops the listing quietly', async () => {
     const writes: Array<Promise<unknown>> = [];
     for (let i = 0; i < 3000; i += 1) writes.push(redis.hSet(`user:{u${i}}`, { password_hash: ARGON2ID, created_at: T1 }));

@@ -29,23 +29,23 @@ export interface ListFlags extends UserFlags, PolicyFlags, ProgressFlag {
 }
 
 /**
- * On a narrow terminal Notes narrows first, then Hash, then User; Updated and then Created are
+ * On a narrow terminal Hash narrows first, then Notes, then User; Updated and then Created are
  * left out, so that a line fits 80 columns.
  */
 const COLUMNS: Column[] = [
   { header: 'User', width: 24, min: 12, shrink: 2 },
   { header: 'Status', width: 8 },
-  { header: 'Hash', width: 32, min: 16, shrink: 1 },
+  { header: 'Hash', width: 36, min: 16, shrink: 0 },
   { header: 'Created', width: 20, optional: 2 },
   { header: 'Updated', width: 20, optional: 1 },
   { header: 'Password changed', width: 20 },
-  { header: 'Notes', width: 40, min: 10, shrink: 0 },
+  { header: 'Notes', width: 40, min: 10, shrink: 1 },
 ];
 
-/** One listed record: its --json line (an object) and its table cells. */
+/** One listed record: its --json line (an object), and its table cells (made only for a table). */
 interface Listed {
   json: Record<string, unknown>;
-  cells: string[];
+  cells: () => string[];
   unreadable: boolean;
 }
 
@@ -69,11 +69,10 @@ function listed(record: ScannedRecord, filter: Filter): Listed | undefined {
   if (record.kind === 'unreadable') {
     // Its status cannot be read, so no filter can leave it out.
     const json = { ...(record.name === undefined ? {} : { name: record.name }), key: record.key, unreadable: record.reason };
-    return { json, cells: [record.name ?? record.key, '?', '-', '-', '-', '-', `unreadable: ${record.reason}`], unreadable: true };
+    return { json, cells: () => [record.name ?? record.key, '?', '-', '-', '-', '-', `unreadable: ${record.reason}`], unreadable: true };
   }
   const { state } = record;
   if (filter.status !== undefined && isActive(state) !== (filter.status === 'active')) return undefined;
-  const notes: string[] = [];
   const json = recordJson(record);
   let reasons: string[] | undefined;
   if (filter.outdated !== undefined) {
@@ -81,31 +80,29 @@ function listed(record: ScannedRecord, filter: Filter): Listed | undefined {
     if (reasons.length === 0) return undefined;
   }
   const shown = hashShown(record);
-  let hash = '-';
   if ('info' in shown) {
     json['family'] = shown.info.family;
     json['params'] = shown.info.params;
-    hash = hashCell(shown.info);
-  } else {
-    json['unreadable'] = shown.problem;
-    notes.push(`unreadable: ${shown.problem}`);
-  }
-  if (reasons !== undefined && 'info' in shown) {
-    json['outdated'] = reasons;
-    notes.push(`outdated: ${reasons.join('; ')}`);
-  }
-  if (json[FIELD_MUST_CHANGE] === true) notes.push('must change password');
-  if (json[FIELD_PRINCIPAL] !== undefined) notes.push(`principal ${String(json[FIELD_PRINCIPAL])}`);
-  if (json[FIELD_STATUS_REASON] !== undefined) notes.push(`reason: ${String(json[FIELD_STATUS_REASON])}`);
-  const cells = [
-    record.name,
-    statusOf(state),
-    hash,
-    tableTime(state[FIELD_CREATED]),
-    tableTime(state[FIELD_UPDATED]),
-    tableTime(state[FIELD_PASSWORD_CHANGED]),
-    notes.join('; '),
-  ];
+    if (reasons !== undefined) json['outdated'] = reasons;
+  } else json['unreadable'] = shown.problem;
+  const cells = () => {
+    const notes = [
+      'info' in shown ? '' : `unreadable: ${shown.problem}`,
+      reasons === undefined || !('info' in shown) ? '' : `outdated: ${reasons.join('; ')}`,
+      json[FIELD_MUST_CHANGE] === true ? 'must change password' : '',
+      json[FIELD_PRINCIPAL] === undefined ? '' : `principal ${String(json[FIELD_PRINCIPAL])}`,
+      json[FIELD_STATUS_REASON] === undefined ? '' : `reason: ${String(json[FIELD_STATUS_REASON])}`,
+    ];
+    return [
+      record.name,
+      statusOf(state),
+      'info' in shown ? hashCell(shown.info) : '-',
+      tableTime(state[FIELD_CREATED]),
+      tableTime(state[FIELD_UPDATED]),
+      tableTime(state[FIELD_PASSWORD_CHANGED]),
+      notes.filter(Boolean).join('; '),
+    ];
+  };
   return { json, cells, unreadable: !('info' in shown) };
 }
 
@@ -140,7 +137,7 @@ export async function run(ctx: CommandContext<ListFlags>): Promise<number> {
         rows += 1;
         if (row.unreadable) counts.unreadable += 1;
         if (table === undefined) lines.push(jsonLine(row.json).slice(0, -1));
-        else table.row(row.cells);
+        else table.row(row.cells());
       }
       counts.listed += rows;
       progress.update({ scanned: counts.scanned, listed: counts.listed });
