@@ -717,13 +717,15 @@ export async function runInProcess(argv: string[], input: string, env: NodeJS.Pr
 
 async function verifyTiming(url: string, runs: number): Promise<void> {
   const env = { REDIS_URL: url };
-  await runInProcess(['user', 'add', 'timing-user', '--password-stdin'], 'correct horse battery\n', env);
+  await runInProcess(['user', 'add', 'timing-user', '--password-stdin', '--url', url], 'correct horse battery\n', env);
   const unknown: number[] = [];
   const wrong: number[] = [];
   for (let i = 0; i < runs; i += 1) {
     // Interleaved so that drift in machine load hits both equally.
-    unknown.push((await runInProcess(['user', 'verify', 'no-such-user', '--password-stdin'], 'wrong horse battery\n', env)).ms);
-    wrong.push((await runInProcess(['user', 'verify', 'timing-user', '--password-stdin'], 'wrong horse battery\n', env)).ms);
+    unknown.push(
+      (await runInProcess(['user', 'verify', 'no-such-user', '--password-stdin', '--url', url], 'wrong horse battery\n', env)).ms,
+    );
+    wrong.push((await runInProcess(['user', 'verify', 'timing-user', '--password-stdin', '--url', url], 'wrong horse battery\n', env)).ms);
   }
   const ratio = median(unknown) / median(wrong);
   record(
