@@ -94,7 +94,8 @@ async function bcryptFigure(bench: Bench): Promise<void> {
   const { redis, env } = bench;
   const stored = pythonHashpw(12);
   await redis.hSet('user:{bcrypt-user}', { password_hash: stored, status: 'active' });
-  const argv = ['user', 'verify', 'bcrypt-user', '--password-stdin'];
+  // --url, not env: commander reads REDIS_URL from process.env, which runInProcess does not set.
+  const argv = ['user', 'verify', 'bcrypt-user', '--password-stdin', '--url', bench.server.url];
   const first = await runInProcess(argv, `${PASSWORD}\n`, env); // loads the native binding
   if (first.code !== 0) throw new Error(`user verify of the bcrypt hash exited ${first.code}`);
   const tool: number[] = [];

@@ -62,6 +62,18 @@ async function seedOddKeys(): Promise<void> {
   await redis.hSet('user:{a}{b}', { password_hash: ARGON2ID }); // matches `user:{*}`, is not `{<name>}`
 }
 
+/** bob's line in user export, and the start of his lines in user list and user show. */
+const BOB_EXPORTED = {
+  name: 'bob',
+  status: 'disabled',
+  status_reason: 'INC-4711',
+  created_at: T1,
+  updated_at: T1,
+  password_changed_at: T1,
+  must_change_password: true,
+  principal: '7',
+};
+
 const byName = (lines: Array<Record<string, unknown>>) => new Map(lines.map((l) => [String(l['name'] ?? l['key']), l]));
 
 describe('user list', () => {
@@ -80,18 +92,7 @@ describe('user list', () => {
       family: 'argon2id',
       params: { variant: 'argon2id', version: 19, m: 65536, t: 4, p: 1, hashBytes: 32 },
     });
-    expect(lines.get('bob')).toStrictEqual({
-      name: 'bob',
-      status: 'disabled',
-      status_reason: 'INC-4711',
-      created_at: T1,
-      updated_at: T1,
-      password_changed_at: T1,
-      must_change_password: true,
-      principal: '7',
-      family: 'bcrypt',
-      params: { variant: '2b', cost: 12 },
-    });
+    expect(lines.get('bob')).toStrictEqual({ ...BOB_EXPORTED, family: 'bcrypt', params: { variant: '2b', cost: 12 } });
     // No status field is an active account.
     expect(lines.get('carol')).toMatchObject({ name: 'carol', status: 'active', family: 'argon2id', params: { m: 4096 } });
     for (const secret of [ARGON2ID, BCRYPT, WEAK, TOTP, 'lmKARWWUIRF0', 'Z648vJjy', 'totp']) {
@@ -228,14 +229,7 @@ describe('user show', () => {
     expect(r.code).toBe(0);
     expect(ndjson(r.stdout)).toStrictEqual([
       {
-        name: 'bob',
-        status: 'disabled',
-        status_reason: 'INC-4711',
-        created_at: T1,
-        updated_at: T1,
-        password_changed_at: T1,
-        must_change_password: true,
-        principal: '7',
+        ...BOB_EXPORTED,
         key: 'user:{bob}',
         status_changed_at: T2,
         sessions_valid_after: T2,
@@ -300,16 +294,7 @@ describe('user export', () => {
     const r = await cli(['user', 'export']);
     expect(r.code).toBe(0);
     const lines = byName(ndjson(r.stdout));
-    expect(lines.get('bob')).toStrictEqual({
-      name: 'bob',
-      status: 'disabled',
-      status_reason: 'INC-4711',
-      created_at: T1,
-      updated_at: T1,
-      password_changed_at: T1,
-      must_change_password: true,
-      principal: '7',
-    });
+    expect(lines.get('bob')).toStrictEqual(BOB_EXPORTED);
     for (const line of lines.values()) for (const key of Object.keys(line)) expect(KEYS).toContain(key);
     for (const secret of [ARGON2ID, BCRYPT, WEAK, TOTP]) expect(r.stdout).not.toContain(secret);
     expect(r.stderr).toBe('3 users exported.\n');
