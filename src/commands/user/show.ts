@@ -13,22 +13,21 @@ import { validateUsername } from '../../core/users/names.js';
 import { hashShortfalls, readRecord, type ReadUser } from '../../core/users/records.js';
 import { FIELD_SESSIONS_VALID_AFTER, FIELD_STATUS_CHANGED, principalOf } from '../../core/users/store.js';
 import { oddUserNote, sessionScopes } from '../session/scope.js';
-import { ALL_FIELDS, hashCell, hashShown, recordJson } from './record-json.js';
+import { ALL_FIELDS, hashCell, hashShown, recordJson, type HashShown } from './record-json.js';
 import { countSessionsOf, type SessionsRevoked, type UserSessionsFlags } from './sessions.js';
 
 export interface ShowFlags extends UserFlags, PolicyFlags, UserSessionsFlags {}
 
 /** `user show --json`: the record's fields as `user list --json` gives them, and more. */
-function detailJson(user: ReadUser, outdated: string[] | undefined, sessions: SessionsRevoked): Record<string, unknown> {
+function detailJson(user: ReadUser, shown: HashShown, outdated: string[], sessions: SessionsRevoked): Record<string, unknown> {
   const out = recordJson(user);
   out['key'] = user.key;
   for (const field of [FIELD_STATUS_CHANGED, FIELD_SESSIONS_VALID_AFTER] as const)
     if (user.state[field] !== undefined) out[field] = user.state[field];
-  const shown = hashShown(user);
   if ('info' in shown) {
     out['family'] = shown.info.family;
     out['params'] = shown.info.params;
-    out['outdated'] = outdated ?? [];
+    out['outdated'] = outdated;
   } else out['unreadable'] = shown.problem;
   out['sessions'] = sessions.revoked;
   if (sessions.interrupted) out['interrupted'] = true;
@@ -48,7 +47,7 @@ export async function run(given: string, ctx: CommandContext<ShowFlags>): Promis
     const { reasons } = hashShortfalls(user, policy, caps);
     const found = await countSessionsOf(topology, ctx, scopes, principalOf(user.state, name));
     const shown = hashShown(user);
-    return { detail: detailJson(user, reasons, found), sessions: found, hashText: 'info' in shown ? hashCell(shown.info) : '' };
+    return { detail: detailJson(user, shown, reasons, found), sessions: found, hashText: 'info' in shown ? hashCell(shown.info) : '' };
   });
   if (wantsJson(ctx)) printJson(io.stdout, detail);
   else printDetail(io, detail, hashText);
