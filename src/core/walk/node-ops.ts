@@ -43,7 +43,7 @@ const VALUES_ARGV_BODY = valuesBody('local keys = {}\nfor i = 2, #ARGV do keys[i
 // field it lacks), nil for a key that is gone, or the name of its type (a status reply) for a
 // key of another type. One HMGET per key (an HGET per field cost the server ~40% more); an ACL
 // user without HMGET (the README's rules before user list existed) gets an HGET per field. pcall
-// so that a key of another type is told apart; any other error (a key this node does not serve
+// so that a key of another type is told apart; every other error (a key this node does not serve
 // after a resharding, say) still fails the call.
 const HFIELDS_LOOP = `local o, hmget, n = {}, true, #fields
 local function read(k)
@@ -60,14 +60,14 @@ local function read(k)
     if not (string.find(e, '^NOPERM') or string.find(e, "can't run this command", 1, true)) then return t end
     hmget = false
   end
-  local r, any = {}, false
+  local r, found = {}, false
   for j = 1, n do
     local v = redis.pcall('HGET', k, fields[j])
     if type(v) == 'table' then return v end
-    if v then any = true end
+    if v then found = true end
     r[j] = v
   end
-  return r, not any
+  return r, not found
 end
 for i, k in ipairs(keys) do
   local r, empty = read(k)
