@@ -62,6 +62,9 @@ async function seedOddKeys(): Promise<void> {
   await redis.hSet('user:{a}{b}', { password_hash: ARGON2ID }); // matches `user:{*}`, is not `{<name>}`
 }
 
+/** alice's line in user export (without the hash), and the start of hers in user list. */
+const ALICE_EXPORTED = { name: 'alice', status: 'active', created_at: T1, updated_at: T2, password_changed_at: T1 };
+
 /** bob's line in user export, and the start of his lines in user list and user show. */
 const BOB_EXPORTED = {
   name: 'bob',
@@ -84,11 +87,7 @@ describe('user list', () => {
     const lines = byName(ndjson(r.stdout));
     expect(lines.size).toBe(3);
     expect(lines.get('alice')).toStrictEqual({
-      name: 'alice',
-      status: 'active',
-      created_at: T1,
-      updated_at: T2,
-      password_changed_at: T1,
+      ...ALICE_EXPORTED,
       family: 'argon2id',
       params: { variant: 'argon2id', version: 19, m: 65536, t: 4, p: 1, hashBytes: 32 },
     });
@@ -306,11 +305,7 @@ describe('user export', () => {
     expect(r.code).toBe(0);
     const lines = byName(ndjson(r.stdout));
     expect(lines.get('alice')).toStrictEqual({
-      name: 'alice',
-      status: 'active',
-      created_at: T1,
-      updated_at: T2,
-      password_changed_at: T1,
+      ...ALICE_EXPORTED,
       password_hash: ARGON2ID,
     });
     expect(lines.get('bob')?.['password_hash']).toBe(BCRYPT);
