@@ -25,6 +25,7 @@ import { seedLaravelSessions, seedPhpSessions, seedSymfonySessions } from '../te
 import { seedDjangoSessions, seedFlaskSessions } from '../test/helpers/seed-python.js';
 import { seedRailsCacheSessions, seedRailsSessions } from '../test/helpers/seed-ruby.js';
 import { importFigures } from './import.js';
+import { usersFigures } from './users.js';
 
 const ROOT = resolve(process.cwd());
 const BIN = join(ROOT, 'bin', 'redis-accounts.js');
@@ -34,7 +35,7 @@ const BIN = join(ROOT, 'bin', 'redis-accounts.js');
  * Better Auth and Auth.js; the PHP, Python, Ruby and Go layouts (php, symfony, laravel, django,
  * flask, rails, rails-cache, gorilla); `user import` (bench/import.ts).
  */
-const PARTS = ['connect-redis', 'spring', 'node', 'php-python-ruby-go', 'import'] as const;
+const PARTS = ['connect-redis', 'spring', 'node', 'php-python-ruby-go', 'users', 'import'] as const;
 type Part = (typeof PARTS)[number];
 const isPart = (value: string | undefined): value is Part => PARTS.includes(value as Part);
 
@@ -130,7 +131,7 @@ export interface ToolRun extends Timed {
 const digits = (value: number, unit: string) => value.toFixed(unit === 's' ? 2 : 1);
 
 /** Run a shell pipeline under GNU time; returns wall seconds, peak RSS in MB and CPU of the measured command. */
-function timed(command: string, env: Record<string, string> = {}): Timed {
+export function timed(command: string, env: Record<string, string> = {}): Timed {
   const start = process.hrtime.bigint();
   const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', 'bash', '-c', command], {
     env: { ...process.env, ...env },
@@ -152,16 +153,16 @@ export const cpuNote = (runs: ToolRun[]) => {
   return `tool CPU ${spread(runs, (t) => t.cpu, 's')}, server CPU ${spread(runs, (t) => t.serverCpu, 's')}${wait}; slowest per run ${spread(runs, (t) => t.slowest.us / 1000, 'ms')}`;
 };
 
-function medianOf<T extends Timed>(runs: T[], field: keyof T & ('seconds' | 'rssMb' | 'serverCpu')): number {
+export function medianOf<T extends Timed>(runs: T[], field: keyof T & ('seconds' | 'rssMb' | 'serverCpu')): number {
   return median(runs.map((t) => t[field] as number));
 }
 
 /** Every run's figure, e.g. "9.25/9.80/10.10 s". */
-function spread<T extends Timed>(runs: T[], pick: (t: T) => number, unit: string): string {
+export function spread<T extends Timed>(runs: T[], pick: (t: T) => number, unit: string): string {
   return `${runs.map((t) => digits(pick(t), unit)).join('/')} ${unit}`;
 }
 
-function slowestOf(runs: ToolRun[]): Slowest {
+export function slowestOf(runs: ToolRun[]): Slowest {
   return runs.map((t) => t.slowest).reduce(worst, NONE);
 }
 
@@ -172,7 +173,7 @@ const ms = (s: Slowest) => (s.us === 0 ? 'none over 1 ms' : `${(s.us / 1000).toF
 const tailNote = () =>
   `${tail.over} command${tail.over === 1 ? '' : 's'} over ${TARGET_US / 1000} ms, in ${tail.runsOver} of ${tail.runs} runs`;
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
@@ -280,7 +281,7 @@ export async function baselineRun(redis: RedisClientType, command: string): Prom
 }
 
 /** What every part of the bench works with. */
-interface Bench {
+export interface Bench {
   args: Args;
   server: RedisServer;
   redis: RedisClientType;
@@ -313,6 +314,7 @@ async function main(): Promise<void> {
     if (runs('spring')) await springFigures(bench);
     if (runs('node')) await nodeFigures(bench);
     if (runs('php-python-ruby-go')) await otherLanguageFigures(bench);
+    if (runs('users')) await usersFigures(bench);
     if (runs('import')) await importFigures({ ...bench, toolRun, baselineRun, record, cpuNote });
     const { tool, baselines } = slowest;
     console.log(
@@ -469,9 +471,10 @@ async function commandCalls(redis: RedisClientType): Promise<number> {
 }
 
 /** Peak RSS at the full count against the small one: every run's, e.g. "104.1/105.0 MB vs 101.2/101.9 MB". */
-const rssNotes = (big: ToolRun[], base: ToolRun[]) => `${spread(big, (t) => t.rssMb, 'MB')} vs ${spread(base, (t) => t.rssMb, 'MB')}`;
+export const rssNotes = (big: ToolRun[], base: ToolRun[]) =>
+  `${spread(big, (t) => t.rssMb, 'MB')} vs ${spread(base, (t) => t.rssMb, 'MB')}`;
 /** The memory target: a listing's peak RSS stays flat as the sessions grow, and small. */
-const flat = (big: ToolRun[]) => (r: number) => r <= 1.2 && medianOf(big, 'rssMb') < 150;
+export const flat = (big: ToolRun[]) => (r: number) => r <= 1.2 && medianOf(big, 'rssMb') < 150;
 
 /** A session layout the bench lists, and how to seed it. */
 interface Listing {
@@ -701,7 +704,7 @@ async function inProcessHashMs(): Promise<number> {
 }
 
 /** Run the real command in-process (the built CLI's main) with given stdin; returns ms. */
-async function runInProcess(argv: string[], input: string, env: NodeJS.ProcessEnv): Promise<{ ms: number; code: number }> {
+export async function runInProcess(argv: string[], input: string, env: NodeJS.ProcessEnv): Promise<{ ms: number; code: number }> {
   const { main } = await import(join(ROOT, 'dist', 'main.js'));
   const sink = () => new Writable({ write: (_c, _e, cb) => cb() });
   const start = process.hrtime.bigint();
@@ -716,13 +719,15 @@ async function runInProcess(argv: string[], input: string, env: NodeJS.ProcessEn
 
 async function verifyTiming(url: string, runs: number): Promise<void> {
   const env = { REDIS_URL: url };
-  await runInProcess(['user', 'add', 'timing-user', '--password-stdin'], 'correct horse battery\n', env);
+  await runInProcess(['user', 'add', 'timing-user', '--password-stdin', '--url', url], 'correct horse battery\n', env);
   const unknown: number[] = [];
   const wrong: number[] = [];
   for (let i = 0; i < runs; i += 1) {
     // Interleaved so that drift in machine load hits both equally.
-    unknown.push((await runInProcess(['user', 'verify', 'no-such-user', '--password-stdin'], 'wrong horse battery\n', env)).ms);
-    wrong.push((await runInProcess(['user', 'verify', 'timing-user', '--password-stdin'], 'wrong horse battery\n', env)).ms);
+    unknown.push(
+      (await runInProcess(['user', 'verify', 'no-such-user', '--password-stdin', '--url', url], 'wrong horse battery\n', env)).ms,
+    );
+    wrong.push((await runInProcess(['user', 'verify', 'timing-user', '--password-stdin', '--url', url], 'wrong horse battery\n', env)).ms);
   }
   const ratio = median(unknown) / median(wrong);
   record(

@@ -41,6 +41,7 @@ Examples:
   $ printf '%s\\n' "$PW" | redis-accounts user verify alice --password-stdin
   $ redis-accounts user rehash --check --json
   $ redis-accounts user disable mallory --reason INC-4711   # and revokes his sessions
+  $ redis-accounts user list --status disabled --json
   $ redis-accounts session list --user alice
   $ redis-accounts session revoke --user alice
   $ redis-accounts session ttl 3fa1c0de 30m
@@ -143,7 +144,7 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
       });
   const passwordStdin = (c: Command) => c.option('--password-stdin', 'read the password as one line from stdin (for scripts)');
 
-  const user = group('user', 'create, check, change, disable and delete user accounts (argon2id password hashes)');
+  const user = group('user', 'create, list, show, check, change, disable, delete and export user accounts (argon2id password hashes)');
   leaf(
     user.command('add').argument('<name>', 'username').description('create a user; prompts for the password without echo'),
     (c) => {
@@ -249,6 +250,38 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
     ),
   ).action(async (name: string, _o, cmd: Command) => setExit(await (await import('./commands/user/delete.js')).run(name, context(cmd))));
 
+  // Reading users: nothing is changed, nothing audited.
+  leaf(
+    user.command('list').description('list users (never their hashes): a table on a terminal, NDJSON with --json'),
+    (c) => {
+      c.option('--match <glob>', "only usernames matching this glob (SCAN MATCH: * ? [...]), e.g. 'adm*'")
+        .addOption(new Option('--status <status>', 'only active or only disabled (not active) accounts').choices(['active', 'disabled']))
+        .option('--outdated', 'only users whose hashes are weaker than the policy (as user rehash --check), with the reasons');
+      addUserOptions(addPolicyOptions(addProgressOption(c)));
+    },
+    examples(
+      'redis-accounts user list',
+      "redis-accounts user list --match 'adm*' --status disabled",
+      'redis-accounts user list --outdated --json | jq -r .name',
+      'redis-accounts user list --json > users.ndjson   # progress on the terminal, NDJSON in the file',
+    ),
+  ).action(async (_o, cmd: Command) => setExit(await (await import('./commands/user/list.js')).run(context(cmd))));
+  leaf(
+    user
+      .command('show')
+      .argument('<name>', 'username')
+      .description('show one user but the hash: status, hash family and cost, times, principal, how many sessions'),
+    (c) => addUserOptions(addSessionDataOptions(addPolicyOptions(addProgressOption(c)))),
+    examples('redis-accounts user show alice', 'redis-accounts user show alice --layout auto --json   # her sessions in every layout'),
+  ).action(async (name: string, _o, cmd: Command) => setExit(await (await import('./commands/user/show.js')).run(name, context(cmd))));
+  leaf(
+    user.command('export').description('every user as JSON lines, as user import --format jsonl reads them (hashes only if asked)'),
+    (c) => {
+      c.option('--include-hashes', 'add each password hash (warns on stderr: keep the file secret)');
+      addUserOptions(addProgressOption(c));
+    },
+    examples('redis-accounts user export > users.jsonl', 'redis-accounts user export --include-hashes > users-with-hashes.jsonl'),
+  ).action(async (_o, cmd: Command) => setExit(await (await import('./commands/user/export.js')).run(context(cmd))));
   leaf(
     user
       .command('import')

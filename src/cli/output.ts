@@ -247,3 +247,47 @@ export async function drained(out: Writable): Promise<void> {
     out.on('error', done);
   });
 }
+
+/**
+ * One batch of lines as UTF-8 bytes, each line followed by a newline. Encoding line by line
+ * into one buffer measured ~3x cheaper than `lines.join('\n')`, which must first flatten
+ * every line's string pieces into one big string that is then encoded again.
+ */
+export function ndjson(lines: string[]): Buffer {
+  let units = 0;
+  for (const line of lines) units += line.length + 1;
+  // A UTF-16 unit never takes more than 3 bytes; past a megabyte (sessions holding large
+  // values) the exact size is worth a second pass rather than a buffer three times too big.
+  const size = units < 1 << 20 ? units * 3 : lines.reduce((n, line) => n + Buffer.byteLength(line) + 1, 0);
+  const buffer = Buffer.allocUnsafe(size);
+  let end = 0;
+  for (const line of lines) {
+    end += buffer.write(line, end);
+    buffer[end++] = 0x0a;
+  }
+  return buffer.subarray(0, end);
+}
+
+/** Rows written to stdout so far: what a listing that fails midway has shown. */
+export interface Written {
+  rows: number;
+}
+
+/**
+ * Write each batch as it comes, waiting for a slow reader (`| less`) before the next one.
+ * `write` returns how many rows it wrote. Returns false when stdout's reader went away (`| head`).
+ */
+export async function pump<T>(
+  ctx: { io: Io; readerGone: AbortSignal },
+  batches: AsyncIterable<T[]>,
+  written: Written,
+  write: (batch: T[]) => number | void,
+): Promise<boolean> {
+  for await (const batch of batches) {
+    const rows = write(batch);
+    written.rows += typeof rows === 'number' ? rows : batch.length;
+    await drained(ctx.io.stdout);
+    if (ctx.readerGone.aborted) return false;
+  }
+  return true;
+}

@@ -104,6 +104,9 @@ describe('accounts-auditor can read and change nothing', () => {
       0,
     );
     expect((await runCli(['user', 'rehash', '--check', ...CHEAP], { env })).code).toBe(0);
+    expect(ndjson((await runCli(['user', 'list', '--json'], { env })).stdout)).toMatchObject([{ name: 'carol', family: 'argon2id' }]);
+    expect(ndjson((await runCli(['user', 'show', 'carol', '--json'], { env })).stdout)).toMatchObject([{ name: 'carol', sessions: 0 }]);
+    expect(ndjson((await runCli(['user', 'export'], { env })).stdout)).toMatchObject([{ name: 'carol' }]);
     expect((await runCli(['audit', 'list'], { env })).code).toBe(0);
     // --limit reads the newest entries backwards (XREVRANGE).
     expect(ndjson((await runCli(['audit', 'list', '--json', '--limit', '1'], { env })).stdout)).toHaveLength(1);

@@ -2,7 +2,8 @@
  * Every command against a real three-master Redis Cluster, through the built CLI: given the
  * URL of any one node (cluster mode detected) or with --cluster, bulk commands walk every
  * master exactly once, and single-key commands (ttl, show, revoke by id or cookie, --hold,
- * user add/verify/rehash/passwd/disable/delete, the audit trail) run on the node that owns the key. Never a CROSSSLOT or MOVED error on stderr.
+ * user add/verify/rehash/passwd/disable/delete/show, the audit trail) run on the node that owns the key; user list and
+ * export walk every master. Never a CROSSSLOT or MOVED error on stderr.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -426,6 +427,35 @@ describe('users on different masters', () => {
     expect(after.stdout).toBe('');
   }, 90000);
 
+  test('user list, export and show read the records of every master (list --match, show counts sessions on every master)', async () => {
+    await clearSessions();
+    const seeded = await seedSessions(300, [...names, 'bystander']);
+    const list = await cli(['user', 'list', '--json']);
+    expect(list.stderr).not.toMatch(/CROSSSLOT|MOVED/);
+    expect(list.code).toBe(0);
+    const listed = ndjson(list.stdout).map((o) => String(o['name']));
+    for (const name of names) expect(listed).toContain(name);
+    expect(new Set(listed).size).toBe(listed.length);
+    const matched = await cli(['user', 'list', '--match', 'member*', '--json']);
+    expect(
+      ndjson(matched.stdout)
+        .map((o) => String(o['name']))
+        .sort(),
+    ).toEqual([...names].sort());
+    const exported = await cli(['user', 'export']);
+    expect(exported.code).toBe(0);
+    expect(
+      ndjson(exported.stdout)
+        .map((o) => String(o['name']))
+        .sort(),
+    ).toEqual([...listed].sort());
+    for (const name of names) {
+      const show = await cli(['user', 'show', name, '--json']);
+      expect(show.stderr).not.toMatch(/CROSSSLOT|MOVED/);
+      expect(ndjson(show.stdout)[0]).toMatchObject({ name, sessions: [...seeded.values()].filter((u) => u === name).length });
+    }
+  }, 90000);
+
   test("user passwd, disable and delete: the record changed on its master, the user's sessions revoked on every master", async () => {
     await clearSessions();
     const seeded = await seedSessions(600, [...names, 'bystander']);
@@ -487,12 +517,12 @@ describe('a cluster of Redis < 7 (no allow-cross-slot-keys): batches go one slot
         }
         const userKeys = await keysOn(port, 'user:{user*');
         expect(
-          await ops.hashField(
+          await ops.hashFields(
             node as unknown as Redis,
             userKeys.map((k) => Buffer.from(k)),
-            'password_hash',
+            ['password_hash', 'status'],
           ),
-        ).toEqual(userKeys.map((k) => `hash-of-${k.slice('user:{'.length, -1)}`));
+        ).toEqual(userKeys.map((k) => [Buffer.from(`hash-of-${k.slice('user:{'.length, -1)}`), null]));
         expect(
           await ops.unlink(
             node as unknown as Redis,

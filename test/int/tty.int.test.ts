@@ -204,6 +204,29 @@ describe('tables fit the terminal (issue 13 item 22)', () => {
   });
 });
 
+describe('user list on a terminal', () => {
+  test.each([80, 120])('at %i columns: no line wider, long names cut with an ellipsis, Updated then Created left out', async (width) => {
+    for (let i = 0; i < 3; i += 1)
+      await redis.hSet(`user:{alexandra.konstantinopoulou${i}@example.com}`, {
+        password_hash: '$argon2id$v=19$m=4096,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$xfF/Ea1d90eoahh0XhATEcsAEOYqBPVgDyjvWTbfA+k',
+        status: i === 0 ? 'disabled' : 'active',
+        status_reason: 'INC-4711 a reason long enough to be cut in any table',
+        created_at: '2026-01-01T00:00:00.000Z',
+        updated_at: '2026-01-02T00:00:00.000Z',
+        password_changed_at: '2026-01-01T00:00:00.000Z',
+      });
+    const lines = await onTerminal(width, ['user', 'list']);
+    expect(lines.filter((l) => cells(l) > width)).toEqual([]);
+    expect(lines[0]).toMatch(
+      width === 80
+        ? /^User\s+Status\s+Hash\s+Password changed\s+Notes\s*$/
+        : /^User\s+Status\s+Hash\s+Created\s+Password changed\s+Notes\s*$/,
+    );
+    expect(lines.filter((l) => /^alexandra\.\S*…\s+(active|disabled)\s+argon2id/.test(l))).toHaveLength(3);
+    expect(lines[lines.length - 1]).toBe('3 users listed.');
+  });
+});
+
 describe('session revoke --all counts and names the server before asking (issue 13 item 2)', () => {
   test('the question names the count, the prefix and the server with its database', async () => {
     // Database 3 holds three sessions under app:, database 0 the two of beforeEach.

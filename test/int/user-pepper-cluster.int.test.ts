@@ -1,7 +1,7 @@
 /**
  * --pepper-file on a three-master Redis Cluster, through the built CLI: `rehash --check
  * --pepper-file` reads each record's pepper_id on the master that holds it (the second per-batch
- * read, core/users/store.ts scanUsers), and `verify` re-peppers a user on each master.
+ * read, core/users/records.ts scanRecords), and `verify` re-peppers a user on each master.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';

@@ -8,7 +8,8 @@ import { ConflictError, NegativeAnswer, UsageError } from '../../core/errors.js'
 import { costCaps, hashPolicy, type ProgressFlag } from '../../cli/options.js';
 import { decoyHash, preparePassword, verifyPassword, weaknesses } from '../../core/users/hashing.js';
 import { hashWithPepper, pepperShortfalls, storedHashInput, type PepperKeys } from '../../core/users/pepper.js';
-import { FIELD_PEPPER_ID, getUser, replaceHash, scanUsers, type RecordState, type ScannedUser } from '../../core/users/store.js';
+import { FIELD_HASH, FIELD_PEPPER_ID, getUser, replaceHash, type RecordState } from '../../core/users/store.js';
+import { hashShortfalls, scanRecords } from '../../core/users/records.js';
 import { say, type Io } from '../../cli/io.js';
 import { createRowPrinter, plural, printJson, type Column } from '../../cli/output.js';
 import { progressLine } from '../../cli/progress.js';
@@ -112,22 +113,6 @@ interface CheckRules {
   pepper: PepperKeys | undefined;
 }
 
-/**
- * Why a stored hash falls short of the policy (none: it meets it); an unusable one says why.
- * Every family but argon2id is outdated; one above the caps is unusable, as verify would refuse
- * it, and so is one peppered with a key the pepper file lacks. With --pepper-file, a hash not
- * made with its current key is outdated.
- */
-function shortfalls(user: ScannedUser, rules: CheckRules): { reasons: string[]; usable: boolean } {
-  if (user.passwordHash === undefined) return { reasons: ['no password hash'], usable: true };
-  const pepper = pepperShortfalls(user.pepperId, rules.pepper);
-  try {
-    return { reasons: [...weaknesses(user.passwordHash, rules.policy, rules.caps), ...pepper.reasons], usable: pepper.usable };
-  } catch (err) {
-    return { reasons: [err instanceof Error ? err.message : String(err), ...pepper.reasons], usable: false };
-  }
-}
-
 /** On a narrow terminal Why narrows first, then User. */
 const CHECK_COLUMNS: Column[] = [
   { header: 'User', width: 32, min: 16, shrink: 2 },
@@ -145,23 +130,29 @@ async function check(topology: Topology, ctx: RehashContext, prefix: string, rul
   let outdated = 0;
   let unusable = 0;
   try {
-    for await (const user of scanUsers(topology, prefix, rules.pepper !== undefined)) {
-      if (user.kind === 'skipped') {
-        skipped.add(user.key); // a set: SCAN may return a key twice
-        continue;
+    for await (const batch of scanRecords(topology, {
+      prefix,
+      fields: rules.pepper === undefined ? [FIELD_HASH] : [FIELD_HASH, FIELD_PEPPER_ID],
+    })) {
+      for (const user of batch) {
+        // Keys that are not records: another type, a name that is not UTF-8, not `{<name>}`.
+        if (user.kind === 'skipped' || user.name === undefined || (user.kind === 'unreadable' && user.type !== undefined)) {
+          skipped.add(user.key); // a set: SCAN may return a key twice
+          continue;
+        }
+        if (seen.has(user.name)) continue; // SCAN may return a key twice
+        seen.add(user.name);
+        display.update({ scanned: seen.size, outdated });
+        const { reasons, usable } = hashShortfalls(user, rules.policy, rules.caps, rules.pepper);
+        if (!usable) unusable += 1;
+        if (reasons.length === 0) continue;
+        outdated += 1;
+        if (json) {
+          display.beforeData();
+          printJson(io.stdout, { user: user.name, reasons });
+        } else table?.row([user.name, reasons.join('; ')]);
+        if (ctx.readerGone.aborted) return outdated === 0 ? 0 : 1;
       }
-      if (seen.has(user.name)) continue; // SCAN may return a key twice
-      seen.add(user.name);
-      display.update({ scanned: seen.size, outdated });
-      const { reasons, usable } = shortfalls(user, rules);
-      if (!usable) unusable += 1;
-      if (reasons.length === 0) continue;
-      outdated += 1;
-      if (json) {
-        display.beforeData();
-        printJson(io.stdout, { user: user.name, reasons });
-      } else table?.row([user.name, reasons.join('; ')]);
-      if (ctx.readerGone.aborted) return outdated === 0 ? 0 : 1;
     }
   } finally {
     display.clear();

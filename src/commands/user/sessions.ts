@@ -12,7 +12,7 @@ import { plural, printable } from '../../cli/output.js';
 import { progressLine, stopOnInterrupt } from '../../cli/progress.js';
 import { toAppError } from '../../core/redis/redis-errors.js';
 import type { Topology } from '../../core/redis/topology.js';
-import { revokeMatching } from '../../core/sessions/revoke.js';
+import { revokeMatching, type RevokeProgress } from '../../core/sessions/revoke.js';
 import type { OddUsers, SessionScope } from '../../core/sessions/scope.js';
 import { oddUserNote } from '../session/scope.js';
 
@@ -43,36 +43,9 @@ export async function revokeSessionsOf(
   what: string,
   onRevoked: (revoked: number) => void = () => undefined,
 ): Promise<SessionsRevoked> {
-  const display = progressLine(ctx.io, 'Revoking sessions', ctx.opts.progress === true);
-  const interrupt = stopOnInterrupt();
   const total: SessionsRevoked = { principal, revoked: 0, scanned: 0, interrupted: false, oddUser: 0 };
   try {
-    for (const scope of scopes) {
-      const before = { ...total };
-      const done = await revokeMatching(topology, {
-        ...scope,
-        user: principal,
-        dryRun: false,
-        signal: interrupt.signal,
-        onBatch: (_ids, p) => {
-          total.revoked = before.revoked + p.revoked;
-          total.scanned = before.scanned + p.scanned;
-          onRevoked(total.revoked);
-          display.update({ scanned: total.scanned, revoked: total.revoked });
-        },
-      });
-      total.revoked = before.revoked + done.revoked;
-      total.scanned = before.scanned + done.scanned;
-      total.oddUser = before.oddUser + done.oddUser;
-      total.oddUserField ??= done.oddUserField;
-      total.oddUserShape ??= done.oddUserShape;
-      onRevoked(total.revoked);
-      if (done.interrupted) {
-        total.interrupted = true;
-        break;
-      }
-    }
-    return total;
+    return await walkSessionsOf(topology, ctx, scopes, total, false, () => onRevoked(total.revoked));
   } catch (err) {
     // Say, in the one error line, what was done and how to finish: a rerun of the account
     // command would change it again (or, after a delete, find no user).
@@ -80,6 +53,65 @@ export async function revokeSessionsOf(
     if (failure instanceof Error)
       failure.message += ` (${what}, but revoking the sessions of ${principal} failed after ${plural(total.revoked, 'session')}: run session revoke --user ${principal} with the same session options to finish)`;
     throw failure;
+  }
+}
+
+/**
+ * How many sessions `principal` has, found as revokeSessionsOf finds them (a dry run of the same
+ * walk, which changes nothing): `revoked` is then the count of sessions found.
+ */
+export async function countSessionsOf(
+  topology: Topology,
+  ctx: CommandContext<UserSessionsFlags>,
+  scopes: SessionScope[],
+  principal: string,
+): Promise<SessionsRevoked> {
+  return walkSessionsOf(topology, ctx, scopes, { principal, revoked: 0, scanned: 0, interrupted: false, oddUser: 0 }, true);
+}
+
+/**
+ * The user's sessions in each scope in turn, revoked or (dryRun) counted into `total`, with the
+ * progress line and Ctrl-C; `onCount` hears each change of the count.
+ */
+async function walkSessionsOf(
+  topology: Topology,
+  ctx: CommandContext<UserSessionsFlags>,
+  scopes: SessionScope[],
+  total: SessionsRevoked,
+  dryRun: boolean,
+  onCount: () => void = () => undefined,
+): Promise<SessionsRevoked> {
+  const display = progressLine(ctx.io, dryRun ? 'Counting sessions' : 'Revoking sessions', ctx.opts.progress === true);
+  const interrupt = stopOnInterrupt();
+  // A dry run counts what it found; a revocation, what UNLINK removed.
+  const count = (p: RevokeProgress) => (dryRun ? p.matched : p.revoked);
+  try {
+    for (const scope of scopes) {
+      const before = { ...total };
+      const done = await revokeMatching(topology, {
+        ...scope,
+        user: total.principal,
+        dryRun,
+        signal: interrupt.signal,
+        onBatch: (_ids, p) => {
+          total.revoked = before.revoked + count(p);
+          total.scanned = before.scanned + p.scanned;
+          onCount();
+          display.update({ scanned: total.scanned, [dryRun ? 'found' : 'revoked']: total.revoked });
+        },
+      });
+      total.revoked = before.revoked + count(done);
+      total.scanned = before.scanned + done.scanned;
+      total.oddUser = before.oddUser + done.oddUser;
+      total.oddUserField ??= done.oddUserField;
+      total.oddUserShape ??= done.oddUserShape;
+      onCount();
+      if (done.interrupted) {
+        total.interrupted = true;
+        break;
+      }
+    }
+    return total;
   } finally {
     interrupt.release();
     display.clear();

@@ -3,14 +3,8 @@
  * Every write is a single Lua script, so concurrent writers can never interleave.
  */
 import { runScript, script } from '../redis/scripts.js';
-import { isUtf8 } from 'node:buffer';
 import { BadDataError } from '../errors.js';
 import type { Keyed } from '../redis/connection.js';
-import { escapeGlob, showId } from '../redis/keys.js';
-import { usernameFromKey } from './names.js';
-import { scanAndProcess } from '../walk/bulk.js';
-import { opsFor } from '../walk/node-ops.js';
-import type { MasterNode, Topology } from '../redis/topology.js';
 
 export const FIELD_HASH = 'password_hash';
 export const FIELD_CREATED = 'created_at';
@@ -297,63 +291,6 @@ export async function getUser(redis: Keyed, key: string): Promise<UserRecord | u
   if (Object.keys(fields).length === 0) return undefined;
   return toRecord(key, fields);
 }
-
-export interface ScannedUser {
-  kind: 'user';
-  name: string;
-  /** undefined when the record lacks the field (reported, not fatal, in a scan). */
-  passwordHash: string | undefined;
-  /** The record's pepper_id, read only when the scan is asked for it (undefined: none). */
-  pepperId?: string;
-}
-
-/** A key that matches `<prefix>{*}` but is not a user record: another type, or not `{<name>}`. */
-export interface SkippedKey {
-  kind: 'skipped';
-  key: string;
-}
-
-/**
- * Every key under the prefix that looks like a user record (`<prefix>{*}`), on every master,
- * streamed in batches: user records, and the keys that are not (so a caller can count them).
- * The SCAN has no TYPE filter, which would hide the keys of other types; the few keys whose
- * field reads as nil (another type, a hash without the field, or a key gone meanwhile) get a
- * TYPE each to tell which, so ordinary records cost no more than before.
- */
-export async function* scanUsers(topology: Topology, prefix: string, withPepperId = false): AsyncGenerator<ScannedUser | SkippedKey> {
-  const ops = opsFor(topology);
-  const scan = { match: `${escapeGlob(prefix)}{*}` };
-  const read = async (node: MasterNode, keys: Buffer[]) => {
-    // A key that is not UTF-8 cannot hold a valid username.
-    const names = keys.map((key) => (isUtf8(key) ? usernameFromKey(prefix, key.toString('utf8')) : undefined));
-    const records = keys.filter((_, i) => names[i] !== undefined);
-    const hashes = records.length === 0 ? [] : await ops.hashField(node.client, records, FIELD_HASH);
-    const types = await Promise.all(
-      hashes.map((hash, i) => (hash === null ? node.client.type(records[i] as Buffer).then(String) : undefined)),
-    );
-    // A second read only when asked (`rehash --check --pepper-file`), so other scans cost no more.
-    const pepperIds = withPepperId && records.length > 0 ? await ops.hashField(node.client, records, FIELD_PEPPER_ID) : [];
-    return { names, hashes, types, pepperIds };
-  };
-  for await (const { keys, result } of scanAndProcess(topology, scan, read)) {
-    let r = 0; // index into the keys that were read as records
-    for (const [i, key] of keys.entries()) {
-      const name = result.names[i];
-      if (name === undefined) {
-        yield { kind: 'skipped', key: showId(key) };
-        continue;
-      }
-      const hash = result.hashes[r] ?? null;
-      const type = result.types[r];
-      const pepperId = result.pepperIds[r] ?? undefined;
-      r += 1;
-      if (hash !== null || type === 'hash')
-        yield { kind: 'user', name, passwordHash: hash ?? undefined, ...(pepperId === undefined ? {} : { pepperId }) };
-      else if (type !== 'none') yield { kind: 'skipped', key: showId(key) };
-    }
-  }
-}
-
 /** What `user import` may do with a name that exists: leave it (skip, fail) or replace what the tool owns (overwrite). */
 export type ImportMode = 'create' | 'overwrite';
 
