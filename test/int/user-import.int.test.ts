@@ -272,7 +272,7 @@ describe('a crafted file is reported line by line and writes nothing wrong', () 
   const PBKDF2_1E9 = 'pbkdf2_sha256$1000000000$A86rYuU6lrXlWdzIJ2ukNA$TfAzti4Jpf33aGqxjoKdm/zTJ7rOcKMzLM4tGQDd4mg=';
   const BCRYPT_31 = '$2b$31$Z648vJjyAf7KmQwnH1SI0OQOpNJlCOQYquUa1k74jWoLPkKFf5hMC';
 
-  test('jsonl: bad JSON, invalid UTF-8, a name twice, hostile costs, a 10 MB line, unknown keys, bad names', async () => {
+  test('jsonl: bad JSON, invalid UTF-8, a name twice, hostile costs, a 10 MB line, unknown keys, bad names, half a surrogate pair', async () => {
     const line = (o: Record<string, unknown>) => Buffer.from(`${JSON.stringify(o)}\n`);
     const input = Buffer.concat([
       line({ name: 'good-1', password_hash: argon2Hash }), // 1
@@ -289,6 +289,7 @@ describe('a crafted file is reported line by line and writes nothing wrong', () 
       line({ name: 'no-hash', status: 'active' }), // 12
       line({ name: 'argon2-4g', password_hash: argon2Hash.replace('m=1024', 'm=4194304') }), // 13
       line({ name: 'plain', password_hash: PW }), // 14
+      Buffer.from(`{"name": "half-pair", "password_hash": "${argon2Hash}", "status_reason": "INC \\ud800"}\n`), // 15
     ]);
     const r = await importCli([file(input), '--format', 'jsonl', '--json']);
     expect(r.code).toBe(5);
@@ -307,10 +308,11 @@ describe('a crafted file is reported line by line and writes nothing wrong', () 
       12: 'no password_hash (export with --include-hashes)',
       13: expect.stringMatching(/^the password hash asks for more than the caps allow \(m=4194304/),
       14: expect.stringMatching(/^the password hash is unusable: not a password hash this tool reads/),
+      15: 'its status_reason is not valid Unicode (half a surrogate pair)',
     });
     for (const [n, reason] of Object.entries(reasons))
       expect(r.stderr).toMatch(new RegExp(`^line ${n}( \\([^)]*\\))?: ${String(reason).slice(0, 10).replace(/[()$]/g, '.')}`, 'm'));
-    expect(summaryOf(r)).toMatchObject({ read: 14, imported: 2, rejected: 12 });
+    expect(summaryOf(r)).toMatchObject({ read: 15, imported: 2, rejected: 13 });
     expect(await dataKeys(t.redis)).toEqual(['user:{good-1}', 'user:{good-2}'].sort());
     expect(await t.redis.hGet('user:{good-1}', 'password_hash')).toBe(argon2Hash);
   }, 60000);

@@ -6,7 +6,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { audited } from '../../cli/audited.js';
-import { withRedis, wantsJson, type CommandContext } from '../../cli/context.js';
+import { withTopology, wantsJson, type CommandContext } from '../../cli/context.js';
 import {
   costCaps,
   type AuditFlags,
@@ -83,11 +83,12 @@ export async function run(source: string, ctx: CommandContext<ImportFlags>): Pro
   const interrupt = stopOnInterrupt();
   let summary: ImportSummary | undefined;
   let progress: ImportSummary | undefined;
-  const importAll = (redis: Keyed) =>
+  const importAll = (redis: Keyed, oneNode: boolean) =>
     importUsers(redis, readRecords(input.stream, opts.format, firebase === undefined ? {} : { firebase }), {
       prefix: opts.userPrefix,
       mode: opts.onConflict,
       dryRun: opts.dryRun === true,
+      oneNode,
       caps,
       now: new Date(),
       signal: interrupt.signal,
@@ -109,15 +110,17 @@ export async function run(source: string, ctx: CommandContext<ImportFlags>): Pro
     }
   };
   try {
-    await withRedis(ctx, async (redis) => {
+    await withTopology(ctx, async (topology) => {
+      const redis = topology.keyed;
+      const oneNode = topology.kind !== 'cluster';
       if (opts.dryRun === true) {
-        summary = await stoppedBy(importAll(redis));
+        summary = await stoppedBy(importAll(redis, oneNode));
         return;
       }
       const target = `users of ${source === '-' ? 'stdin' : printable(source).slice(0, 200)} (--format ${opts.format})`;
       const done = () => (progress === undefined ? 0 : progress.imported + progress.overwritten);
       await audited(ctx, redis, { command: 'user import', target, doneSoFar: done }, async () => {
-        summary = await stoppedBy(importAll(redis));
+        summary = await stoppedBy(importAll(redis, oneNode));
         if (summary.stoppedAt !== undefined) {
           printSummary(io, opts, summary, json);
           const { name } = summary.stoppedAt;

@@ -2,22 +2,23 @@
  * `user import`'s work: every record of the input is checked (its name, its hash's family,
  * structure and costs, a name given twice) and written whole by one script (store.ts
  * importUser), or rejected and reported while the import goes on. Hashes are stored as the
- * source wrote them, never re-hashed. Writes are pipelined: batches of IMPORT_BATCH scripts, two
- * batches in flight, each user still written atomically by its own script; `fail` writes one
+ * source wrote them, never re-hashed. Writes are batched: IMPORT_BATCH users a script on a single
+ * server (one per user on a Cluster, pipelined), four batches in flight, each user written whole
+ * or not at all; `fail` writes one
  * at a time, so that nothing after the first existing user is written.
  */
 import type { Keyed } from '../../redis/connection.js';
 import { AppError } from '../../errors.js';
 import { parseStoredHash, type CostCaps } from '../families/index.js';
 import { userKey, validateUsername } from '../names.js';
-import { FIELD_CREATED, FIELD_HASH, FIELD_UPDATED, importUser } from '../store.js';
+import { FIELD_CREATED, FIELD_HASH, FIELD_UPDATED, importUsers as writeUsers, type ImportResult } from '../store.js';
 import type { CONFLICT_MODES } from '../../defaults.js';
 import type { Candidate, InputRecord, Position, Rejected } from './formats.js';
 
 export type ConflictMode = (typeof CONFLICT_MODES)[number];
 
-/** Scripts per batch (skip and overwrite; two batches in flight): enough to keep the server busy over a round trip. */
-export const IMPORT_BATCH = 256;
+/** Users per batch (skip and overwrite; four in flight): enough to keep the server busy over a round trip, few enough that a batch's script stays a few milliseconds. */
+export const IMPORT_BATCH = 128;
 
 export interface ImportOptions {
   prefix: string;
@@ -27,8 +28,13 @@ export interface ImportOptions {
   /** The import's time: created_at of users whose source has none, updated_at of all (but jsonl's). */
   now: Date;
   signal?: AbortSignal;
-  /** Scripts per batch (default IMPORT_BATCH). */
+  /** Users per batch (default IMPORT_BATCH). */
   batch?: number;
+  /**
+   * Whether one script may write a whole batch: its keys on one node. Not on a Cluster, where
+   * each user's key is in a slot of its own: there each user has a script, pipelined.
+   */
+  oneNode: boolean;
   onRejected(rejected: Rejected): void;
   /** Called after each chunk of the input, with the counts so far. */
   onProgress?(summary: ImportSummary): void;
@@ -51,6 +57,12 @@ export interface ImportSummary {
   /** Ctrl-C: stopped after the writes in flight. */
   interrupted: boolean;
 }
+
+/** Batches sent before the oldest is waited for: the client checks the next while the server writes these. */
+const IN_FLIGHT = 4;
+
+/** A UTF-16 surrogate without its other half. */
+const LONE_SURROGATE = /\p{Cs}/u;
 
 /** The message of a check that failed, as a reason (never a stack, never the input's text). */
 function reasonOf(err: unknown): string {
@@ -89,7 +101,13 @@ function check(c: Candidate, opts: ImportOptions & { stamp: string }, seen: Map<
   const fields = [FIELD_HASH, c.hash];
   const stamp = opts.stamp;
   if (!c.verbatim && c.fields[FIELD_CREATED] === undefined) fields.push(FIELD_CREATED, stamp);
-  for (const [field, value] of Object.entries(c.fields)) if (value !== undefined) fields.push(field, value);
+  for (const [field, value] of Object.entries(c.fields)) {
+    if (value === undefined) continue;
+    // A JSON input may spell half a surrogate pair (\ud800): no UTF-8 holds it, and writing it
+    // would store other text than the input's (or, in the batch's JSON, fail the whole batch).
+    if (LONE_SURROGATE.test(value)) return reject(`its ${field} is not valid Unicode (half a surrogate pair)`, name);
+    fields.push(field, value);
+  }
   if (!c.verbatim) fields.push(FIELD_UPDATED, stamp);
   return { at, name, key: userKey(opts.prefix, name), family, fields };
 }
@@ -102,7 +120,8 @@ export async function importUsers(redis: Keyed, batches: AsyncIterable<InputReco
   // is in flight; `fail` sends one script at a time.
   const batchSize = opts.mode === 'fail' ? 1 : Math.max(1, opts.batch ?? IMPORT_BATCH);
   let batch: Checked[] = [];
-  let inFlight: Promise<void> | undefined;
+  /** Batches sent and not yet answered, oldest first (at most IN_FLIGHT). */
+  const inFlight: Array<Promise<void>> = [];
   let failure: { error: unknown } | undefined;
 
   const rejected = (r: Rejected) => {
@@ -122,28 +141,34 @@ export async function importUsers(redis: Keyed, batches: AsyncIterable<InputReco
       else summary.skipped += 1;
     } else rejected({ kind: 'rejected', ...user.at, name: user.name, reason: `${user.key} holds a ${outcome}, not a user record (hash)` });
   };
-  const write = async (user: Checked): Promise<void> => {
+  const outcome = (r: ImportResult) => (r.result === 'wrong-type' ? r.type : r.result);
+  /** What the write would find: each key's type, read only. */
+  const dryWrite = async (user: Checked): Promise<void> => {
+    const type = String(await redis.type(user.key));
+    settle(user, type === 'none' ? 'created' : type === 'hash' ? (opts.mode === 'overwrite' ? 'overwritten' : 'exists') : type);
+  };
+  const mode = opts.mode === 'overwrite' ? 'overwrite' : 'create';
+  const write = async (users: Checked[]): Promise<void> => {
     if (opts.dryRun) {
-      // What the write would find: the key's type, read only.
-      const type = String(await redis.type(user.key));
-      settle(user, type === 'none' ? 'created' : type === 'hash' ? (opts.mode === 'overwrite' ? 'overwritten' : 'exists') : type);
+      await Promise.all(users.map(dryWrite));
       return;
     }
-    const result = await importUser(redis, user.key, opts.mode === 'overwrite' ? 'overwrite' : 'create', user.fields);
-    settle(user, result.result === 'wrong-type' ? result.type : result.result);
+    const groups = opts.oneNode ? [users] : users.map((u) => [u]);
+    await Promise.all(
+      groups.map(async (group) => (await writeUsers(redis, mode, group)).forEach((r, i) => settle(group[i] as Checked, outcome(r)))),
+    );
   };
-  /** Send the batch; wait for the one before it, so that at most two are in flight. */
+  /** Send the batch; wait for the oldest once IN_FLIGHT are out. */
   const send = async () => {
-    const sending = Promise.all(batch.map(write)).then(
+    const sending = write(batch).then(
       () => undefined,
       (error: unknown) => {
         failure ??= { error };
       },
     );
     batch = [];
-    const previous = inFlight;
-    inFlight = sending;
-    if (previous !== undefined) await previous;
+    inFlight.push(sending);
+    if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
     if (opts.mode === 'fail') await sending;
   };
 
@@ -171,7 +196,7 @@ export async function importUsers(redis: Keyed, batches: AsyncIterable<InputReco
   } finally {
     // Also when the input fails (a cut document): the writes in flight finish and are counted.
     if (batch.length > 0 && failure === undefined && summary.stoppedAt === undefined) await send();
-    await inFlight;
+    await Promise.all(inFlight);
     opts.onProgress?.(summary);
   }
   if (failure !== undefined) throw failure.error;
