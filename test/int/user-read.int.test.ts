@@ -244,6 +244,11 @@ describe('user show', () => {
     expect(text.stdout).toContain('hash:                 argon2id version=19,m=65536,t=4,p=1\n');
     expect(text.stdout).toContain('outdated:             no\n');
     expect(text.stdout).toContain('sessions:             1\n');
+    expect(text.stdout).toContain('pepper key:           - (not peppered)\n');
+    await redis.hSet('user:{alice}', { pepper_id: 'k2' });
+    const peppered = await cli(['user', 'show', 'alice']);
+    expect(peppered.stdout).toContain('pepper key:           k2\n');
+    expect(JSON.parse((await cli(['user', 'show', 'alice', '--json'])).stdout)).toMatchObject({ pepper_id: 'k2' });
     for (const secret of [ARGON2ID, BCRYPT, TOTP, 'totp']) expect(r.stdout + text.stdout + text.stderr).not.toContain(secret);
     // Nothing was revoked by counting.
     expect(await redis.exists(['sess:bob0', 'sess:bob1', 'sess:bob2', 'sess:other', 'sess:alice1'])).toBe(5);

@@ -72,6 +72,7 @@ function printDetail(io: Io, d: Record<string, unknown>, hashText: string): void
     ['status', `${text('status')}${d['status_reason'] === undefined ? '' : ` (reason: ${text('status_reason')})`}`],
     ['status changed', text(FIELD_STATUS_CHANGED)],
     ['hash', hash],
+    ['pepper key', d['pepper_id'] === undefined ? '- (not peppered)' : text('pepper_id')],
     ['outdated', family === undefined ? '-' : outdated.length === 0 ? 'no' : outdated.join('; ')],
     ['created', text('created_at')],
     ['updated', text('updated_at')],
