@@ -257,7 +257,7 @@ export function makeProgram(io: Io, setExit: ExitSink, readerGone: AbortSignal =
       c.option('--match <glob>', "only usernames matching this glob (SCAN MATCH: * ? [...]), e.g. 'adm*'")
         .addOption(new Option('--status <status>', 'only active or only disabled (not active) accounts').choices(['active', 'disabled']))
         .option('--outdated', 'only users whose hashes are weaker than the policy (as user rehash --check), with the reasons');
-      addUserOptions(addPolicyOptions(addProgressOption(c)));
+      addUserOptions(addPepperFileOption(addPolicyOptions(addProgressOption(c))));
     },
     examples(
       'redis-accounts user list',

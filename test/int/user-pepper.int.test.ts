@@ -218,6 +218,16 @@ describe('rolling out a new pepper key', () => {
     // Without --pepper-file the pepper is not checked: all three meet the policy.
     const plain = await cli(['user', 'rehash', '--check', '--json']);
     expect({ code: plain.code, stdout: plain.stdout }).toEqual({ code: 0, stdout: '' });
+    // user list --outdated holds the hashes to the same rules, and lists pepper_id.
+    // (runCli: user list changes nothing, so it takes no --audit-log.)
+    const listed = await runCli(['user', 'list', '--outdated', '--json', '--pepper-file', K2_THEN_K1], { env });
+    expect(listed.code).toBe(0);
+    const rows = ndjson(listed.stdout).sort((a, b) => String(a['name']).localeCompare(String(b['name'])));
+    expect(rows.map((r) => [r['name'], r['pepper_id'], r['outdated']])).toEqual([
+      ['on-k1', 'k1', ['pepper key k1 (current k2)']],
+      ['unpeppered', undefined, ['not peppered (current pepper key k2)']],
+    ]);
+    expect(ndjson((await runCli(['user', 'list', '--outdated', '--json'], { env })).stdout)).toEqual([]);
   });
 
   test('user rehash <name> with the new file re-peppers with the current key', async () => {

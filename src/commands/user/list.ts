@@ -6,10 +6,12 @@
  */
 import { withTopology, wantsJson, type CommandContext } from '../../cli/context.js';
 import { say } from '../../cli/io.js';
-import { costCaps, hashPolicy, type PolicyFlags, type ProgressFlag, type UserFlags } from '../../cli/options.js';
+import { costCaps, hashPolicy, type PepperFileFlag, type PolicyFlags, type ProgressFlag, type UserFlags } from '../../cli/options.js';
 import { createRowPrinter, incomplete, jsonLine, ndjson, plural, pump, tableTime, type Column, type Written } from '../../cli/output.js';
 import { progressLine } from '../../cli/progress.js';
 import type { CostCaps, HashPolicy } from '../../core/users/hashing.js';
+import type { PepperKeys } from '../../core/users/pepper.js';
+import { readPepper } from './target.js';
 import { checkNameGlob, hashShortfalls, scanRecords, type ScannedRecord } from '../../core/users/records.js';
 import {
   FIELD_CREATED,
@@ -22,7 +24,7 @@ import {
 } from '../../core/users/store.js';
 import { hashCell, hashShown, LISTED_FIELDS, recordJson, statusOf } from './record-json.js';
 
-export interface ListFlags extends UserFlags, PolicyFlags, ProgressFlag {
+export interface ListFlags extends UserFlags, PolicyFlags, PepperFileFlag, ProgressFlag {
   match?: string;
   status?: 'active' | 'disabled';
   outdated?: true;
@@ -60,7 +62,7 @@ interface Counts {
 interface Filter {
   status: ListFlags['status'];
   /** --outdated: the policy and caps the hashes are held to. */
-  outdated: { policy: HashPolicy; caps: CostCaps } | undefined;
+  outdated: { policy: HashPolicy; caps: CostCaps; pepper: PepperKeys | undefined } | undefined;
 }
 
 /** A record as listed, or undefined when the filter leaves it out (or it is not a user record). */
@@ -76,7 +78,7 @@ function listed(record: ScannedRecord, filter: Filter): Listed | undefined {
   const json = recordJson(record);
   let reasons: string[] | undefined;
   if (filter.outdated !== undefined) {
-    reasons = hashShortfalls(record, filter.outdated.policy, filter.outdated.caps).reasons;
+    reasons = hashShortfalls(record, filter.outdated.policy, filter.outdated.caps, filter.outdated.pepper).reasons;
     if (reasons.length === 0) return undefined;
   }
   const shown = hashShown(record);
@@ -111,7 +113,11 @@ export async function run(ctx: CommandContext<ListFlags>): Promise<number> {
   const match = opts.match === undefined ? undefined : checkNameGlob(opts.match);
   const filter: Filter = {
     status: opts.status,
-    outdated: opts.outdated === true ? { policy: hashPolicy(opts), caps: costCaps(opts) } : undefined,
+    // With --pepper-file, a hash not made with its current key is outdated, as rehash --check says.
+    outdated:
+      opts.outdated === true
+        ? { policy: hashPolicy(opts), caps: costCaps(opts), pepper: await readPepper(io, opts.pepperFile) }
+        : undefined,
   };
   const json = wantsJson(ctx);
   return withTopology(ctx, async (topology) => {
