@@ -2,8 +2,8 @@
 import { audited } from '../../cli/audited.js';
 import { withRedis, wantsJson, type CommandContext } from '../../cli/context.js';
 import { BadDataError, ConflictError } from '../../core/errors.js';
-import { hashWithPepper } from '../../core/users/pepper.js';
-import { checkBlocklistFile, prepareNewPassword } from '../../core/users/policy.js';
+import { hashNewPassword } from '../../core/users/pepper.js';
+import { checkBlocklistFile } from '../../core/users/policy.js';
 import { createUser, type RecordState } from '../../core/users/store.js';
 import type { NewPasswordFlags } from '../../cli/options.js';
 import { say, type Io } from '../../cli/io.js';
@@ -37,13 +37,7 @@ export async function run(given: string, ctx: CommandContext<AddFlags>): Promise
       if (type !== 'none') throw new BadDataError(`${key} holds a ${type}, not a user record (hash); nothing was written`);
       const password = await readPassword(io, { fromStdin: opts.passwordStdin === true, confirm: true, message: `Password for ${name}:` });
       // The password rules of policy.ts, as `user passwd` applies them.
-      const bytes = await prepareNewPassword(password, rules);
-      let next: Awaited<ReturnType<typeof hashWithPepper>>;
-      try {
-        next = await hashWithPepper(bytes, policy, pepper);
-      } finally {
-        bytes.fill(0);
-      }
+      const next = await hashNewPassword(password, rules, policy, pepper);
       created = await createUser(redis, key, next.phc, new Date(), opts.principal, next.pepperId);
       if (created === undefined) throw new ConflictError(`user ${name} already exists`);
       return { count: 1 };

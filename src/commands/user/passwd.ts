@@ -19,8 +19,8 @@ import { printable, printJson } from '../../cli/output.js';
 import { readPassword } from '../../cli/prompt.js';
 import { ConflictError, ExitCode, NegativeAnswer, UsageError } from '../../core/errors.js';
 import type { SessionScope } from '../../core/sessions/scope.js';
-import { hashWithPepper } from '../../core/users/pepper.js';
-import { checkBlocklistFile, prepareNewPassword, randomPassword, type PasswordRules } from '../../core/users/policy.js';
+import { hashNewPassword } from '../../core/users/pepper.js';
+import { checkBlocklistFile, randomPassword, type PasswordRules } from '../../core/users/policy.js';
 import { changePassword, FIELD_SESSIONS_VALID_AFTER, getUser, principalOf, type PasswordChange } from '../../core/users/store.js';
 import { sessionScopes } from '../session/scope.js';
 import { printSessionsRevoked, revokeSessionsOf, sessionsJson, type SessionsRevoked, type UserSessionsFlags } from './sessions.js';
@@ -73,13 +73,7 @@ export async function run(given: string, ctx: CommandContext<PasswdFlags>): Prom
         password = random
           ? randomPassword(rules)
           : await readPassword(io, { fromStdin: opts.passwordStdin === true, confirm: true, message: `New password for ${name}:` });
-        const bytes = await prepareNewPassword(password, rules);
-        let next: Awaited<ReturnType<typeof hashWithPepper>>;
-        try {
-          next = await hashWithPepper(bytes, policy, pepper);
-        } finally {
-          bytes.fill(0);
-        }
+        const next = await hashNewPassword(password, rules, policy, pepper);
         const now = new Date();
         const result = await changePassword(redis, key, {
           expected: record.passwordHash,

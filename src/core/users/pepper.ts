@@ -21,6 +21,7 @@ import { BadDataError, UsageError } from '../errors.js';
 import { readPrivateFile } from '../redis/connection.js';
 import { decodePadded } from './families/encoding.js';
 import { hashPassword, type HashPolicy } from './hashing.js';
+import { prepareNewPassword, type PasswordRules } from './policy.js';
 
 /** OWASP and NIST ask for a key of at least 256 bits (a random one: `openssl rand -base64 32`). */
 export const PEPPER_MIN_BYTES = 32;
@@ -167,4 +168,22 @@ export function pepperShortfalls(pepperId: string | undefined, keys: PepperKeys 
 export function onOldPepper(pepperId: string | undefined, keys: PepperKeys | undefined): boolean {
   const id = named(pepperId);
   return keys !== undefined && id !== undefined && id !== keys.current.id;
+}
+
+/**
+ * A new password (user add, user passwd) held to the password rules, then hashed at the policy
+ * with the current pepper key when keys are given; its prepared bytes are zeroed after.
+ */
+export async function hashNewPassword(
+  password: string,
+  rules: PasswordRules,
+  policy: HashPolicy,
+  keys: PepperKeys | undefined,
+): Promise<{ phc: string; pepperId: string | undefined }> {
+  const bytes = await prepareNewPassword(password, rules);
+  try {
+    return await hashWithPepper(bytes, policy, keys);
+  } finally {
+    bytes.fill(0);
+  }
 }
