@@ -118,3 +118,50 @@ describe('session encodings', () => {
     for (const user of ['42', '-1', '1.5', 'INF', 'NAN', 'x\ufffd', undefined]) expect(phpUserNeedle(user)).toEqual([]);
   });
 });
+
+describe('integers and lengths, read from the bytes', () => {
+  const read = (text: string): unknown => {
+    const d = decodePhpSerialized(Buffer.from(text, 'latin1'), new Tracker(PHP_LIMITS));
+    return d.ok ? d.value : `unreadable: ${d.reason}`;
+  };
+  test.each([
+    ['i:0;', 0],
+    ['i:+5;', 5],
+    ['i:007;', 7],
+    ['i:-42;', -42],
+    ['i:123456789012345;', 123456789012345],
+    ['i:-1234567890123456;', -1234567890123456],
+    ['i:9007199254740991;', 9007199254740991],
+    ['i:9007199254740993;', '9007199254740993'],
+    ['i:+9007199254740993;', '9007199254740993'],
+    ['i:-9223372036854775808;', '-9223372036854775808'],
+    ['s:3:"abc";', 'abc'],
+    ['s:0:"";', ''],
+    ['s:003:"abc";', 'abc'],
+    ['s:2:"\xc3\xa9";', '\u00e9'],
+    ['a:2:{i:0;i:1;i:1;i:2;}', [1, 2]],
+    ['a:1:{i:+1;s:1:"x";}', { '1': 'x' }],
+  ])('%s', (text, value) => {
+    expect(read(text)).toEqual(value);
+  });
+  test('-0 is read as PHP reads it, and written out as 0', () => {
+    expect(Object.is(read('i:-0;'), -0)).toBe(true);
+    expect(JSON.stringify(read('a:1:{i:-0;i:-0;}'))).toBe('[0]');
+  });
+  test.each([
+    'i:;',
+    'i:-;',
+    'i:+;',
+    'i:1x;',
+    'i:1',
+    'i:--1;',
+    'i: 1;',
+    `i:${'1'.repeat(65)};`,
+    's:4:"abc";',
+    's::"";',
+    's:-1:"";',
+    `s:${'9'.repeat(14)}:"x";`,
+  ])('%s is unreadable', (text) => {
+    expect(read(text)).toMatch(/^unreadable: /);
+  });
+});

@@ -55,14 +55,17 @@ export class SerializeReader {
 
   /** Digits up to `end` (a length, a count, a reference number). */
   private unsigned(end: number): number {
+    const b = this.b;
     const start = this.pos;
-    while (this.pos < this.b.length && this.pos - start <= MAX_DIGITS) {
-      const c = this.b[this.pos] as number;
+    let n = 0;
+    // At most MAX_DIGITS + 1 digits are taken, so n stays an exact integer.
+    while (this.pos < b.length && this.pos - start <= MAX_DIGITS) {
+      const c = b[this.pos] as number;
       if (c < 0x30 || c > 0x39) break;
+      n = n * 10 + (c - 0x30);
       this.pos += 1;
     }
     if (this.pos === start || this.pos - start > MAX_DIGITS) this.fail('expected a length');
-    const n = Number(this.b.toString('latin1', start, this.pos));
     this.expect(end);
     return n;
   }
@@ -76,19 +79,19 @@ export class SerializeReader {
     return text;
   }
 
-  /** `<n>:"<n bytes>"`: the length checked against the bytes left before anything is read. */
-  private quoted(max = Infinity): Buffer {
+  /** `<n>:"<n bytes>"` as text: the length checked against the bytes left before anything is read. */
+  private quotedText(max = Infinity): string {
     const n = this.unsigned(COLON);
     if (n > max || n + 2 > this.remaining) this.fail(`a length of ${n} with ${this.remaining} bytes left`);
     this.expect(Q);
-    const bytes = this.b.subarray(this.pos, this.pos + n);
+    const start = this.pos;
     this.pos += n;
     this.expect(Q);
-    return bytes;
+    return this.b.toString('utf8', start, start + n);
   }
 
   private className(): string {
-    return this.quoted(MAX_CLASS_NAME).toString('utf8');
+    return this.quotedText(MAX_CLASS_NAME);
   }
 
   /** `S:` strings: `\xx` hex escapes; the declared length counts the bytes they stand for. */
@@ -119,9 +122,9 @@ export class SerializeReader {
     const type = this.b[this.pos];
     if (this.b[this.pos + 1] !== COLON) this.fail('expected an array key');
     this.pos += 2;
-    if (type === 0x69 /* i */) return phpInteger(this.integerText());
+    if (type === 0x69 /* i */) return this.integer();
     if (type === 0x73 /* s */) {
-      const text = this.quoted().toString('utf8');
+      const text = this.quotedText();
       this.expect(SEMI);
       return text;
     }
@@ -131,6 +134,26 @@ export class SerializeReader {
       return text;
     }
     return this.fail('an array key that is neither an integer nor a string');
+  }
+
+  /**
+   * An `i:` value after its `i:`. Up to 15 digits (always exact) are added up from the bytes;
+   * anything else (longer, or not an integer at all) goes the way of its text, phpInteger.
+   */
+  private integer(): number | string {
+    const b = this.b;
+    let pos = this.pos;
+    const sign = b[pos];
+    if (sign === 0x2d /* - */ || sign === 0x2b /* + */) pos += 1;
+    const digits = pos;
+    let n = 0;
+    for (let c = b[pos]; pos - digits < 15 && c !== undefined && c >= 0x30 && c <= 0x39; c = b[pos]) {
+      n = n * 10 + (c - 0x30);
+      pos += 1;
+    }
+    if (pos === digits || b[pos] !== SEMI) return phpInteger(this.integerText());
+    this.pos = pos + 1;
+    return sign === 0x2d ? -n : n;
   }
 
   private integerText(): string {
@@ -168,11 +191,11 @@ export class SerializeReader {
         return this.t.scalar(text === '1');
       }
       case 0x69 /* i */:
-        return this.t.scalar(phpInteger(this.integerText()));
+        return this.t.scalar(this.integer());
       case 0x64 /* d */:
         return this.t.scalar(double(this.token()) ?? this.fail('bad float'));
       case 0x73 /* s */: {
-        const text = this.quoted().toString('utf8');
+        const text = this.quotedText();
         this.expect(SEMI);
         return this.t.scalar(text, text.length);
       }
@@ -222,7 +245,7 @@ export class SerializeReader {
       }
       case 0x45 /* E */: {
         const at = this.t.open('enum');
-        const text = this.quoted(MAX_CLASS_NAME * 2).toString('utf8');
+        const text = this.quotedText(MAX_CLASS_NAME * 2);
         this.expect(SEMI);
         const colon = text.indexOf(':');
         if (colon <= 0) this.fail('an enum case without its class');

@@ -41,15 +41,6 @@ export const PHP_LIMITS: Readonly<PhpLimits> = {
 /** Why a value cannot be read; caught by the decoders' entry points, never thrown past them. */
 export class PhpUnreadable extends Error {}
 
-/** One numbered value: what it is and what writing it out costs. `value` is undefined while it is being read. */
-interface Slot {
-  value: PhpPlain | undefined;
-  label: string;
-  nodes: number;
-  chars: number;
-  height: number;
-}
-
 export const newMap = (): PhpMap => Object.create(null) as PhpMap;
 
 /** The maps that stand for PHP objects (a top-level array may hold a key `@class` of its own). */
@@ -62,11 +53,22 @@ export interface Read {
   height: number;
 }
 
-/** The budget and the numbered values of one decode. */
+/**
+ * The budget and the numbered values of one decode. Each numbered value is a slot that knows
+ * what writing it out costs (values, characters, nesting). The slots are kept column by column,
+ * not as an object each: a session's token numbers every scalar it holds, and an object per
+ * slot (and per fill) was a quarter of a Symfony listing's decoding time.
+ */
 export class Tracker {
   private nodes = 0;
   private chars = 0;
-  private readonly slots: Slot[] = [];
+  /** Per slot: its value (undefined while it is being read), label, nodes, characters, height. */
+  private readonly values: Array<PhpPlain | undefined> = [];
+  private readonly labels: string[] = [];
+  /** While a slot is being read: the tracker's count when it was opened; then the slot's own. */
+  private readonly slotNodes: number[] = [];
+  private readonly slotChars: number[] = [];
+  private readonly heights: number[] = [];
 
   constructor(readonly limits: PhpLimits) {}
 
@@ -82,24 +84,34 @@ export class Tracker {
     if (depth > this.limits.maxDepth) throw new PhpUnreadable(`nested deeper than ${this.limits.maxDepth} levels`);
   }
 
-  /** Number the value about to be read; `fill` completes it. */
-  open(label: string): { slot: number; nodes: number; chars: number } {
-    if (this.slots.length >= this.limits.maxNodes) throw new PhpUnreadable(`more than ${this.limits.maxNodes} values`);
-    this.slots.push({ value: undefined, label, nodes: 0, chars: 0, height: 0 });
-    return { slot: this.slots.length - 1, nodes: this.nodes, chars: this.chars };
+  private push(value: PhpPlain | undefined, label: string, nodes: number, chars: number, height: number): number {
+    if (this.values.length >= this.limits.maxNodes) throw new PhpUnreadable(`more than ${this.limits.maxNodes} values`);
+    this.values.push(value);
+    this.labels.push(label);
+    this.slotNodes.push(nodes);
+    this.slotChars.push(chars);
+    this.heights.push(height);
+    return this.values.length - 1;
   }
 
-  fill(at: { slot: number; nodes: number; chars: number }, read: Read): Read {
-    const slot = this.slots[at.slot] as Slot;
-    Object.assign(slot, { value: read.value, nodes: this.nodes - at.nodes, chars: this.chars - at.chars, height: read.height });
+  /** Number the value about to be read; `fill` completes it. */
+  open(label: string): number {
+    return this.push(undefined, label, this.nodes, this.chars, 0);
+  }
+
+  fill(slot: number, read: Read): Read {
+    this.values[slot] = read.value;
+    this.slotNodes[slot] = this.nodes - (this.slotNodes[slot] as number);
+    this.slotChars[slot] = this.chars - (this.slotChars[slot] as number);
+    this.heights[slot] = read.height;
     return read;
   }
 
   /** A scalar, numbered (serialize() numbers every value). */
   scalar(value: PhpPlain, chars = 0): Read {
-    const at = this.open('scalar');
     this.count(chars);
-    return this.fill(at, { value, height: 0 });
+    this.push(value, 'scalar', 1, chars, 0);
+    return { value, height: 0 };
   }
 
   /** A scalar that takes no number (igbinary numbers only arrays, objects and scalars behind a `&`). */
@@ -110,13 +122,12 @@ export class Tracker {
 
   /** Number a scalar already read and counted (igbinary's `&` before a scalar). */
   number(read: Read, chars: number): void {
-    if (this.slots.length >= this.limits.maxNodes) throw new PhpUnreadable(`more than ${this.limits.maxNodes} values`);
-    this.slots.push({ value: read.value, label: 'scalar', nodes: 1, chars, height: 0 });
+    this.push(read.value, 'scalar', 1, chars, 0);
   }
 
   /** How many values are numbered so far. */
   get size(): number {
-    return this.slots.length;
+    return this.values.length;
   }
 
   /**
@@ -124,19 +135,21 @@ export class Tracker {
    * a cycle placeholder when it is still being read. Undefined when there is no such value.
    */
   again(index: number, depth: number): Read | undefined {
-    const slot = this.slots[index];
-    if (slot === undefined) return undefined;
-    if (slot.value === undefined) {
-      this.count(slot.label.length);
+    if (index < 0 || index >= this.values.length) return undefined;
+    const value = this.values[index];
+    if (value === undefined) {
+      const label = this.labels[index] as string;
+      this.count(label.length);
       const cycle = newMap();
-      cycle['@cycle'] = slot.label;
+      cycle['@cycle'] = label;
       return { value: cycle, height: 1 };
     }
-    this.nodes += slot.nodes - 1;
-    this.chars += slot.chars;
+    const height = this.heights[index] as number;
+    this.nodes += (this.slotNodes[index] as number) - 1;
+    this.chars += this.slotChars[index] as number;
     this.count(0);
-    if (depth + slot.height > this.limits.maxDepth) throw new PhpUnreadable(`nested deeper than ${this.limits.maxDepth} levels`);
-    return { value: slot.value, height: slot.height };
+    if (depth + height > this.limits.maxDepth) throw new PhpUnreadable(`nested deeper than ${this.limits.maxDepth} levels`);
+    return { value, height };
   }
 }
 
@@ -183,8 +196,8 @@ export class ArrayBuilder {
  */
 export class ObjectBuilder {
   private readonly map = newMap();
-  /** Properties named plainly that are a parent class's private ones, by name: their class. */
-  private readonly inherited = new Map<string, string>();
+  /** Properties named plainly that are a parent class's private ones, by name: their class (made when first needed). */
+  private inherited: Map<string, string> | undefined;
   height = 1;
 
   constructor(
@@ -210,13 +223,13 @@ export class ObjectBuilder {
     this.tracker.count(name.length);
     const parents = owner !== undefined && owner !== '*' && owner !== this.className;
     if (Object.hasOwn(this.map, name)) {
-      const other = this.inherited.get(name);
+      const other = this.inherited?.get(name);
       if (parents) name = `${owner}::${name}`;
       else if (other !== undefined) {
         this.map[`${other}::${name}`] = this.map[name] as PhpPlain;
-        this.inherited.delete(name);
+        this.inherited?.delete(name);
       }
-    } else if (parents) this.inherited.set(name, owner as string);
+    } else if (parents) (this.inherited ??= new Map()).set(name, owner as string);
     this.map[name] = read.value;
   }
 
