@@ -24,8 +24,8 @@ export function noteReadable(info: LineInfo | undefined, odd?: { field: string; 
 
 /** A record's NDJSON line (`unreadable` is not a listing field) ending with `tail`'s members, safe for a terminal. */
 export function recordLine(record: SessionRecord, raw: Buffer, tail = ''): string {
-  const { unreadable: _why, ...shown } = record;
-  const json = JSON.stringify(shown);
+  // JSON.stringify leaves out a member whose value is undefined: copy the record only to drop a reason.
+  const json = JSON.stringify(record.unreadable === undefined ? record : { ...record, unreadable: undefined });
   const line = tail === '' ? json : `${json.slice(0, -1)}${tail}}`;
   return mayNeedSafeJson(raw) ? safeJson(line) : line;
 }
