@@ -9,7 +9,7 @@ export function unreadableRecord(id: string, pttlMs: number, now: number, reason
     id,
     user: null,
     ttlSeconds: pttlMs < 0 ? -1 : Math.ceil(pttlMs / 1000),
-    expiresAt: pttlMs < 0 ? null : new Date(now + pttlMs).toISOString(),
+    expiresAt: keyExpiresAt(now, pttlMs),
     readable: false,
     extra: null,
     unreadable: reason,
@@ -62,3 +62,18 @@ export function isoTime(ms: number): string {
   const milli = rest - sec * 1000;
   return `${prefix}${sec < 10 ? '0' : ''}${sec}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
 }
+
+/** The most milliseconds from 1970 a Date holds, either way (ECMAScript's time range). */
+const DATE_RANGE_MS = 8.64e15;
+
+/**
+ * isoTime of a time taken from Redis or a stored value, or null when no Date holds it: a key's
+ * TTL may reach past the year 275760 (Redis takes EXPIRE up to ~2^63 ms), and a stored time
+ * is whatever its writer put there. isoTime itself would throw, and end a whole listing.
+ */
+export function isoOrNull(ms: number | null | undefined): string | null {
+  return ms === null || ms === undefined || !Number.isFinite(ms) || Math.abs(ms) >= DATE_RANGE_MS ? null : isoTime(Math.floor(ms));
+}
+
+/** When a key with this PTTL expires: null when it has no expiry (PTTL -1), or one no Date holds. */
+export const keyExpiresAt = (now: number, pttlMs: number): string | null => (pttlMs < 0 ? null : isoOrNull(now + pttlMs));

@@ -7,7 +7,7 @@
 import type { LineInfo, SessionRecord } from '../../layout.js';
 import { mayNeedSafeJson, safeJson } from '../../../json-safe.js';
 import { objectMembers } from '../../decode/json-bytes.js';
-import { isoTime } from '../../records.js';
+import { keyExpiresAt } from '../../records.js';
 import {
   decodeSession,
   sessionUser,
@@ -52,7 +52,7 @@ export function toSessionRecord(
   info?: LineInfo,
 ): SessionRecord {
   const ttlSeconds = pttlMs < 0 ? -1 : Math.ceil(pttlMs / 1000);
-  const expiresAt = pttlMs < 0 ? null : new Date(now + pttlMs).toISOString();
+  const expiresAt = keyExpiresAt(now, pttlMs);
   const read = readSession(raw, fields, info ?? { readable: true });
   if (typeof read === 'string') return { id, user: null, ttlSeconds, expiresAt, readable: false, extra: null, unreadable: read };
   const { session } = read.decoded;
@@ -133,8 +133,8 @@ export function sessionJsonLine(
   tail = '',
 ): string | undefined {
   const head = `{"id":${quote(id)},"user":`;
-  const times =
-    pttlMs < 0 ? `"ttlSeconds":-1,"expiresAt":null` : `"ttlSeconds":${Math.ceil(pttlMs / 1000)},"expiresAt":"${isoTime(now + pttlMs)}"`;
+  const expiresAt = keyExpiresAt(now, pttlMs);
+  const times = `"ttlSeconds":${pttlMs < 0 ? -1 : Math.ceil(pttlMs / 1000)},"expiresAt":${expiresAt === null ? 'null' : `"${expiresAt}"`}`;
   const read = readSession(raw, fields, info);
   if (typeof read === 'string') return onlyUser === undefined ? `${head}null,${times},"readable":false,"extra":null${tail}}` : undefined;
   const { session, bytes, text } = read.decoded;

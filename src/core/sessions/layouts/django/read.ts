@@ -12,7 +12,7 @@ import { decodePickle, type Frame } from '../../decode/pickle.js';
 import { fieldsFor, pyContent, pyExtra, pyUser } from '../../decode/py-session.js';
 import { PyDict } from '../../decode/py-value.js';
 import type { Plain } from '../../decode/py-plain.js';
-import { isoTime, noteReadable, unreadableRecord } from '../../records.js';
+import { keyExpiresAt, noteReadable, unreadableRecord } from '../../records.js';
 
 /** django.contrib.auth's session keys (contrib/auth/__init__.py: SESSION_KEY and HASH_SESSION_KEY). */
 export const USER_FIELD = '_auth_user_id';
@@ -42,8 +42,6 @@ export function readDjango(raw: Buffer, spans = false): DjangoSession | string {
   return { dict: read.value, frames: read.frames };
 }
 
-const iso = (ms: number): string | null => (Number.isFinite(ms) && Math.abs(ms) < 8.64e15 ? isoTime(ms) : null);
-
 export function toDjangoRecord(
   id: string,
   raw: Buffer,
@@ -65,7 +63,7 @@ export function toDjangoRecord(
     user: found?.user ?? null,
     // The cache's TTL is the session's lifetime (the cache backend checks no stored expiry on load).
     ttlSeconds: pttlMs < 0 ? -1 : Math.ceil(pttlMs / 1000),
-    expiresAt: pttlMs < 0 ? null : iso(now + pttlMs),
+    expiresAt: keyExpiresAt(now, pttlMs),
     readable: true,
     extra: pyExtra(read.dict, skip),
   };

@@ -21,7 +21,7 @@
 import { escapeGlob, showId } from '../../../redis/keys.js';
 import { fieldsFor, pyContent, pyExtra, pyUser, pyUserPrefilter } from '../../decode/py-session.js';
 import { idAfter, sessionKey } from '../../ids.js';
-import { isoTime, noteReadable, lineOfRecord, unreadableRecord } from '../../records.js';
+import { keyExpiresAt, noteReadable, lineOfRecord, unreadableRecord } from '../../records.js';
 import type { LineInfo, SessionLayout, SessionRecord } from '../../layout.js';
 import { flaskCookie } from './cookie.js';
 import { readFlask } from './read.js';
@@ -38,8 +38,6 @@ const TOKEN = /(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}$/;
 const NOTE =
   "Flask-Session writes a session back with the app's PERMANENT_SESSION_LIFETIME (31 days by default) as its TTL on its user's next request (0.3 to 0.6 on every request; 0.7+ whenever the session changed or SESSION_REFRESH_EACH_REQUEST, Flask's default, is on): this TTL lasts until then. --hold sets it again for as long as the hold runs; session revoke ends a session for good.";
 
-const iso = (ms: number): string | null => (Number.isFinite(ms) && Math.abs(ms) < 8.64e15 ? isoTime(ms) : null);
-
 function toRecord(id: string, raw: Buffer, pttlMs: number, fields: readonly string[], now: number, info?: LineInfo): SessionRecord {
   const read = readFlask(raw);
   if (typeof read === 'string') return unreadableRecord(id, pttlMs, now, read, info);
@@ -51,7 +49,7 @@ function toRecord(id: string, raw: Buffer, pttlMs: number, fields: readonly stri
     id,
     user: found?.user ?? null,
     ttlSeconds: pttlMs < 0 ? -1 : Math.ceil(pttlMs / 1000),
-    expiresAt: pttlMs < 0 ? null : iso(now + pttlMs),
+    expiresAt: keyExpiresAt(now, pttlMs),
     readable: true,
     extra: pyExtra(read.dict, skip),
   };

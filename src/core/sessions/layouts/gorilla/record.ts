@@ -9,7 +9,7 @@
 import type { LineInfo, SessionRecord } from '../../layout.js';
 import { decodeGob, plainKey, type GobObject, type GobPlain } from '../../decode/gob.js';
 import { decodeSession, sessionUser, splitFields, type JsonObject } from '../../decode/json-session.js';
-import { isoTime, noteReadable, unreadableRecord } from '../../records.js';
+import { keyExpiresAt, noteReadable, unreadableRecord } from '../../records.js';
 
 /** The gob type of `session.Values`, which redistore's GobSerializer decodes into. */
 export const VALUES_TYPE = 'map[interface{}]interface{}';
@@ -80,7 +80,7 @@ export function toGorillaRecord(
     id,
     user: found?.user ?? null,
     ttlSeconds: pttlMs < 0 ? -1 : Math.ceil(pttlMs / 1000),
-    expiresAt: pttlMs < 0 ? null : isoTime(now + pttlMs),
+    expiresAt: keyExpiresAt(now, pttlMs),
     readable: true,
     extra,
   };

@@ -21,7 +21,7 @@ import { decodedCookieValue } from '../../cookie.js';
 import { sessionUser, splitFields } from '../../decode/json-session.js';
 import { decodePhpSession, phpUserNeedle } from '../../decode/php-session.js';
 import { idAfter, sessionKey, validateSessionId } from '../../ids.js';
-import { isoTime, noteReadable, lineOfRecord, unreadableRecord } from '../../records.js';
+import { keyExpiresAt, noteReadable, lineOfRecord, unreadableRecord } from '../../records.js';
 import type { LineInfo, SessionLayout, SessionRecord } from '../../layout.js';
 
 const PREFIX = 'PHPREDIS_SESSION:';
@@ -46,7 +46,7 @@ function toRecord(id: string, raw: Buffer, pttlMs: number, fields: readonly stri
     id,
     user: found?.user ?? null,
     ttlSeconds: pttlMs < 0 ? -1 : Math.ceil(pttlMs / 1000),
-    expiresAt: pttlMs < 0 ? null : isoTime(now + pttlMs),
+    expiresAt: keyExpiresAt(now, pttlMs),
     readable: true,
     extra,
   };

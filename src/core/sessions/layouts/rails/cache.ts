@@ -18,7 +18,7 @@ import { escapeGlob, showId } from '../../../redis/keys.js';
 import { decodeMarshal, isMarshal, MARSHAL_LIMITS, type MarshalValue, type MObject } from '../../decode/marshal.js';
 import { marshalFloat } from '../../decode/marshal-write.js';
 import { idAfter, sessionKey } from '../../ids.js';
-import { isoTime, noteReadable, lineOfRecord, unreadableRecord } from '../../records.js';
+import { keyExpiresAt, isoOrNull, noteReadable, lineOfRecord, unreadableRecord } from '../../records.js';
 import type { LineInfo, SessionLayout, SessionRecord } from '../../layout.js';
 import { railsCookie } from './cookie.js';
 import { privateKeyAt } from './keys.js';
@@ -97,10 +97,6 @@ function entryExpiry(e: CacheEntry): number | null {
   return e.createdAt === undefined || typeof e.expiresIn !== 'number' ? null : (e.createdAt + e.expiresIn) * 1000;
 }
 
-/** ISO time of epoch ms (a Float's fraction of a millisecond dropped), or null. */
-const iso = (ms: number | null): string | null =>
-  ms === null || !Number.isFinite(ms) || Math.abs(ms) >= 8.64e15 ? null : isoTime(Math.floor(ms));
-
 function toRecord(id: string, raw: Buffer, pttlMs: number, fields: readonly string[], now: number, info?: LineInfo): SessionRecord {
   const e = readEntry(raw);
   if (typeof e === 'string') return unreadableRecord(id, pttlMs, now, e, info);
@@ -112,10 +108,10 @@ function toRecord(id: string, raw: Buffer, pttlMs: number, fields: readonly stri
     id,
     user: found?.user ?? null,
     ttlSeconds: byTtl ? (pttlMs < 0 ? -1 : Math.ceil(pttlMs / 1000)) : Math.max(0, Math.ceil((expiry - now) / 1000)),
-    expiresAt: byTtl ? (pttlMs < 0 ? null : iso(now + pttlMs)) : iso(expiry),
+    expiresAt: byTtl ? keyExpiresAt(now, pttlMs) : isoOrNull(expiry),
     readable: true,
     extra: railsExtra(e.session.hash, found?.user === null ? undefined : found?.key),
-    createdAt: iso(e.createdAt === undefined ? null : e.createdAt * 1000),
+    createdAt: isoOrNull(e.createdAt === undefined ? null : e.createdAt * 1000),
     ...(byTtl ? {} : { expiresBy: '@created_at + @expires_in' }),
   };
 }
@@ -153,7 +149,7 @@ export const railsCache: SessionLayout = {
     return {
       entry: {
         class: ENTRY,
-        createdAt: iso(e.createdAt === undefined ? null : e.createdAt * 1000),
+        createdAt: isoOrNull(e.createdAt === undefined ? null : e.createdAt * 1000),
         expiresIn: e.expiresIn ?? null,
         compressed: e.compressed,
       },

@@ -15,7 +15,7 @@
  */
 import { escapeGlob, showId } from '../../../redis/keys.js';
 import { idAfter, sessionKey } from '../../ids.js';
-import { isoTime, noteReadable, lineOfRecord, unreadableRecord } from '../../records.js';
+import { keyExpiresAt, noteReadable, lineOfRecord, unreadableRecord } from '../../records.js';
 import type { LineInfo, SessionLayout, SessionRecord } from '../../layout.js';
 import { railsCookie } from './cookie.js';
 import { privateKeyAt } from './keys.js';
@@ -30,7 +30,7 @@ function toRecord(id: string, raw: Buffer, pttlMs: number, fields: readonly stri
     id,
     user: found?.user ?? null,
     ttlSeconds: pttlMs < 0 ? -1 : Math.ceil(pttlMs / 1000),
-    expiresAt: pttlMs < 0 ? null : isoTime(now + pttlMs),
+    expiresAt: keyExpiresAt(now, pttlMs),
     readable: true,
     extra: railsExtra(session.hash, found?.user === null ? undefined : found?.key),
   };

@@ -9,7 +9,7 @@
  */
 import { unpackHash } from '../../../redis/hash-value.js';
 import type { LineInfo, SessionRecord } from '../../layout.js';
-import { isoTime, noteReadable, unreadableRecord } from '../../records.js';
+import { isoOrNull, noteReadable, unreadableRecord } from '../../records.js';
 import { PRINCIPAL_INDEX_NAME } from './keys.js';
 import type { JdkValue } from '../../decode/jdk.js';
 import { decodeJdkValue, decodeValue, isJdk, wholeNumber, type Serializer } from './values.js';
@@ -123,10 +123,6 @@ export function springExpiry(s: SpringSession): number | null {
   return s.lastAccessedTime + s.maxInactiveInterval * 1000;
 }
 
-/** ISO time of a stored epoch-ms value; null when there is none, or it is not a time a Date can hold. */
-const iso = (ms: number | undefined): string | null =>
-  ms === undefined || !Number.isFinite(ms) || Math.abs(ms) >= 8.64e15 ? null : isoTime(ms);
-
 /** What the listing shows beside the user: the attributes but the security context (shown by its user). */
 function extraOf(s: SpringSession): Record<string, unknown> | null {
   let extra: Record<string, unknown> | null = null;
@@ -148,11 +144,11 @@ export function toSpringRecord(id: string, raw: Buffer, pttlMs: number, now: num
     id,
     user: session.principal,
     ttlSeconds: expiry === null ? -1 : Math.max(0, Math.ceil((expiry - now) / 1000)),
-    expiresAt: iso(expiry ?? undefined),
+    expiresAt: isoOrNull(expiry),
     readable: true,
     extra: extraOf(session),
-    createdAt: iso(session.creationTime),
-    lastAccessedAt: iso(session.lastAccessedTime),
+    createdAt: isoOrNull(session.creationTime),
+    lastAccessedAt: isoOrNull(session.lastAccessedTime),
     expiresBy: 'lastAccessedTime + maxInactiveInterval',
   };
 }

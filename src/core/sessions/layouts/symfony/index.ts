@@ -19,7 +19,7 @@ import { decodedCookieValue } from '../../cookie.js';
 import { decodePhpSession, phpUserNeedle, type PhpSession } from '../../decode/php-session.js';
 import { newMap, type PhpMap, type PhpPlain } from '../../decode/php-value.js';
 import { sessionKey, validateSessionId } from '../../ids.js';
-import { isoTime, noteReadable, lineOfRecord, unreadableRecord } from '../../records.js';
+import { isoTime, keyExpiresAt, noteReadable, lineOfRecord, unreadableRecord } from '../../records.js';
 import type { LineInfo, SessionLayout, SessionRecord } from '../../layout.js';
 import { readToken, SECURITY_PREFIX, tokenUserName } from './token.js';
 
@@ -79,7 +79,7 @@ function toRecord(id: string, raw: Buffer, pttlMs: number, fields: readonly stri
     id,
     user: userOf(s, fields),
     ttlSeconds: pttlMs < 0 ? -1 : Math.ceil(pttlMs / 1000),
-    expiresAt: pttlMs < 0 ? null : isoTime(now + pttlMs),
+    expiresAt: keyExpiresAt(now, pttlMs),
     readable: true,
     extra,
     createdAt: seconds(s.meta?.['c']),
