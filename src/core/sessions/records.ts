@@ -8,12 +8,36 @@ export function unreadableRecord(id: string, pttlMs: number, now: number, reason
   return {
     id,
     user: null,
-    ttlSeconds: pttlMs < 0 ? -1 : Math.ceil(pttlMs / 1000),
+    ttlSeconds: keyTtlSeconds(pttlMs),
     expiresAt: keyExpiresAt(now, pttlMs),
     readable: false,
     extra: null,
     unreadable: reason,
   };
+}
+
+/**
+ * A session read, for the layouts whose expiry is the key's TTL (the app keeps none in the value,
+ * or renews the TTL on every request). `times`: when the value says when it began and was last used.
+ */
+export function ttlRecord(
+  id: string,
+  user: string | null,
+  pttlMs: number,
+  now: number,
+  extra: SessionRecord['extra'],
+  times?: { createdAt: string | null; lastAccessedAt: string | null },
+): SessionRecord {
+  const record: SessionRecord = {
+    id,
+    user,
+    ttlSeconds: keyTtlSeconds(pttlMs),
+    expiresAt: keyExpiresAt(now, pttlMs),
+    readable: true,
+    extra,
+  };
+  if (times !== undefined) Object.assign(record, times);
+  return record;
 }
 
 /** `info` for a value read, whose user fields (where the layout has them) named a user or nothing. */
@@ -77,3 +101,6 @@ export function isoOrNull(ms: number | null | undefined): string | null {
 
 /** When a key with this PTTL expires: null when it has no expiry (PTTL -1), or one no Date holds. */
 export const keyExpiresAt = (now: number, pttlMs: number): string | null => (pttlMs < 0 ? null : isoOrNull(now + pttlMs));
+
+/** A key's PTTL as the listing's ttlSeconds: -1 for no expiry, else whole seconds, rounded up. */
+export const keyTtlSeconds = (pttlMs: number): number => (pttlMs < 0 ? -1 : Math.ceil(pttlMs / 1000));

@@ -12,7 +12,7 @@ import { decodePickle, type Frame } from '../../decode/pickle.js';
 import { fieldsFor, pyContent, pyExtra, pyUser } from '../../decode/py-session.js';
 import { PyDict } from '../../decode/py-value.js';
 import type { Plain } from '../../decode/py-plain.js';
-import { keyExpiresAt, noteReadable, unreadableRecord } from '../../records.js';
+import { ttlRecord, noteReadable, unreadableRecord } from '../../records.js';
 
 /** django.contrib.auth's session keys (contrib/auth/__init__.py: SESSION_KEY and HASH_SESSION_KEY). */
 export const USER_FIELD = '_auth_user_id';
@@ -58,15 +58,8 @@ export function toDjangoRecord(
   // The user's backend stays beside the user (which backend logged them in); the hash never shows.
   const skip = new Set([HASH_FIELD]);
   if (found?.user !== null && found !== undefined) skip.add(found.field.split('.')[0] as string);
-  return {
-    id,
-    user: found?.user ?? null,
-    // The cache's TTL is the session's lifetime (the cache backend checks no stored expiry on load).
-    ttlSeconds: pttlMs < 0 ? -1 : Math.ceil(pttlMs / 1000),
-    expiresAt: keyExpiresAt(now, pttlMs),
-    readable: true,
-    extra: pyExtra(read.dict, skip),
-  };
+  // The cache's TTL is the session's lifetime (the cache backend checks no stored expiry on load).
+  return ttlRecord(id, found?.user ?? null, pttlMs, now, pyExtra(read.dict, skip));
 }
 
 /** The session as `session show` prints it: every key, the password-derived hash redacted. */

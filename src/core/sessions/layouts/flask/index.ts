@@ -21,7 +21,7 @@
 import { escapeGlob, showId } from '../../../redis/keys.js';
 import { fieldsFor, pyContent, pyExtra, pyUser, pyUserPrefilter } from '../../decode/py-session.js';
 import { idAfter, sessionKey } from '../../ids.js';
-import { keyExpiresAt, noteReadable, lineOfRecord, unreadableRecord } from '../../records.js';
+import { ttlRecord, noteReadable, lineOfRecord, unreadableRecord } from '../../records.js';
 import type { LineInfo, SessionLayout, SessionRecord } from '../../layout.js';
 import { flaskCookie } from './cookie.js';
 import { readFlask } from './read.js';
@@ -45,14 +45,7 @@ function toRecord(id: string, raw: Buffer, pttlMs: number, fields: readonly stri
   noteReadable(info, found?.user === null ? found : undefined);
   const skip = new Set<string>();
   if (found?.user !== null && found !== undefined) skip.add(found.field.split('.')[0] as string);
-  return {
-    id,
-    user: found?.user ?? null,
-    ttlSeconds: pttlMs < 0 ? -1 : Math.ceil(pttlMs / 1000),
-    expiresAt: keyExpiresAt(now, pttlMs),
-    readable: true,
-    extra: pyExtra(read.dict, skip),
-  };
+  return ttlRecord(id, found?.user ?? null, pttlMs, now, pyExtra(read.dict, skip));
 }
 
 export const flask: SessionLayout = {

@@ -9,7 +9,7 @@
 import type { LineInfo, SessionRecord } from '../../layout.js';
 import { decodeGob, plainKey, type GobObject, type GobPlain } from '../../decode/gob.js';
 import { decodeSession, sessionUser, splitFields, type JsonObject } from '../../decode/json-session.js';
-import { keyExpiresAt, noteReadable, unreadableRecord } from '../../records.js';
+import { ttlRecord, noteReadable, unreadableRecord } from '../../records.js';
 
 /** The gob type of `session.Values`, which redistore's GobSerializer decodes into. */
 export const VALUES_TYPE = 'map[interface{}]interface{}';
@@ -76,12 +76,5 @@ export function toGorillaRecord(
     extra ??= Object.create(null) as JsonObject;
     extra[k] = read.values[k];
   }
-  return {
-    id,
-    user: found?.user ?? null,
-    ttlSeconds: pttlMs < 0 ? -1 : Math.ceil(pttlMs / 1000),
-    expiresAt: keyExpiresAt(now, pttlMs),
-    readable: true,
-    extra,
-  };
+  return ttlRecord(id, found?.user ?? null, pttlMs, now, extra);
 }

@@ -25,7 +25,7 @@ import { decodedCookieValue } from '../../cookie.js';
 import { decodePhpSerialized } from '../../decode/php-serialize.js';
 import { isPhpObject, newMap, PHP_LIMITS, Tracker, type PhpMap, type PhpPlain } from '../../decode/php-value.js';
 import { idAfter, sessionKey, validateSessionId } from '../../ids.js';
-import { keyExpiresAt, lineOfRecord, noteReadable, unreadableRecord } from '../../records.js';
+import { ttlRecord, lineOfRecord, noteReadable, unreadableRecord } from '../../records.js';
 import type { LineInfo, SessionLayout, SessionRecord } from '../../layout.js';
 import { appKeys, cookiePrefix, decrypt, isPayload, PAYLOAD_START } from './crypt.js';
 
@@ -108,14 +108,7 @@ function makeRecord(keys: readonly Buffer[]) {
       extra ??= Object.create(null) as Record<string, unknown>;
       extra[name] = value;
     }
-    return {
-      id,
-      user: login?.user ?? null,
-      ttlSeconds: pttlMs < 0 ? -1 : Math.ceil(pttlMs / 1000),
-      expiresAt: keyExpiresAt(now, pttlMs),
-      readable: true,
-      extra,
-    };
+    return ttlRecord(id, login?.user ?? null, pttlMs, now, extra);
   };
 }
 

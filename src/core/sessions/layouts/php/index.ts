@@ -21,7 +21,7 @@ import { decodedCookieValue } from '../../cookie.js';
 import { sessionUser, splitFields } from '../../decode/json-session.js';
 import { decodePhpSession, phpUserNeedle } from '../../decode/php-session.js';
 import { idAfter, sessionKey, validateSessionId } from '../../ids.js';
-import { keyExpiresAt, noteReadable, lineOfRecord, unreadableRecord } from '../../records.js';
+import { ttlRecord, noteReadable, lineOfRecord, unreadableRecord } from '../../records.js';
 import type { LineInfo, SessionLayout, SessionRecord } from '../../layout.js';
 
 const PREFIX = 'PHPREDIS_SESSION:';
@@ -42,14 +42,7 @@ function toRecord(id: string, raw: Buffer, pttlMs: number, fields: readonly stri
     extra ??= Object.create(null) as Record<string, unknown>;
     extra[k] = session.vars[k];
   }
-  return {
-    id,
-    user: found?.user ?? null,
-    ttlSeconds: pttlMs < 0 ? -1 : Math.ceil(pttlMs / 1000),
-    expiresAt: keyExpiresAt(now, pttlMs),
-    readable: true,
-    extra,
-  };
+  return ttlRecord(id, found?.user ?? null, pttlMs, now, extra);
 }
 
 export const php: SessionLayout = {

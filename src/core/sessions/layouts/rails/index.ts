@@ -15,7 +15,7 @@
  */
 import { escapeGlob, showId } from '../../../redis/keys.js';
 import { idAfter, sessionKey } from '../../ids.js';
-import { keyExpiresAt, noteReadable, lineOfRecord, unreadableRecord } from '../../records.js';
+import { ttlRecord, noteReadable, lineOfRecord, unreadableRecord } from '../../records.js';
 import type { LineInfo, SessionLayout, SessionRecord } from '../../layout.js';
 import { railsCookie } from './cookie.js';
 import { privateKeyAt } from './keys.js';
@@ -26,14 +26,7 @@ function toRecord(id: string, raw: Buffer, pttlMs: number, fields: readonly stri
   if (typeof session === 'string') return unreadableRecord(id, pttlMs, now, session, info);
   const found = railsUser(session.hash, fields);
   noteReadable(info, found?.user === null ? found : undefined);
-  return {
-    id,
-    user: found?.user ?? null,
-    ttlSeconds: pttlMs < 0 ? -1 : Math.ceil(pttlMs / 1000),
-    expiresAt: keyExpiresAt(now, pttlMs),
-    readable: true,
-    extra: railsExtra(session.hash, found?.user === null ? undefined : found?.key),
-  };
+  return ttlRecord(id, found?.user ?? null, pttlMs, now, railsExtra(session.hash, found?.user === null ? undefined : found?.key));
 }
 
 const NOTE =

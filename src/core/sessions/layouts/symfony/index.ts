@@ -19,7 +19,7 @@ import { decodedCookieValue } from '../../cookie.js';
 import { decodePhpSession, phpUserNeedle, type PhpSession } from '../../decode/php-session.js';
 import { newMap, type PhpMap, type PhpPlain } from '../../decode/php-value.js';
 import { sessionKey, validateSessionId } from '../../ids.js';
-import { isoTime, keyExpiresAt, noteReadable, lineOfRecord, unreadableRecord } from '../../records.js';
+import { isoTime, ttlRecord, noteReadable, lineOfRecord, unreadableRecord } from '../../records.js';
 import type { LineInfo, SessionLayout, SessionRecord } from '../../layout.js';
 import { readToken, SECURITY_PREFIX, tokenUserName } from './token.js';
 
@@ -75,16 +75,10 @@ function toRecord(id: string, raw: Buffer, pttlMs: number, fields: readonly stri
     extra ??= Object.create(null) as Record<string, unknown>;
     extra[name] = value;
   }
-  return {
-    id,
-    user: userOf(s, fields),
-    ttlSeconds: pttlMs < 0 ? -1 : Math.ceil(pttlMs / 1000),
-    expiresAt: keyExpiresAt(now, pttlMs),
-    readable: true,
-    extra,
+  return ttlRecord(id, userOf(s, fields), pttlMs, now, extra, {
     createdAt: seconds(s.meta?.['c']),
     lastAccessedAt: seconds(s.meta?.['u']),
-  };
+  });
 }
 
 /** A stored password (hash) or credentials are never printed: Symfony keeps the user object, hash included. */
