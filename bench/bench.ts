@@ -12,18 +12,8 @@ import { join, resolve } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { createClient, type RedisClientType } from 'redis';
 import { startRedis, type RedisServer } from '../test/helpers/redis-server.js';
-import {
-  seedAuthjsSessions,
-  seedBetterAuthSessions,
-  seedKoaSessions,
-  seedSessions,
-  seedSpringSessions,
-  type NodeSeedOptions,
-} from '../test/helpers/seed.js';
-import { seedGorillaSessions } from '../test/helpers/seed-go.js';
-import { seedLaravelSessions, seedPhpSessions, seedSymfonySessions } from '../test/helpers/seed-php.js';
-import { seedDjangoSessions, seedFlaskSessions } from '../test/helpers/seed-python.js';
-import { seedRailsCacheSessions, seedRailsSessions } from '../test/helpers/seed-ruby.js';
+import { seedSessions } from '../test/helpers/seed.js';
+import { seederOf, type LayoutSeed } from '../test/helpers/seed-all.js';
 import { importFigures } from './import.js';
 import { usersFigures } from './users.js';
 
@@ -593,13 +583,12 @@ async function indexedRevokeFigures(bench: Bench, layout: string, index: string)
  */
 async function springFigures(bench: Bench): Promise<void> {
   const { args, server, redis } = bench;
-  const vectors = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'jdk', 'vectors.json'), 'utf8')) as Record<string, string>;
   await listingFigures(bench, {
     layout: 'spring',
     noun: 'indexed sessions',
     pattern: 'spring:session:sessions:*',
     limit: 1.5,
-    seed: (from, to) => seedSpringSessions(server.port, { from, to, users: args.users, indexed: true, vectors }),
+    seed: (from, to) => seederOf('spring')(server.port, { from, to, users: args.users }),
   });
   await indexedRevokeFigures(bench, 'spring', 'the principal set');
   await redis.flushAll();
@@ -609,15 +598,15 @@ async function springFigures(bench: Bench): Promise<void> {
 const NODE_LAYOUTS: Array<{
   layout: string;
   pattern: string;
-  seed: (port: number, opts: NodeSeedOptions) => Promise<void>;
+  seed: LayoutSeed;
   index?: string;
 }> = [
   // koa-session's keys are bare UUIDs: the koa layout's SCAN pattern.
-  { layout: 'koa', pattern: '????????-????-????-????-????????????', seed: seedKoaSessions },
+  { layout: 'koa', pattern: '????????-????-????-????-????????????', seed: seederOf('koa') },
   // Better Auth's are bare 32-character tokens; the active-sessions lists do not match.
-  { layout: 'better-auth', pattern: '?'.repeat(32), seed: seedBetterAuthSessions, index: 'the active-sessions list' },
+  { layout: 'better-auth', pattern: '?'.repeat(32), seed: seederOf('better-auth'), index: 'the active-sessions list' },
   // Auth.js's prefix also holds the by-user-id pointers (one per user), which the tool scans too.
-  { layout: 'authjs', pattern: 'user:session:*', seed: seedAuthjsSessions },
+  { layout: 'authjs', pattern: 'user:session:*', seed: seederOf('authjs') },
 ];
 
 /**
@@ -641,15 +630,15 @@ async function nodeFigures(bench: Bench): Promise<void> {
 }
 
 /** The layouts of PHP, Python, Ruby and Go frameworks, each with its seeder (test/helpers/seed-*.ts: as the real apps write them). */
-const OTHER_LANGUAGE_LAYOUTS: Array<{ layout: string; seed: (port: number, opts: NodeSeedOptions) => Promise<void> }> = [
-  { layout: 'php', seed: seedPhpSessions },
-  { layout: 'symfony', seed: seedSymfonySessions },
-  { layout: 'laravel', seed: seedLaravelSessions },
-  { layout: 'django', seed: seedDjangoSessions },
-  { layout: 'flask', seed: seedFlaskSessions },
-  { layout: 'rails', seed: seedRailsSessions },
-  { layout: 'rails-cache', seed: seedRailsCacheSessions },
-  { layout: 'gorilla', seed: seedGorillaSessions },
+const OTHER_LANGUAGE_LAYOUTS: Array<{ layout: string; seed: LayoutSeed }> = [
+  { layout: 'php', seed: seederOf('php') },
+  { layout: 'symfony', seed: seederOf('symfony') },
+  { layout: 'laravel', seed: seederOf('laravel') },
+  { layout: 'django', seed: seederOf('django') },
+  { layout: 'flask', seed: seederOf('flask') },
+  { layout: 'rails', seed: seederOf('rails') },
+  { layout: 'rails-cache', seed: seederOf('rails-cache') },
+  { layout: 'gorilla', seed: seederOf('gorilla') },
 ];
 
 /**

@@ -11,26 +11,11 @@
  * the same shapes, which none of this may count, list or delete.
  */
 import { beforeAll, describe, expect, test } from '@jest/globals';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ndjson, ROOT, runCli } from '../helpers/cli.js';
+import { ndjson, runCli } from '../helpers/cli.js';
 import { AUDIT_KEY, useServer } from '../helpers/fixture.js';
-import {
-  seedAuthjsSessions,
-  seedBetterAuthSessions,
-  seedKoaSessions,
-  seedSessions,
-  seedSpringSessions,
-  type NodeSeedOptions,
-} from '../helpers/seed.js';
-import { seedGorillaSessions } from '../helpers/seed-go.js';
-import { seedLaravelSessions, seedPhpSessions, seedSymfonySessions } from '../helpers/seed-php.js';
-import { seedDjangoSessions, seedFlaskSessions } from '../helpers/seed-python.js';
-import { seedRailsCacheSessions, seedRailsSessions } from '../helpers/seed-ruby.js';
+import { seederOf } from '../helpers/seed-all.js';
 
 const t = useServer();
-
-const springVectors = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'jdk', 'vectors.json'), 'utf8')) as Record<string, string>;
 
 interface Layout {
   layout: string;
@@ -38,28 +23,22 @@ interface Layout {
   prefix: string;
   /** Sessions seeded: a different number for each layout, so that no count can stand for another's. */
   sessions: number;
-  seed: (port: number, opts: NodeSeedOptions) => Promise<void>;
 }
 
 const LAYOUTS: Layout[] = [
-  { layout: 'connect-redis', prefix: 'sess:', sessions: 11, seed: (port, opts) => seedSessions(port, opts) },
-  {
-    layout: 'spring',
-    prefix: 'spring:session:',
-    sessions: 12,
-    seed: (port, opts) => seedSpringSessions(port, { ...opts, indexed: true, vectors: springVectors }),
-  },
-  { layout: 'koa', prefix: '', sessions: 13, seed: seedKoaSessions },
-  { layout: 'better-auth', prefix: '', sessions: 14, seed: seedBetterAuthSessions },
-  { layout: 'authjs', prefix: 'user:session:', sessions: 15, seed: seedAuthjsSessions },
-  { layout: 'php', prefix: 'PHPREDIS_SESSION:', sessions: 16, seed: seedPhpSessions },
-  { layout: 'symfony', prefix: 'sf_s', sessions: 17, seed: seedSymfonySessions },
-  { layout: 'laravel', prefix: 'laravel_database_laravel_cache:', sessions: 18, seed: seedLaravelSessions },
-  { layout: 'django', prefix: ':1:django.contrib.sessions.cache', sessions: 19, seed: seedDjangoSessions },
-  { layout: 'flask', prefix: 'session:', sessions: 20, seed: seedFlaskSessions },
-  { layout: 'rails', prefix: 'rack:session:2::', sessions: 21, seed: seedRailsSessions },
-  { layout: 'rails-cache', prefix: '_session_id:2::', sessions: 22, seed: seedRailsCacheSessions },
-  { layout: 'gorilla', prefix: 'session_', sessions: 23, seed: seedGorillaSessions },
+  { layout: 'connect-redis', prefix: 'sess:', sessions: 11 },
+  { layout: 'spring', prefix: 'spring:session:', sessions: 12 },
+  { layout: 'koa', prefix: '', sessions: 13 },
+  { layout: 'better-auth', prefix: '', sessions: 14 },
+  { layout: 'authjs', prefix: 'user:session:', sessions: 15 },
+  { layout: 'php', prefix: 'PHPREDIS_SESSION:', sessions: 16 },
+  { layout: 'symfony', prefix: 'sf_s', sessions: 17 },
+  { layout: 'laravel', prefix: 'laravel_database_laravel_cache:', sessions: 18 },
+  { layout: 'django', prefix: ':1:django.contrib.sessions.cache', sessions: 19 },
+  { layout: 'flask', prefix: 'session:', sessions: 20 },
+  { layout: 'rails', prefix: 'rack:session:2::', sessions: 21 },
+  { layout: 'rails-cache', prefix: '_session_id:2::', sessions: 22 },
+  { layout: 'gorilla', prefix: 'session_', sessions: 23 },
 ];
 
 /**
@@ -83,8 +62,8 @@ async function dataKeys(): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  for (const { layout, sessions, seed } of LAYOUTS) {
-    await seed(t.server.port, { to: sessions, users: 4 });
+  for (const { layout, sessions } of LAYOUTS) {
+    await seederOf(layout)(t.server.port, { to: sessions, users: 4 });
     for (const key of await dataKeys()) if (!owner.has(key)) owner.set(key, layout);
   }
   for (const [key, value] of BYSTANDERS) await t.redis.set(key, value);

@@ -4,25 +4,13 @@
  * sessions, seeded as the real apps write them, one given such a TTL: listed, shown and
  * revoked like any other, its expiry null where the key's TTL is what decides it.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import type { RedisClientType } from 'redis';
-import { ndjson, ROOT, runCli } from '../helpers/cli.js';
+import { ndjson, runCli } from '../helpers/cli.js';
 import { useTestRedis } from '../helpers/fixture.js';
 import type { RedisServer } from '../helpers/redis-server.js';
-import {
-  seedAuthjsSessions,
-  seedBetterAuthSessions,
-  seedKoaSessions,
-  seedSessions,
-  seedSpringSessions,
-  type NodeSeedOptions,
-} from '../helpers/seed.js';
-import { seedGorillaSessions } from '../helpers/seed-go.js';
-import { seedLaravelSessions, seedPhpSessions, seedSymfonySessions } from '../helpers/seed-php.js';
-import { seedDjangoSessions, seedFlaskSessions } from '../helpers/seed-python.js';
-import { seedRailsCacheSessions, seedRailsSessions } from '../helpers/seed-ruby.js';
+import { seedSessions } from '../helpers/seed.js';
+import { SEED_BY_LAYOUT } from '../helpers/seed-all.js';
 
 let server: RedisServer;
 let redis: RedisClientType;
@@ -31,28 +19,12 @@ useTestRedis((t) => {
   redis = t.redis;
 });
 
-const springVectors = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'jdk', 'vectors.json'), 'utf8')) as Record<string, string>;
-
 /** 9e12 seconds: about 285,000 years from now, past the 8.64e15 ms a Date holds. */
 const FAR_SECONDS = 9_000_000_000_000;
 
-type Seed = (port: number, opts: NodeSeedOptions) => Promise<void>;
 /** Layouts whose listed expiry is the key's TTL (the others keep an expiry of their own in the value). */
-const LAYOUTS: Array<[layout: string, seed: Seed, byTtl: boolean]> = [
-  ['connect-redis', (port, opts) => seedSessions(port, opts), true],
-  ['spring', (port, opts) => seedSpringSessions(port, { ...opts, indexed: true, vectors: springVectors }), false],
-  ['koa', seedKoaSessions, false],
-  ['better-auth', seedBetterAuthSessions, false],
-  ['authjs', seedAuthjsSessions, false],
-  ['php', seedPhpSessions, true],
-  ['symfony', seedSymfonySessions, true],
-  ['laravel', seedLaravelSessions, true],
-  ['django', seedDjangoSessions, true],
-  ['flask', seedFlaskSessions, true],
-  ['rails', seedRailsSessions, true],
-  ['rails-cache', seedRailsCacheSessions, false],
-  ['gorilla', seedGorillaSessions, true],
-];
+const STORED_EXPIRY = new Set(['spring', 'koa', 'better-auth', 'authjs', 'rails-cache']);
+const LAYOUTS = Object.entries(SEED_BY_LAYOUT).map(([layout, seed]) => [layout, seed, !STORED_EXPIRY.has(layout)] as const);
 
 const cli = (args: string[]) => runCli(args, { env: { REDIS_URL: server.url } });
 
