@@ -263,6 +263,14 @@ export async function toolRun(redis: RedisClientType, server: RedisServer, comma
 }
 
 /** One run of a redis-cli baseline: timed, its slowest command kept apart from the tool's. */
+/** The read floor (floor.ts): the listing's server work with no client work, as its own process under the same wrapper. */
+const FLOOR = join(ROOT, '.bench-dist', 'bench', 'floor.js');
+const floorRun = (redis: RedisClientType, port: number, pattern: string): Promise<Timed> =>
+  baselineRun(redis, `node ${FLOOR} ${port} '${pattern}' 2>/dev/null`);
+/** The floor beside the scan, for a listing's notes: no client can list in less on this machine. */
+const floorNote = (floor: Timed[], scan: Timed[]): string =>
+  `; reads alone (bench/floor.ts, not a target): ${spread(floor, (t) => t.seconds, 's')}, ${(medianOf(floor, 'seconds') / medianOf(scan, 'seconds')).toFixed(2)}x the scan`;
+
 export async function baselineRun(redis: RedisClientType, command: string): Promise<Timed> {
   await slowlog(redis);
   const t = timed(command);
@@ -368,14 +376,16 @@ async function connectRedisFigures(bench: Bench): Promise<void> {
       await seed(server.port, small, args.sessions, args.users);
     }
     const scanBase: Timed[] = [];
+    const floor: Timed[] = [];
     const list: ToolRun[] = [];
     const table: ToolRun[] = [];
     for (let i = 0; i < args.runs; i += 1) {
       scanBase.push(await baselineRun(redis, `redis-cli -p ${server.port} --scan --pattern 'sess:*' > /dev/null`));
+      floor.push(await floorRun(redis, server.port, 'sess:*'));
       list.push(await toolRun(redis, server, `${cli} session list --json > /dev/null`, env));
       table.push(await toolRun(redis, server, `${cli} session list > /dev/null`, env));
     }
-    const listNotes = `${spread(list, (t) => t.seconds, 's')} vs ${spread(scanBase, (t) => t.seconds, 's')}; ${cpuNote(list)}`;
+    const listNotes = `${spread(list, (t) => t.seconds, 's')} vs ${spread(scanBase, (t) => t.seconds, 's')}; ${cpuNote(list)}${floorNote(floor, scanBase)}`;
     record(
       `session list --json wall (${args.sessions})`,
       medianOf(list, 'seconds'),
@@ -507,9 +517,11 @@ async function listingFigures(bench: Bench, l: Listing): Promise<void> {
     await l.seed(small, args.sessions);
   }
   const scanBase: Timed[] = [];
+  const floor: Timed[] = [];
   const full: ToolRun[] = [];
   for (let i = 0; i < args.runs; i += 1) {
     scanBase.push(await baselineRun(redis, `redis-cli -p ${server.port} --scan --pattern '${l.pattern}' > /dev/null`));
+    floor.push(await floorRun(redis, server.port, l.pattern));
     full.push(await toolRun(redis, server, list, env));
   }
   record(
@@ -521,7 +533,7 @@ async function listingFigures(bench: Bench, l: Listing): Promise<void> {
     (r) => r <= l.limit,
     {
       slowlog: slowestOf(full),
-      notes: `${spread(full, (t) => t.seconds, 's')} vs ${spread(scanBase, (t) => t.seconds, 's')}; ${cpuNote(full)}${marginalNote(full, listSmall, small, args.sessions)}`,
+      notes: `${spread(full, (t) => t.seconds, 's')} vs ${spread(scanBase, (t) => t.seconds, 's')}; ${cpuNote(full)}${marginalNote(full, listSmall, small, args.sessions)}${floorNote(floor, scanBase)}`,
     },
   );
   record(
