@@ -2,14 +2,18 @@
  * Property: the listing's fast NDJSON line of the koa and authjs layouts (jsonLine, built
  * straight from the parsed value) is byte for byte what their record path writes:
  * recordLine(record(...)) with the same tail, left out for another user as lineOfRecord leaves
- * it out, with the same LineInfo. No exceptions: integers
+ * it out, with the same LineInfo. Better Auth's jsonLine is its record's line (with its email
+ * match for --user), tested here for what follows. No exceptions: integers
  * beyond 2^53 are rounded as JSON.stringify rounds them, terminal escaping is recordLine's.
+ * Also: a value isSessionValue read first (the listing's order, whose parse Better Auth and koa
+ * hand on to the line) gives the same line, and the handed read serves no other Buffer.
  */
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { DEFAULT_USER_FIELDS } from '../../src/core/defaults.js';
 import type { LineInfo, SessionLayout } from '../../src/core/sessions/layout.js';
 import { authjs } from '../../src/core/sessions/layouts/authjs/index.js';
+import { betterAuth } from '../../src/core/sessions/layouts/better-auth/index.js';
 import { koa } from '../../src/core/sessions/layouts/koa/index.js';
 import { recordLine } from '../../src/core/sessions/records.js';
 import { keyOf, number, rotated, storedBytes, text, valueOf } from '../helpers/json-values.js';
@@ -63,6 +67,29 @@ function objectFrom(members: Array<[string, unknown | undefined]>, extra: Array<
 }
 const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 4 });
 const extras = fc.array(fc.tuple(key, value), { maxLength: 4 });
+
+const betterAuthValue = fc
+  .tuple(
+    fc.record({
+      token: maybe(fc.oneof(text, value)),
+      userId: maybe(fc.oneof(text, value)),
+      expiresAt: maybe(time),
+      createdAt: maybe(time),
+      updatedAt: maybe(time),
+      ipAddress: maybe(text),
+      userAgent: maybe(text),
+      id: maybe(text),
+    }),
+    extras,
+    fc.nat(),
+    maybe(fc.tuple(maybe(fc.oneof(text, value)), extras, fc.nat())),
+  )
+  .map(([s, extra, seed, user]) => {
+    const session = objectFrom(Object.entries(s), extra, seed);
+    return user === undefined
+      ? { session }
+      : { user: objectFrom([['email', user[0]]], user[1], user[2]), session, ...(seed % 5 === 0 ? { __proto__: null } : {}) };
+  });
 
 /** What an application may put where a user is looked for (see sessionUser). */
 const userShape = fc.oneof(text, number, fc.constant(null), fc.constant(''), fc.boolean(), value, fc.record({ user: text }));
@@ -143,6 +170,7 @@ const fastLine = (layout: SessionLayout, [sid, raw, ms, userFields, at, onlyUser
   layout.jsonLine(sid, raw, ms, userFields, at, onlyUser, info, end);
 
 const cases: Array<[SessionLayout, fc.Arbitrary<unknown>]> = [
+  [betterAuth, betterAuthValue],
   [koa, koaValue],
   [authjs, authjsValue],
 ];
@@ -170,11 +198,35 @@ describe.each(cases)('$name: jsonLine is recordLine(record(...))', (layout, sess
       { numRuns: 3000 },
     );
   });
+
+  test('a value isSessionValue read is not used for another Buffer, nor twice', () => {
+    fc.assert(
+      fc.property(args, raw, (a, other) => {
+        layout.isSessionValue?.(other);
+        expect(fastLine(layout, a, { readable: true })).toBe(expectedLine(layout, a, { readable: true }));
+        layout.isSessionValue?.(a[1]);
+        fastLine(layout, a, { readable: true });
+        expect(fastLine(layout, a, { readable: true })).toBe(expectedLine(layout, a, { readable: true }));
+      }),
+      { numRuns: 500 },
+    );
+  });
 });
 
 /** Hand-written values: each layout's usual shape and the edges the fuzzing may reach only rarely. */
 const NOW = Date.parse('2026-12-05T10:00:00.000Z');
 const HAND_WRITTEN: Array<[SessionLayout, string]> = [
+  [
+    betterAuth,
+    '{"session":{"id":"s1","token":"T","userId":"u1","expiresAt":"2026-12-12T10:00:00.000Z","createdAt":"2026-12-05T09:00:00.000Z","updatedAt":"2026-12-05T09:30:00.000Z","ipAddress":"203.0.113.7","userAgent":"Mozilla/5.0"},"user":{"email":"a@example.com"}}',
+  ],
+  [betterAuth, '{"session":{"token":"T","userId":"u1","expiresAt":1796000000000,"big":12345678901234567890,"n":[9007199254740993]}}'],
+  [betterAuth, '{"session":{"token":"T","userId":"u1","expiresAt":"2026-12-12T10:00:00.000Z","__proto__":{"x":1}},"user":{"email":7}}'],
+  [betterAuth, '{"session":{"token":"T","userId":"u1","expiresAt":"2026-12-12T10:00:00.000Z","__proto__":5,"2":"b","1":"a"}}'],
+  [betterAuth, '{"session":{"token":"T","userId":"u\\u009b1","expiresAt":8.64e15,"createdAt":-8.64e15,"updatedAt":8640000000000001}}'],
+  [betterAuth, '{"session":{"token":"T","userId":"u1","expiresAt":"not a date"}}'],
+  [betterAuth, '{"session":{"token":"T","userId":"u1","expiresAt":"2026-12-12"},"user":{"email":"é\u202e@x"}} '],
+  [betterAuth, '{"session":[],"user":{}}'],
   [koa, '{"_expire":1796000000000,"_maxAge":86400000,"passport":{"user":"alice"},"ip":"203.0.113.7"}'],
   [koa, '{"_expire":1796000000000.75,"passport":{"user":12345678901234567890},"big":-12345678901234567890}'],
   [koa, '{"_expire":-0.5,"userId":{"id":7},"__proto__":{"_maxAge":1}}'],

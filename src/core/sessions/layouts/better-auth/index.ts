@@ -20,6 +20,7 @@ import { prefilterNeedle } from '../../decode/json-prefilter.js';
 import { decodeSession, setMembers, type JsonObject } from '../../decode/json-session.js';
 import { idAfter, sessionKey, validateSessionId } from '../../ids.js';
 import { isoOrNull, noteReadable, recordLine, unreadableRecord } from '../../records.js';
+import { readHandoff } from '../../json-line.js';
 import type { LineInfo, SessionLayout, SessionRecord, SideOp } from '../../layout.js';
 
 const LIST = 'active-sessions-';
@@ -56,8 +57,11 @@ function readBetterAuth(raw: Buffer): Read | string {
 /** What the listing shows beside the user: the session's own fields but its token, ids and times. */
 const SHOWN_ELSEWHERE = new Set(['id', 'token', 'userId', 'expiresAt', 'createdAt', 'updatedAt']);
 
+/** The listing checks each value with isSessionValue before building from it: one parse for both. */
+const checked = readHandoff(readBetterAuth);
+
 function toRecord(id: string, raw: Buffer, pttlMs: number, now: number, info?: LineInfo): SessionRecord {
-  const read = readBetterAuth(raw);
+  const read = checked.take(raw);
   if (typeof read === 'string') return unreadableRecord(id, pttlMs, now, read, info);
   noteReadable(info);
   let extra: JsonObject | null = null;
@@ -153,7 +157,7 @@ export const betterAuth: SessionLayout = {
   key: sessionKey,
   match: (prefix) => `${escapeGlob(prefix)}${'?'.repeat(32)}`,
   idOf: idAfter,
-  isSessionValue: (raw) => typeof readBetterAuth(raw) !== 'string',
+  isSessionValue: (raw) => typeof checked.check(raw) !== 'string',
   cookie: {
     defaultName: 'better-auth.session_token',
     isBareValue: (text) => /^"?[A-Za-z0-9]{32}(?:\.|%2E)/i.test(text),

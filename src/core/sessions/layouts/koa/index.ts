@@ -16,7 +16,7 @@ import { prefilterNeedle } from '../../decode/json-prefilter.js';
 import { decodeSession, sessionUser, setMembers, userRootOf, type JsonObject } from '../../decode/json-session.js';
 import { idAfter, sessionKey, validateSessionId } from '../../ids.js';
 import { isoOrNull, noteReadable, noteUnreadable, unreadableRecord } from '../../records.js';
-import { extraJson, isoJson, quote, terminalSafe, unreadableLine } from '../../json-line.js';
+import { extraJson, isoJson, quote, readHandoff, terminalSafe, unreadableLine } from '../../json-line.js';
 import type { LineInfo, SessionLayout, SessionRecord } from '../../layout.js';
 
 /** koa-redis keeps the key this much longer than `_maxAge` (koa-session's context.js: `maxAge += 10000`). */
@@ -35,8 +35,11 @@ function readKoa(raw: Buffer): { session: JsonObject; bytes: Buffer; expire: num
 
 const iso = (ms: number): string | null => (Number.isFinite(ms) && Math.abs(ms) < 8.64e15 ? new Date(ms).toISOString() : null);
 
+/** The listing checks each value with isSessionValue before building from it: one parse for both. */
+const checked = readHandoff(readKoa);
+
 function toRecord(id: string, raw: Buffer, pttlMs: number, fields: readonly string[], now: number, info?: LineInfo): SessionRecord {
-  const read = readKoa(raw);
+  const read = checked.take(raw);
   if (typeof read === 'string') return unreadableRecord(id, pttlMs, now, read, info);
   const found = sessionUser(read.session, fields, read.bytes);
   noteReadable(info, found?.user === null ? found : undefined);
@@ -66,7 +69,7 @@ const KOA_MEMBERS: ReadonlySet<string> = new Set(['_expire', '_maxAge']);
  * the record (json-line.ts); undefined when `onlyUser` is given and not its user.
  */
 const jsonLine: SessionLayout['jsonLine'] = (id, raw, pttlMs, fields, now, onlyUser, info, tail = '') => {
-  const read = readKoa(raw);
+  const read = checked.take(raw);
   if (typeof read === 'string') {
     noteUnreadable(info, read);
     return onlyUser === undefined ? unreadableLine(id, raw, pttlMs, now, tail) : undefined;
@@ -95,7 +98,7 @@ export const koa: SessionLayout = {
   key: sessionKey,
   match: (prefix) => `${escapeGlob(prefix)}${UUID_GLOB}`,
   idOf: idAfter,
-  isSessionValue: (raw) => typeof readKoa(raw) !== 'string',
+  isSessionValue: (raw) => typeof checked.check(raw) !== 'string',
   cookie: {
     defaultName: 'koa.sess',
     isBareValue: (text) => UUID.test(text.replace(/^"|"$/g, '')),
