@@ -13,89 +13,10 @@ import fc from 'fast-check';
 import { DEFAULT_USER_FIELDS } from '../../src/core/defaults.js';
 import { safeJson } from '../../src/core/json-safe.js';
 import { recordJsonLine, sessionJsonLine, toSessionRecord } from '../../src/core/sessions/layouts/connect-redis/record.js';
+import { keyOf, number, rotated, storedBytes, text, valueOf } from '../helpers/json-values.js';
 
-/** Replaced by bytes that are not UTF-8 in the stored value (see storedBytes). */
-const BAD_BYTES_MARK = '\ue000';
-const BAD_BYTES = [Buffer.from([0xff]), Buffer.from([0xc3]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xf4, 0x90, 0x80, 0x80])];
-
-/** Characters that take every escaping path: JSON's, json-safe's (DEL, C1, bidi, separators), lone surrogates. */
-const ODD_CHARS = [
-  '"',
-  '\\',
-  '\n',
-  '\u0000',
-  '\u001b',
-  '\u007f',
-  '\u009b',
-  '\u061c',
-  '\u200e',
-  '\u2028',
-  '\u2029',
-  '\u202e',
-  '\u2066',
-  '\ud800',
-  '\udfff',
-  '😀',
-  'é',
-  'e\u0301',
-  BAD_BYTES_MARK,
-];
-
-const text = fc.oneof(
-  fc.string({ unit: 'binary', maxLength: 12 }),
-  fc
-    .array(fc.oneof(fc.constantFrom(...ODD_CHARS), fc.string({ unit: 'grapheme-ascii', maxLength: 3 })), { maxLength: 6 })
-    .map((parts) => parts.join('')),
-  fc.stringMatching(/^\d{16,22}$/),
-);
-
-/** Keys, with the names the decoder treats specially. */
-const key = fc.oneof(
-  { weight: 3, arbitrary: text },
-  {
-    weight: 2,
-    arbitrary: fc.constantFrom(
-      '__proto__',
-      'constructor',
-      'toString',
-      'hasOwnProperty',
-      'cookie',
-      'passport',
-      'user',
-      'userId',
-      'username',
-      'id',
-      'account',
-      'name',
-    ),
-  },
-);
-
-const number = fc.oneof(
-  fc.integer(),
-  fc.double({ noNaN: true, noDefaultInfinity: true }),
-  fc.bigInt({ min: 2n ** 53n - 2n, max: 2n ** 80n }).map((n) => Number(n)),
-  fc.constantFrom(-0, 2 ** 53, 2 ** 53 + 2, -(2 ** 60), 1e21, 1e23, 5e-324),
-);
-
-/** An object whose keys are own properties even when one is "__proto__" (as JSON.parse makes it). */
-function objectOf(entries: Array<[string, unknown]>): Record<string, unknown> {
-  const o: Record<string, unknown> = {};
-  for (const [k, v] of entries) Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
-  return o;
-}
-
-const { value } = fc.letrec<{ value: unknown }>((tie) => ({
-  value: fc.oneof(
-    { depthSize: 'small', maxDepth: 4 },
-    fc.constant(null),
-    fc.boolean(),
-    number,
-    text,
-    fc.array(tie('value'), { maxLength: 4 }),
-    fc.array(fc.tuple(key, tie('value')), { maxLength: 4 }).map(objectOf),
-  ),
-}));
+const key = keyOf(['cookie', 'passport', 'user', 'userId', 'username', 'id', 'account', 'name']);
+const value = valueOf(key);
 
 /** What an application may put where a user is looked for. */
 const userShape = fc.oneof(
@@ -147,18 +68,8 @@ const session = fc
       if (v !== undefined) entries.push([k, v]);
     }
     entries.push(...extra);
-    // Any order: rotate by the seed, and let a later duplicate key win as in JSON.parse.
-    const at = entries.length === 0 ? 0 : seed % entries.length;
-    return objectOf([...entries.slice(at), ...entries.slice(0, at)]);
+    return rotated(entries, seed);
   });
-
-/** The bytes a store holds: the JSON text, with each mark replaced by bytes that are not UTF-8. */
-function storedBytes(json: string, badBytes: number): Buffer {
-  const parts = json.split(BAD_BYTES_MARK);
-  return Buffer.concat(
-    parts.flatMap((p, i) => (i === 0 ? [Buffer.from(p)] : [BAD_BYTES[(badBytes + i) % BAD_BYTES.length] as Buffer, Buffer.from(p)])),
-  );
-}
 
 /** Stored values: sessions (compact or indented), other JSON, deep nesting, arbitrary bytes. */
 const stored = fc.oneof(

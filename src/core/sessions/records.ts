@@ -4,7 +4,7 @@ import type { LineInfo, SessionLayout, SessionRecord } from './layout.js';
 
 /** A value the layout cannot read: listed with its key's TTL, counted by the caller through `info`. */
 export function unreadableRecord(id: string, pttlMs: number, now: number, reason: string, info?: LineInfo): SessionRecord {
-  if (info !== undefined) Object.assign(info, { readable: false, unreadable: reason, oddUserField: undefined, oddUserShape: undefined });
+  noteUnreadable(info, reason);
   return {
     id,
     user: null,
@@ -40,10 +40,22 @@ export function ttlRecord(
   return record;
 }
 
+/** `info` for a value the layout cannot read (set field by field: no object per session in a listing). */
+export function noteUnreadable(info: LineInfo | undefined, reason: string): void {
+  if (info === undefined) return;
+  info.readable = false;
+  info.unreadable = reason;
+  info.oddUserField = undefined;
+  info.oddUserShape = undefined;
+}
+
 /** `info` for a value read, whose user fields (where the layout has them) named a user or nothing. */
 export function noteReadable(info: LineInfo | undefined, odd?: { field: string; shape: string }): void {
-  if (info !== undefined)
-    Object.assign(info, { readable: true, unreadable: undefined, oddUserField: odd?.field, oddUserShape: odd?.shape });
+  if (info === undefined) return;
+  info.readable = true;
+  info.unreadable = undefined;
+  info.oddUserField = odd?.field;
+  info.oddUserShape = odd?.shape;
 }
 
 /** A record's NDJSON line (`unreadable` is not a listing field) ending with `tail`'s members, safe for a terminal. */

@@ -96,6 +96,12 @@ export function sessionUser(session: JsonObject, fields: readonly string[], raw?
   return undefined;
 }
 
+/** The root key of the field the user came from: left out of `extra`. */
+export function userRootOf(fields: readonly string[], found: UserLookup | undefined): string | undefined {
+  if (found === undefined || found.user === null) return undefined;
+  return splitFields(fields)[fields.indexOf(found.field)]?.[0] ?? found.field;
+}
+
 /**
  * The stored JSON with members of the object at `path` set to new JSON texts: only those bytes
  * change (a member missing is added at the object's end), so a number beyond 2^53, a byte that

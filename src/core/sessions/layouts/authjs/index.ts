@@ -13,7 +13,8 @@ import { NO_PREFILTER } from '../../../walk/prefilter.js';
 import { prefilterNeedle } from '../../decode/json-prefilter.js';
 import { decodeSession, setMembers, type JsonObject } from '../../decode/json-session.js';
 import { idAfter, sessionKey, validateSessionId } from '../../ids.js';
-import { noteReadable, lineOfRecord, unreadableRecord } from '../../records.js';
+import { isoTime, noteReadable, noteUnreadable, unreadableRecord } from '../../records.js';
+import { quote, terminalSafe, unreadableLine } from '../../json-line.js';
 import type { LineInfo, SessionLayout, SessionRecord, SideOp } from '../../layout.js';
 
 const BY_USER = 'by-user-id:';
@@ -48,6 +49,27 @@ function toRecord(id: string, raw: Buffer, pttlMs: number, now: number, info?: L
     expiresBy: 'expires',
   };
 }
+
+/**
+ * The listing's line: recordLine(toRecord(...)) written straight from the parsed value, without
+ * the record or its Date (json-line.ts); undefined when `onlyUser` is given and not its user.
+ */
+const jsonLine: SessionLayout['jsonLine'] = (id, raw, pttlMs, _fields, now, onlyUser, info, tail = '') => {
+  const read = readAuthjs(raw);
+  if (typeof read === 'string') {
+    noteUnreadable(info, read);
+    return onlyUser === undefined ? unreadableLine(id, raw, pttlMs, now, tail) : undefined;
+  }
+  noteReadable(info);
+  if (onlyUser !== undefined && read.userId !== onlyUser) return undefined;
+  // read.expires came from Date.parse: an integer within Date's range, which isoTime formats as toISOString does.
+  const ttlSeconds = Math.max(0, Math.ceil((read.expires - now) / 1000));
+  return terminalSafe(
+    `{"id":${quote(id)},"user":${quote(read.userId)},"ttlSeconds":${ttlSeconds},"expiresAt":"${isoTime(read.expires)}",` +
+      `"readable":true,"extra":null,"expiresBy":"expires"${tail}}`,
+    raw,
+  );
+};
 
 /** Delete the by-user-id pointer (KEYS[1]) only while it names the revoked session (ARGV[1]). */
 const CLEAR_POINTER = script(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -92,7 +114,7 @@ export const authjs: SessionLayout = {
     },
   },
   record: recordOf,
-  jsonLine: lineOfRecord(recordOf),
+  jsonLine,
   content(raw) {
     const read = readAuthjs(raw);
     return typeof read === 'string' ? undefined : read.doc;

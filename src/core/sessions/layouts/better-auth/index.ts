@@ -19,7 +19,8 @@ import { NO_PREFILTER } from '../../../walk/prefilter.js';
 import { prefilterNeedle } from '../../decode/json-prefilter.js';
 import { decodeSession, setMembers, type JsonObject } from '../../decode/json-session.js';
 import { idAfter, sessionKey, validateSessionId } from '../../ids.js';
-import { isoTime, noteReadable, recordLine, unreadableRecord } from '../../records.js';
+import { isoOrNull, noteReadable, recordLine, unreadableRecord } from '../../records.js';
+import { readHandoff } from '../../json-line.js';
 import type { LineInfo, SessionLayout, SessionRecord, SideOp } from '../../layout.js';
 
 const LIST = 'active-sessions-';
@@ -53,14 +54,14 @@ function readBetterAuth(raw: Buffer): Read | string {
   return { doc: decoded.session, session, user: isObject(user) ? user : undefined, bytes: decoded.bytes, token, userId, expiresAt };
 }
 
-const iso = (ms: number | undefined): string | null =>
-  ms === undefined || !Number.isFinite(ms) || Math.abs(ms) >= 8.64e15 ? null : isoTime(ms);
-
 /** What the listing shows beside the user: the session's own fields but its token, ids and times. */
 const SHOWN_ELSEWHERE = new Set(['id', 'token', 'userId', 'expiresAt', 'createdAt', 'updatedAt']);
 
+/** The listing checks each value with isSessionValue before building from it: one parse for both. */
+const checked = readHandoff(readBetterAuth);
+
 function toRecord(id: string, raw: Buffer, pttlMs: number, now: number, info?: LineInfo): SessionRecord {
-  const read = readBetterAuth(raw);
+  const read = checked.take(raw);
   if (typeof read === 'string') return unreadableRecord(id, pttlMs, now, read, info);
   noteReadable(info);
   let extra: JsonObject | null = null;
@@ -75,11 +76,11 @@ function toRecord(id: string, raw: Buffer, pttlMs: number, now: number, info?: L
     user: read.userId,
     userName: typeof email === 'string' ? email : null,
     ttlSeconds: Math.max(0, Math.ceil((read.expiresAt - now) / 1000)),
-    expiresAt: iso(read.expiresAt),
+    expiresAt: isoOrNull(read.expiresAt),
     readable: true,
     extra,
-    createdAt: iso(time(read.session['createdAt'])),
-    lastAccessedAt: iso(time(read.session['updatedAt'])),
+    createdAt: isoOrNull(time(read.session['createdAt'])),
+    lastAccessedAt: isoOrNull(time(read.session['updatedAt'])),
     expiresBy: 'session.expiresAt',
   };
 }
@@ -156,7 +157,7 @@ export const betterAuth: SessionLayout = {
   key: sessionKey,
   match: (prefix) => `${escapeGlob(prefix)}${'?'.repeat(32)}`,
   idOf: idAfter,
-  isSessionValue: (raw) => typeof readBetterAuth(raw) !== 'string',
+  isSessionValue: (raw) => typeof checked.check(raw) !== 'string',
   cookie: {
     defaultName: 'better-auth.session_token',
     isBareValue: (text) => /^"?[A-Za-z0-9]{32}(?:\.|%2E)/i.test(text),

@@ -5,14 +5,14 @@
  */
 
 import type { LineInfo, SessionRecord } from '../../layout.js';
-import { mayNeedSafeJson, safeJson } from '../../../json-safe.js';
 import { objectMembers } from '../../decode/json-bytes.js';
 import { keyExpiresAt } from '../../records.js';
+import { keyTimes, quote, terminalSafe, unreadableLine } from '../../json-line.js';
 import {
   decodeSession,
   sessionUser,
   setMembers,
-  splitFields,
+  userRootOf,
   type DecodedSession,
   type JsonObject,
   type UserLookup,
@@ -35,12 +35,6 @@ function readSession(
   info.oddUserField = found !== undefined && found.user === null ? found.field : undefined;
   info.oddUserShape = found !== undefined && found.user === null ? found.shape : undefined;
   return typeof decoded === 'string' ? decoded : { decoded, found };
-}
-
-/** The root key of the field the user came from: left out of `extra`. */
-function userRootOf(fields: readonly string[], found: UserLookup | undefined): string | undefined {
-  if (found === undefined || found.user === null) return undefined;
-  return splitFields(fields)[fields.indexOf(found.field)]?.[0] ?? found.field;
 }
 
 export function toSessionRecord(
@@ -72,18 +66,6 @@ export function recordJsonLine(r: SessionRecord): string {
   return `{"id":${JSON.stringify(r.id)},"user":${r.user === null ? 'null' : JSON.stringify(r.user)},"ttlSeconds":${r.ttlSeconds},"expiresAt":${
     r.expiresAt === null ? 'null' : `"${r.expiresAt}"`
   },"readable":${r.readable},"extra":${r.extra === null ? 'null' : JSON.stringify(r.extra)}}`;
-}
-
-/**
- * JSON string literal of `s`. Ids and user names are almost always plain ASCII with nothing
- * to escape, and then quoting them directly is several times cheaper than JSON.stringify;
- * anything JSON.stringify would escape (quote, backslash, control characters, lone
- * surrogates) still goes through it, so the output is identical.
- */
-// eslint-disable-next-line no-control-regex -- the C0 range is what JSON.stringify escapes
-const NOTHING_TO_ESCAPE = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
-function quote(s: string): string {
-  return NOTHING_TO_ESCAPE.test(s) ? `"${s}"` : JSON.stringify(s);
 }
 
 /**
@@ -132,11 +114,8 @@ export function sessionJsonLine(
   info: LineInfo,
   tail = '',
 ): string | undefined {
-  const head = `{"id":${quote(id)},"user":`;
-  const expiresAt = keyExpiresAt(now, pttlMs);
-  const times = `"ttlSeconds":${pttlMs < 0 ? -1 : Math.ceil(pttlMs / 1000)},"expiresAt":${expiresAt === null ? 'null' : `"${expiresAt}"`}`;
   const read = readSession(raw, fields, info);
-  if (typeof read === 'string') return onlyUser === undefined ? `${head}null,${times},"readable":false,"extra":null${tail}}` : undefined;
+  if (typeof read === 'string') return onlyUser === undefined ? unreadableLine(id, raw, pttlMs, now, tail) : undefined;
   const { session, bytes, text } = read.decoded;
   const { found } = read;
   if (onlyUser !== undefined && found?.user !== onlyUser) return undefined;
@@ -165,9 +144,11 @@ export function sessionJsonLine(
     }
     extra += `${extra === '' ? '' : ','}${quote(k)}:${json}`;
   }
-  const line = `${head}${found === undefined || found.user === null ? 'null' : quote(found.user)},${times},"readable":true,"extra":${hasExtra ? `{${extra}}` : 'null'}${tail}}`;
-  // Ids are escaped (showId); anything else comes from the stored value.
-  return mayNeedSafeJson(bytes) ? safeJson(line) : line;
+  const user = found === undefined || found.user === null ? 'null' : quote(found.user);
+  return terminalSafe(
+    `{"id":${quote(id)},"user":${user},${keyTimes(pttlMs, now)},"readable":true,"extra":${hasExtra ? `{${extra}}` : 'null'}${tail}}`,
+    bytes,
+  );
 }
 
 /**

@@ -13,9 +13,10 @@
 import { escapeGlob, showId } from '../../../redis/keys.js';
 import { UsageError } from '../../../errors.js';
 import { prefilterNeedle } from '../../decode/json-prefilter.js';
-import { decodeSession, sessionUser, setMembers, splitFields, type JsonObject } from '../../decode/json-session.js';
+import { decodeSession, sessionUser, setMembers, userRootOf, type JsonObject } from '../../decode/json-session.js';
 import { idAfter, sessionKey, validateSessionId } from '../../ids.js';
-import { noteReadable, lineOfRecord, unreadableRecord } from '../../records.js';
+import { isoOrNull, noteReadable, noteUnreadable, unreadableRecord } from '../../records.js';
+import { extraJson, isoJson, quote, readHandoff, terminalSafe, unreadableLine } from '../../json-line.js';
 import type { LineInfo, SessionLayout, SessionRecord } from '../../layout.js';
 
 /** koa-redis keeps the key this much longer than `_maxAge` (koa-session's context.js: `maxAge += 10000`). */
@@ -34,12 +35,15 @@ function readKoa(raw: Buffer): { session: JsonObject; bytes: Buffer; expire: num
 
 const iso = (ms: number): string | null => (Number.isFinite(ms) && Math.abs(ms) < 8.64e15 ? new Date(ms).toISOString() : null);
 
+/** The listing checks each value with isSessionValue before building from it: one parse for both. */
+const checked = readHandoff(readKoa);
+
 function toRecord(id: string, raw: Buffer, pttlMs: number, fields: readonly string[], now: number, info?: LineInfo): SessionRecord {
-  const read = readKoa(raw);
+  const read = checked.take(raw);
   if (typeof read === 'string') return unreadableRecord(id, pttlMs, now, read, info);
   const found = sessionUser(read.session, fields, read.bytes);
   noteReadable(info, found?.user === null ? found : undefined);
-  const userRoot = found?.user === null || found === undefined ? undefined : splitFields(fields)[fields.indexOf(found.field)]?.[0];
+  const userRoot = userRootOf(fields, found);
   let extra: JsonObject | null = null;
   for (const k of Object.keys(read.session)) {
     if (k === '_expire' || k === '_maxAge' || k === userRoot) continue;
@@ -57,6 +61,33 @@ function toRecord(id: string, raw: Buffer, pttlMs: number, fields: readonly stri
   };
 }
 
+/** koa-session's own members, shown as ttlSeconds and expiresAt rather than in `extra`. */
+const KOA_MEMBERS: ReadonlySet<string> = new Set(['_expire', '_maxAge']);
+
+/**
+ * The listing's line: recordLine(toRecord(...)) written straight from the parsed value, without
+ * the record (json-line.ts); undefined when `onlyUser` is given and not its user.
+ */
+const jsonLine: SessionLayout['jsonLine'] = (id, raw, pttlMs, fields, now, onlyUser, info, tail = '') => {
+  const read = checked.take(raw);
+  if (typeof read === 'string') {
+    noteUnreadable(info, read);
+    return onlyUser === undefined ? unreadableLine(id, raw, pttlMs, now, tail) : undefined;
+  }
+  const found = sessionUser(read.session, fields, read.bytes);
+  noteReadable(info, found?.user === null ? found : undefined);
+  const user = found?.user ?? null;
+  if (onlyUser !== undefined && user !== onlyUser) return undefined;
+  const ttlSeconds = Math.max(0, Math.ceil((read.expire - now) / 1000));
+  // Math.trunc: `new Date` drops a fraction toward zero, isoOrNull floors.
+  const extra = extraJson(read.session, KOA_MEMBERS, userRootOf(fields, found));
+  return terminalSafe(
+    `{"id":${quote(id)},"user":${user === null ? 'null' : quote(user)},"ttlSeconds":${ttlSeconds},"expiresAt":${isoJson(isoOrNull(Math.trunc(read.expire)))},` +
+      `"readable":true,"extra":${extra},"expiresBy":"_expire"${tail}}`,
+    raw,
+  );
+};
+
 export const koa: SessionLayout = {
   name: 'koa',
   idLength: 36, // a UUID
@@ -67,7 +98,7 @@ export const koa: SessionLayout = {
   key: sessionKey,
   match: (prefix) => `${escapeGlob(prefix)}${UUID_GLOB}`,
   idOf: idAfter,
-  isSessionValue: (raw) => typeof readKoa(raw) !== 'string',
+  isSessionValue: (raw) => typeof checked.check(raw) !== 'string',
   cookie: {
     defaultName: 'koa.sess',
     isBareValue: (text) => UUID.test(text.replace(/^"|"$/g, '')),
@@ -86,7 +117,7 @@ export const koa: SessionLayout = {
     },
   },
   record: toRecord,
-  jsonLine: lineOfRecord(toRecord),
+  jsonLine,
   content(raw) {
     const read = readKoa(raw);
     return typeof read === 'string' ? undefined : read.session;
