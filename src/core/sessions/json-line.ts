@@ -56,29 +56,3 @@ export function extraJson(obj: Record<string, unknown>, skip: ReadonlySet<string
   }
   return copied ? `{${members}}` : 'null';
 }
-
-/**
- * A layout's read of a stored value, handed from its `isSessionValue` to the line or record
- * built next from the same Buffer: the listing asks whether a value is a session and then
- * builds from it, and the JSON.parse both need is most of the cost of either. `take` uses the
- * read only once and only for that very Buffer (values read from Redis are never written to);
- * anything else reads afresh.
- */
-export function readHandoff<T>(read: (raw: Buffer) => T): { check(raw: Buffer): T; take(raw: Buffer): T } {
-  let checked: Buffer | undefined;
-  let value: T | undefined;
-  return {
-    check(raw) {
-      value = read(raw);
-      checked = raw;
-      return value;
-    },
-    take(raw) {
-      if (raw !== checked) return read(raw);
-      checked = undefined;
-      const taken = value as T;
-      value = undefined;
-      return taken;
-    },
-  };
-}

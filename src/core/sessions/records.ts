@@ -105,10 +105,11 @@ const DATE_RANGE_MS = 8.64e15;
 /**
  * isoTime of a time taken from Redis or a stored value, or null when no Date holds it: a key's
  * TTL may reach past the year 275760 (Redis takes EXPIRE up to ~2^63 ms), and a stored time
- * is whatever its writer put there. isoTime itself would throw, and end a whole listing.
+ * is whatever its writer put there. isoTime itself would throw, and end a whole listing. A
+ * fraction of a millisecond is dropped toward zero, as `new Date(ms)` drops it.
  */
 export function isoOrNull(ms: number | null | undefined): string | null {
-  return ms === null || ms === undefined || !Number.isFinite(ms) || Math.abs(ms) >= DATE_RANGE_MS ? null : isoTime(Math.floor(ms));
+  return ms === null || ms === undefined || !Number.isFinite(ms) || Math.abs(ms) >= DATE_RANGE_MS ? null : isoTime(Math.trunc(ms));
 }
 
 /** When a key with this PTTL expires: null when it has no expiry (PTTL -1), or one no Date holds. */

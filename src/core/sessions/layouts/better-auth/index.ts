@@ -20,7 +20,7 @@ import { prefilterNeedle } from '../../decode/json-prefilter.js';
 import { decodeSession, setMembers, type JsonObject } from '../../decode/json-session.js';
 import { idAfter, sessionKey, validateSessionId } from '../../ids.js';
 import { isoOrNull, noteReadable, recordLine, unreadableRecord } from '../../records.js';
-import { readHandoff } from '../../json-line.js';
+import { readHandoff } from '../../read-handoff.js';
 import type { LineInfo, SessionLayout, SessionRecord, SideOp } from '../../layout.js';
 
 const LIST = 'active-sessions-';

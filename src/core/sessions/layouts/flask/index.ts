@@ -22,6 +22,7 @@ import { escapeGlob, showId } from '../../../redis/keys.js';
 import { fieldsFor, pyContent, pyExtra, pyUser, pyUserPrefilter } from '../../decode/py-session.js';
 import { idAfter, sessionKey } from '../../ids.js';
 import { ttlRecord, noteReadable, lineOfRecord, unreadableRecord } from '../../records.js';
+import { readHandoff } from '../../read-handoff.js';
 import type { LineInfo, SessionLayout, SessionRecord } from '../../layout.js';
 import { flaskCookie } from './cookie.js';
 import { readFlask } from './read.js';
@@ -38,8 +39,11 @@ const TOKEN = /(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}$/;
 const NOTE =
   "Flask-Session writes a session back with the app's PERMANENT_SESSION_LIFETIME (31 days by default) as its TTL on its user's next request (0.3 to 0.6 on every request; 0.7+ whenever the session changed or SESSION_REFRESH_EACH_REQUEST, Flask's default, is on): this TTL lasts until then. --hold sets it again for as long as the hold runs; session revoke ends a session for good.";
 
+/** The listing checks each value with isSessionValue before building from it: one decode for both. */
+const checked = readHandoff(readFlask);
+
 function toRecord(id: string, raw: Buffer, pttlMs: number, fields: readonly string[], now: number, info?: LineInfo): SessionRecord {
-  const read = readFlask(raw);
+  const read = checked.take(raw);
   if (typeof read === 'string') return unreadableRecord(id, pttlMs, now, read, info);
   const found = pyUser(read.dict, fieldsFor(fields, OWN_FIELDS));
   noteReadable(info, found?.user === null ? found : undefined);
@@ -56,7 +60,7 @@ export const flask: SessionLayout = {
   key: sessionKey,
   match: (prefix) => `${escapeGlob(prefix)}*`,
   idOf: idAfter,
-  isSessionValue: (raw) => typeof readFlask(raw) !== 'string',
+  isSessionValue: (raw) => typeof checked.check(raw) !== 'string',
   cookie: flaskCookie,
   record: toRecord,
   jsonLine: lineOfRecord(toRecord),

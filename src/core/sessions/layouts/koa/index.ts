@@ -16,7 +16,8 @@ import { prefilterNeedle } from '../../decode/json-prefilter.js';
 import { decodeSession, sessionUser, setMembers, userRootOf, type JsonObject } from '../../decode/json-session.js';
 import { idAfter, sessionKey, validateSessionId } from '../../ids.js';
 import { isoOrNull, noteReadable, noteUnreadable, unreadableRecord } from '../../records.js';
-import { extraJson, isoJson, quote, readHandoff, terminalSafe, unreadableLine } from '../../json-line.js';
+import { readHandoff } from '../../read-handoff.js';
+import { extraJson, isoJson, quote, terminalSafe, unreadableLine } from '../../json-line.js';
 import type { LineInfo, SessionLayout, SessionRecord } from '../../layout.js';
 
 /** koa-redis keeps the key this much longer than `_maxAge` (koa-session's context.js: `maxAge += 10000`). */
@@ -32,8 +33,6 @@ function readKoa(raw: Buffer): { session: JsonObject; bytes: Buffer; expire: num
   if (typeof expire !== 'number' || !Number.isFinite(expire)) return 'no _expire';
   return { session: decoded.session, bytes: decoded.bytes, expire };
 }
-
-const iso = (ms: number): string | null => (Number.isFinite(ms) && Math.abs(ms) < 8.64e15 ? new Date(ms).toISOString() : null);
 
 /** The listing checks each value with isSessionValue before building from it: one parse for both. */
 const checked = readHandoff(readKoa);
@@ -54,7 +53,7 @@ function toRecord(id: string, raw: Buffer, pttlMs: number, fields: readonly stri
     id,
     user: found?.user ?? null,
     ttlSeconds: Math.max(0, Math.ceil((read.expire - now) / 1000)),
-    expiresAt: iso(read.expire),
+    expiresAt: isoOrNull(read.expire),
     readable: true,
     extra,
     expiresBy: '_expire',
@@ -79,10 +78,9 @@ const jsonLine: SessionLayout['jsonLine'] = (id, raw, pttlMs, fields, now, onlyU
   const user = found?.user ?? null;
   if (onlyUser !== undefined && user !== onlyUser) return undefined;
   const ttlSeconds = Math.max(0, Math.ceil((read.expire - now) / 1000));
-  // Math.trunc: `new Date` drops a fraction toward zero, isoOrNull floors.
   const extra = extraJson(read.session, KOA_MEMBERS, userRootOf(fields, found));
   return terminalSafe(
-    `{"id":${quote(id)},"user":${user === null ? 'null' : quote(user)},"ttlSeconds":${ttlSeconds},"expiresAt":${isoJson(isoOrNull(Math.trunc(read.expire)))},` +
+    `{"id":${quote(id)},"user":${user === null ? 'null' : quote(user)},"ttlSeconds":${ttlSeconds},"expiresAt":${isoJson(isoOrNull(read.expire))},` +
       `"readable":true,"extra":${extra},"expiresBy":"_expire"${tail}}`,
     raw,
   );

@@ -26,6 +26,7 @@ import { decodePhpSerialized } from '../../decode/php-serialize.js';
 import { isPhpObject, newMap, PHP_LIMITS, Tracker, type PhpMap, type PhpPlain } from '../../decode/php-value.js';
 import { idAfter, sessionKey, validateSessionId } from '../../ids.js';
 import { ttlRecord, lineOfRecord, noteReadable, unreadableRecord } from '../../records.js';
+import { readHandoff } from '../../read-handoff.js';
 import type { LineInfo, SessionLayout, SessionRecord } from '../../layout.js';
 import { appKeys, cookiePrefix, decrypt, isPayload, PAYLOAD_START } from './crypt.js';
 
@@ -96,9 +97,9 @@ function loginOf(attributes: PhpMap): { user: string; guard: string } | undefine
   return undefined;
 }
 
-function makeRecord(keys: readonly Buffer[]) {
+function makeRecord(read: (raw: Buffer) => LaravelSession | string) {
   return (id: string, raw: Buffer, pttlMs: number, _fields: readonly string[], now: number, info?: LineInfo): SessionRecord => {
-    const s = readLaravel(raw, keys);
+    const s = read(raw);
     if (typeof s === 'string') return unreadableRecord(id, pttlMs, now, s, info);
     noteReadable(info);
     const login = loginOf(s.attributes);
@@ -114,7 +115,9 @@ function makeRecord(keys: readonly Buffer[]) {
 
 /** A Laravel layout; with the application's keys it also reads sessions stored encrypted. */
 export function laravelLayout(keys: readonly Buffer[] = []): SessionLayout {
-  const record = makeRecord(keys);
+  // The listing checks each value with isSessionValue before building from it: one decode for both.
+  const checked = readHandoff((raw: Buffer) => readLaravel(raw, keys));
+  const record = makeRecord(checked.take);
   return {
     name: 'laravel',
     idLength: 40, // Str::random(40)
@@ -124,7 +127,7 @@ export function laravelLayout(keys: readonly Buffer[] = []): SessionLayout {
     match: (prefix) => `${escapeGlob(prefix)}${'?'.repeat(40)}`,
     idOf: idAfter,
     isSessionValue: (raw) => {
-      const s = readLaravel(raw, keys);
+      const s = checked.check(raw);
       // Encrypted without a key: still a session (an encrypted payload under the prefix, with a session id's shape).
       return typeof s !== 'string' || s.startsWith('encrypted');
     },
