@@ -6,23 +6,24 @@
  * the same wrapper as the tool and the baseline: a listing cannot take less than this on the
  * machine, whatever the client does with the values, and the notes put it beside the scan.
  *
- * Usage: node .bench-dist/bench/floor.js <port> <pattern>
+ * Usage: node .bench-dist/bench/floor.js <port> <pattern> [string|hash]
  */
 import { createClient, RESP_TYPES } from 'redis';
 
-const READ = `local o = {}
+// The layout's kind of value decides the read, as in the tool's script (no TYPE per key).
+const READ = `local read = ARGV[1] == 'hash' and 'HGETALL' or 'GET'
+local o = {}
 for i, k in ipairs(KEYS) do
-  local t = redis.call('TYPE', k)['ok']
   o[2 * i - 1] = redis.call('PTTL', k)
-  if t == 'string' then o[2 * i] = redis.call('GET', k) elseif t == 'hash' then o[2 * i] = redis.call('HGETALL', k) else o[2 * i] = false end
+  o[2 * i] = redis.pcall(read, k)
 end
 return o`;
 const KEYS_PER_READ = 256;
 const IN_FLIGHT = 4;
 
 async function main(): Promise<void> {
-  const [port, pattern] = process.argv.slice(2);
-  if (port === undefined || pattern === undefined) throw new Error('usage: floor.js <port> <pattern>');
+  const [port, pattern, kind = 'string'] = process.argv.slice(2);
+  if (port === undefined || pattern === undefined) throw new Error('usage: floor.js <port> <pattern> [string|hash]');
   const client = createClient({ url: `redis://127.0.0.1:${port}` });
   await client.connect();
   const bytes = client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
     cursor = String(reply.cursor);
     keys += reply.keys.length;
     for (let i = 0; i < reply.keys.length; i += KEYS_PER_READ) {
-      pending.push(bytes.evalSha(sha, { keys: reply.keys.slice(i, i + KEYS_PER_READ) }));
+      pending.push(bytes.evalSha(sha, { keys: reply.keys.slice(i, i + KEYS_PER_READ), arguments: [kind] }));
       while (pending.length > IN_FLIGHT) await pending.shift();
     }
   } while (cursor !== '0');
