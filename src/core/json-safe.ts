@@ -26,3 +26,8 @@ export function safeJson(text: string): string {
 export function mayNeedSafeJson(bytes: Buffer): boolean {
   return !isAscii(bytes) || bytes.indexOf(0x5c) >= 0 || bytes.indexOf(0x7f) >= 0;
 }
+
+/** A line built from stored bytes, made safe for a terminal when those bytes could have made it unsafe. */
+export function terminalSafe(line: string, stored: Buffer): string {
+  return mayNeedSafeJson(stored) ? safeJson(line) : line;
+}

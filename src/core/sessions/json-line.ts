@@ -4,7 +4,7 @@
  * `session list --json` builds a million lines, and the record, its `extra` object, its Dates
  * and the stringify of the whole cost more than the parse of the value.
  */
-import { mayNeedSafeJson, safeJson } from '../json-safe.js';
+import { terminalSafe } from '../json-safe.js';
 import { keyExpiresAt, keyTtlSeconds } from './records.js';
 
 /**
@@ -25,11 +25,6 @@ export const isoJson = (iso: string | null): string => (iso === null ? 'null' : 
 /** `"ttlSeconds":…,"expiresAt":…` of a key's TTL, as unreadableRecord writes them. */
 export function keyTimes(pttlMs: number, now: number): string {
   return `"ttlSeconds":${keyTtlSeconds(pttlMs)},"expiresAt":${isoJson(keyExpiresAt(now, pttlMs))}`;
-}
-
-/** The line made safe for a terminal exactly when recordLine makes it so (json-safe.ts). */
-export function terminalSafe(line: string, raw: Buffer): string {
-  return mayNeedSafeJson(raw) ? safeJson(line) : line;
 }
 
 /** The line of unreadableRecord(...) through recordLine, ending with `tail`'s members. */

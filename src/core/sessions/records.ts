@@ -1,5 +1,5 @@
 /** Pieces of a session record every layout builds the same way. */
-import { mayNeedSafeJson, safeJson } from '../json-safe.js';
+import { terminalSafe } from '../json-safe.js';
 import type { LineInfo, SessionLayout, SessionRecord } from './layout.js';
 
 /** A value the layout cannot read: listed with its key's TTL, counted by the caller through `info`. */
@@ -63,7 +63,7 @@ export function recordLine(record: SessionRecord, raw: Buffer, tail = ''): strin
   // JSON.stringify leaves out a member whose value is undefined: copy the record only to drop a reason.
   const json = JSON.stringify(record.unreadable === undefined ? record : { ...record, unreadable: undefined });
   const line = tail === '' ? json : `${json.slice(0, -1)}${tail}}`;
-  return mayNeedSafeJson(raw) ? safeJson(line) : line;
+  return terminalSafe(line, raw);
 }
 
 /**

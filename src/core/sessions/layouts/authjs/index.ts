@@ -14,7 +14,8 @@ import { prefilterNeedle } from '../../decode/json-prefilter.js';
 import { decodeSession, setMembers, type JsonObject } from '../../decode/json-session.js';
 import { idAfter, sessionKey, validateSessionId } from '../../ids.js';
 import { isoTime, noteReadable, noteUnreadable, unreadableRecord } from '../../records.js';
-import { quote, terminalSafe, unreadableLine } from '../../json-line.js';
+import { terminalSafe } from '../../../json-safe.js';
+import { quote, unreadableLine } from '../../json-line.js';
 import type { LineInfo, SessionLayout, SessionRecord, SideOp } from '../../layout.js';
 
 const BY_USER = 'by-user-id:';

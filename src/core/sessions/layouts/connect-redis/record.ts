@@ -7,7 +7,8 @@
 import type { LineInfo, SessionRecord } from '../../layout.js';
 import { objectMembers } from '../../decode/json-bytes.js';
 import { keyExpiresAt } from '../../records.js';
-import { keyTimes, quote, terminalSafe, unreadableLine } from '../../json-line.js';
+import { terminalSafe } from '../../../json-safe.js';
+import { keyTimes, quote, unreadableLine } from '../../json-line.js';
 import {
   decodeSession,
   sessionUser,

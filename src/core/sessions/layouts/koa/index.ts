@@ -17,7 +17,8 @@ import { decodeSession, sessionUser, setMembers, userRootOf, type JsonObject } f
 import { idAfter, sessionKey, validateSessionId } from '../../ids.js';
 import { isoOrNull, noteReadable, noteUnreadable, unreadableRecord } from '../../records.js';
 import { readHandoff } from '../../read-handoff.js';
-import { extraJson, isoJson, quote, terminalSafe, unreadableLine } from '../../json-line.js';
+import { terminalSafe } from '../../../json-safe.js';
+import { extraJson, isoJson, quote, unreadableLine } from '../../json-line.js';
 import type { LineInfo, SessionLayout, SessionRecord } from '../../layout.js';
 
 /** koa-redis keeps the key this much longer than `_maxAge` (koa-session's context.js: `maxAge += 10000`). */

@@ -19,7 +19,7 @@ import { decodedCookieValue } from '../../cookie.js';
 import { decodePhpSession, phpUserNeedle, type PhpSession } from '../../decode/php-session.js';
 import { newMap, type PhpMap, type PhpPlain } from '../../decode/php-value.js';
 import { sessionKey, validateSessionId } from '../../ids.js';
-import { isoTime, ttlRecord, noteReadable, lineOfRecord, unreadableRecord } from '../../records.js';
+import { isoOrNull, ttlRecord, noteReadable, lineOfRecord, unreadableRecord } from '../../records.js';
 import type { LineInfo, SessionLayout, SessionRecord } from '../../layout.js';
 import { readToken, SECURITY_PREFIX, tokenUserName } from './token.js';
 
@@ -62,8 +62,7 @@ function userOf(s: SymfonySession, fields: readonly string[]): string | null {
   return null;
 }
 
-const seconds = (v: PhpPlain | undefined): string | null =>
-  typeof v === 'number' && Number.isSafeInteger(v) && Math.abs(v) < 8.64e12 ? isoTime(v * 1000) : null;
+const seconds = (v: PhpPlain | undefined): string | null => (typeof v === 'number' && Number.isSafeInteger(v) ? isoOrNull(v * 1000) : null);
 
 function toRecord(id: string, raw: Buffer, pttlMs: number, fields: readonly string[], now: number, info?: LineInfo): SessionRecord {
   const s = readSymfony(raw);
