@@ -112,6 +112,53 @@ export function isoOrNull(ms: number | null | undefined): string | null {
   return ms === null || ms === undefined || !Number.isFinite(ms) || Math.abs(ms) >= DATE_RANGE_MS ? null : isoTime(Math.trunc(ms));
 }
 
+/**
+ * The time of `YYYY-MM-DDTHH:MM:SS.sssZ` (what JSON makes of a Date, so what JavaScript apps
+ * store) when every field is within its usual range and the year has four digits from 1000,
+ * else undefined. Date.UTC of those fields is what Date.parse gives for the same text, at a
+ * fraction of its cost: Better Auth's listing parsed three times a session, 6.5% of its CPU.
+ */
+function jsonDateMs(text: string): number | undefined {
+  if (text.length !== 24 || text.charCodeAt(23) !== 90 /* Z */) return undefined;
+  if (text[4] !== '-' || text[7] !== '-' || text[10] !== 'T' || text[13] !== ':' || text[16] !== ':' || text[19] !== '.') return undefined;
+  // A character that is not a digit makes its field NaN, which fails every range check below.
+  const year = digitsAt(text, 0) * 100 + digitsAt(text, 2);
+  const month = digitsAt(text, 5);
+  const day = digitsAt(text, 8);
+  const hour = digitsAt(text, 11);
+  const minute = digitsAt(text, 14);
+  const second = digitsAt(text, 17);
+  const milli = digitsAt(text, 20) * 10 + digitAt(text, 22);
+  if (!(year >= 1000 && month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59 && second <= 59 && milli >= 0))
+    return undefined;
+  return Date.UTC(year, month - 1, day, hour, minute, second, milli);
+}
+
+/** The decimal digit at text[i], or NaN. */
+function digitAt(text: string, i: number): number {
+  const d = text.charCodeAt(i) - 48;
+  return d >= 0 && d <= 9 ? d : NaN;
+}
+
+/** The two digits at text[i..i+1] as a number, or NaN. */
+const digitsAt = (text: string, i: number): number => digitAt(text, i) * 10 + digitAt(text, i + 1);
+
+/** Date.parse(text): fast for the form JSON gives a Date (jsonDateMs). */
+export function parseTime(text: string): number {
+  return jsonDateMs(text) ?? Date.parse(text);
+}
+
+/**
+ * A stored time as the listing shows it: isoOrNull of its parse. Text already in that form
+ * (jsonDateMs, a day of the month up to 28 so that no date rolls over) is shown as it is.
+ */
+export function storedIso(text: string): string | null {
+  const ms = jsonDateMs(text);
+  const day = (text.charCodeAt(8) - 48) * 10 + text.charCodeAt(9) - 48;
+  if (ms !== undefined && day <= 28) return text;
+  return isoOrNull(ms ?? Date.parse(text));
+}
+
 /** When a key with this PTTL expires: null when it has no expiry (PTTL -1), or one no Date holds. */
 export const keyExpiresAt = (now: number, pttlMs: number): string | null => (pttlMs < 0 ? null : isoOrNull(now + pttlMs));
 

@@ -13,7 +13,7 @@ import { NO_PREFILTER } from '../../../walk/prefilter.js';
 import { prefilterNeedle } from '../../decode/json-prefilter.js';
 import { decodeSession, setMembers, type JsonObject } from '../../decode/json-session.js';
 import { idAfter, sessionKey, validateSessionId } from '../../ids.js';
-import { isoTime, noteReadable, noteUnreadable, unreadableRecord } from '../../records.js';
+import { isoTime, noteReadable, noteUnreadable, parseTime, unreadableRecord } from '../../records.js';
 import { terminalSafe } from '../../../json-safe.js';
 import { quote, unreadableLine } from '../../json-line.js';
 import type { LineInfo, SessionLayout, SessionRecord, SideOp } from '../../layout.js';
@@ -31,7 +31,7 @@ function readAuthjs(raw: Buffer): Read | string {
   const decoded = decodeSession(raw);
   if (typeof decoded === 'string') return decoded;
   const { sessionToken, userId, expires } = decoded.session;
-  const at = typeof expires === 'string' ? Date.parse(expires) : NaN;
+  const at = typeof expires === 'string' ? parseTime(expires) : NaN;
   if (typeof sessionToken !== 'string' || typeof userId !== 'string' || Number.isNaN(at)) return 'no sessionToken, userId and expires';
   return { doc: decoded.session, bytes: decoded.bytes, userId, expires: at };
 }
@@ -63,7 +63,7 @@ const jsonLine: SessionLayout['jsonLine'] = (id, raw, pttlMs, _fields, now, only
   }
   noteReadable(info);
   if (onlyUser !== undefined && read.userId !== onlyUser) return undefined;
-  // read.expires came from Date.parse: an integer within Date's range, which isoTime formats as toISOString does.
+  // read.expires came from parseTime (Date.parse): an integer within Date's range, which isoTime formats as toISOString does.
   const ttlSeconds = Math.max(0, Math.ceil((read.expires - now) / 1000));
   return terminalSafe(
     `{"id":${quote(id)},"user":${quote(read.userId)},"ttlSeconds":${ttlSeconds},"expiresAt":"${isoTime(read.expires)}",` +
