@@ -9,6 +9,7 @@ import { safeJson } from '../json-safe.js';
 import { scanAndProcess, type NodePace } from '../walk/bulk.js';
 import { PREFETCH_BYTES, readPart, valueParts, type NodeReader } from '../walk/fetch-values.js';
 import { opsFor } from '../walk/node-ops.js';
+import { paceOldGeneration } from '../walk/gc-pacing.js';
 import type { MasterNode, Topology } from '../redis/topology.js';
 import type { LineInfo, SessionRecord, UserIndex } from './layout.js';
 import { countOdd, isUsers, type OddUsers, type SessionScope } from './scope.js';
@@ -66,6 +67,7 @@ async function* walkSessions<T>(topology: Topology, opts: ListOptions, build: Bu
   }
   const ops = opsFor(topology);
   const { layout, prefix } = opts;
+  if (layout.keyType === 'string') paceOldGeneration();
   const idOf = layout.idOf(prefix);
   const needle = layout.userPrefilter(opts.user);
   const isSessionValue = layout.isSessionValue?.bind(layout);

@@ -12,6 +12,7 @@ import type { MasterNode, Topology } from '../redis/topology.js';
 import { scanAndProcess, type NodePace } from '../walk/bulk.js';
 import { valueParts } from '../walk/fetch-values.js';
 import { opsFor } from '../walk/node-ops.js';
+import { paceOldGeneration } from '../walk/gc-pacing.js';
 import type { LineInfo, SideOp } from './layout.js';
 import { countOdd, isUsers, type KeyScope, type OddUsers, type SessionScope } from './scope.js';
 import { applySide } from './side-ops.js';
@@ -118,6 +119,7 @@ export async function revokeMatching(topology: Topology, opts: BulkRevokeOptions
   // Revoking everything frees each batch as it goes, more than the walk takes: it keeps its
   // pace near maxmemory (headroom.ts), where an incident needs it most.
   const walk = { stop: opts.signal, ignoreHeadroom: user === undefined, keep: layout.isSession?.(prefix) };
+  if (layout.keyType === 'string') paceOldGeneration();
   for await (const { keys, result } of scanAndProcess(topology, scan, work, walk)) {
     progress.scanned += keys.length;
     progress.matched += result.targets.length;

@@ -8,7 +8,6 @@ import { scanAhead, scanBatches, type ScanOptions } from './scan.js';
 import { ByteBudget, IN_FLIGHT_BYTES, ROOMY_IN_FLIGHT } from './fetch-values.js';
 import { isRoomy, isTight, memoryHeadroom, TIGHT_IN_FLIGHT, TIGHT_SCAN_COUNT } from './headroom.js';
 import { TopologyChangedError } from '../errors.js';
-import { paceOldGeneration } from './gc-pacing.js';
 import type { Topology, MasterNode } from '../redis/topology.js';
 
 /**
@@ -68,7 +67,6 @@ export async function* scanAndProcess<T>(
   work: Work<T>,
   opts: WalkOptions = {},
 ): AsyncGenerator<BatchResult<T>> {
-  paceOldGeneration();
   const stop = opts.stop;
   try {
     yield* walk(topology, scan, work, opts);

@@ -11,7 +11,13 @@
  * (1.20x -> 1.06x), Symfony 167 -> 127 MB, at the same CPU within the runs' spread (Flask's
  * CPU +0-5%; a factor of 1.5 cost it ~9%). V8 reads this flag at every full collection, so it
  * can be set once the process runs; Node leaves its flags writable (--no-freeze-flags-after-init)
- * for v8.setFlagsFromString. Only walks set it: short commands never reach a full collection.
+ * for v8.setFlagsFromString.
+ *
+ * Only the session walks of string layouts set it (list.ts, revoke.ts): short commands never
+ * reach a full collection, and Spring's hashes were already flat (1.03-1.06x of 100k) while its
+ * JDK reader promotes so much that collecting sooner cost its listing 6-10% of CPU (median of 6
+ * interleaved runs on 300k: 6.5 -> 7.2 s at 75%; 6.6 s at 100% and 150%; 6.2 s at 200%), on a
+ * speed target it meets by a few percent. User walks read a few fields a record and stay flat.
  */
 import { setFlagsFromString } from 'node:v8';
 

@@ -19,7 +19,9 @@ import { NO_PREFILTER } from '../../../walk/prefilter.js';
 import { prefilterNeedle } from '../../decode/json-prefilter.js';
 import { decodeSession, setMembers, type JsonObject } from '../../decode/json-session.js';
 import { idAfter, sessionKey, validateSessionId } from '../../ids.js';
-import { isoOrNull, noteReadable, parseTime, recordLine, storedIso, unreadableRecord } from '../../records.js';
+import { isoOrNull, noteReadable, noteUnreadable, parseTime, storedIso, unreadableRecord } from '../../records.js';
+import { extraJson, isoJson, quote, unreadableLine } from '../../json-line.js';
+import { terminalSafe } from '../../../json-safe.js';
 import { readHandoff } from '../../read-handoff.js';
 import type { LineInfo, SessionLayout, SessionRecord, SideOp } from '../../layout.js';
 
@@ -86,6 +88,31 @@ function toRecord(id: string, raw: Buffer, pttlMs: number, now: number, info?: L
     expiresBy: 'session.expiresAt',
   };
 }
+
+/**
+ * The listing's line: recordLine(toRecord(...)) written straight from the parsed value, without
+ * the record or its extra object (json-line.ts); undefined when `onlyUser` is given and is
+ * neither its userId nor its email.
+ */
+const jsonLine: SessionLayout['jsonLine'] = (id, raw, pttlMs, _fields, now, onlyUser, info, tail = '') => {
+  const read = checked.take(raw);
+  if (typeof read === 'string') {
+    noteUnreadable(info, read);
+    return onlyUser === undefined ? unreadableLine(id, raw, pttlMs, now, tail) : undefined;
+  }
+  noteReadable(info);
+  const email = read.user?.['email'];
+  const userName = typeof email === 'string' ? email : null;
+  if (onlyUser !== undefined && read.userId !== onlyUser && userName !== onlyUser) return undefined;
+  const ttlSeconds = Math.max(0, Math.ceil((read.expiresAt - now) / 1000));
+  return terminalSafe(
+    `{"id":${quote(id)},"user":${quote(read.userId)},"userName":${userName === null ? 'null' : quote(userName)},` +
+      `"ttlSeconds":${ttlSeconds},"expiresAt":${isoJson(isoOrNull(read.expiresAt))},"readable":true,` +
+      `"extra":${extraJson(read.session, SHOWN_ELSEWHERE)},"createdAt":${isoJson(shownTime(read.session['createdAt']))},` +
+      `"lastAccessedAt":${isoJson(shownTime(read.session['updatedAt']))},"expiresBy":"session.expiresAt"${tail}}`,
+    raw,
+  );
+};
 
 /**
  * The user's active-sessions list, rewritten on the server: ARGV[1] the token, ARGV[2] its new
@@ -173,11 +200,7 @@ export const betterAuth: SessionLayout = {
     },
   },
   record: (id, raw, pttlMs, _fields, now, info) => toRecord(id, raw, pttlMs, now, info),
-  jsonLine(id, raw, pttlMs, _fields, now, onlyUser, info, tail) {
-    const record = toRecord(id, raw, pttlMs, now, info);
-    if (onlyUser !== undefined && record.user !== onlyUser && record.userName !== onlyUser) return undefined;
-    return recordLine(record, raw, tail);
-  },
+  jsonLine,
   content(raw) {
     const read = readBetterAuth(raw);
     return typeof read === 'string' ? undefined : read.doc;
