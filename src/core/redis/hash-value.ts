@@ -60,15 +60,17 @@ export function asValue(v: unknown): Buffer | null {
   return v === null || v === undefined ? null : Buffer.isBuffer(v) ? v : Buffer.from(String(v));
 }
 
-/** Field and value pairs packed as the read scripts pack them. */
+/** Field and value pairs packed as the read scripts pack them: one allocation (a Buffer per length and a concat were 5% of a Spring listing). */
 export function packHash(flat: readonly Buffer[]): Buffer {
-  const parts: Buffer[] = [];
+  let size = 0;
+  for (const item of flat) size += 4 + item.length;
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
   for (const item of flat) {
-    const length = Buffer.allocUnsafe(4);
-    length.writeUInt32BE(item.length);
-    parts.push(length, item);
+    out.writeUInt32BE(item.length, at);
+    at += 4 + item.copy(out, at + 4);
   }
-  return Buffer.concat(parts);
+  return out;
 }
 
 /** A packed hash's pairs, or undefined when the blob is not a whole number of pairs. */
