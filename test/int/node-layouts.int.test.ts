@@ -16,7 +16,7 @@ import type { NodeApp } from '../helpers/apps/types.js';
 import { ndjson, runCli, withOptions, startCli } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait.js';
 import { AUDIT_KEY, useTestRedis } from '../helpers/fixture.js';
-import { seedSpringSessions } from '../helpers/seed.js';
+import { seedBetterAuthSessions, seedSpringSessions } from '../helpers/seed.js';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -248,4 +248,21 @@ describe.each<[string, (url: string) => Promise<NodeApp>]>([
     expect(await t.redis.exists(key)).toBe(0);
     expect(await app.me(a)).toMatchObject({ status: 401 });
   }, 30000);
+});
+
+test('a Better Auth listing takes each expiry from session.expiresAt and asks for no TTL; a key of another type where a token would be is skipped and counted', async () => {
+  await seedBetterAuthSessions(t.server.port, { to: 30, users: 3 });
+  await t.redis.hSet('A'.repeat(32), 'f', 'v');
+  await t.redis.configResetStat();
+  const r = await cli('better-auth', ['session', 'list', '--json']);
+  expect(r.code).toBe(0);
+  const rows = ndjson(r.stdout);
+  expect(rows).toHaveLength(30);
+  for (const row of rows) {
+    expect(row['expiresBy']).toBe('session.expiresAt');
+    expect(Date.parse(String(row['expiresAt']))).toBeGreaterThan(Date.now());
+  }
+  expect(r.stderr).toMatch(/1 skipped \(not a string key\)/);
+  // The read script's PTTLs count here too: a listing that read them would show cmdstat_pttl.
+  expect(await t.redis.info('commandstats')).not.toMatch(/cmdstat_pttl:/);
 });

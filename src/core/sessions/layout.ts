@@ -148,6 +148,13 @@ export interface SessionLayout {
   readonly idLength: number;
   /** The Redis type of a session key: SCAN's TYPE filter, and what a key of another type is not. */
   readonly keyType: ValueKind;
+  /**
+   * Every session the listing shows takes its expiry from the stored value, never from the
+   * key's TTL: a readable value carries it, and isSessionValue leaves the others out as other
+   * applications' keys. The listing then reads no PTTLs, which cost the server about a third of
+   * its reads (Better Auth's 1M listing: 7.7-8.7 -> 7.1-7.4 s of wall time, interleaved).
+   */
+  readonly listsWithoutKeyTtl?: boolean;
   /** When stored fields rather than the key's TTL decide expiry: the rule, as the listing states it. */
   readonly expiryRule?: string;
   /**

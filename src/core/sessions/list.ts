@@ -77,7 +77,7 @@ async function* walkSessions<T>(topology: Topology, opts: ListOptions, build: Bu
     kind: layout.keyType,
     budget: pace.budget,
     needle,
-    ttls: true,
+    ttls: layout.listsWithoutKeyTtl !== true,
   });
   const info: LineInfo = { readable: true };
   // Each batch reads ahead up to PREFETCH_BYTES of values; the loop below reads the rest.

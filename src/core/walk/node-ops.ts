@@ -90,6 +90,7 @@ ${HFIELDS_LOOP}`;
 // Reading sessions in replies bounded by bytes (see fetch-values.ts). For each key in order,
 // its value (GET, or HGETALL's list when ARGV[3] is 'hash': hash-value.ts) and, when ARGV[2] is '1', its PTTL (else 0), until the values would pass
 // ARGV[1] bytes: the reply then ends, and the caller asks again for the keys it did not reach.
+// Without PTTLs a missing key still gets -2 (and any other key 0), so the caller can tell it.
 // A value is replaced by -1 for a key of another type, by -2 when it holds none of the ARGV[3]
 // byte strings that follow ARGV[4] (the --user prefilter, prefilter.ts; none: no prefilter),
 // and by its length when it alone is larger than ARGV[1] (then it is the only key answered,
@@ -114,7 +115,7 @@ for i, k in ipairs(keys) do
       bytes = bytes + size
     end
   end
-  o[2 * i - 1] = ttls and redis.call('PTTL', k) or 0
+  o[2 * i - 1] = ttls and redis.call('PTTL', k) or (v == false and -2 or 0)
   o[2 * i] = v
 end
 return o`;
@@ -165,7 +166,7 @@ export interface NodeOps {
   /** Values of `kind` (a hash packed: hash-value.ts), as stored; null for a missing key or one of another type. */
   values(node: Redis, keys: Buffer[], kind: ValueKind): Promise<Array<Buffer | null>>;
   /**
-   * Values (and with `ttls` PTTLs, else 0s) of the keys in order, until the values would pass
+   * Values (and with `ttls` PTTLs, else -2 for a missing key and 0 for others) of the keys in order, until the values would pass
    * `maxBytes` (at least one key is always answered). `needle`, unless empty, is the --user
    * prefilter (prefilter.ts).
    */
@@ -299,10 +300,12 @@ function perSlotOps(): NodeOps {
           err instanceof Error && /^WRONGTYPE/.test(err.message) ? WRONG_TYPE : Promise.reject(err),
         );
       };
-      const [raws, pttls] = await Promise.all([
+      const [raws, read] = await Promise.all([
         Promise.all(keys.map(one)),
-        Promise.all(keys.map(async (k) => (ttls ? Number(await node.pTTL(k)) : 0))),
+        ttls ? Promise.all(keys.map(async (k) => Number(await node.pTTL(k)))) : undefined,
       ]);
+      // Without PTTLs, as the READ script: -2 for a missing key, 0 for any other.
+      const pttls = read ?? raws.map((raw) => (raw === null ? -2 : 0));
       const values: Array<Buffer | null | number> = [];
       let total = 0;
       for (const raw of raws) {

@@ -183,6 +183,8 @@ export const betterAuth: SessionLayout = {
   defaultPrefix: '',
   keyType: 'string',
   expiryRule: "Better Auth's session.expiresAt",
+  // Listed sessions are readable (isSessionValue) and expire by session.expiresAt: no PTTLs read.
+  listsWithoutKeyTtl: true,
   key: sessionKey,
   match: (prefix) => `${escapeGlob(prefix)}${'?'.repeat(32)}`,
   idOf: idAfter,
