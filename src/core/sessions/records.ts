@@ -154,8 +154,7 @@ export function parseTime(text: string): number {
  */
 export function storedIso(text: string): string | null {
   const ms = jsonDateMs(text);
-  const day = (text.charCodeAt(8) - 48) * 10 + text.charCodeAt(9) - 48;
-  if (ms !== undefined && day <= 28) return text;
+  if (ms !== undefined && digitsAt(text, 8) <= 28) return text;
   return isoOrNull(ms ?? Date.parse(text));
 }
 
