@@ -265,8 +265,8 @@ export async function toolRun(redis: RedisClientType, server: RedisServer, comma
 /** One run of a redis-cli baseline: timed, its slowest command kept apart from the tool's. */
 /** The read floor (floor.ts): the listing's server work with no client work, as its own process under the same wrapper. */
 const FLOOR = join(ROOT, '.bench-dist', 'bench', 'floor.js');
-const floorRun = (redis: RedisClientType, port: number, pattern: string, kind: 'string' | 'hash' = 'string'): Promise<Timed> =>
-  baselineRun(redis, `node ${FLOOR} ${port} '${pattern}' ${kind} 2>/dev/null`);
+const floorRun = (redis: RedisClientType, port: number, pattern: string, kind: 'string' | 'hash' = 'string', ttls = true): Promise<Timed> =>
+  baselineRun(redis, `node ${FLOOR} ${port} '${pattern}' ${kind} ${ttls ? 'ttl' : 'nottl'} 2>/dev/null`);
 /** The floor beside the scan, for a listing's notes: no client can list in less on this machine. */
 const floorNote = (floor: Timed[], scan: Timed[]): string =>
   `; reads alone (bench/floor.ts, not a target): ${spread(floor, (t) => t.seconds, 's')}, ${(medianOf(floor, 'seconds') / medianOf(scan, 'seconds')).toFixed(2)}x the scan`;
@@ -519,9 +519,12 @@ async function listingFigures(bench: Bench, l: Listing): Promise<void> {
   const scanBase: Timed[] = [];
   const floor: Timed[] = [];
   const full: ToolRun[] = [];
+  // The floor reads as the layout's listing does: its kind of value, and PTTLs unless it reads none.
+  const { loadLayout } = await import('../src/core/sessions/registry.js');
+  const layout = await loadLayout(l.layout);
   for (let i = 0; i < args.runs; i += 1) {
     scanBase.push(await baselineRun(redis, `redis-cli -p ${server.port} --scan --pattern '${l.pattern}' > /dev/null`));
-    floor.push(await floorRun(redis, server.port, l.pattern, l.layout === 'spring' ? 'hash' : 'string'));
+    floor.push(await floorRun(redis, server.port, l.pattern, layout.keyType, layout.listsWithoutKeyTtl !== true));
     full.push(await toolRun(redis, server, list, env));
   }
   record(

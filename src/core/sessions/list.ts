@@ -67,7 +67,7 @@ async function* walkSessions<T>(topology: Topology, opts: ListOptions, build: Bu
   }
   const ops = opsFor(topology);
   const { layout, prefix } = opts;
-  if (layout.keyType === 'string') paceOldGeneration();
+  paceOldGeneration(layout.keyType);
   const idOf = layout.idOf(prefix);
   const needle = layout.userPrefilter(opts.user);
   const isSessionValue = layout.isSessionValue?.bind(layout);

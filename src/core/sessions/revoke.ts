@@ -119,7 +119,7 @@ export async function revokeMatching(topology: Topology, opts: BulkRevokeOptions
   // Revoking everything frees each batch as it goes, more than the walk takes: it keeps its
   // pace near maxmemory (headroom.ts), where an incident needs it most.
   const walk = { stop: opts.signal, ignoreHeadroom: user === undefined, keep: layout.isSession?.(prefix) };
-  if (layout.keyType === 'string') paceOldGeneration();
+  paceOldGeneration(layout.keyType);
   for await (const { keys, result } of scanAndProcess(topology, scan, work, walk)) {
     progress.scanned += keys.length;
     progress.matched += result.targets.length;

@@ -13,22 +13,23 @@
  * can be set once the process runs; Node leaves its flags writable (--no-freeze-flags-after-init)
  * for v8.setFlagsFromString.
  *
- * Only the session walks of string layouts set it (list.ts, revoke.ts): short commands never
+ * Only the session walks (list.ts, revoke.ts) of string layouts pace: short commands never
  * reach a full collection, and Spring's hashes were already flat (1.03-1.06x of 100k) while its
  * JDK reader promotes so much that collecting sooner cost its listing 6-10% of CPU (median of 6
  * interleaved runs on 300k: 6.5 -> 7.2 s at 75%; 6.6 s at 100% and 150%; 6.2 s at 200%), on a
  * speed target it meets by a few percent. User walks read a few fields a record and stay flat.
  */
 import { setFlagsFromString } from 'node:v8';
+import type { ValueKind } from '../redis/hash-value.js';
 
 /** Percent the old generation may grow past what survived a full collection. */
 const OLD_GENERATION_GROWTH_PERCENT = 75;
 
 let paced = false;
 
-/** Once per process: keep the old generation near what a walk actually holds. */
-export function paceOldGeneration(): void {
-  if (paced) return;
+/** Once per process, for a walk over values of `kind`: keep the old generation near what the walk holds (not for hashes: above). */
+export function paceOldGeneration(kind: ValueKind): void {
+  if (paced || kind !== 'string') return;
   paced = true;
   setFlagsFromString(`--heap-growing-percent=${OLD_GENERATION_GROWTH_PERCENT}`);
 }

@@ -88,9 +88,9 @@ for i = 2, n + 1 do fields[i - 1] = ARGV[i] end
 for i = n + 2, #ARGV do keys[i - n - 1] = ARGV[i] end
 ${HFIELDS_LOOP}`;
 // Reading sessions in replies bounded by bytes (see fetch-values.ts). For each key in order,
-// its value (GET, or HGETALL's list when ARGV[3] is 'hash': hash-value.ts) and, when ARGV[2] is '1', its PTTL (else 0), until the values would pass
+// its value (GET, or HGETALL's list when ARGV[3] is 'hash': hash-value.ts) and, when ARGV[2] is '1', its PTTL (else -2
+// for a missing key, as PTTL says, and 0 for any other), until the values would pass
 // ARGV[1] bytes: the reply then ends, and the caller asks again for the keys it did not reach.
-// Without PTTLs a missing key still gets -2 (and any other key 0), so the caller can tell it.
 // A value is replaced by -1 for a key of another type, by -2 when it holds none of the ARGV[3]
 // byte strings that follow ARGV[4] (the --user prefilter, prefilter.ts; none: no prefilter),
 // and by its length when it alone is larger than ARGV[1] (then it is the only key answered,
