@@ -32,6 +32,7 @@
  * Output is plain data (see GobPlain): maps and structs are objects without a prototype, so a
  * key `__proto__` is just a key.
  */
+import { isoTime } from '../records.js';
 
 /**
  * What a gob value becomes:
@@ -116,7 +117,8 @@ function goTime(b: Buffer): string | undefined {
   // The seconds as two halves: exact to 2^53, and any time a Date can hold is far within that.
   const seconds = b.readInt32BE(1) * 2 ** 32 + b.readUInt32BE(5);
   const ms = (seconds - UNIX_TO_INTERNAL) * 1000 + Math.floor(b.readInt32BE(9) / 1e6);
-  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : undefined;
+  // isoTime: new Date(ms).toISOString() memoised per minute (a listing formats one per session).
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? isoTime(ms) : undefined;
 }
 
 const exact = (n: bigint): number | string => (n >= -9007199254740991n && n <= 9007199254740991n ? Number(n) : n.toString());
