@@ -141,6 +141,40 @@ describe('hostile values, PHP layouts', () => {
     }
   });
 
+  test("Laravel reads a cache entry's string from its bytes (s:) as it reads it through its text (S:, every byte escaped)", () => {
+    // `s:` entries whose inner string is valid UTF-8 take the short way (plainInner); an `S:`
+    // entry of the same bytes always takes the long way: both must give the same record.
+    const escapedEntry = (inner: Buffer) =>
+      Buffer.from(`S:${inner.length}:"${[...inner].map((b) => `\\${b.toString(16).padStart(2, '0')}`).join('')}";`, 'latin1');
+    const plainEntry = (inner: Buffer) => Buffer.concat([Buffer.from(`s:${inner.length}:"`), inner, Buffer.from('";')]);
+    const inners = fc.oneof(
+      fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
+      fc.array(fc.constantFrom(...TOKENS), { maxLength: 60 }).map((t) => Buffer.from(t.join(''), 'latin1')),
+      fc.tuple(fc.nat(LARAVEL_INNER.length), fc.integer({ min: 0, max: 255 })).map(([at, byte]) => {
+        const flipped = Buffer.from(LARAVEL_INNER);
+        if (at < flipped.length) flipped[at] = byte;
+        return flipped;
+      }),
+      fc.constantFrom(
+        Buffer.from(LARAVEL_INNER),
+        Buffer.from('{"_token":"t","login_web_x":1}'),
+        Buffer.from(encrypted(str(LARAVEL_INNER))),
+      ),
+    );
+    for (const layout of [laravel, keyed]) {
+      fc.assert(
+        fc.property(inners, (inner) => {
+          expect(layout.record('id', plainEntry(inner), 5000, FIELDS, NOW)).toEqual(
+            layout.record('id', escapedEntry(inner), 5000, FIELDS, NOW),
+          );
+        }),
+        { numRuns: 1000 },
+      );
+    }
+    expect(laravel.record('id', plainEntry(Buffer.from(LARAVEL_INNER)), 5000, FIELDS, NOW).user).toBe('1001');
+    expect(laravel.record('id', escapedEntry(Buffer.from(LARAVEL_INNER)), 5000, FIELDS, NOW).user).toBe('1001');
+  });
+
   test('a PHP string with a huge declared length is unreadable at once, nothing allocated for it', () => {
     const before = process.memoryUsage().arrayBuffers;
     for (const text of [
