@@ -80,6 +80,20 @@ describe('serialize() and igbinary, as PHP 8.2 wrote them', () => {
       { '@class': 'Legacy', '@serialized': 'a:1:{i:0;s:7:"payload";}' },
     ]);
   });
+
+  test("a parent's private property read before the object's own of the same name keeps its class, as when read after", () => {
+    const read = (text: string) => decodePhpSerialized(Buffer.from(text), new Tracker(PHP_LIMITS));
+    const own = 's:13:"\0Child\0secret";s:5:"child";';
+    const parents = 's:12:"\0Base\0secret";s:4:"base";';
+    const child = { '@class': 'Child', secret: 'child', 'Base::secret': 'base' };
+    expect(read(`O:5:"Child":2:{${own}${parents}}`)).toMatchObject({ ok: true, value: child });
+    expect(read(`O:5:"Child":2:{${parents}${own}}`)).toMatchObject({ ok: true, value: child });
+    // A property named like another's class: the name is what is looked for, never a class beside it.
+    expect(read('O:5:"Child":3:{s:6:"\0Foo\0x";s:1:"1";s:8:"\0Bar\0Foo";s:1:"2";s:3:"Foo";s:1:"3";}')).toMatchObject({
+      ok: true,
+      value: { '@class': 'Child', x: '1', Foo: '3', 'Bar::Foo': '2' },
+    });
+  });
 });
 
 describe('session encodings', () => {

@@ -196,8 +196,12 @@ export class ArrayBuilder {
  */
 export class ObjectBuilder {
   private readonly map = newMap();
-  /** Properties named plainly that are a parent class's private ones, by name: their class (made when first needed). */
-  private inherited: Map<string, string> | undefined;
+  /**
+   * Properties named plainly that are a parent class's private ones: name, class, name, class...
+   * (made when first needed). Searched only when a name comes twice, which is rare: pushing to
+   * a list costs a Symfony token's user object less than a Map per object.
+   */
+  private inherited: string[] | undefined;
   height = 1;
 
   constructor(
@@ -223,13 +227,15 @@ export class ObjectBuilder {
     this.tracker.count(name.length);
     const parents = owner !== undefined && owner !== '*' && owner !== this.className;
     if (Object.hasOwn(this.map, name)) {
-      const other = this.inherited?.get(name);
+      const inherited = this.inherited ?? [];
+      let at = 0;
+      while (at < inherited.length && inherited[at] !== name) at += 2;
       if (parents) name = `${owner}::${name}`;
-      else if (other !== undefined) {
-        this.map[`${other}::${name}`] = this.map[name] as PhpPlain;
-        this.inherited?.delete(name);
+      else if (at < inherited.length) {
+        this.map[`${inherited[at + 1] as string}::${name}`] = this.map[name] as PhpPlain;
+        inherited.splice(at, 2);
       }
-    } else if (parents) (this.inherited ??= new Map()).set(name, owner as string);
+    } else if (parents) (this.inherited ??= []).push(name, owner as string);
     this.map[name] = read.value;
   }
 
