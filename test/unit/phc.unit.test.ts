@@ -1,5 +1,6 @@
 import { describe, test, expect } from '@jest/globals';
-import { formatPhc, parsePhc, PhcFormatError, type PhcHash } from '../../src/core/users/phc.js';
+import fc from 'fast-check';
+import { checkPhc, costsOf, formatPhc, parsePhc, PhcFormatError, type PhcHash } from '../../src/core/users/phc.js';
 
 /** 16 bytes "0123456789abcdef" and 32 bytes of 0x07, as unpadded base64. */
 const SALT = Buffer.from('0123456789abcdef');
@@ -273,5 +274,154 @@ describe('round trip', () => {
       expect(back.salt.equals(salt)).toBe(true);
       expect(back.hash.equals(hash)).toBe(true);
     }
+  });
+});
+
+/**
+ * parsePhc as it was before checkPhc (commit 40e3a9f), which decoded the salt and digest with
+ * Buffer and re-encoded them to refuse a last character with unused bits set: the oracle that
+ * checkPhc, which checks the same without decoding, is held to.
+ */
+function formerParsePhc(encoded: string): PhcHash {
+  const decode = (field: string, what: string): Buffer => {
+    if (!/^[A-Za-z0-9+/]+$/.test(field) || field.length % 4 === 1) throw new PhcFormatError(`${what} is not unpadded base64`);
+    const bytes = Buffer.from(field, 'base64');
+    if (bytes.toString('base64').replace(/=+$/, '') !== field)
+      throw new PhcFormatError(`${what} is not canonical base64 (cut short or altered?)`);
+    return bytes;
+  };
+  const params = (field: string) => {
+    const seen = new Map<string, number>();
+    for (const pair of field.split(',')) {
+      const eq = pair.indexOf('=');
+      const name = pair.slice(0, eq);
+      const value = pair.slice(eq + 1);
+      if (eq < 1 || !['m', 't', 'p'].includes(name)) throw new PhcFormatError(`unknown parameter "${pair.slice(0, 20)}"`);
+      if (seen.has(name)) throw new PhcFormatError(`parameter ${name} given twice`);
+      if (!/^(0|[1-9][0-9]{0,9})$/.test(value)) throw new PhcFormatError(`parameter ${name} is not a decimal number`);
+      seen.set(name, Number(value));
+    }
+    const [m, t, p] = [seen.get('m'), seen.get('t'), seen.get('p')];
+    if (m === undefined || t === undefined || p === undefined) throw new PhcFormatError('parameters m, t and p are required');
+    return { m, t, p };
+  };
+  if (encoded.length > 1024) throw new PhcFormatError('too long to be a PHC string');
+  const parts = encoded.split('$');
+  if (parts[0] !== '' || parts.length < 5 || parts.length > 6) throw new PhcFormatError('not a PHC string');
+  const variant = parts[1] as PhcHash['variant'];
+  if (!['argon2d', 'argon2i', 'argon2id'].includes(variant))
+    throw new PhcFormatError(`algorithm "${String(parts[1]).slice(0, 20)}" is not argon2`);
+  let version = 16;
+  let rest = parts.slice(2);
+  if (parts.length === 6) {
+    const v = /^v=(16|19)$/.exec(parts[2] ?? '');
+    if (!v) throw new PhcFormatError('unsupported version field');
+    version = Number(v[1]);
+    rest = parts.slice(3);
+  }
+  const [fields, salt, hash] = rest as [string, string, string];
+  const { m, t, p } = params(fields);
+  const saltBytes = decode(salt, 'salt');
+  const hashBytes = decode(hash, 'hash');
+  if (saltBytes.length < 8) throw new PhcFormatError('salt is shorter than 8 bytes');
+  if (hashBytes.length < 16) throw new PhcFormatError(`hash is shorter than 16 bytes (cut short?)`);
+  if (t < 1 || t > 0xffffffff || m > 0xffffffff || p < 1 || p > 0xffffff || m < 8 * p) throw new PhcFormatError('parameters out of range');
+  return { variant, version, memoryCost: m, timeCost: t, parallelism: p, salt: saltBytes, hash: hashBytes };
+}
+
+/** What a parser answers, as a value to compare: its result, or its error's class and message. */
+function outcome<T>(parse: () => T): { ok: T } | { error: string; message: string } {
+  try {
+    return { ok: parse() };
+  } catch (err) {
+    return { error: (err as Error).constructor.name, message: (err as Error).message };
+  }
+}
+
+describe('checkPhc: parsePhc without decoding', () => {
+  test('gives the fields, the base64 as written and the sizes in bytes', () => {
+    expect(checkPhc(phcWith('m=65536,p=4,t=3'))).toEqual({
+      variant: 'argon2id',
+      version: 19,
+      memoryCost: 65536,
+      timeCost: 3,
+      parallelism: 4,
+      salt64: SALT_B64,
+      hash64: HASH_B64,
+      saltBytes: 16,
+      hashBytes: 32,
+    });
+  });
+
+  test('costsOf a decoded hash gives the sizes checkPhc gives', () => {
+    const { salt64, hash64, ...costs } = checkPhc(CANONICAL);
+    expect([salt64, hash64]).toEqual([SALT_B64, HASH_B64]);
+    expect(costsOf(parsePhc(CANONICAL))).toEqual(costs);
+  });
+
+  /** Characters PHC strings are made of, and a few they may not hold. */
+  const phcChar = fc.constantFrom(...'$=,mtpv0123456789AQgwBbcdZz+/-_. é\u0000'.split(''));
+  /** Parameters in any order, or drawn at and around their bounds, some given twice or left out. */
+  const params = fc.oneof(
+    fc.shuffledSubarray(['m=4096', 't=3', 'p=1'], { minLength: 3, maxLength: 3 }).map((ps) => ps.join(',')),
+    fc
+      .array(
+        fc.tuple(
+          fc.constantFrom('m', 't', 'p'),
+          fc.constantFrom('0', '1', '2', '7', '8', '31', '32', '4096', '01', '', '4294967295', '4294967296', '16777215', '16777216'),
+        ),
+        { minLength: 2, maxLength: 4 },
+      )
+      .map((ps) => ps.map(([name, value]) => `${name}=${value}`).join(',')),
+  );
+  /** A string of the PHC shape: any variant and version, salt and digest of any size near the bounds. */
+  const phcShaped = fc
+    .record({
+      variant: fc.constantFrom('argon2id', 'argon2i', 'argon2d'),
+      version: fc.constantFrom<string | null>('v=19', 'v=16', null),
+      params,
+      salt: fc.uint8Array({ minLength: 6, maxLength: 40 }),
+      hash: fc.uint8Array({ minLength: 12, maxLength: 70 }),
+    })
+    .map(({ variant, version, params, salt, hash }) =>
+      phcWith(params, {
+        variant,
+        version,
+        salt: Buffer.from(salt).toString('base64').replace(/=+$/, ''),
+        hash: Buffer.from(hash).toString('base64').replace(/=+$/, ''),
+      }),
+    );
+  /** Such a string with characters replaced, inserted or cut: most are refused, each for some reason. */
+  const mutated = fc
+    .tuple(phcShaped, fc.array(fc.tuple(fc.nat(), phcChar, fc.constantFrom('replace', 'insert', 'cut')), { minLength: 1, maxLength: 4 }))
+    .map(([s, edits]) =>
+      edits.reduce((acc, [at, c, how]) => {
+        const i = at % (acc.length + 1);
+        return how === 'insert' ? acc.slice(0, i) + c + acc.slice(i) : acc.slice(0, i) + (how === 'replace' ? c : '') + acc.slice(i + 1);
+      }, s),
+    );
+  /** The last character of the salt or the digest replaced by any base64 character: canonical or not. */
+  const lastChanged = fc
+    .tuple(phcShaped, fc.boolean(), fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.split('')))
+    .map(([s, salt, c]) => {
+      const parts = s.split('$');
+      const i = parts.length - (salt ? 2 : 1);
+      parts[i] = `${(parts[i] as string).slice(0, -1)}${c}`;
+      return parts.join('$');
+    });
+  const random = fc.array(phcChar, { maxLength: 80 }).map((cs) => `$argon2id$${cs.join('')}`);
+
+  test('property: accepts and refuses exactly what the former parsePhc did, with the same message', () => {
+    fc.assert(
+      fc.property(fc.oneof(phcShaped, mutated, lastChanged, random), (s) => {
+        const former = outcome(() => formerParsePhc(s));
+        const parsed = outcome(() => parsePhc(s));
+        const checked = outcome(() => checkPhc(s));
+        expect(parsed).toEqual(former);
+        if ('ok' in former) expect(checked).toEqual({ ok: expect.objectContaining(costsOf(former.ok)) });
+        else expect(checked).toEqual(former);
+      }),
+      { numRuns: 20000 },
+    );
   });
 });

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { UsageError } from '../errors.js';
 import { PASSWORD_MIN_CHARS } from '../defaults.js';
-import { formatPhc, type PhcHash } from './phc.js';
+import { costsOf, formatPhc, type PhcHash } from './phc.js';
 import { argon2OverCaps, argon2Raw, argon2Weaknesses, HASH_BYTES, SALT_BYTES } from './families/argon2.js';
 import { describeHash, parseStoredHash, refuseOverCaps, type CostCaps, type HashPolicy, type VerifyOptions } from './families/index.js';
 
@@ -46,7 +46,7 @@ export async function hashPassword(password: Buffer, policy: HashPolicy): Promis
 
 /** An argon2 hash above the caps is a BadDataError (exit 5). */
 export function checkCaps(h: PhcHash, caps: CostCaps): void {
-  refuseOverCaps(argon2OverCaps(h, caps), 'argon2');
+  refuseOverCaps(argon2OverCaps(costsOf(h), caps), 'argon2');
 }
 
 /**
@@ -64,7 +64,7 @@ export async function verifyPassword(password: Buffer, stored: string, caps: Cos
  * them is refused as unusable (exit 5), as verifying it would be.
  */
 export function weaknesses(stored: string | PhcHash, policy: HashPolicy, caps?: CostCaps): string[] {
-  if (typeof stored !== 'string') return argon2Weaknesses(stored, policy);
+  if (typeof stored !== 'string') return argon2Weaknesses(costsOf(stored), policy);
   return (caps === undefined ? describeHash(stored) : parseStoredHash(stored, caps)).outdated(policy);
 }
 

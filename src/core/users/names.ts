@@ -29,10 +29,13 @@ export function validateUsername(name: string): string {
   // to the normalized form; this cheap bound first keeps a huge argument from costing more.
   if (name.length > USERNAME_MAX_CHARS * 8) throw new UsageError(`username is longer than ${USERNAME_MAX_CHARS} characters`);
   const nfc = name.normalize('NFC');
-  const chars = [...nfc];
-  if (chars.length > USERNAME_MAX_CHARS) throw new UsageError(`username is longer than ${USERNAME_MAX_CHARS} characters`);
+  // Characters are counted by code point; a name of at most 64 UTF-16 units has no more than
+  // 64 of them, and is not spread into an array (`user import` checks a name per user).
+  if (nfc.length > USERNAME_MAX_CHARS && [...nfc].length > USERNAME_MAX_CHARS) {
+    throw new UsageError(`username is longer than ${USERNAME_MAX_CHARS} characters`);
+  }
   if (!USERNAME_CHARS.test(nfc)) {
-    const bad = chars.find((c) => !USERNAME_CHARS.test(c)) ?? '';
+    const bad = [...nfc].find((c) => !USERNAME_CHARS.test(c)) ?? '';
     throw new UsageError(`username contains ${describeChar(bad)}, which is not allowed`, {
       hint: 'usernames use letters, digits and . _ - @ + (see docs/schema.md)',
     });

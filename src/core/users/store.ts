@@ -306,6 +306,15 @@ export type ImportMode = 'create' | 'overwrite';
  */
 const IMPORT_USERS = script(`
 local overwrite, fields, out = ARGV[1] == 'overwrite', cjson.decode(ARGV[2]), {}
+-- KEYS are distinct (import.ts refuses a name given twice). When none of them exists, as in
+-- an import into a new database, every one is a new record: one EXISTS instead of a TYPE each.
+if redis.call('EXISTS', unpack(KEYS)) == 0 then
+  for i, key in ipairs(KEYS) do
+    redis.call('HSET', key, unpack(fields[i]))
+    out[i] = 1
+  end
+  return out
+end
 for i, key in ipairs(KEYS) do
   local t = redis.call('TYPE', key)['ok']
   if t == 'none' then
@@ -335,7 +344,9 @@ export async function importUsers(
   mode: ImportMode,
   users: ReadonlyArray<{ key: string; fields: readonly string[] }>,
 ): Promise<ImportResult[]> {
-  const fields = Buffer.from(JSON.stringify(users.map((u) => u.fields)));
+  // A string, not a Buffer: node-redis writes it with the command's other strings, where a
+  // Buffer would be turned back into a string by runScript (onWire) after costing its encoding.
+  const fields = JSON.stringify(users.map((u) => u.fields));
   const reply = await runScript(
     redis,
     IMPORT_USERS,

@@ -11,7 +11,7 @@ import { FIREBASE_PREFIX, parseFirebase } from './firebase.js';
 import { parseKeycloak } from './keycloak.js';
 import { parseDjangoPbkdf2, parsePasslibPbkdf2 } from './pbkdf2.js';
 import { parseDjangoScrypt, parsePasslibScrypt } from './scrypt.js';
-import { HashFormatError, type CostCaps, type HashInfo, type ParsedHash, type VerifyOptions } from './types.js';
+import { HashFormatError, type CostCaps, type FamilyName, type HashInfo, type ParsedHash, type VerifyOptions } from './types.js';
 
 export type { CostCaps, FamilyName, FirebaseParams, HashInfo, HashPolicy, VerifyOptions } from './types.js';
 
@@ -90,11 +90,8 @@ export function refuseOverCaps(over: string[], kind: ParsedHash['capsKind']): vo
   });
 }
 
-/**
- * Parse a stored hash and check it against the caps, before any work: an unreadable hash, or
- * one asking for more than the caps allow, is a BadDataError (exit 5).
- */
-export function parseStoredHash(stored: string, caps: CostCaps): StoredHash {
+/** A stored hash parsed and within the caps: an unreadable hash, or one above them, is a BadDataError (exit 5). */
+function parseWithinCaps(stored: string, caps: CostCaps): ParsedHash {
   let parsed: ParsedHash;
   try {
     parsed = parse(stored);
@@ -102,6 +99,22 @@ export function parseStoredHash(stored: string, caps: CostCaps): StoredHash {
     throw unusable(err);
   }
   refuseOverCaps(parsed.overCaps(caps), parsed.capsKind);
-  const { family, params, readsBytes, outdated, verify } = parsed;
+  return parsed;
+}
+
+/**
+ * The family of a stored hash that parseStoredHash would accept (refused as it would refuse
+ * it), for a caller that only checks hashes: `user import`, a hash per user.
+ */
+export function checkStoredHash(stored: string, caps: CostCaps): FamilyName {
+  return parseWithinCaps(stored, caps).family;
+}
+
+/**
+ * Parse a stored hash and check it against the caps, before any work: an unreadable hash, or
+ * one asking for more than the caps allow, is a BadDataError (exit 5).
+ */
+export function parseStoredHash(stored: string, caps: CostCaps): StoredHash {
+  const { family, params, readsBytes, outdated, verify } = parseWithinCaps(stored, caps);
   return { family, params, readsBytes, outdated, verify: (password, options = {}) => verify(password, options) };
 }

@@ -9,9 +9,9 @@
  */
 import type { Keyed } from '../../redis/connection.js';
 import { AppError } from '../../errors.js';
-import { parseStoredHash, type CostCaps } from '../families/index.js';
+import { checkStoredHash, type CostCaps } from '../families/index.js';
 import { userKey, validateUsername } from '../names.js';
-import { FIELD_CREATED, FIELD_HASH, FIELD_UPDATED, importUsers as writeUsers, type ImportResult } from '../store.js';
+import { FIELD_CREATED, FIELD_HASH, FIELD_UPDATED, importUsers as writeUsers, type ImportResult, type RecordState } from '../store.js';
 import type { CONFLICT_MODES } from '../../defaults.js';
 import type { Candidate, InputRecord, Position, Rejected } from './formats.js';
 
@@ -66,7 +66,7 @@ const LONE_SURROGATE = /\p{Cs}/u;
 
 /** The message of a check that failed, as a reason (never a stack, never the input's text). */
 function reasonOf(err: unknown): string {
-  // parseStoredHash speaks of the stored hash; here it is the input's.
+  // checkStoredHash speaks of the stored hash; here it is the input's.
   if (err instanceof AppError) return err.message.replace(/^stored password hash/, 'the password hash');
   throw err;
 }
@@ -79,33 +79,37 @@ interface Checked {
   fields: string[];
 }
 
+/** A record's rejection: `name` as far as it got (the input's, or the name once checked). */
+const rejectedAt = (at: Position, name: string, reason: string): Rejected => ({ kind: 'rejected', ...at, name, reason });
+
 /** A user record ready to write, or why not. `seen`: names so far, with the line of each. */
 function check(c: Candidate, opts: ImportOptions & { stamp: string }, seen: Map<string, number>): Checked | Rejected {
   const at: Position = c.record === undefined ? { line: c.line } : { line: c.line, record: c.record };
-  const reject = (reason: string, name: string): Rejected => ({ kind: 'rejected', ...at, name, reason });
   let name: string;
   try {
     name = validateUsername(c.name);
   } catch (err) {
-    return reject(reasonOf(err), c.name);
+    return rejectedAt(at, c.name, reasonOf(err));
   }
   const first = seen.get(name);
-  if (first !== undefined) return reject(`the name was given before, at line ${first}`, name);
+  if (first !== undefined) return rejectedAt(at, name, `the name was given before, at line ${first}`);
   seen.set(name, c.line);
   let family: string;
   try {
-    family = parseStoredHash(c.hash, opts.caps).family;
+    family = checkStoredHash(c.hash, opts.caps);
   } catch (err) {
-    return reject(reasonOf(err), name);
+    return rejectedAt(at, name, reasonOf(err));
   }
   const fields = [FIELD_HASH, c.hash];
   const stamp = opts.stamp;
   if (!c.verbatim && c.fields[FIELD_CREATED] === undefined) fields.push(FIELD_CREATED, stamp);
-  for (const [field, value] of Object.entries(c.fields)) {
+  // for...in, not Object.entries: no array of pairs per user (the fields are a plain object's own).
+  for (const field in c.fields) {
+    const value = c.fields[field as keyof RecordState];
     if (value === undefined) continue;
     // A JSON input may spell half a surrogate pair (\ud800): no UTF-8 holds it, and writing it
     // would store other text than the input's (or, in the batch's JSON, fail the whole batch).
-    if (LONE_SURROGATE.test(value)) return reject(`its ${field} is not valid Unicode (half a surrogate pair)`, name);
+    if (LONE_SURROGATE.test(value)) return rejectedAt(at, name, `its ${field} is not valid Unicode (half a surrogate pair)`);
     fields.push(field, value);
   }
   if (!c.verbatim) fields.push(FIELD_UPDATED, stamp);
