@@ -130,7 +130,11 @@ export async function usersFigures(bench: Bench): Promise<void> {
   console.log(`seeding ${small} user records ...`);
   await seedUsers(server.port, 0, small);
   const listSmall: ToolRun[] = [];
-  for (let i = 0; i < args.runs; i += 1) listSmall.push(await toolRun(redis, server, list, env));
+  const checkSmall: ToolRun[] = [];
+  for (let i = 0; i < args.runs; i += 1) {
+    listSmall.push(await toolRun(redis, server, list, env));
+    checkSmall.push(await toolRun(redis, server, check, env));
+  }
   if (args.sessions > small) {
     console.log(`seeding ${args.sessions - small} more user records ...`);
     await seedUsers(server.port, small, args.sessions);
@@ -173,6 +177,15 @@ export async function usersFigures(bench: Bench): Promise<void> {
     '<= 1.0x redis-cli --scan',
     (r) => r <= 1.0,
     { slowlog: slowestOf(checked), notes: `${spread(checked, (t) => t.seconds, 's')} vs ${base}; ${cpuNote(checked)}` },
+  );
+  record(
+    `user rehash --check --json peak RSS (${args.sessions} vs ${small})`,
+    medianOf(checked, 'rssMb'),
+    medianOf(checkSmall, 'rssMb'),
+    'MB',
+    '<= 1.2x and < 150 MB',
+    flat(checked),
+    { slowlog: slowestOf(checked), notes: rssNotes(checked, checkSmall) },
   );
   await redis.flushAll();
 }
