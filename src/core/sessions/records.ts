@@ -163,3 +163,6 @@ export const keyExpiresAt = (now: number, pttlMs: number): string | null => (ptt
 
 /** A key's PTTL as the listing's ttlSeconds: -1 for no expiry, else whole seconds, rounded up. */
 export const keyTtlSeconds = (pttlMs: number): number => (pttlMs < 0 ? -1 : Math.ceil(pttlMs / 1000));
+
+/** `ttlSeconds` of a session whose stored value says when it expires (ms): never below 0, as an expired one the app has yet to remove. */
+export const storedTtlSeconds = (expiresMs: number, now: number): number => Math.max(0, Math.ceil((expiresMs - now) / 1000));

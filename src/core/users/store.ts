@@ -308,15 +308,9 @@ const IMPORT_USERS = script(`
 local overwrite, fields, out = ARGV[1] == 'overwrite', cjson.decode(ARGV[2]), {}
 -- KEYS are distinct (import.ts refuses a name given twice). When none of them exists, as in
 -- an import into a new database, every one is a new record: one EXISTS instead of a TYPE each.
-if redis.call('EXISTS', unpack(KEYS)) == 0 then
-  for i, key in ipairs(KEYS) do
-    redis.call('HSET', key, unpack(fields[i]))
-    out[i] = 1
-  end
-  return out
-end
+local fresh = redis.call('EXISTS', unpack(KEYS)) == 0
 for i, key in ipairs(KEYS) do
-  local t = redis.call('TYPE', key)['ok']
+  local t = fresh and 'none' or redis.call('TYPE', key)['ok']
   if t == 'none' then
     redis.call('HSET', key, unpack(fields[i]))
     out[i] = 1

@@ -13,7 +13,7 @@ import { NO_PREFILTER } from '../../../walk/prefilter.js';
 import { prefilterNeedle } from '../../decode/json-prefilter.js';
 import { decodeSession, setMembers, type JsonObject } from '../../decode/json-session.js';
 import { idAfter, sessionKey, validateSessionId } from '../../ids.js';
-import { isoTime, noteReadable, noteUnreadable, parseTime, unreadableRecord } from '../../records.js';
+import { isoTime, noteReadable, noteUnreadable, parseTime, storedTtlSeconds, unreadableRecord } from '../../records.js';
 import { terminalSafe } from '../../../json-safe.js';
 import { quote, unreadableLine } from '../../json-line.js';
 import type { LineInfo, SessionLayout, SessionRecord, SideOp } from '../../layout.js';
@@ -43,7 +43,7 @@ function toRecord(id: string, raw: Buffer, pttlMs: number, now: number, info?: L
   return {
     id,
     user: read.userId,
-    ttlSeconds: Math.max(0, Math.ceil((read.expires - now) / 1000)),
+    ttlSeconds: storedTtlSeconds(read.expires, now),
     expiresAt: new Date(read.expires).toISOString(),
     readable: true,
     extra: null,
@@ -64,7 +64,7 @@ const jsonLine: SessionLayout['jsonLine'] = (id, raw, pttlMs, _fields, now, only
   noteReadable(info);
   if (onlyUser !== undefined && read.userId !== onlyUser) return undefined;
   // read.expires came from parseTime (Date.parse): an integer within Date's range, which isoTime formats as toISOString does.
-  const ttlSeconds = Math.max(0, Math.ceil((read.expires - now) / 1000));
+  const ttlSeconds = storedTtlSeconds(read.expires, now);
   return terminalSafe(
     `{"id":${quote(id)},"user":${quote(read.userId)},"ttlSeconds":${ttlSeconds},"expiresAt":"${isoTime(read.expires)}",` +
       `"readable":true,"extra":null,"expiresBy":"expires"${tail}}`,

@@ -19,7 +19,7 @@ import { NO_PREFILTER } from '../../../walk/prefilter.js';
 import { prefilterNeedle } from '../../decode/json-prefilter.js';
 import { decodeSession, setMembers, type JsonObject } from '../../decode/json-session.js';
 import { idAfter, sessionKey, validateSessionId } from '../../ids.js';
-import { isoOrNull, noteReadable, noteUnreadable, parseTime, storedIso, unreadableRecord } from '../../records.js';
+import { isoOrNull, noteReadable, noteUnreadable, parseTime, storedIso, storedTtlSeconds, unreadableRecord } from '../../records.js';
 import { extraJson, isoJson, quote, unreadableLine } from '../../json-line.js';
 import { terminalSafe } from '../../../json-safe.js';
 import { readHandoff } from '../../read-handoff.js';
@@ -63,6 +63,12 @@ const SHOWN_ELSEWHERE = new Set(['id', 'token', 'userId', 'expiresAt', 'createdA
 /** The listing checks each value with isSessionValue before building from it: one parse for both. */
 const checked = readHandoff(readBetterAuth);
 
+/** The name shown beside the user id: the stored user's email, when it has one. */
+function userNameOf(read: Read): string | null {
+  const email = read.user?.['email'];
+  return typeof email === 'string' ? email : null;
+}
+
 function toRecord(id: string, raw: Buffer, pttlMs: number, now: number, info?: LineInfo): SessionRecord {
   const read = checked.take(raw);
   if (typeof read === 'string') return unreadableRecord(id, pttlMs, now, read, info);
@@ -74,12 +80,11 @@ function toRecord(id: string, raw: Buffer, pttlMs: number, now: number, info?: L
     extra ??= {};
     extra[k] = read.session[k];
   }
-  const email = read.user?.['email'];
   return {
     id,
     user: read.userId,
-    userName: typeof email === 'string' ? email : null,
-    ttlSeconds: Math.max(0, Math.ceil((read.expiresAt - now) / 1000)),
+    userName: userNameOf(read),
+    ttlSeconds: storedTtlSeconds(read.expiresAt, now),
     expiresAt: isoOrNull(read.expiresAt),
     readable: true,
     extra,
@@ -101,10 +106,9 @@ const jsonLine: SessionLayout['jsonLine'] = (id, raw, pttlMs, _fields, now, only
     return onlyUser === undefined ? unreadableLine(id, raw, pttlMs, now, tail) : undefined;
   }
   noteReadable(info);
-  const email = read.user?.['email'];
-  const userName = typeof email === 'string' ? email : null;
+  const userName = userNameOf(read);
   if (onlyUser !== undefined && read.userId !== onlyUser && userName !== onlyUser) return undefined;
-  const ttlSeconds = Math.max(0, Math.ceil((read.expiresAt - now) / 1000));
+  const ttlSeconds = storedTtlSeconds(read.expiresAt, now);
   return terminalSafe(
     `{"id":${quote(id)},"user":${quote(read.userId)},"userName":${userName === null ? 'null' : quote(userName)},` +
       `"ttlSeconds":${ttlSeconds},"expiresAt":${isoJson(isoOrNull(read.expiresAt))},"readable":true,` +

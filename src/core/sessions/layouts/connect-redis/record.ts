@@ -6,7 +6,7 @@
 
 import type { LineInfo, SessionRecord } from '../../layout.js';
 import { objectMembers } from '../../decode/json-bytes.js';
-import { keyExpiresAt } from '../../records.js';
+import { keyExpiresAt, keyTtlSeconds } from '../../records.js';
 import { terminalSafe } from '../../../json-safe.js';
 import { keyTimes, quote, unreadableLine } from '../../json-line.js';
 import {
@@ -46,7 +46,7 @@ export function toSessionRecord(
   now: number,
   info?: LineInfo,
 ): SessionRecord {
-  const ttlSeconds = pttlMs < 0 ? -1 : Math.ceil(pttlMs / 1000);
+  const ttlSeconds = keyTtlSeconds(pttlMs);
   const expiresAt = keyExpiresAt(now, pttlMs);
   const read = readSession(raw, fields, info ?? { readable: true });
   if (typeof read === 'string') return { id, user: null, ttlSeconds, expiresAt, readable: false, extra: null, unreadable: read };

@@ -15,7 +15,7 @@ import { UsageError } from '../../../errors.js';
 import { prefilterNeedle } from '../../decode/json-prefilter.js';
 import { decodeSession, sessionUser, setMembers, userRootOf, type JsonObject } from '../../decode/json-session.js';
 import { idAfter, sessionKey, validateSessionId } from '../../ids.js';
-import { isoOrNull, noteReadable, noteUnreadable, unreadableRecord } from '../../records.js';
+import { isoOrNull, noteReadable, noteUnreadable, storedTtlSeconds, unreadableRecord } from '../../records.js';
 import { readHandoff } from '../../read-handoff.js';
 import { terminalSafe } from '../../../json-safe.js';
 import { extraJson, isoJson, quote, unreadableLine } from '../../json-line.js';
@@ -53,7 +53,7 @@ function toRecord(id: string, raw: Buffer, pttlMs: number, fields: readonly stri
   return {
     id,
     user: found?.user ?? null,
-    ttlSeconds: Math.max(0, Math.ceil((read.expire - now) / 1000)),
+    ttlSeconds: storedTtlSeconds(read.expire, now),
     expiresAt: isoOrNull(read.expire),
     readable: true,
     extra,
@@ -78,7 +78,7 @@ const jsonLine: SessionLayout['jsonLine'] = (id, raw, pttlMs, fields, now, onlyU
   noteReadable(info, found?.user === null ? found : undefined);
   const user = found?.user ?? null;
   if (onlyUser !== undefined && user !== onlyUser) return undefined;
-  const ttlSeconds = Math.max(0, Math.ceil((read.expire - now) / 1000));
+  const ttlSeconds = storedTtlSeconds(read.expire, now);
   const extra = extraJson(read.session, KOA_MEMBERS, userRootOf(fields, found));
   return terminalSafe(
     `{"id":${quote(id)},"user":${user === null ? 'null' : quote(user)},"ttlSeconds":${ttlSeconds},"expiresAt":${isoJson(isoOrNull(read.expire))},` +

@@ -51,6 +51,9 @@ function unserialize(bytes: Buffer): PhpPlain | undefined {
   return decoded.ok && decoded.end === bytes.length ? decoded.value : undefined;
 }
 
+/** A session's attributes as read; `encrypted` when they came out of an APP_KEY payload. */
+type Attributes = { attributes: PhpMap; serialization: 'php' | 'json'; encrypted?: boolean };
+
 /** The attributes in serialize()d bytes. */
 function phpAttributes(bytes: Buffer): Attributes | undefined {
   const value = unserialize(bytes);
@@ -95,10 +98,8 @@ function plainInner(raw: Buffer): Buffer | undefined {
   return isUtf8(inner) ? inner : undefined;
 }
 
-type Attributes = { attributes: PhpMap; serialization: 'php' | 'json' };
-
-/** Any cache entry's attributes: its string decoded, and decrypted with `keys` when it is a payload; or why not. */
-function readEntry(raw: Buffer, keys: readonly Buffer[]): (Attributes & { encrypted: boolean }) | string {
+/** Any cache entry's attributes: its string decoded, and decrypted with `keys` when it is a payload; or why not (undefined: no attributes). */
+function readEntry(raw: Buffer, keys: readonly Buffer[]): Attributes | string | undefined {
   const outer = unserialize(raw);
   if (typeof outer !== 'string') return 'not a serialize()d string (a Laravel cache entry holding a session)';
   let data = outer;
@@ -114,17 +115,16 @@ function readEntry(raw: Buffer, keys: readonly Buffer[]): (Attributes & { encryp
     encrypted = true;
   }
   const read = attributesOf(data);
-  return read === undefined ? 'not Laravel session attributes' : { ...read, encrypted };
+  return read === undefined || !encrypted ? read : { ...read, encrypted };
 }
 
 function readLaravel(raw: Buffer, keys: readonly Buffer[]): LaravelSession | string {
   const inner = plainInner(raw);
-  const plain = inner === undefined ? undefined : phpAttributes(inner);
-  const read =
-    inner === undefined ? readEntry(raw, keys) : plain === undefined ? 'not Laravel session attributes' : { ...plain, encrypted: false };
+  const read = inner === undefined ? readEntry(raw, keys) : phpAttributes(inner);
+  if (read === undefined) return 'not Laravel session attributes';
   if (typeof read === 'string') return read;
   if (!Object.hasOwn(read.attributes, '_token')) return 'no _token (not a Laravel session)';
-  return read;
+  return { ...read, encrypted: read.encrypted === true };
 }
 
 /** The guard of a `login_<guard>_<sha1>` attribute name; undefined for any other name. */

@@ -18,7 +18,7 @@ import { escapeGlob, showId } from '../../../redis/keys.js';
 import { decodeMarshal, isMarshal, MARSHAL_LIMITS, type MarshalValue, type MObject } from '../../decode/marshal.js';
 import { marshalFloat } from '../../decode/marshal-write.js';
 import { idAfter, sessionKey } from '../../ids.js';
-import { keyExpiresAt, isoOrNull, noteReadable, lineOfRecord, unreadableRecord } from '../../records.js';
+import { isoOrNull, keyExpiresAt, keyTtlSeconds, lineOfRecord, noteReadable, storedTtlSeconds, unreadableRecord } from '../../records.js';
 import type { LineInfo, SessionLayout, SessionRecord } from '../../layout.js';
 import { railsCookie } from './cookie.js';
 import { privateKeyAt } from './keys.js';
@@ -107,7 +107,7 @@ function toRecord(id: string, raw: Buffer, pttlMs: number, fields: readonly stri
   return {
     id,
     user: found?.user ?? null,
-    ttlSeconds: byTtl ? (pttlMs < 0 ? -1 : Math.ceil(pttlMs / 1000)) : Math.max(0, Math.ceil((expiry - now) / 1000)),
+    ttlSeconds: byTtl ? keyTtlSeconds(pttlMs) : storedTtlSeconds(expiry, now),
     expiresAt: byTtl ? keyExpiresAt(now, pttlMs) : isoOrNull(expiry),
     readable: true,
     extra: railsExtra(e.session.hash, found?.user === null ? undefined : found?.key),

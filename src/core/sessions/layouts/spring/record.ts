@@ -9,7 +9,7 @@
  */
 import { unpackHash } from '../../../redis/hash-value.js';
 import type { LineInfo, SessionRecord } from '../../layout.js';
-import { isoOrNull, noteReadable, unreadableRecord } from '../../records.js';
+import { isoOrNull, noteReadable, storedTtlSeconds, unreadableRecord } from '../../records.js';
 import { PRINCIPAL_INDEX_NAME } from './keys.js';
 import type { JdkValue } from '../../decode/jdk.js';
 import { decodeJdkValue, decodeValue, isJdk, wholeNumber, type Serializer } from './values.js';
@@ -143,7 +143,7 @@ export function toSpringRecord(id: string, raw: Buffer, pttlMs: number, now: num
   return {
     id,
     user: session.principal,
-    ttlSeconds: expiry === null ? -1 : Math.max(0, Math.ceil((expiry - now) / 1000)),
+    ttlSeconds: expiry === null ? -1 : storedTtlSeconds(expiry, now),
     expiresAt: isoOrNull(expiry),
     readable: true,
     extra: extraOf(session),
