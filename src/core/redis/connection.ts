@@ -10,6 +10,14 @@ import { toAppError } from './redis-errors.js';
 export type Redis = RedisClientType;
 
 /**
+ * Resolves after the event loop's next check phase, where node-redis writes the commands sent
+ * so far (it writes at setImmediate). A loop that sends and then works on replies already in
+ * must await this after sending, or its commands leave only when it next waits, and the server
+ * idles meanwhile (docs/performance.md, change 41).
+ */
+export const commandsOut = (): Promise<void> => new Promise<void>((resume) => setImmediate(resume));
+
+/**
  * The commands the tool sends about one key: what a single server's client and a Cluster client
  * (which routes each command to the master of its key) both serve, with the same signatures.
  * Topology.keyed is one of the two; nothing that takes a Keyed can tell which.

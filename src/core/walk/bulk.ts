@@ -9,6 +9,7 @@ import { ByteBudget, IN_FLIGHT_BYTES, ROOMY_IN_FLIGHT } from './fetch-values.js'
 import { isRoomy, isTight, memoryHeadroom, TIGHT_IN_FLIGHT, TIGHT_SCAN_COUNT } from './headroom.js';
 import { TopologyChangedError } from '../errors.js';
 import type { Topology, MasterNode } from '../redis/topology.js';
+import { commandsOut } from '../redis/connection.js';
 
 /**
  * Keys per command (MGET, the PTTL script, UNLINK); a longer SCAN reply is split. Measured
@@ -106,6 +107,9 @@ async function* walk<T>(topology: Topology, scan: ScanOptions, work: Work<T>, op
           // Awaited later, in order; this only stops an early failure counting as unhandled.
           pending.catch(() => undefined);
           queue.push(pending);
+          // Out now, not after the consumer has worked through the batches already in: a 1M-user
+          // listing took 8.2-8.6 s of wall without this, 6.5-7.1 s with it.
+          await commandsOut();
           if (queue.length >= inFlight) yield await (queue.shift() as Promise<BatchResult<T>>);
         }
       }

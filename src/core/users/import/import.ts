@@ -7,7 +7,7 @@
  * or not at all; `fail` writes one
  * at a time, so that nothing after the first existing user is written.
  */
-import type { Keyed } from '../../redis/connection.js';
+import { commandsOut, type Keyed } from '../../redis/connection.js';
 import { AppError } from '../../errors.js';
 import { checkStoredHash, type CostCaps } from '../families/index.js';
 import { userKey, validateUsername } from '../names.js';
@@ -172,6 +172,8 @@ export async function importUsers(redis: Keyed, batches: AsyncIterable<InputReco
     );
     batch = [];
     inFlight.push(sending);
+    // Out now, not once IN_FLIGHT are out and the client waits: the server works while we check the next.
+    await commandsOut();
     if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
     if (opts.mode === 'fail') await sending;
   };
