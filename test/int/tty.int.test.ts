@@ -223,7 +223,20 @@ describe('user list on a terminal', () => {
         : /^User\s+Status\s+Hash\s+Created\s+Password changed\s+Notes\s*$/,
     );
     expect(lines.filter((l) => /^alexandra\.\S*…\s+(active|disabled)\s+argon2id/.test(l))).toHaveLength(3);
+    // Notes (most records have none) narrows before Hash, whose cell starts with the costs.
+    const costs = width === 80 ? /\sargon2id m=4096…\s/ : /\sargon2id m=4096,t=1,…\s/;
+    expect(lines.filter((l) => costs.test(l))).toHaveLength(3);
     expect(lines[lines.length - 1]).toBe('3 users listed.');
+  });
+
+  test('--outdated at 120 columns: Notes, which says why, narrows last', async () => {
+    await redis.hSet('user:{alexandra.konstantinopoulou@example.com}', {
+      password_hash: '$argon2id$v=19$m=4096,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$xfF/Ea1d90eoahh0XhATEcsAEOYqBPVgDyjvWTbfA+k',
+      status: 'active',
+    });
+    const lines = await onTerminal(120, ['user', 'list', '--outdated']);
+    expect(lines.filter((l) => cells(l) > 120)).toEqual([]);
+    expect(lines.filter((l) => /^alexandra\.\S*…\s+active\s+argon2id m=4096…\s+-\s+-\s+outdated: m=4096 \(policy/.test(l))).toHaveLength(1);
   });
 });
 

@@ -108,9 +108,9 @@ describe('user list', () => {
     const [header, ...rows] = r.stdout.split('\n').filter((line) => line !== '');
     expect(header).toBe('user\tstatus\thash\tcreated\tupdated\tpassword changed\tnotes');
     expect(rows.sort()).toEqual([
-      'alice\tactive\targon2id version=19,m=65536,t=4,p=1\t2026-01-01T00:00:00Z\t2026-02-01T00:00:00Z\t2026-01-01T00:00:00Z\t',
+      'alice\tactive\targon2id m=65536,t=4,p=1,version=19\t2026-01-01T00:00:00Z\t2026-02-01T00:00:00Z\t2026-01-01T00:00:00Z\t',
       'bob\tdisabled\tbcrypt cost=12\t2026-01-01T00:00:00Z\t2026-01-01T00:00:00Z\t2026-01-01T00:00:00Z\tmust change password; principal 7; reason: INC-4711',
-      'carol\tactive\targon2id version=19,m=4096,t=2,p=1\t2026-01-01T00:00:00Z\t2026-01-01T00:00:00Z\t-\t',
+      'carol\tactive\targon2id m=4096,t=2,p=1,version=19\t2026-01-01T00:00:00Z\t2026-01-01T00:00:00Z\t-\t',
     ]);
     expect(r.stdout).not.toContain(TOTP);
   });
@@ -241,7 +241,7 @@ describe('user show', () => {
     const text = await cli(['user', 'show', 'alice']);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('status:               active\n');
-    expect(text.stdout).toContain('hash:                 argon2id version=19,m=65536,t=4,p=1\n');
+    expect(text.stdout).toContain('hash:                 argon2id m=65536,t=4,p=1,version=19\n');
     expect(text.stdout).toContain('outdated:             no\n');
     expect(text.stdout).toContain('sessions:             1\n');
     expect(text.stdout).toContain('pepper key:           - (not peppered)\n');

@@ -61,9 +61,9 @@ describe('recordJson and hashCell', () => {
     expect(Object.keys(line)).toEqual(['name', 'status', 'created_at', 'must_change_password']);
   });
 
-  test('the cost parameters, not the variant or sizes', () => {
+  test('the cost parameters, not the variant or sizes, and the version after the costs', () => {
     expect(hashCell({ family: 'argon2id', params: { variant: 'argon2id', version: 19, m: 19456, t: 2, p: 1, hashBytes: 32 } })).toBe(
-      'argon2id version=19,m=19456,t=2,p=1',
+      'argon2id m=19456,t=2,p=1,version=19',
     );
     expect(hashCell({ family: 'bcrypt', params: { variant: '2y', cost: 10 } })).toBe('bcrypt cost=10');
   });

@@ -31,18 +31,21 @@ export interface ListFlags extends UserFlags, PolicyFlags, PepperFileFlag, Progr
 }
 
 /**
- * On a narrow terminal Hash narrows first, then Notes, then User; Updated and then Created are
- * left out, so that a line fits 80 columns.
+ * On a narrow terminal Notes narrows first (most records have none), then Hash, then User;
+ * Updated and then Created are left out, so that a line fits 80 columns. At 120 columns the
+ * Hash cell keeps its costs (`argon2id m=19456,t=2,…`). With --outdated, whose Notes say why,
+ * Notes narrows last (OUTDATED_COLUMNS).
  */
 const COLUMNS: Column[] = [
   { header: 'User', width: 24, min: 12, shrink: 2 },
   { header: 'Status', width: 8 },
-  { header: 'Hash', width: 36, min: 16, shrink: 0 },
+  { header: 'Hash', width: 36, min: 16, shrink: 1 },
   { header: 'Created', width: 20, optional: 2 },
   { header: 'Updated', width: 20, optional: 1 },
   { header: 'Password changed', width: 20 },
-  { header: 'Notes', width: 40, min: 10, shrink: 1 },
+  { header: 'Notes', width: 40, min: 10, shrink: 0 },
 ];
+const OUTDATED_COLUMNS: Column[] = COLUMNS.map((c) => (c.header === 'Notes' ? { ...c, shrink: 3 } : c));
 
 /** One listed record: its --json line (an object), and its table cells (made only for a table). */
 interface Listed {
@@ -123,7 +126,9 @@ export async function run(ctx: CommandContext<ListFlags>): Promise<number> {
   return withTopology(ctx, async (topology) => {
     const counts: Counts = { scanned: 0, listed: 0, unreadable: 0, skipped: 0 };
     const progress = progressLine(io, 'Listing', opts.progress === true);
-    const table = json ? undefined : await createRowPrinter(io, COLUMNS, () => progress.beforeData());
+    const table = json
+      ? undefined
+      : await createRowPrinter(io, filter.outdated === undefined ? COLUMNS : OUTDATED_COLUMNS, () => progress.beforeData());
     const written: Written = { rows: 0 };
     const batches = scanRecords(topology, {
       prefix: opts.userPrefix,

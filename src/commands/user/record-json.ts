@@ -80,5 +80,7 @@ const NOT_COSTS = new Set(['variant', 'digest', 'hashBytes', 'keyBytes', 'keyId'
 /** A hash as a table cell: `argon2id m=19456,t=2,p=1,version=19`, `bcrypt cost=12`. */
 export function hashCell(info: Pick<HashInfo, 'family' | 'params'>): string {
   const costs = Object.entries(info.params).filter(([name]) => !NOT_COSTS.has(name));
+  // The version last: the costs are what an operator compares, and a narrowed cell keeps its start.
+  costs.sort(([a], [b]) => Number(a === 'version') - Number(b === 'version'));
   return costs.length === 0 ? info.family : `${info.family} ${costs.map(([k, v]) => `${k}=${v}`).join(',')}`;
 }
