@@ -76,7 +76,16 @@ async function overNewConnection<T>(ctx: AuditedContext, fn: (redis: Keyed) => P
 
 type Outcome = Pick<AuditRecord, 'outcome' | 'count' | 'error'>;
 
-async function record(ctx: AuditedContext, redis: Keyed, change: Change, log: AuditLog | undefined, outcome: Outcome): Promise<void> {
+/** Record an entry: in the stream (over a new connection if need be) and the log file. Never throws. */
+async function record(
+  ctx: AuditedContext,
+  redis: Keyed,
+  change: Change,
+  log: AuditLog | undefined,
+  outcome: Outcome,
+  /** Asked once the entry could not be stored: whether to say so on stderr. */
+  warn: () => boolean = () => true,
+): Promise<void> {
   const { actor, reason } = auditFields(ctx);
   const key = ctx.opts.auditKey;
   const entry: AuditRecord = {
@@ -122,13 +131,21 @@ async function record(ctx: AuditedContext, redis: Keyed, change: Change, log: Au
       notLogged = (err as NodeJS.ErrnoException).code ?? oneLine(err);
     }
   }
-  if (notStored !== undefined) {
+  const warned = (notStored !== undefined || notLogged !== undefined) && warn();
+  if (notStored !== undefined && warned) {
     const what = outcome.outcome === 'failed' ? 'this failure' : 'the change was made but';
     const copy = log !== undefined && notLogged === undefined ? ` It is in the audit log file ${log.path}.` : '';
     say(ctx.io, `Warning: ${what} could not be recorded in the audit trail (${notStored}).${copy}`);
   }
-  if (notLogged !== undefined) say(ctx.io, `Warning: could not append the audit entry to ${log?.path ?? ''} (${notLogged}).`);
+  if (notLogged !== undefined && warned) say(ctx.io, `Warning: could not append the audit entry to ${log?.path ?? ''} (${notLogged}).`);
 }
+
+/**
+ * Records one more entry of a run, as it goes (`user import --on-conflict overwrite`: one per
+ * overwritten user, with its fields before and after): outcome ok, with its own target and
+ * count. Never throws; only the first that cannot be recorded is warned of, the rest counted.
+ */
+export type RecordAlso = (change: Change, count: number) => Promise<void>;
 
 /**
  * Run a change and record it. `run` returns the count of what it changed and whether it was
@@ -139,19 +156,30 @@ export async function audited<T extends { count: number; interrupted?: boolean }
   ctx: AuditedContext,
   redis: Keyed,
   change: Change,
-  run: () => Promise<T>,
+  run: (also: RecordAlso) => Promise<T>,
 ): Promise<T> {
   const path = auditLogPath(ctx.opts);
   // Before the change: a file that cannot be written stops the command while nothing is done.
   const log = path === undefined ? undefined : await openAuditLog(path);
+  let unrecorded = 0;
+  // Entries recorded at once may fail together: the first to fail is the one that says so.
+  const firstFailure = () => unrecorded++ === 0;
+  const also: RecordAlso = async (extra, count) => {
+    await record(ctx, redis, extra, log, { outcome: 'ok', count, error: '' }, firstFailure);
+  };
+  const sayUnrecorded = () => {
+    if (unrecorded > 1) say(ctx.io, `Warning: ${unrecorded - 1} more audit entries of this run could not be recorded either.`);
+  };
   try {
     let result: T;
     try {
-      result = await run();
+      result = await run(also);
     } catch (err) {
+      sayUnrecorded();
       await record(ctx, redis, change, log, { outcome: 'failed', count: change.doneSoFar?.() ?? 0, error: oneLine(err) });
       throw err;
     }
+    sayUnrecorded();
     await record(ctx, redis, change, log, { outcome: result.interrupted ? 'interrupted' : 'ok', count: result.count, error: '' });
     return result;
   } finally {

@@ -79,4 +79,27 @@ test('users spread over every master, each on the master of its slot; they verif
   const again = await cli(['user', 'import', path, '--format', 'jsonl', '--json']);
   expect(again.code).toBe(0);
   expect(ndjson(again.stdout).at(-1)).toMatchObject({ imported: 0, skipped: USERS });
+
+  // --on-conflict overwrite, a user a script on its own master: each overwrite is in the trail.
+  const five = join(mkdtempSync(join(tmpdir(), 'ra-import-cluster-')), 'five.jsonl');
+  const hash = (await commandAt(where.get('user:{cl-0}')!, ['HGET', 'user:{cl-0}', 'password_hash'])) as string;
+  writeFileSync(
+    five,
+    names
+      .slice(0, 5)
+      .map((name) => JSON.stringify({ name, status: 'disabled', password_hash: hash }))
+      .join('\n'),
+  );
+  const over = await cli(['user', 'import', five, '--format', 'jsonl', '--on-conflict', 'overwrite', '--json']);
+  expect(over.code).toBe(0);
+  expect(ndjson(over.stdout).at(-1)).toMatchObject({ overwritten: 5 });
+  const trail = ndjson((await cli(['audit', 'list', '--json'])).stdout).filter((e) => String(e['target']).startsWith('user cl-'));
+  expect(trail.map((e) => e['target']).sort()).toEqual(
+    names
+      .slice(0, 5)
+      .map((n) => `user ${n}`)
+      .sort(),
+  );
+  for (const entry of trail)
+    expect(entry).toMatchObject({ command: 'user import', before: { status: 'active' }, after: { status: 'disabled' } });
 }, 120000);

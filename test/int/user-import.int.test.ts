@@ -446,6 +446,38 @@ describe('--dry-run and --on-conflict', () => {
     });
     expect(await t.redis.get('user:{str}')).toBe('not a hash');
     await expectVerifies('old');
+    // The overwrite is a change of its own in the trail, with the fields before and after (never
+    // the hash, never the application's field); the run's entry counts both users written.
+    const trail = await runCli(['audit', 'list', '--json'], { env: t.env });
+    const audit = ndjson(trail.stdout).filter((e) => e['command'] === 'user import');
+    expect(audit).toEqual([
+      expect.objectContaining({
+        target: 'user old',
+        count: 1,
+        outcome: 'ok',
+        before: { status: 'disabled', status_reason: 'x', sessions_valid_after: '2020-01-01T00:00:00.000Z', principal: '9' },
+        after: { status: 'active', created_at: '2021-01-01T00:00:00.000Z' },
+      }),
+      expect.objectContaining({ target: expect.stringMatching(/^users of .* \(--format jsonl\)$/), count: 2, outcome: 'ok' }),
+    ]);
+    expect(audit[1]).not.toHaveProperty('before');
+    expect(trail.stdout).not.toMatch(/old-hash|secret-seed|\$argon2id/);
+  });
+
+  test('an overwrite that cannot be recorded says so once, and the import goes on', async () => {
+    for (const name of ['o1', 'o2', 'o3']) await t.redis.hSet(`user:{${name}}`, { password_hash: 'old-hash', status: 'active' });
+    await t.redis.set('redis-accounts:audit', 'not a stream');
+    const input = ['o1', 'o2', 'o3'].map((name) => JSON.stringify({ name, password_hash: argon2Hash })).join('\n');
+    const r = await importCli([file(input), '--format', 'jsonl', '--on-conflict', 'overwrite', '--json']);
+    expect(r.code).toBe(0);
+    expect(summaryOf(r)).toMatchObject({ overwritten: 3 });
+    const warnings = r.stderr.split('\n').filter((l) => l.startsWith('Warning'));
+    expect(warnings).toEqual([
+      'Warning: the change was made but could not be recorded in the audit trail (redis-accounts:audit holds another type of value, not a stream).',
+      'Warning: 2 more audit entries of this run could not be recorded either.',
+      'Warning: the change was made but could not be recorded in the audit trail (redis-accounts:audit holds another type of value, not a stream).',
+    ]);
+    for (const name of ['o1', 'o2', 'o3']) expect(await t.redis.hGet(`user:{${name}}`, 'password_hash')).toBe(argon2Hash);
   });
 });
 

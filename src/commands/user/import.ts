@@ -5,7 +5,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { audited } from '../../cli/audited.js';
+import { audited, type RecordAlso } from '../../cli/audited.js';
 import { withTopology, wantsJson, type CommandContext } from '../../cli/context.js';
 import {
   costCaps,
@@ -21,7 +21,7 @@ import { progressLine, stopOnInterrupt } from '../../cli/progress.js';
 import { ConflictError, ExitCode, UsageError } from '../../core/errors.js';
 import type { Keyed } from '../../core/redis/connection.js';
 import { readRecords, type ImportFormat, type Rejected } from '../../core/users/import/formats.js';
-import { importUsers, type ConflictMode, type ImportSummary } from '../../core/users/import/import.js';
+import { importUsers, type ConflictMode, type ImportSummary, type OverwrittenUser } from '../../core/users/import/import.js';
 import { readFirebaseParams } from './target.js';
 
 export interface ImportFlags extends UserFlags, CapsFlags, AuditFlags, FirebaseParamsFlag, ProgressFlag {
@@ -83,7 +83,7 @@ export async function run(source: string, ctx: CommandContext<ImportFlags>): Pro
   const interrupt = stopOnInterrupt();
   let summary: ImportSummary | undefined;
   let progress: ImportSummary | undefined;
-  const importAll = (redis: Keyed, oneNode: boolean) =>
+  const importAll = (redis: Keyed, oneNode: boolean, also?: RecordAlso) =>
     importUsers(redis, readRecords(input.stream, opts.format, firebase === undefined ? {} : { firebase }), {
       prefix: opts.userPrefix,
       mode: opts.onConflict,
@@ -93,6 +93,8 @@ export async function run(source: string, ctx: CommandContext<ImportFlags>): Pro
       now: new Date(),
       signal: interrupt.signal,
       onRejected,
+      // Each overwritten user is a change of its own: an entry with its fields before and after.
+      ...(also === undefined ? {} : { onOverwritten: (users) => overwrittenEntries(also, users) }),
       onProgress: (s) => {
         progress = s;
         display.update({ scanned: s.read, imported: s.imported + s.overwritten, skipped: s.skipped, rejected: s.rejected });
@@ -119,8 +121,8 @@ export async function run(source: string, ctx: CommandContext<ImportFlags>): Pro
       }
       const target = `users of ${source === '-' ? 'stdin' : printable(source).slice(0, 200)} (--format ${opts.format})`;
       const done = () => (progress === undefined ? 0 : progress.imported + progress.overwritten);
-      await audited(ctx, redis, { command: 'user import', target, doneSoFar: done }, async () => {
-        summary = await stoppedBy(importAll(redis, oneNode));
+      await audited(ctx, redis, { command: 'user import', target, doneSoFar: done }, async (also) => {
+        summary = await stoppedBy(importAll(redis, oneNode, also));
         if (summary.stoppedAt !== undefined) {
           printSummary(io, opts, summary, json);
           const { name } = summary.stoppedAt;
@@ -146,6 +148,13 @@ export async function run(source: string, ctx: CommandContext<ImportFlags>): Pro
   printSummary(io, opts, result, json);
   if (result.interrupted) return ExitCode.interrupted;
   return result.rejected > 0 ? ExitCode.badData : ExitCode.ok;
+}
+
+/** The audit entries of users a batch overwrote: `user import`, target `user <name>`, count 1, before and after. */
+async function overwrittenEntries(also: RecordAlso, users: OverwrittenUser[]): Promise<void> {
+  await Promise.all(
+    users.map((u) => also({ command: 'user import', target: `user ${u.name}`, detail: () => ({ before: u.before, after: u.after }) }, 1)),
+  );
 }
 
 function printSummary(io: Io, opts: ImportFlags, s: ImportSummary, json: boolean, stopped = ''): void {

@@ -299,12 +299,12 @@ export type ImportMode = 'create' | 'overwrite';
  * mode, ARGV[2] a JSON array holding, for each key in KEYS, its field, value pairs. A key of
  * another type is left alone (its type); an existing record is left alone (0) unless the mode
  * is 'overwrite', which removes the fields the tool owns (the hash and every lifecycle field)
- * and writes the new ones, keeping the fields an application added (2); a new key is written
- * (1). Several users a script, their fields in one argument: one EVALSHA of one JSON text for a
+ * and writes the new ones, keeping the fields an application added ({before, after}: its
+ * lifecycle fields, for the audit trail); a new key is written (1). Several users a script, their fields in one argument: one EVALSHA of one JSON text for a
  * hundred users, where a script per user, or an argument per field, cost the client more than
  * the server's whole work (node-redis's cost per command, and per argument: docs/performance.md).
  */
-const IMPORT_USERS = script(`
+const IMPORT_USERS = script(`${READ_STATE}
 local overwrite, fields, out = ARGV[1] == 'overwrite', cjson.decode(ARGV[2]), {}
 -- KEYS are distinct (import.ts refuses a name given twice). When none of them exists, as in
 -- an import into a new database, every one is a new record: one EXISTS instead of a TYPE each.
@@ -317,16 +317,20 @@ for i, key in ipairs(KEYS) do
   elseif t ~= 'hash' then
     out[i] = t
   elseif overwrite then
+    local before = state(key)
     redis.call('HDEL', key, '${FIELD_HASH}', ${LIFECYCLE_FIELDS.map((f) => `'${f}'`).join(', ')})
     redis.call('HSET', key, unpack(fields[i]))
-    out[i] = 2
+    out[i] = {before, state(key)}
   else
     out[i] = 0
   end
 end
 return out`);
 
-export type ImportResult = { result: 'created' | 'exists' | 'overwritten' } | { result: 'wrong-type'; type: string };
+export type ImportResult =
+  | { result: 'created' | 'exists' }
+  | { result: 'overwritten'; before: RecordState; after: RecordState }
+  | { result: 'wrong-type'; type: string };
 
 /**
  * Write imported users (see IMPORT_USERS) by one script: their keys must be on one node (any
@@ -350,7 +354,8 @@ export async function importUsers(
   const list = Array.isArray(reply) ? (reply as unknown[]) : [];
   return users.map((_, i) => {
     const code = list[i];
+    if (Array.isArray(code)) return { result: 'overwritten', before: toState(code[0]), after: toState(code[1]) };
     if (typeof code !== 'number') return { result: 'wrong-type', type: String(code) };
-    return { result: code === 1 ? 'created' : code === 2 ? 'overwritten' : 'exists' };
+    return { result: code === 1 ? 'created' : 'exists' };
   });
 }

@@ -36,6 +36,12 @@ export interface ImportOptions {
    */
   oneNode: boolean;
   onRejected(rejected: Rejected): void;
+  /**
+   * Called with the users a batch overwrote (--on-conflict overwrite), their lifecycle fields
+   * before and after (never the hash), once the batch is written: for the audit trail. The
+   * import waits for it before the batch counts as done.
+   */
+  onOverwritten?(users: OverwrittenUser[]): Promise<void>;
   /** Called after each chunk of the input, with the counts so far. */
   onProgress?(summary: ImportSummary): void;
 }
@@ -56,6 +62,12 @@ export interface ImportSummary {
   stoppedAt?: Position & { name: string };
   /** Ctrl-C: stopped after the writes in flight. */
   interrupted: boolean;
+}
+
+export interface OverwrittenUser {
+  name: string;
+  before: RecordState;
+  after: RecordState;
 }
 
 /** Batches sent before the oldest is waited for: the client checks the next while the server writes these. */
@@ -158,9 +170,17 @@ export async function importUsers(redis: Keyed, batches: AsyncIterable<InputReco
       return;
     }
     const groups = opts.oneNode ? [users] : users.map((u) => [u]);
+    const overwritten: OverwrittenUser[] = [];
     await Promise.all(
-      groups.map(async (group) => (await writeUsers(redis, mode, group)).forEach((r, i) => settle(group[i] as Checked, outcome(r)))),
+      groups.map(async (group) =>
+        (await writeUsers(redis, mode, group)).forEach((r, i) => {
+          const user = group[i] as Checked;
+          settle(user, outcome(r));
+          if (r.result === 'overwritten') overwritten.push({ name: user.name, before: r.before, after: r.after });
+        }),
+      ),
     );
+    if (overwritten.length > 0) await opts.onOverwritten?.(overwritten);
   };
   /** Send the batch; wait for the oldest once IN_FLIGHT are out. */
   const send = async () => {
