@@ -3,7 +3,7 @@
  * stays flat and the server is never blocked; a user's sessions through the layout's index
  * when the framework keeps one (user-index.ts).
  */
-import type { Keyed } from '../redis/connection.js';
+import { commandsOut, type Keyed } from '../redis/connection.js';
 import { showId } from '../redis/keys.js';
 import { safeJson } from '../json-safe.js';
 import { scanAndProcess, type NodePace } from '../walk/bulk.js';
@@ -97,7 +97,7 @@ async function* walkSessions<T>(topology: Topology, opts: ListOptions, build: Bu
       for (let i = start; i < end; i += 1) {
         // Let replies in and the next reads out now and then: the bytes in flight are few
         // (fetch-values.ts), so the server idles while we hold the event loop for long.
-        if ((i & 127) === 127) await new Promise<void>((resume) => setImmediate(resume));
+        if ((i & 127) === 127) await commandsOut();
         const raw = raws[i - start];
         const pttl = pttls[i - start] ?? -2;
         if (raw === undefined) continue; // cannot be the user's
