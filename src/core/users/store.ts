@@ -90,6 +90,14 @@ function toState(pairs: unknown): RecordState {
   return state as RecordState;
 }
 
+/** The lifecycle fields among field, value pairs (the hash left out), in schema order. */
+function lifecycleOf(pairs: readonly string[]): RecordState {
+  const given = toState(pairs) as Record<string, string>;
+  const state: Record<string, string> = {};
+  for (const field of LIFECYCLE_FIELDS) if (given[field] !== undefined) state[field] = given[field];
+  return state as RecordState;
+}
+
 /** Create the hash only if the key does not exist yet, with the field pairs of ARGV. 1 = created, 0 = exists. */
 const CREATE_IF_ABSENT = script(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
@@ -299,10 +307,11 @@ export type ImportMode = 'create' | 'overwrite';
  * mode, ARGV[2] a JSON array holding, for each key in KEYS, its field, value pairs. A key of
  * another type is left alone (its type); an existing record is left alone (0) unless the mode
  * is 'overwrite', which removes the fields the tool owns (the hash and every lifecycle field)
- * and writes the new ones, keeping the fields an application added ({before, after}: its
- * lifecycle fields, for the audit trail); a new key is written (1). Several users a script, their fields in one argument: one EVALSHA of one JSON text for a
- * hundred users, where a script per user, or an argument per field, cost the client more than
- * the server's whole work (node-redis's cost per command, and per argument: docs/performance.md).
+ * and writes the new ones, keeping the fields an application added (the lifecycle fields it
+ * had, as name, value pairs: the audit trail's `before`); a new key is written (1). Several
+ * users a script, their fields in one argument: one EVALSHA of one JSON text for a hundred
+ * users, where a script per user, or an argument per field, cost the client more than the
+ * server's whole work (node-redis's cost per command, and per argument: docs/performance.md).
  */
 const IMPORT_USERS = script(`${READ_STATE}
 local overwrite, fields, out = ARGV[1] == 'overwrite', cjson.decode(ARGV[2]), {}
@@ -317,10 +326,9 @@ for i, key in ipairs(KEYS) do
   elseif t ~= 'hash' then
     out[i] = t
   elseif overwrite then
-    local before = state(key)
+    out[i] = state(key)
     redis.call('HDEL', key, '${FIELD_HASH}', ${LIFECYCLE_FIELDS.map((f) => `'${f}'`).join(', ')})
     redis.call('HSET', key, unpack(fields[i]))
-    out[i] = {before, state(key)}
   else
     out[i] = 0
   end
@@ -352,9 +360,10 @@ export async function importUsers(
     [mode, fields],
   );
   const list = Array.isArray(reply) ? (reply as unknown[]) : [];
-  return users.map((_, i) => {
+  return users.map((user, i) => {
     const code = list[i];
-    if (Array.isArray(code)) return { result: 'overwritten', before: toState(code[0]), after: toState(code[1]) };
+    // After an overwrite the record's lifecycle fields are those written: no need to read them back.
+    if (Array.isArray(code)) return { result: 'overwritten', before: toState(code), after: lifecycleOf(user.fields) };
     if (typeof code !== 'number') return { result: 'wrong-type', type: String(code) };
     return { result: code === 1 ? 'created' : 'exists' };
   });
